@@ -1,0 +1,335 @@
+"""The vocabulary of AssetMap and the column schemas of its frames.
+
+``validate_*`` functions take a (Geo)DataFrame from any loader, check and coerce it, and
+return a clean frame or raise :class:`~assetmap.errors.InputError` naming file, row and field.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, InputErrors
+from .settings import STORAGE_CRS
+
+# --- Vocabulary ------------------------------------------------------------------------
+ASSET_CATEGORIES = {
+    "community_centre": "Community centre",
+    "library": "Library",
+    "faith_venue": "Faith venue",
+    "cafe_pub": "Cafe or pub",
+    "park": "Park or green space",
+    "sport_leisure": "Sport and leisure",
+    "gp_practice": "GP practice",
+    "pharmacy": "Pharmacy",
+    "neighbourhood_hub": "Neighbourhood network hub",
+    "micro_provider": "Micro-provider",
+    "other": "Other",
+}
+SERVICE_TYPES = {
+    "home_support": "Support in the home",
+    "domiciliary_care": "Domiciliary care",
+    "day_activities": "Day activities",
+    "accommodation": "Accommodation",
+    "befriending": "Befriending",
+    "transport": "Transport",
+    "other": "Other",
+}
+CLIENT_GROUPS = {
+    "older_people": "Older people",
+    "learning_disability": "Learning disability",
+    "autism": "Autism",
+    "physical_disability": "Physical disability",
+    "mental_health": "Mental health",
+    "dementia": "Dementia",
+    "carers": "Carers",
+}
+QUALITY_MARKS = ("gold", "silver", "bronze", "none")
+ASSET_SOURCES = ("osm", "import", "community", "demo", "cqc", "openreferral")
+ASSET_STATUSES = ("pending", "approved", "rejected", "retired")
+POLARITIES = ("high_bad", "high_good", "neutral")
+CI_METHODS = ("wilson", "byar", "given", "none")
+AREA_LEVELS = ("lsoa", "msoa", "ward", "la")
+AGE_BANDS = ("pop_0_17", "pop_18_64", "pop_65_74", "pop_75_84", "pop_85_plus")
+ROLES = ("planner", "coordinator", "contributor")
+
+AREA_CODE_RE = re.compile(r"^[EWSNK]\d{8}$")
+POSTCODE_RE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class IndicatorMeta:
+    id: str
+    title: str
+    unit: str            # "%", "score", "rate per 1,000", "count", "people"
+    polarity: str        # high_bad / high_good / neutral
+    ci_method: str       # wilson (proportion) / byar (count) / given / none
+    source: str
+    period: str = ""
+    description: str = ""
+
+
+#: Indicators AssetMap knows by id; importers map source columns onto these.
+INDICATORS: dict[str, IndicatorMeta] = {m.id: m for m in [
+    IndicatorMeta("pop_65_plus", "People aged 65+ (% of population)", "%", "neutral", "wilson",
+                  "Census 2021 (ONS), age by five-year band"),
+    IndicatorMeta("living_alone_65", "People aged 65+ living alone (% of households)", "%",
+                  "high_bad", "wilson", "Census 2021 (ONS), household composition"),
+    IndicatorMeta("llti", "Day-to-day activities limited (% of residents)", "%", "high_bad",
+                  "wilson", "Census 2021 (ONS), disability (Equality Act)"),
+    IndicatorMeta("unpaid_carers", "Providing unpaid care (% of residents)", "%", "high_bad",
+                  "wilson", "Census 2021 (ONS), unpaid care"),
+    IndicatorMeta("bad_health", "Bad or very bad general health (% of residents)", "%",
+                  "high_bad", "wilson", "Census 2021 (ONS), general health"),
+    IndicatorMeta("imd_score", "Index of Multiple Deprivation score", "score", "high_bad",
+                  "none", "English Indices of Deprivation 2019 (MHCLG)"),
+    IndicatorMeta("imd_decile", "IMD decile (1 = most deprived 10% in England)", "decile",
+                  "high_good", "none", "English Indices of Deprivation 2019 (MHCLG)"),
+    IndicatorMeta("idaopi", "Income deprivation affecting older people (% of 60+)", "%",
+                  "high_bad", "wilson", "English Indices of Deprivation 2019 (MHCLG), IDAOPI"),
+    IndicatorMeta("loneliness_risk", "Loneliness risk, people aged 65+ (modelled)", "score",
+                  "high_bad", "none", "Age UK loneliness risk model (Iparraguirre) applied to census"),
+]}
+
+#: Census shares used by the loneliness model (per area, people aged 65+).
+LONELINESS_INPUTS = (
+    "lon_health_good", "lon_health_fair", "lon_health_poor",   # shares of 65+ (very good = reference)
+    "lon_widowed",                                             # share of 65+ widowed
+    "lon_aged_75_79",                                          # share of 65+ aged 75-79
+    "lon_household_size",                                      # mean household size of 65+
+)
+
+# --- Column schemas (column -> kind) ------------------------------------------------------
+AREA_COLUMNS = {
+    "code": "str", "name": "str", "level": "str", "parent_code": "str?", "parent_name": "str?",
+    **{b: "float?" for b in AGE_BANDS},
+    "pwc_lon": "float?", "pwc_lat": "float?",
+}
+INDICATOR_COLUMNS = {
+    "id": "str", "title": "str", "unit": "str", "polarity": "str", "ci_method": "str",
+    "source": "str?", "period": "str?", "description": "str?",
+}
+VALUE_COLUMNS = {
+    "indicator_id": "str", "area_code": "str", "value": "float?", "count": "float?",
+    "denominator": "float?", "lower_ci": "float?", "upper_ci": "float?",
+}
+ASSET_COLUMNS = {
+    "id": "str", "name": "str", "category": "str", "description": "str?", "address": "str?",
+    "postcode": "str?", "opening_hours": "str?", "contact": "str?", "contact_public": "bool",
+    "website": "str?", "source": "str", "source_ref": "str?", "status": "str",
+    "home_based": "bool", "last_reviewed": "str?", "created_by": "str?", "created_at": "str?",
+    "updated_by": "str?", "updated_at": "str?", "version": "int",
+}
+PROVIDER_COLUMNS = {
+    "asset_id": "str", "service_types": "str", "client_groups": "str", "hourly_price": "float?",
+    "quality_mark": "str", "cqc_registered": "bool", "cqc_location_id": "str?",
+    "direct_payments": "bool", "preferred_list": "bool", "staff_fte": "float?",
+    "capacity_hours": "float?", "vacancies": "float?", "community_focus": "str?",
+    "radius_km": "float?", "charity_number": "str?", "company_number": "str?",
+}
+NETWORK_COLUMNS = {
+    "id": "str", "name": "str", "hub_asset_id": "str?", "members": "int?", "activities": "str?",
+}
+
+
+def split_list(value) -> list[str]:
+    """A pipe- or comma-separated list cell as a list of stripped, non-empty items."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p.strip() for p in re.split(r"[|;,]", str(value)) if p.strip()]
+
+
+def join_list(items) -> str:
+    return "|".join(items)
+
+
+def normalise_postcode(value) -> str | None:
+    """'m15 4ab' -> 'M15 4AB'; None for blanks. Does not check it exists."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    s = re.sub(r"\s+", "", str(value).upper())
+    if not s:
+        return None
+    return f"{s[:-3]} {s[-3:]}" if len(s) > 3 else s
+
+
+def _is_blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) or v is pd.NA
+
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f", ""}
+
+
+def _coerce(value, kind: str, *, file, row, field):
+    optional = kind.endswith("?")
+    base = kind.rstrip("?")
+    if _is_blank(value):
+        if base == "bool":
+            return False
+        if optional:
+            return None
+        raise InputError("a value is required", file=file, row=row, field=field)
+    try:
+        if base == "str":
+            return str(value).strip()
+        if base == "float":
+            f = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
+            if not math.isfinite(f):
+                raise ValueError
+            return f
+        if base == "int":
+            f = float(value)
+            if f != int(f):
+                raise ValueError
+            return int(f)
+        if base == "bool":
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
+            s = str(value).strip().lower()
+            if s in _TRUE:
+                return True
+            if s in _FALSE:
+                return False
+            raise ValueError
+    except (TypeError, ValueError):
+        pass
+    raise InputError(f"'{value}' is not a valid {base}", file=file, row=row, field=field)
+
+
+def _validate_columns(df: pd.DataFrame, schema: dict, *, file, defaults: dict | None = None,
+                      row_offset: int = 1) -> pd.DataFrame:
+    defaults = defaults or {}
+    out = {}
+    errors: list[InputError] = []
+    for col, kind in schema.items():
+        if col not in df.columns and col not in defaults and not kind.endswith("?") \
+                and not kind.startswith("bool"):
+            raise InputError("required column is missing", file=file, field=col)
+    rows = []
+    for i, rec in enumerate(df.to_dict("records")):
+        clean = {}
+        for col, kind in schema.items():
+            v = rec.get(col, defaults.get(col))
+            if col in defaults and _is_blank(v):
+                v = defaults[col]
+            try:
+                clean[col] = _coerce(v, kind, file=file, row=i + row_offset, field=col)
+            except InputError as e:
+                errors.append(e)
+        rows.append(clean)
+    if errors:
+        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    for col in schema:
+        out[col] = [r[col] for r in rows]
+    return pd.DataFrame(out, index=df.index, columns=list(schema))
+
+
+def _check_choice(df, col, choices, *, file, row_offset=1, multi=False):
+    for i, v in enumerate(df[col].tolist()):
+        if v is None:
+            continue
+        items = split_list(v) if multi else [v]
+        for item in items:
+            if item not in choices:
+                raise InputError(f"'{item}' is not one of: {', '.join(choices)}",
+                                 file=file, row=i + row_offset, field=col)
+
+
+def _geometry(df, *, file, geom_types, row_offset=1) -> gpd.GeoSeries:
+    if not isinstance(df, gpd.GeoDataFrame) or df.geometry.name not in df.columns:
+        raise InputError("no geometry", file=file, field="geometry")
+    g = df.geometry
+    if g.crs is None:
+        raise InputError("the geometry has no coordinate reference system", file=file,
+                         field="geometry")
+    g = g.to_crs(STORAGE_CRS)
+    for i, geom in enumerate(g):
+        if geom is None or geom.is_empty:
+            raise InputError("geometry is empty", file=file, row=i + row_offset, field="geometry")
+        if geom.geom_type not in geom_types:
+            raise InputError(f"geometry is a {geom.geom_type}, expected {'/'.join(geom_types)}",
+                             file=file, row=i + row_offset, field="geometry")
+        x0, y0, x1, y1 = geom.bounds
+        if not (-180 <= x0 <= 180 and -90 <= y0 <= 90 and -180 <= x1 <= 180 and -90 <= y1 <= 90):
+            raise InputError("coordinates are outside longitude/latitude range (wrong CRS?)",
+                             file=file, row=i + row_offset, field="geometry")
+    return g
+
+
+def _unique(df, col, *, file, row_offset=1):
+    dup = df[col].duplicated(keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(f"duplicate value '{df[col].iloc[i]}'", file=file, row=i + row_offset,
+                         field=col)
+
+
+def validate_areas(gdf, *, file="areas") -> gpd.GeoDataFrame:
+    clean = _validate_columns(gdf, AREA_COLUMNS, file=file, defaults={"level": "lsoa"})
+    _check_choice(clean, "level", AREA_LEVELS, file=file)
+    _unique(clean, "code", file=file)
+    geom = _geometry(gdf, file=file, geom_types=("Polygon", "MultiPolygon"))
+    return gpd.GeoDataFrame(clean, geometry=geom.values, crs=STORAGE_CRS).reset_index(drop=True)
+
+
+def validate_indicators(df, *, file="indicators") -> pd.DataFrame:
+    clean = _validate_columns(df, INDICATOR_COLUMNS, file=file,
+                              defaults={"polarity": "high_bad", "ci_method": "none", "unit": ""})
+    _check_choice(clean, "polarity", POLARITIES, file=file)
+    _check_choice(clean, "ci_method", CI_METHODS, file=file)
+    _unique(clean, "id", file=file)
+    return clean.reset_index(drop=True)
+
+
+def validate_values(df, *, file="indicator values") -> pd.DataFrame:
+    clean = _validate_columns(df, VALUE_COLUMNS, file=file)
+    key = clean["indicator_id"] + "\x00" + clean["area_code"]
+    dup = key.duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(f"indicator '{clean['indicator_id'].iloc[i]}' given twice for area "
+                         f"'{clean['area_code'].iloc[i]}'", file=file, row=i + 1, field="area_code")
+    return clean.reset_index(drop=True)
+
+
+def validate_assets(gdf, *, file="assets") -> gpd.GeoDataFrame:
+    clean = _validate_columns(gdf, ASSET_COLUMNS, file=file,
+                              defaults={"status": "approved", "source": "import", "version": 1})
+    _check_choice(clean, "category", ASSET_CATEGORIES, file=file)
+    _check_choice(clean, "status", ASSET_STATUSES, file=file)
+    _check_choice(clean, "source", ASSET_SOURCES, file=file)
+    _unique(clean, "id", file=file)
+    for i, n in enumerate(clean["name"]):
+        if len(n) > 200:
+            raise InputError("name is longer than 200 characters", file=file, row=i + 1,
+                             field="name")
+    clean["postcode"] = [normalise_postcode(p) for p in clean["postcode"]]
+    geom = _geometry(gdf, file=file, geom_types=("Point",))
+    return gpd.GeoDataFrame(clean, geometry=geom.values, crs=STORAGE_CRS).reset_index(drop=True)
+
+
+def validate_providers(df, *, file="providers") -> pd.DataFrame:
+    clean = _validate_columns(df, PROVIDER_COLUMNS, file=file, defaults={"quality_mark": "none"})
+    _check_choice(clean, "service_types", SERVICE_TYPES, file=file, multi=True)
+    _check_choice(clean, "client_groups", CLIENT_GROUPS, file=file, multi=True)
+    _check_choice(clean, "quality_mark", QUALITY_MARKS, file=file)
+    _unique(clean, "asset_id", file=file)
+    for col in ("hourly_price", "staff_fte", "capacity_hours", "vacancies", "radius_km"):
+        for i, v in enumerate(clean[col]):
+            if v is not None and v < 0:
+                raise InputError("must not be negative", file=file, row=i + 1, field=col)
+    return clean.reset_index(drop=True)
+
+
+def validate_networks(gdf, *, file="networks") -> gpd.GeoDataFrame:
+    clean = _validate_columns(gdf, NETWORK_COLUMNS, file=file)
+    _unique(clean, "id", file=file)
+    geom = _geometry(gdf, file=file, geom_types=("Polygon", "MultiPolygon"))
+    return gpd.GeoDataFrame(clean, geometry=geom.values, crs=STORAGE_CRS).reset_index(drop=True)

@@ -1,0 +1,68 @@
+"""Never publish a home: approximate locations for home-based providers, and the fields a
+public viewer may see.
+
+Micro-providers often work from home. Wherever an asset leaves the store for a page, an
+export, the API or a map, it goes through :func:`public_assets`, which moves home-based
+providers to the centre of a ``settings.HOME_GRID_M`` grid cell (British National Grid),
+drops their street address, and drops contact details the contributor did not publish.
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .settings import ANALYSIS_CRS, HOME_GRID_M, STORAGE_CRS
+
+#: Fields never shown to the public for a home-based provider.
+HOME_PRIVATE_FIELDS = ("address",)
+#: Fields shown only when the contributor allowed it (contact_public).
+CONTACT_FIELDS = ("contact",)
+#: Internal bookkeeping never shown publicly.
+INTERNAL_FIELDS = ("created_by", "updated_by")
+
+
+def snap_to_grid(x: np.ndarray, y: np.ndarray, cell: float = HOME_GRID_M):
+    """Centre of the grid cell (size ``cell`` metres) holding each projected point."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return (np.floor(x / cell) + 0.5) * cell, (np.floor(y / cell) + 0.5) * cell
+
+
+def approximate_location(points: gpd.GeoSeries, cell: float = HOME_GRID_M) -> gpd.GeoSeries:
+    """Points moved to their grid-cell centres, in the input CRS."""
+    crs = points.crs or STORAGE_CRS
+    proj = points.to_crs(ANALYSIS_CRS)
+    gx, gy = snap_to_grid(proj.x.to_numpy(), proj.y.to_numpy(), cell)
+    return gpd.GeoSeries(gpd.points_from_xy(gx, gy), index=points.index,
+                         crs=ANALYSIS_CRS).to_crs(crs)
+
+
+def public_assets(gdf: gpd.GeoDataFrame, *, private_ok: bool = False) -> gpd.GeoDataFrame:
+    """What a viewer may see of these assets.
+
+    ``private_ok`` (signed-in planners and coordinators) keeps contact details and internal
+    fields, but home locations are approximated for everyone: the exact point stays in the
+    store for the moderator's own record only.
+    """
+    out = gdf.copy()
+    if len(out) == 0:
+        return out
+    home = out["home_based"].fillna(False).astype(bool) if "home_based" in out else \
+        pd.Series(False, index=out.index)
+    if home.any():
+        out.loc[home, out.geometry.name] = approximate_location(out.geometry[home]).values
+        for f in HOME_PRIVATE_FIELDS:
+            if f in out:
+                out[f] = out[f].astype(object)
+                out.loc[home, f] = None
+        out["location_note"] = np.where(home, "Approximate location (home-based)", "")
+    if not private_ok:
+        if "contact_public" in out:
+            hide = ~out["contact_public"].fillna(False).astype(bool)
+            for f in CONTACT_FIELDS:
+                if f in out:
+                    out[f] = out[f].astype(object)
+                    out.loc[hide, f] = None
+        out = out.drop(columns=[c for c in INTERNAL_FIELDS if c in out])
+    return out

@@ -1,0 +1,101 @@
+"""Every tunable in one documented place.
+
+Analysis defaults here can be overridden per run (``pipeline.run(params=...)``); the web
+app reads its own configuration from Flask config, seeded from here.
+Environment variables (prefix ``ASSETMAP_``) override a few deployment settings.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# --- Coordinate reference systems --------------------------------------------------
+#: Geometry is stored and served in WGS84 longitude/latitude.
+STORAGE_CRS = "EPSG:4326"
+#: Analysis (distances, areas, buffers) happens in British National Grid metres.
+ANALYSIS_CRS = "EPSG:27700"
+
+# --- Paths -------------------------------------------------------------------------
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+DATA_DIR = PROJECT_DIR / "data"
+BOUNDARIES_DIR = DATA_DIR / "boundaries"
+TEMPLATES_DIR = PROJECT_DIR / "web" / "templates"
+STATIC_DIR = PROJECT_DIR / "web" / "static"
+#: Default instance folder (SQLite store, caches). ``ASSETMAP_INSTANCE`` overrides it.
+INSTANCE_DIR = Path(os.environ.get("ASSETMAP_INSTANCE", PROJECT_DIR / "instance"))
+
+
+def default_db_url(instance_dir: Path | None = None) -> str:
+    """The store URL: ``ASSETMAP_DB`` if set, else a SQLite file in the instance folder."""
+    env = os.environ.get("ASSETMAP_DB")
+    if env:
+        return env
+    folder = Path(instance_dir or INSTANCE_DIR)
+    return f"sqlite:///{folder / 'assetmap.sqlite'}"
+
+
+# --- Demo borough ------------------------------------------------------------------
+DEMO_SEED = 2024
+#: The demo's local authority code (not a real LA code) and name.
+DEMO_LA_CODE = "E09999001"
+DEMO_LA_NAME = "Ashbrook"
+#: South-west corner of the demo layout in EPSG:27700 (farmland and towns of the
+#: East Midlands, on land in England).
+DEMO_ORIGIN = (452000.0, 318000.0)
+
+# --- Walking access ----------------------------------------------------------------
+WALK_SPEED_KMH = 4.5          # default walking speed
+SLOW_WALK_SPEED_KMH = 3.0     # slower option for older people
+ACCESS_THRESHOLDS_MIN = (10, 15, 20)   # counts of assets within these minutes
+MAX_SNAP_DISTANCE_M = 1000.0  # points farther than this from the network are unreachable
+ORIGINS_PER_AREA = 5          # population-weighted origin points sampled per area
+ISOCHRONE_MINUTES = (5, 10, 15)
+#: Highway values a pedestrian cannot use; edges with these are dropped.
+NON_WALKABLE_HIGHWAYS = ("motorway", "motorway_link", "trunk_link", "construction",
+                         "proposed", "raceway", "bus_guideway", "abandoned", "platform")
+
+# --- Supply versus demand (E2SFCA) ---------------------------------------------------
+CATCHMENT_MINUTES = 20.0      # catchment of a provider
+DECAY = "gaussian"            # "gaussian" or "stepped"
+GAUSSIAN_BETA_MIN = 10.0      # Gaussian decay width (minutes): w = exp(-t^2 / beta^2 / 2)... see catchment
+STEPPED_WEIGHTS = ((10.0, 1.0), (15.0, 0.68), (20.0, 0.22))  # (upper minutes, weight)
+
+# --- Need index ----------------------------------------------------------------------
+#: Default weights of the older people's need index (indicator id -> weight). Indicators
+#: missing from an area's data are dropped and the remaining weights re-normalised; the
+#: run records which defaults it could not fill.
+NEED_WEIGHTS = {
+    "living_alone_65": 0.25,
+    "llti": 0.20,
+    "idaopi": 0.20,
+    "unpaid_carers": 0.10,
+    "loneliness_risk": 0.25,
+}
+CI_LEVEL = 0.95
+
+# --- Gaps ----------------------------------------------------------------------------
+GAP_CLASSES = 3               # tertiles -> a 3x3 bivariate class
+
+# --- Hotspots ------------------------------------------------------------------------
+PERMUTATIONS = 999
+HOTSPOT_SEED = 12345
+FDR_ALPHA = 0.05
+#: Isolation score = weight * loneliness risk (standardised) + (1-weight) * poor access.
+ISOLATION_LONELINESS_WEIGHT = 0.5
+#: Asset categories counted as "social" for isolation access.
+SOCIAL_CATEGORIES = ("community_centre", "library", "faith_venue", "cafe_pub",
+                     "neighbourhood_hub", "sport_leisure", "park")
+
+# --- Privacy ---------------------------------------------------------------------------
+#: Home-based providers are shown only snapped to the centre of a grid cell this big.
+HOME_GRID_M = 500.0
+STALE_AFTER_DAYS = 91         # Open Referral UK: review at least every 3 months
+
+# --- Web -------------------------------------------------------------------------------
+HOST = "127.0.0.1"
+PORT = 5000
+TILES = os.environ.get("ASSETMAP_TILES", "OpenStreetMap")
+TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+MAP_COORD_DECIMALS = 5        # about 1 m
+SIMPLIFY_TOLERANCE_M = 10.0   # boundary simplification for display

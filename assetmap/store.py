@@ -1,0 +1,684 @@
+"""The only code that talks SQL.
+
+SQLAlchemy 2 Core tables; a SQLite file by default (WAL, foreign keys on) and PostgreSQL +
+PostGIS by URL through the same code. Geometry is a :class:`Geom` column: WKB bytes on
+SQLite, a PostGIS ``geometry(…, 4326)`` on PostgreSQL. Every write runs inside one
+transaction and bumps the store's data version, so analysis results and cached maps can say
+which data they were built from.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterator
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, LargeBinary, MetaData,
+                        String, Table, Text, create_engine, delete, event, func, insert, select,
+                        text, update)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.types import TypeDecorator, UserDefinedType
+
+from . import model
+from .errors import ConflictError, InputError, NotFound
+from .settings import STORAGE_CRS, default_db_url
+
+SCHEMA_VERSION = 1
+
+
+class _PostGISGeometry(UserDefinedType):
+    """A PostGIS geometry column in EPSG:4326, exchanged as WKB."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw):
+        return "geometry(Geometry, 4326)"
+
+    def bind_expression(self, bindvalue):
+        return func.ST_SetSRID(func.ST_GeomFromWKB(bindvalue), 4326)
+
+    def column_expression(self, col):
+        return func.ST_AsBinary(col)
+
+
+class Geom(TypeDecorator):
+    """Shapely geometry <-> WKB (SQLite BLOB or PostGIS geometry)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(_PostGISGeometry())
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return shapely.to_wkb(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return shapely.from_wkb(bytes(value))
+
+
+metadata = MetaData()
+
+meta_table = Table("meta", metadata,
+                   Column("key", String(64), primary_key=True),
+                   Column("value", Text))
+
+areas = Table(
+    "areas", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("level", String(8), nullable=False, index=True),
+    Column("parent_code", String(16)),
+    Column("parent_name", String(200)),
+    *[Column(b, Float) for b in model.AGE_BANDS],
+    Column("pwc_lon", Float), Column("pwc_lat", Float),
+    Column("geometry", Geom, nullable=False),
+)
+
+indicators = Table(
+    "indicators", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("polarity", String(12), nullable=False),
+    Column("ci_method", String(12), nullable=False),
+    Column("source", Text), Column("period", String(60)), Column("description", Text),
+)
+
+indicator_values = Table(
+    "indicator_values", metadata,
+    Column("indicator_id", String(64), ForeignKey("indicators.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("area_code", String(16), ForeignKey("areas.code", ondelete="CASCADE"),
+           primary_key=True),
+    Column("value", Float), Column("count", Float), Column("denominator", Float),
+    Column("lower_ci", Float), Column("upper_ci", Float),
+)
+
+assets = Table(
+    "assets", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(32), nullable=False, index=True),
+    Column("description", Text), Column("address", Text), Column("postcode", String(10)),
+    Column("opening_hours", Text), Column("contact", Text),
+    Column("contact_public", Boolean, nullable=False, default=False),
+    Column("website", Text),
+    Column("source", String(16), nullable=False), Column("source_ref", String(200), index=True),
+    Column("status", String(12), nullable=False, index=True),
+    Column("home_based", Boolean, nullable=False, default=False),
+    Column("last_reviewed", String(32)),
+    Column("created_by", String(100)), Column("created_at", String(32)),
+    Column("updated_by", String(100)), Column("updated_at", String(32)),
+    Column("version", Integer, nullable=False, default=1),
+    Column("geometry", Geom, nullable=False),
+)
+
+providers = Table(
+    "providers", metadata,
+    Column("asset_id", String(64), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_types", Text, nullable=False), Column("client_groups", Text, nullable=False),
+    Column("hourly_price", Float), Column("quality_mark", String(8), nullable=False),
+    Column("cqc_registered", Boolean, nullable=False), Column("cqc_location_id", String(40)),
+    Column("direct_payments", Boolean, nullable=False),
+    Column("preferred_list", Boolean, nullable=False),
+    Column("staff_fte", Float), Column("capacity_hours", Float), Column("vacancies", Float),
+    Column("community_focus", Text), Column("radius_km", Float),
+    Column("charity_number", String(20)), Column("company_number", String(20)),
+)
+
+asset_versions = Table(
+    "asset_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asset_id", String(64), ForeignKey("assets.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("changed_by", String(100)), Column("changed_at", String(32), nullable=False),
+    Column("reason", Text),
+)
+
+networks = Table(
+    "networks", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("hub_asset_id", String(64)),
+    Column("members", Integer), Column("activities", Text),
+    Column("geometry", Geom, nullable=False),
+)
+
+blobs = Table(
+    "blobs", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+postcodes = Table(
+    "postcodes", metadata,
+    Column("postcode", String(10), primary_key=True),
+    Column("lon", Float, nullable=False), Column("lat", Float, nullable=False),
+    Column("area_code", String(16)),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", String(32), nullable=False),
+    Column("data_version", Integer, nullable=False),
+    Column("params", Text, nullable=False),
+    Column("summary", Text),
+)
+
+run_results = Table(
+    "run_results", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+#: Tables reported by ``assetmap info``, in dependency order.
+COUNTED_TABLES = ("areas", "indicators", "indicator_values", "assets", "providers",
+                  "asset_versions", "networks", "blobs", "postcodes", "runs", "run_results",
+                  "users")
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _nan_to_none(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _records(df: pd.DataFrame, columns) -> list[dict]:
+    cols = [c for c in columns if c in df.columns]
+    return [{c: _nan_to_none(r[c]) for c in cols} for r in df[cols].to_dict("records")]
+
+
+def _frame(rows, schema: dict) -> pd.DataFrame:
+    """Rows read back, with the dtypes the schema promises."""
+    df = pd.DataFrame(rows, columns=list(schema))
+    for col, kind in schema.items():
+        base = kind.rstrip("?")
+        if base == "float":
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+        elif base == "bool":
+            df[col] = df[col].fillna(False).astype(bool)
+        elif base == "int" and not kind.endswith("?"):
+            df[col] = df[col].astype(int)
+        else:
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
+
+
+class Store:
+    """A handle on one AssetMap database (SQLite file or PostgreSQL+PostGIS)."""
+
+    def __init__(self, url: str | None = None, *, create: bool = True):
+        self.url = url or default_db_url()
+        if self.url.startswith("sqlite:///"):
+            path = Path(self.url[len("sqlite:///"):])
+            if str(path) not in ("", ":memory:"):
+                path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if create:
+            self.create()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def create(self) -> None:
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            metadata.create_all(conn)
+            if conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema")
+                            ).scalar() is None:
+                conn.execute(insert(meta_table), [{"key": "schema", "value": str(SCHEMA_VERSION)},
+                                                  {"key": "data_version", "value": "0"}])
+
+    def drop_all(self) -> None:
+        """Remove every AssetMap table (tests and ``demo --force``)."""
+        with self.engine.begin() as conn:
+            metadata.drop_all(conn)
+        self.create()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- transactions ----------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One all-or-nothing unit of work; writes inside it bump the data version once."""
+        with self.engine.begin() as conn:
+            conn.info["assetmap_dirty"] = False
+            yield conn
+            if conn.info.get("assetmap_dirty"):
+                self._bump_version(conn)
+
+    @contextlib.contextmanager
+    def _use(self, conn: Connection | None, *, write: bool = False) -> Iterator[Connection]:
+        if conn is not None:
+            if write:
+                conn.info["assetmap_dirty"] = True
+            yield conn
+            return
+        if write:
+            with self.transaction() as c:
+                c.info["assetmap_dirty"] = True
+                yield c
+        else:
+            with self.engine.connect() as c:
+                yield c
+
+    def _bump_version(self, conn: Connection) -> None:
+        conn.execute(update(meta_table).where(meta_table.c.key == "data_version")
+                     .values(value=func.cast(func.cast(meta_table.c.value, Integer) + 1, Text)))
+
+    # --- meta ------------------------------------------------------------------------
+    def data_version(self, conn: Connection | None = None) -> int:
+        with self._use(conn) as c:
+            return int(c.execute(select(meta_table.c.value)
+                                 .where(meta_table.c.key == "data_version")).scalar() or 0)
+
+    def get_meta(self, key: str, default=None, conn: Connection | None = None):
+        with self._use(conn) as c:
+            v = c.execute(select(meta_table.c.value).where(meta_table.c.key == key)).scalar()
+        return default if v is None else v
+
+    def set_meta(self, key: str, value, conn: Connection | None = None) -> None:
+        with self._use(conn, write=True) as c:
+            c.execute(delete(meta_table).where(meta_table.c.key == key))
+            c.execute(insert(meta_table).values(key=key, value=None if value is None else str(value)))
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as c:
+            return {name: int(c.execute(select(func.count()).select_from(metadata.tables[name]))
+                              .scalar()) for name in COUNTED_TABLES}
+
+    # --- areas -----------------------------------------------------------------------
+    def write_areas(self, gdf: gpd.GeoDataFrame, *, replace: bool = False,
+                    conn: Connection | None = None, file: str = "areas") -> int:
+        """Insert or update areas by code. ``replace`` first removes every area (and its
+        indicator values) of the levels being written."""
+        clean = model.validate_areas(gdf, file=file)
+        rows = _records(clean, model.AREA_COLUMNS)
+        for r, geom in zip(rows, clean.geometry):
+            r["geometry"] = geom
+        with self._use(conn, write=True) as c:
+            if replace:
+                lv = sorted(set(clean["level"]))
+                c.execute(delete(areas).where(areas.c.level.in_(lv)))
+            self._upsert(c, areas, rows, ["code"])
+        return len(rows)
+
+    def read_areas(self, level: str | None = "lsoa", codes=None,
+                   conn: Connection | None = None) -> gpd.GeoDataFrame:
+        q = select(areas).order_by(areas.c.code)
+        if level:
+            q = q.where(areas.c.level == level)
+        if codes is not None:
+            q = q.where(areas.c.code.in_(list(codes)))
+        with self._use(conn) as c:
+            rows = [dict(r._mapping) for r in c.execute(q)]
+        df = _frame(rows, model.AREA_COLUMNS)
+        return gpd.GeoDataFrame(df, geometry=[r["geometry"] for r in rows], crs=STORAGE_CRS)
+
+    # --- indicators ------------------------------------------------------------------
+    def write_indicators(self, df: pd.DataFrame, conn: Connection | None = None,
+                         file: str = "indicators") -> int:
+        clean = model.validate_indicators(df, file=file)
+        with self._use(conn, write=True) as c:
+            self._upsert(c, indicators, _records(clean, model.INDICATOR_COLUMNS), ["id"])
+        return len(clean)
+
+    def read_indicators(self, conn: Connection | None = None) -> pd.DataFrame:
+        with self._use(conn) as c:
+            rows = [dict(r._mapping) for r in c.execute(select(indicators).order_by(indicators.c.id))]
+        return _frame(rows, model.INDICATOR_COLUMNS)
+
+    def write_values(self, df: pd.DataFrame, conn: Connection | None = None,
+                     file: str = "indicator values") -> int:
+        clean = model.validate_values(df, file=file)
+        with self._use(conn, write=True) as c:
+            known = set(c.execute(select(areas.c.code)).scalars())
+            bad = ~clean["area_code"].isin(known)
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(f"unknown area code '{clean['area_code'].iloc[i]}' (import the "
+                                 "boundaries first)", file=file, row=i + 1, field="area_code")
+            known_ind = set(c.execute(select(indicators.c.id)).scalars())
+            bad = ~clean["indicator_id"].isin(known_ind)
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(f"unknown indicator '{clean['indicator_id'].iloc[i]}'",
+                                 file=file, row=i + 1, field="indicator_id")
+            self._upsert(c, indicator_values, _records(clean, model.VALUE_COLUMNS),
+                         ["indicator_id", "area_code"])
+        return len(clean)
+
+    def read_values(self, indicator_ids=None, conn: Connection | None = None) -> pd.DataFrame:
+        q = select(indicator_values).order_by(indicator_values.c.indicator_id,
+                                              indicator_values.c.area_code)
+        if indicator_ids is not None:
+            q = q.where(indicator_values.c.indicator_id.in_(list(indicator_ids)))
+        with self._use(conn) as c:
+            rows = [dict(r._mapping) for r in c.execute(q)]
+        return _frame(rows, model.VALUE_COLUMNS)
+
+    def values_wide(self, column: str = "value") -> pd.DataFrame:
+        """Indicator values as one column per indicator, indexed by area code."""
+        v = self.read_values()
+        if v.empty:
+            return pd.DataFrame()
+        return v.pivot(index="area_code", columns="indicator_id", values=column)
+
+    # --- assets and providers ------------------------------------------------------------
+    def write_assets(self, gdf: gpd.GeoDataFrame, providers_df: pd.DataFrame | None = None, *,
+                     conn: Connection | None = None, file: str = "assets",
+                     changed_by: str | None = None, action: str = "import") -> int:
+        """Insert or update assets (and their provider records) by id, recording a version."""
+        clean = model.validate_assets(gdf, file=file)
+        prov = None
+        if providers_df is not None and len(providers_df):
+            prov = model.validate_providers(providers_df, file=file)
+            missing = ~prov["asset_id"].isin(set(clean["id"]))
+            if missing.any():
+                i = int(np.flatnonzero(missing.to_numpy())[0])
+                raise InputError(f"provider record for unknown asset '{prov['asset_id'].iloc[i]}'",
+                                 file=file, row=i + 1, field="asset_id")
+        stamp = now_iso()
+        rows = _records(clean, model.ASSET_COLUMNS)
+        for r, geom in zip(rows, clean.geometry):
+            r["geometry"] = geom
+            r["created_at"] = r.get("created_at") or stamp
+            r["updated_at"] = r.get("updated_at") or stamp
+        prov_rows = {} if prov is None else {r["asset_id"]: r for r in
+                                             _records(prov, model.PROVIDER_COLUMNS)}
+        with self._use(conn, write=True) as c:
+            existing = {r.id: r.version for r in c.execute(
+                select(assets.c.id, assets.c.version).where(assets.c.id.in_([r["id"] for r in rows])))}
+            for r in rows:
+                if r["id"] in existing:
+                    r["version"] = existing[r["id"]] + 1
+            self._upsert(c, assets, rows, ["id"])
+            if prov_rows:
+                self._upsert(c, providers, list(prov_rows.values()), ["asset_id"])
+            c.execute(insert(asset_versions), [
+                {"asset_id": r["id"], "version": r["version"], "action": action,
+                 "data": _version_json(r, prov_rows.get(r["id"])), "changed_by": changed_by,
+                 "changed_at": stamp} for r in rows])
+        return len(rows)
+
+    def read_assets(self, statuses=("approved",), *, with_providers: bool = True,
+                    categories=None, ids=None, conn: Connection | None = None) -> gpd.GeoDataFrame:
+        """Assets (with provider columns joined where they have a service record)."""
+        q = select(assets).order_by(assets.c.id)
+        if statuses is not None:
+            q = q.where(assets.c.status.in_(list(statuses)))
+        if categories is not None:
+            q = q.where(assets.c.category.in_(list(categories)))
+        if ids is not None:
+            q = q.where(assets.c.id.in_(list(ids)))
+        with self._use(conn) as c:
+            rows = [dict(r._mapping) for r in c.execute(q)]
+            geoms = [r["geometry"] for r in rows]
+            df = _frame(rows, model.ASSET_COLUMNS)
+            if with_providers:
+                p = self.read_providers(conn=c)
+                p = p[p["asset_id"].isin(set(df["id"]))]
+                df = df.merge(p, how="left", left_on="id", right_on="asset_id").drop(
+                    columns="asset_id")
+                df["is_provider"] = df["service_types"].notna()
+        return gpd.GeoDataFrame(df, geometry=geoms, crs=STORAGE_CRS)
+
+    def read_providers(self, conn: Connection | None = None) -> pd.DataFrame:
+        with self._use(conn) as c:
+            rows = [dict(r._mapping) for r in c.execute(select(providers).order_by(providers.c.asset_id))]
+        return _frame(rows, model.PROVIDER_COLUMNS)
+
+    def get_asset(self, asset_id: str, conn: Connection | None = None) -> dict:
+        df = self.read_assets(statuses=None, ids=[asset_id], conn=conn)
+        if df.empty:
+            raise NotFound(f"no asset with id '{asset_id}'")
+        return df.iloc[0].to_dict()
+
+    def set_asset_status(self, asset_id: str, status: str, *, expected_version: int | None,
+                         changed_by: str | None, reason: str | None = None,
+                         conn: Connection | None = None) -> int:
+        """Change status with optimistic locking; returns the new version."""
+        if status not in model.ASSET_STATUSES:
+            raise InputError(f"'{status}' is not a status", field="status")
+        with self._use(conn, write=True) as c:
+            cur = c.execute(select(assets).where(assets.c.id == asset_id)).first()
+            if cur is None:
+                raise NotFound(f"no asset with id '{asset_id}'")
+            q = update(assets).where(assets.c.id == asset_id)
+            if expected_version is not None:
+                q = q.where(assets.c.version == expected_version)
+            stamp = now_iso()
+            res = c.execute(q.values(status=status, version=assets.c.version + 1,
+                                     updated_by=changed_by, updated_at=stamp,
+                                     last_reviewed=stamp))
+            if res.rowcount != 1:
+                raise ConflictError(
+                    f"'{cur.name}' was changed by someone else (now version {cur.version}); "
+                    "reload it and try again")
+            row = dict(c.execute(select(assets).where(assets.c.id == asset_id)).first()._mapping)
+            prov = c.execute(select(providers).where(providers.c.asset_id == asset_id)).first()
+            c.execute(insert(asset_versions).values(
+                asset_id=asset_id, version=row["version"], action=status,
+                data=_version_json(row, dict(prov._mapping) if prov else None),
+                changed_by=changed_by, changed_at=stamp, reason=reason))
+            return row["version"]
+
+    def asset_history(self, asset_id: str, conn: Connection | None = None) -> pd.DataFrame:
+        with self._use(conn) as c:
+            rows = [dict(r._mapping) for r in c.execute(
+                select(asset_versions).where(asset_versions.c.asset_id == asset_id)
+                .order_by(asset_versions.c.id))]
+        return pd.DataFrame(rows, columns=[c.name for c in asset_versions.columns])
+
+    # --- networks --------------------------------------------------------------------
+    def write_networks(self, gdf: gpd.GeoDataFrame, conn: Connection | None = None,
+                       file: str = "networks") -> int:
+        clean = model.validate_networks(gdf, file=file)
+        rows = _records(clean, model.NETWORK_COLUMNS)
+        for r, geom in zip(rows, clean.geometry):
+            r["geometry"] = geom
+        with self._use(conn, write=True) as c:
+            self._upsert(c, networks, rows, ["id"])
+        return len(rows)
+
+    def read_networks(self, conn: Connection | None = None) -> gpd.GeoDataFrame:
+        with self._use(conn) as c:
+            rows = [dict(r._mapping) for r in c.execute(select(networks).order_by(networks.c.id))]
+        df = _frame(rows, model.NETWORK_COLUMNS)
+        return gpd.GeoDataFrame(df, geometry=[r["geometry"] for r in rows], crs=STORAGE_CRS)
+
+    # --- blobs (OSM files, compiled graphs) -----------------------------------------------
+    def put_blob(self, name: str, data: bytes, conn: Connection | None = None) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        with self._use(conn, write=True) as c:
+            c.execute(delete(blobs).where(blobs.c.name == name))
+            c.execute(insert(blobs).values(name=name, sha256=digest, data=data,
+                                           created_at=now_iso()))
+        return digest
+
+    def get_blob(self, name: str, conn: Connection | None = None) -> tuple[bytes, str] | None:
+        with self._use(conn) as c:
+            r = c.execute(select(blobs.c.data, blobs.c.sha256).where(blobs.c.name == name)).first()
+        return None if r is None else (bytes(r.data), r.sha256)
+
+    def blob_hash(self, name: str, conn: Connection | None = None) -> str | None:
+        with self._use(conn) as c:
+            return c.execute(select(blobs.c.sha256).where(blobs.c.name == name)).scalar()
+
+    # --- postcodes -------------------------------------------------------------------
+    def write_postcodes(self, df: pd.DataFrame, conn: Connection | None = None) -> int:
+        rows = _records(df, ["postcode", "lon", "lat", "area_code"])
+        with self._use(conn, write=True) as c:
+            self._upsert(c, postcodes, rows, ["postcode"])
+        return len(rows)
+
+    def lookup_postcodes(self, codes, conn: Connection | None = None) -> pd.DataFrame:
+        """Known postcodes among ``codes`` (normalised), with lon/lat."""
+        wanted = sorted({model.normalise_postcode(p) for p in codes if model.normalise_postcode(p)})
+        out = []
+        with self._use(conn) as c:
+            for i in range(0, len(wanted), 500):
+                out += [dict(r._mapping) for r in c.execute(
+                    select(postcodes).where(postcodes.c.postcode.in_(wanted[i:i + 500])))]
+        return pd.DataFrame(out, columns=["postcode", "lon", "lat", "area_code"])
+
+    # --- analysis runs ---------------------------------------------------------------
+    def save_run(self, params: dict, data_version: int, results: dict[str, bytes],
+                 summary: dict | None = None, conn: Connection | None = None) -> int:
+        """Store one analysis run: its parameters, the data version it read and its results
+        (name -> serialised bytes, e.g. GeoParquet or JSON)."""
+        with self._begin(conn) as c:
+            run_id = c.execute(insert(runs).values(
+                created_at=now_iso(), data_version=data_version,
+                params=json.dumps(params, sort_keys=True, default=str),
+                summary=json.dumps(summary or {}, sort_keys=True, default=str))
+            ).inserted_primary_key[0]
+            if results:
+                c.execute(insert(run_results), [{"run_id": run_id, "name": k, "data": v}
+                                                 for k, v in results.items()])
+        return int(run_id)
+
+    def latest_run(self, conn: Connection | None = None) -> dict | None:
+        with self._use(conn) as c:
+            r = c.execute(select(runs).order_by(runs.c.id.desc()).limit(1)).first()
+        return None if r is None else _run_dict(r)
+
+    def get_run(self, run_id: int, conn: Connection | None = None) -> dict:
+        with self._use(conn) as c:
+            r = c.execute(select(runs).where(runs.c.id == run_id)).first()
+        if r is None:
+            raise NotFound(f"no analysis run {run_id}")
+        return _run_dict(r)
+
+    def run_result(self, run_id: int, name: str, conn: Connection | None = None) -> bytes | None:
+        with self._use(conn) as c:
+            return c.execute(select(run_results.c.data).where(
+                (run_results.c.run_id == run_id) & (run_results.c.name == name))).scalar()
+
+    def run_result_names(self, run_id: int) -> list[str]:
+        with self.engine.connect() as c:
+            return list(c.execute(select(run_results.c.name).where(run_results.c.run_id == run_id)
+                                  .order_by(run_results.c.name)).scalars())
+
+    # --- users -----------------------------------------------------------------------
+    def add_user(self, name: str, role: str, password_hash: str,
+                 conn: Connection | None = None) -> int:
+        if role not in model.ROLES:
+            raise InputError(f"role must be one of {', '.join(model.ROLES)}", field="role")
+        with self._begin(conn) as c:
+            if c.execute(select(users.c.id).where(users.c.name == name)).first():
+                raise InputError(f"a user called '{name}' already exists", field="name")
+            return int(c.execute(insert(users).values(
+                name=name, role=role, password_hash=password_hash, active=True,
+                created_at=now_iso())).inserted_primary_key[0])
+
+    def get_user(self, name: str | None = None, user_id: int | None = None) -> dict | None:
+        q = select(users)
+        q = q.where(users.c.name == name) if name is not None else q.where(users.c.id == user_id)
+        with self.engine.connect() as c:
+            r = c.execute(q).first()
+        return None if r is None else dict(r._mapping)
+
+    def list_users(self) -> pd.DataFrame:
+        with self.engine.connect() as c:
+            rows = [dict(r._mapping) for r in c.execute(select(users).order_by(users.c.id))]
+        return pd.DataFrame(rows, columns=[c.name for c in users.columns]).drop(
+            columns="password_hash")
+
+    # --- helpers -----------------------------------------------------------------------
+    def _begin(self, conn: Connection | None):
+        """A transaction that does not change the data version (runs, users)."""
+        return contextlib.nullcontext(conn) if conn is not None else self.engine.begin()
+
+    def _upsert(self, conn: Connection, table: Table, rows: list[dict], keys: list[str]) -> None:
+        """Insert rows, replacing any with the same key (portable: delete then insert)."""
+        if not rows:
+            return
+        if len(keys) == 1:
+            k = keys[0]
+            ids = [r[k] for r in rows]
+            for i in range(0, len(ids), 500):
+                conn.execute(delete(table).where(table.c[k].in_(ids[i:i + 500])))
+        else:
+            for r in rows:
+                cond = None
+                for k in keys:
+                    term = table.c[k] == r[k]
+                    cond = term if cond is None else cond & term
+                conn.execute(delete(table).where(cond))
+        for i in range(0, len(rows), 1000):
+            conn.execute(insert(table), rows[i:i + 1000])
+
+
+def _run_dict(r) -> dict:
+    d = dict(r._mapping)
+    d["params"] = json.loads(d["params"])
+    d["summary"] = json.loads(d["summary"] or "{}")
+    return d
+
+
+def _version_json(asset_row: dict, provider_row: dict | None) -> str:
+    data = {k: v for k, v in asset_row.items() if k != "geometry"}
+    geom = asset_row.get("geometry")
+    if geom is not None:
+        data["lon"], data["lat"] = round(geom.x, 7), round(geom.y, 7)
+    if provider_row:
+        data["provider"] = {k: v for k, v in provider_row.items() if k != "asset_id"}
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def open_store(url: str | None = None) -> Store:
+    return Store(url)

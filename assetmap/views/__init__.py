@@ -1,0 +1,17 @@
+"""Thin Flask blueprints: parse the request, call store/pipeline/maps, render."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from ..store import Store
+
+
+def get_store() -> Store:
+    return current_app.extensions["assetmap_store"]
+
+
+def register(app: Flask) -> None:
+    """Register every blueprint (each view module exposes ``bp``)."""
+    from . import main
+    for module in (main,):
+        app.register_blueprint(module.bp)
