@@ -91,3 +91,57 @@ def empty_app(store, tmp_path):
 def runner():
     from click.testing import CliRunner
     return CliRunner()
+
+
+# --- browser tests ------------------------------------------------------------------------
+CHROMIUM = os.environ.get("ASSETMAP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by waitress on a loopback port in a background thread; yields base URL."""
+    import threading
+    from waitress.server import create_server
+    port = _free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    """A fresh browser page that records JavaScript errors in ``page.js_errors``; tiles are
+    blocked (tests run offline)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    pg = context.new_page()
+    pg.js_errors = []
+    pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
+    pg.route("**/*", lambda route: route.abort()
+             if not route.request.url.startswith("http://127.0.0.1") else route.continue_())
+    pg.screenshot_dir = tmp_path
+    yield pg
+    context.close()
