@@ -2,6 +2,7 @@
 embedding in a page (no iframe) and cached per data version."""
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -25,6 +26,40 @@ class MapParts:
         return len(self.header) + len(self.html) + len(self.script)
 
 
+#: Browser libraries folium links from CDNs, served from our own static folder instead (npm
+#: packages installed by scripts/_setup.sh), so maps work offline. URL file name -> local
+#: path under settings.VENDOR_URL; None drops the link (not needed by our layers).
+LOCAL_ASSETS = {
+    "leaflet.js": "leaflet/dist/leaflet.js",
+    "leaflet.css": "leaflet/dist/leaflet.css",
+    "jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
+    "bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
+    "bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    "bootstrap-glyphicons.css": None,
+    "all.min.css": "@fortawesome/fontawesome-free/css/all.min.css",
+    "leaflet.awesome-markers.js": "drmonty-leaflet-awesome-markers/js/leaflet.awesome-markers.min.js",
+    "leaflet.awesome-markers.css": "drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css",
+    "leaflet.awesome.rotate.min.css": None,
+    "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+    "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "leaflet.draw.js": "leaflet-draw/dist/leaflet.draw.js",
+    "leaflet.draw.css": "leaflet-draw/dist/leaflet.draw.css",
+}
+_LINK_RE = re.compile(r'<(script|link)[^>]+(?:src|href)="(https?://[^"]+)"[^>]*>(?:</script>)?')
+
+
+def localise_assets(header: str, base: str = settings.VENDOR_URL) -> str:
+    """Point CDN script/stylesheet links at the locally served copies."""
+    def repl(m):
+        name = m.group(2).rsplit("/", 1)[-1]
+        if name not in LOCAL_ASSETS:
+            return m.group(0)
+        local = LOCAL_ASSETS[name]
+        return "" if local is None else m.group(0).replace(m.group(2), base + local)
+    return _LINK_RE.sub(repl, header)
+
+
 _cache: dict[tuple, MapParts] = {}
 _lock = threading.Lock()
 
@@ -44,7 +79,7 @@ def new_map(bounds=None, tiles: str | None = None) -> folium.Map:
 def render_parts(m: folium.Map) -> MapParts:
     root = m.get_root()
     root.render()
-    return MapParts(header=root.header.render(), html=root.html.render(),
+    return MapParts(header=localise_assets(root.header.render()), html=root.html.render(),
                     script=root.script.render())
 
 

@@ -97,5 +97,7 @@ HOST = "127.0.0.1"
 PORT = 5000
 TILES = os.environ.get("ASSETMAP_TILES", "OpenStreetMap")
 TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+#: Where the locally installed browser libraries (Leaflet etc.) are served from.
+VENDOR_URL = "/static/vendor/node_modules/"
 MAP_COORD_DECIMALS = 5        # about 1 m
 SIMPLIFY_TOLERANCE_M = 10.0   # boundary simplification for display

@@ -17,3 +17,17 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "$WANT" > "$STAMP"
 fi
 export PATH="$ROOT/.venv/bin:$PATH"
+# Browser libraries for the maps (Leaflet and plugins) from the npm registry, served locally
+# so maps work offline; reinstalled when the lock file changes.
+VENDOR=web/static/vendor
+if command -v npm >/dev/null 2>&1; then
+  VSTAMP="$VENDOR/node_modules/.assetmap-stamp"
+  VWANT="$(sha256sum "$VENDOR/package-lock.json" | cut -c1-16)"
+  if [ ! -f "$VSTAMP" ] || [ "$(cat "$VSTAMP")" != "$VWANT" ]; then
+    echo "Installing map libraries (npm) ..."
+    (cd "$VENDOR" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
+    echo "$VWANT" > "$VSTAMP"
+  fi
+else
+  echo "warning: npm not found; maps will load Leaflet from public CDNs" >&2
+fi
