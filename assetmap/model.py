@@ -203,6 +203,23 @@ def _coerce(value, kind: str, *, file, row, field):
     raise InputError(f"'{value}' is not a valid {base}", file=file, row=row, field=field)
 
 
+def apply_dtypes(df: pd.DataFrame, schema: dict) -> pd.DataFrame:
+    """The dtypes a schema promises: floats (NaN for missing), bools, ints, objects (None
+    for missing). Validated frames and frames read from the store agree exactly."""
+    df = df.copy()
+    for col, kind in schema.items():
+        base = kind.rstrip("?")
+        if base == "float":
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+        elif base == "bool":
+            df[col] = df[col].fillna(False).astype(bool)
+        elif base == "int" and not kind.endswith("?"):
+            df[col] = df[col].astype(int)
+        else:
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
+
+
 def _validate_columns(df: pd.DataFrame, schema: dict, *, file, defaults: dict | None = None,
                       row_offset: int = 1) -> pd.DataFrame:
     defaults = defaults or {}
@@ -228,7 +245,7 @@ def _validate_columns(df: pd.DataFrame, schema: dict, *, file, defaults: dict | 
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
     for col in schema:
         out[col] = [r[col] for r in rows]
-    return pd.DataFrame(out, index=df.index, columns=list(schema))
+    return apply_dtypes(pd.DataFrame(out, index=df.index, columns=list(schema)), schema)
 
 
 def _check_choice(df, col, choices, *, file, row_offset=1, multi=False):

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, LargeBinary, MetaData,
+from sqlalchemy import (Boolean, and_, bindparam, Column, Float, ForeignKey, Integer, LargeBinary, MetaData,
                         String, Table, Text, create_engine, delete, event, func, insert, select,
                         text, update)
 from sqlalchemy.engine import Connection, Engine
@@ -32,8 +32,16 @@ from .settings import STORAGE_CRS, default_db_url
 SCHEMA_VERSION = 1
 
 
+def _to_wkb(value):
+    return None if value is None else shapely.to_wkb(value)
+
+
+def _from_wkb(value):
+    return None if value is None else shapely.from_wkb(bytes(value))
+
+
 class _PostGISGeometry(UserDefinedType):
-    """A PostGIS geometry column in EPSG:4326, exchanged as WKB."""
+    """A PostGIS geometry column in EPSG:4326, exchanged with Python as WKB."""
 
     cache_ok = True
 
@@ -44,29 +52,30 @@ class _PostGISGeometry(UserDefinedType):
         return func.ST_SetSRID(func.ST_GeomFromWKB(bindvalue), 4326)
 
     def column_expression(self, col):
-        return func.ST_AsBinary(col)
+        return func.ST_AsBinary(col, type_=self)
+
+    def bind_processor(self, dialect):
+        return _to_wkb
+
+    def result_processor(self, dialect, coltype):
+        return _from_wkb
 
 
-class Geom(TypeDecorator):
-    """Shapely geometry <-> WKB (SQLite BLOB or PostGIS geometry)."""
+class _WKBBlob(TypeDecorator):
+    """Geometry as WKB bytes in a BLOB (SQLite)."""
 
     impl = LargeBinary
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(_PostGISGeometry())
-        return dialect.type_descriptor(LargeBinary())
-
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        return shapely.to_wkb(value)
+        return _to_wkb(value)
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return shapely.from_wkb(bytes(value))
+        return _from_wkb(value)
+
+
+#: Shapely geometry column: WKB BLOB on SQLite, PostGIS geometry on PostgreSQL.
+Geom = _WKBBlob().with_variant(_PostGISGeometry(), "postgresql")
 
 
 metadata = MetaData()
@@ -229,18 +238,7 @@ def _records(df: pd.DataFrame, columns) -> list[dict]:
 
 def _frame(rows, schema: dict) -> pd.DataFrame:
     """Rows read back, with the dtypes the schema promises."""
-    df = pd.DataFrame(rows, columns=list(schema))
-    for col, kind in schema.items():
-        base = kind.rstrip("?")
-        if base == "float":
-            df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-        elif base == "bool":
-            df[col] = df[col].fillna(False).astype(bool)
-        elif base == "int" and not kind.endswith("?"):
-            df[col] = df[col].astype(int)
-        else:
-            df[col] = df[col].astype(object).where(df[col].notna(), None)
-    return df
+    return model.apply_dtypes(pd.DataFrame(rows, columns=list(schema)), schema)
 
 
 class Store:
@@ -635,23 +633,33 @@ class Store:
         return contextlib.nullcontext(conn) if conn is not None else self.engine.begin()
 
     def _upsert(self, conn: Connection, table: Table, rows: list[dict], keys: list[str]) -> None:
-        """Insert rows, replacing any with the same key (portable: delete then insert)."""
+        """Insert rows, updating in place any whose key exists (portable; keeps foreign keys
+        that point at the row intact)."""
         if not rows:
             return
+        existing: set[tuple] = set()
         if len(keys) == 1:
             k = keys[0]
             ids = [r[k] for r in rows]
             for i in range(0, len(ids), 500):
-                conn.execute(delete(table).where(table.c[k].in_(ids[i:i + 500])))
+                existing |= {(v,) for v in conn.execute(
+                    select(table.c[k]).where(table.c[k].in_(ids[i:i + 500]))).scalars()}
         else:
             for r in rows:
-                cond = None
-                for k in keys:
-                    term = table.c[k] == r[k]
-                    cond = term if cond is None else cond & term
-                conn.execute(delete(table).where(cond))
-        for i in range(0, len(rows), 1000):
-            conn.execute(insert(table), rows[i:i + 1000])
+                cond = and_(*[table.c[k] == r[k] for k in keys])
+                if conn.execute(select(table.c[keys[0]]).where(cond)).first() is not None:
+                    existing.add(tuple(r[k] for k in keys))
+        new = [r for r in rows if tuple(r[k] for k in keys) not in existing]
+        old = [r for r in rows if tuple(r[k] for k in keys) in existing]
+        if old:
+            cols = [c for c in old[0] if c not in keys]
+            stmt = update(table).where(and_(*[table.c[k] == bindparam("_k_" + k) for k in keys])
+                                       ).values({c: bindparam("_v_" + c) for c in cols})
+            params = [{**{"_k_" + k: r[k] for k in keys}, **{"_v_" + c: r.get(c) for c in cols}}
+                      for r in old]
+            conn.execute(stmt, params)
+        for i in range(0, len(new), 1000):
+            conn.execute(insert(table), new[i:i + 1000])
 
 
 def _run_dict(r) -> dict:
