@@ -101,3 +101,55 @@ TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 VENDOR_URL = "/static/vendor/node_modules/"
 MAP_COORD_DECIMALS = 5        # about 1 m
 SIMPLIFY_TOLERANCE_M = 10.0   # boundary simplification for display
+
+# --- Analysis engine (issue 4): further defaults, all overridable per run ----------------
+#: Compiled street graphs (scipy CSR .npz, keyed by the OSM file's sha256) live here. None:
+#: a ``cache`` folder beside a SQLite store, else ``INSTANCE_DIR / "cache"``.
+GRAPH_CACHE_DIR = None
+#: Nearest-asset searches stop here; longer walks count as this many minutes.
+ACCESS_MAX_MINUTES = 60.0
+#: How an area's value is made from its origin points: "mean" (population-weighted mean
+#: over origins) or "min" (best-placed origin).
+ACCESS_AGGREGATE = "mean"
+#: Seed for the deterministic choice of street nodes used as origins inside each area.
+ORIGIN_SEED = 7
+#: Street components smaller than this many nodes are not snapped to (stray fragments).
+MIN_COMPONENT_NODES = 25
+#: Without an OSM file, straight-line distance times this factor stands in for walking.
+CROW_FLY_DETOUR = 1.3
+#: Asset categories whose walking isochrones each run stores (others on demand).
+ISOCHRONE_CATEGORIES = ("neighbourhood_hub",)
+ISOCHRONE_BUFFER_M = 40.0     # half-width of the buffered reached streets
+#: E2SFCA supply: "capacity" (provider weekly capacity_hours; missing = median of the
+#: known ones) or "count" (each provider counts 1).
+SUPPLY = "capacity"
+#: E2SFCA demand = 65+ population x a need factor from the need index's percentile,
+#: running linearly from the first value (least need) to the second (most need).
+DEMAND_NEED_WEIGHT_RANGE = (0.5, 1.5)
+#: An asset category is "missing within reach" when the walk to the nearest exceeds this.
+GAP_REACH_MINUTES = 15.0
+
+# --- Contributions, moderation and accounts (issue 6) ------------------------------------
+#: Shortest password accepted (NCSC: length beats composition rules).
+PASSWORD_MIN_LENGTH = 10
+#: Sign-in: failed attempts allowed per user name (and, more, per client address) in the window.
+LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_FAILURES_PER_IP = 30
+LOGIN_WINDOW_S = 15 * 60
+#: Signed-in sessions last this long (cookie: HttpOnly, SameSite=Lax, Secure behind HTTPS).
+SESSION_HOURS = 8
+#: Submissions and amendments allowed per client address in the window.
+SUBMISSION_LIMIT = 20
+SUBMISSION_WINDOW_S = 60 * 60
+#: Likely duplicates: a similar name within this distance, or the same postcode, or the
+#: same CQC location id. Names are "similar" at or above this ratio (difflib, normalised).
+DUPLICATE_RADIUS_M = 250.0
+DUPLICATE_NAME_SIMILARITY = 0.8
+#: After an approval the gap analysis is refreshed: "background" (a worker thread,
+#: coalescing bursts of approvals into one run), "sync" (inside the request) or "off".
+ANALYSIS_REFRESH = os.environ.get("ASSETMAP_ANALYSIS_REFRESH", "background")
+#: Upper bounds that catch typing slips in contributed service records.
+MAX_HOURLY_PRICE = 500.0
+MAX_STAFF_FTE = 5.0
+MAX_CAPACITY_HOURS = 5000.0
+MAX_RADIUS_KM = 50.0
