@@ -153,3 +153,29 @@ MAX_HOURLY_PRICE = 500.0
 MAX_STAFF_FTE = 5.0
 MAX_CAPACITY_HOURS = 5000.0
 MAX_RADIUS_KM = 50.0
+
+# --- Outreach plans for local area coordinators (issue 7) ---------------------------------
+#: "A short walk": assets and micro-providers suggested for an area are within this walk of
+#: the area's population-weighted centre.
+OUTREACH_WALK_MINUTES = 15.0
+#: Commissioning gaps count the people aged 65+ with no matching provider within this walk.
+OUTREACH_COMMISSION_MINUTES = 20.0
+#: Priority = weight x isolation (z) + (1 - weight) x unmet need (z) + hotspot bonus.
+OUTREACH_ISOLATION_WEIGHT = 0.6
+#: Added to the priority of an area in a significant Gi* isolation hotspot.
+OUTREACH_HOTSPOT_BONUS = 0.5
+#: Areas listed in a plan (the rest of the patch is ranked but not detailed).
+OUTREACH_TOP_AREAS = 8
+#: Areas visited by the default route (the top-ranked ones).
+OUTREACH_ROUTE_STOPS = 6
+#: A route stop is placed at a community venue within this walk of an area's centre, if any.
+OUTREACH_VENUE_MINUTES = 6.0
+#: Suggestions listed per area (providers, then community venues).
+OUTREACH_MAX_SUGGESTIONS = 6
+#: Postcodes listed per area ("where to knock first": farthest from a community venue).
+OUTREACH_POSTCODES_PER_AREA = 5
+#: A commissioning gap is reported when at least this many people aged 65+ lack reach.
+OUTREACH_MIN_UNREACHED = 20
+#: A comparison reports an area's need as changed when its need or isolation z-score moved
+#: by at least this much.
+OUTREACH_NEED_CHANGE_Z = 0.25

@@ -690,3 +690,70 @@ def _sqlite_pragmas(dbapi_conn, _record):
 
 def open_store(url: str | None = None) -> Store:
     return Store(url)
+
+
+# --- outreach plans (issue 7; appended, self-contained) -------------------------------------
+outreach_plans = Table(
+    "outreach_plans", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(100)),
+    Column("run_id", Integer),
+    Column("data_version", Integer),
+    Column("params", Text, nullable=False),
+    Column("plan", Text, nullable=False),
+)
+
+
+def _save_outreach_plan(self, name: str, plan: dict, *, created_by: str | None = None,
+                        conn: Connection | None = None) -> int:
+    """Store a coordinator's outreach plan (the whole plan as JSON, its parameters and the
+    analysis run it came from). Does not change the data version."""
+    with self._begin(conn) as c:
+        return int(c.execute(insert(outreach_plans).values(
+            name=(name or "Outreach plan")[:200], created_at=now_iso(), created_by=created_by,
+            run_id=plan.get("run_id"), data_version=plan.get("data_version"),
+            params=json.dumps(plan.get("params", {}), sort_keys=True),
+            plan=json.dumps(plan, sort_keys=True))).inserted_primary_key[0])
+
+
+def _get_outreach_plan(self, plan_id: int, conn: Connection | None = None) -> dict:
+    with self._use(conn) as c:
+        r = c.execute(select(outreach_plans).where(outreach_plans.c.id == int(plan_id))).first()
+    if r is None:
+        raise NotFound(f"no saved outreach plan {plan_id}")
+    d = dict(r._mapping)
+    d["params"] = json.loads(d["params"])
+    d["plan"] = json.loads(d["plan"])
+    return d
+
+
+def _list_outreach_plans(self, conn: Connection | None = None) -> pd.DataFrame:
+    cols = ["id", "name", "created_at", "created_by", "run_id", "data_version"]
+    with self._use(conn) as c:
+        rows = [dict(r._mapping) for r in c.execute(
+            select(*[outreach_plans.c[k] for k in cols]).order_by(outreach_plans.c.id.desc()))]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _delete_outreach_plan(self, plan_id: int, conn: Connection | None = None) -> None:
+    with self._begin(conn) as c:
+        c.execute(delete(outreach_plans).where(outreach_plans.c.id == int(plan_id)))
+
+
+def _postcodes_within(self, bounds, conn: Connection | None = None) -> pd.DataFrame:
+    """Postcodes whose point lies in a lon/lat box (minx, miny, maxx, maxy)."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    with self._use(conn) as c:
+        rows = [dict(r._mapping) for r in c.execute(select(postcodes).where(
+            (postcodes.c.lon >= minx) & (postcodes.c.lon <= maxx)
+            & (postcodes.c.lat >= miny) & (postcodes.c.lat <= maxy)))]
+    return pd.DataFrame(rows, columns=["postcode", "lon", "lat", "area_code"])
+
+
+Store.save_outreach_plan = _save_outreach_plan
+Store.get_outreach_plan = _get_outreach_plan
+Store.list_outreach_plans = _list_outreach_plans
+Store.delete_outreach_plan = _delete_outreach_plan
+Store.postcodes_within = _postcodes_within
