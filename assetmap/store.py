@@ -209,6 +209,26 @@ users = Table(
     Column("created_at", String(32), nullable=False),
 )
 
+#: Contributions (issue 6): a new asset (kind "new", its asset row is ``pending``) or a
+#: proposed change to an existing one (kind "update", the asset stays as it is until a
+#: planner approves). ``token_hash`` is the SHA-256 of the contributor's private link.
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asset_id", String(64), ForeignKey("assets.id"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),
+    Column("status", String(12), nullable=False, index=True),
+    Column("data", Text, nullable=False),
+    Column("base_version", Integer),
+    Column("token_hash", String(64), index=True),
+    Column("submitted_by", String(100), index=True),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("reviewed_by", String(100)), Column("reviewed_at", String(32)),
+    Column("reason", Text),
+    Column("version", Integer, nullable=False, default=1),
+)
+
 #: Tables reported by ``assetmap info``, in dependency order.
 COUNTED_TABLES = ("areas", "indicators", "indicator_values", "assets", "providers",
                   "asset_versions", "networks", "blobs", "postcodes", "runs", "run_results",
@@ -661,6 +681,400 @@ class Store:
         for i in range(0, len(new), 1000):
             conn.execute(insert(table), new[i:i + 1000])
 
+
+    # --- contributions and moderation (issue 6) ----------------------------------------------
+    #: Asset columns a contribution or an edit may change.
+    EDITABLE_ASSET_FIELDS = ("name", "category", "description", "address", "postcode",
+                             "opening_hours", "contact", "contact_public", "website",
+                             "home_based")
+
+    def areas_signature(self) -> tuple:
+        """A cheap fingerprint of the stored areas (for caching the borough outline)."""
+        with self.engine.connect() as c:
+            r = c.execute(select(func.count(), func.min(areas.c.code),
+                                 func.max(areas.c.code))).first()
+        return tuple(r)
+
+    def _asset_and_provider(self, c: Connection, asset_id: str):
+        row = c.execute(select(assets).where(assets.c.id == asset_id)).first()
+        if row is None:
+            raise NotFound(f"no asset with id '{asset_id}'")
+        prov = c.execute(select(providers).where(providers.c.asset_id == asset_id)).first()
+        return dict(row._mapping), (dict(prov._mapping) if prov else None)
+
+    @staticmethod
+    def _clean_asset(row: dict, geometry, file: str) -> dict:
+        """One asset row through ``model.validate_assets`` (the same rules as imports)."""
+        cols = {k: [row.get(k)] for k in model.ASSET_COLUMNS}
+        clean = model.validate_assets(gpd.GeoDataFrame(cols, geometry=[geometry],
+                                                       crs=STORAGE_CRS), file=file)
+        out = _records(clean, model.ASSET_COLUMNS)[0]
+        out["geometry"] = clean.geometry.iloc[0]
+        return out
+
+    @staticmethod
+    def _clean_provider(asset_id: str, prov: dict, file: str) -> dict:
+        cols = {k: [prov.get(k)] for k in model.PROVIDER_COLUMNS}
+        cols["asset_id"] = [asset_id]
+        clean = model.validate_providers(pd.DataFrame(cols), file=file)
+        return _records(clean, model.PROVIDER_COLUMNS)[0]
+
+    def _record_version(self, c: Connection, asset_id: str, action: str,
+                        changed_by: str | None, stamp: str, reason: str | None = None) -> int:
+        row, prov = self._asset_and_provider(c, asset_id)
+        c.execute(insert(asset_versions).values(
+            asset_id=asset_id, version=row["version"], action=action,
+            data=_version_json(row, prov), changed_by=changed_by, changed_at=stamp,
+            reason=reason))
+        return row["version"]
+
+    def _conflict(self, c: Connection, asset_id: str) -> ConflictError:
+        cur = c.execute(select(assets.c.name, assets.c.version, assets.c.updated_by)
+                        .where(assets.c.id == asset_id)).first()
+        if cur is None:
+            return NotFound(f"no asset with id '{asset_id}'")
+        who = f" by {cur.updated_by}" if cur.updated_by else ""
+        return ConflictError(
+            f"'{cur.name}' was changed{who} while you were working on it (it is now version "
+            f"{cur.version}); nothing was overwritten. Reload the page, check the changes "
+            "and try again.")
+
+    def create_submission(self, data: dict, *, token_hash: str | None,
+                          submitted_by: str | None, asset_id: str | None = None,
+                          conn: Connection | None = None) -> dict:
+        """Store a new contributed asset as ``pending`` (invisible to public reads) with its
+        service record, a first version and a submission row. ``data`` is
+        ``submissions.Contribution.as_data()``. Returns {"id", "asset_id"}."""
+        import uuid
+        stamp = now_iso()
+        asset_id = asset_id or f"community-{uuid.uuid4().hex[:16]}"
+        who = submitted_by or "community (anonymous)"
+        row = {**{k: data["asset"].get(k) for k in self.EDITABLE_ASSET_FIELDS},
+               "id": asset_id, "source": "community", "status": "pending", "version": 1,
+               "created_by": who, "created_at": stamp, "updated_by": who, "updated_at": stamp,
+               "last_reviewed": None}
+        clean = self._clean_asset(row, shapely.Point(data["lon"], data["lat"]), "submission")
+        prov = None if not data.get("provider") else \
+            self._clean_provider(asset_id, data["provider"], "submission")
+        with self._use(conn, write=True) as c:
+            c.execute(insert(assets).values(**clean))
+            if prov:
+                c.execute(insert(providers).values(**prov))
+            self._record_version(c, asset_id, "submitted", who, stamp)
+            sid = c.execute(insert(submissions).values(
+                asset_id=asset_id, kind="new", status="pending",
+                data=json.dumps(data, sort_keys=True, default=str), base_version=1,
+                token_hash=token_hash, submitted_by=submitted_by, created_at=stamp,
+                updated_at=stamp, version=1)).inserted_primary_key[0]
+        return {"id": int(sid), "asset_id": asset_id}
+
+    def propose_update(self, asset_id: str, data: dict, *, token_hash: str | None,
+                       submitted_by: str | None, conn: Connection | None = None) -> dict:
+        """A proposed change to an existing asset; the asset is untouched until approved."""
+        stamp = now_iso()
+        with self._begin(conn) as c:
+            row, _ = self._asset_and_provider(c, asset_id)
+            sid = c.execute(insert(submissions).values(
+                asset_id=asset_id, kind="update", status="pending",
+                data=json.dumps(data, sort_keys=True, default=str),
+                base_version=row["version"], token_hash=token_hash,
+                submitted_by=submitted_by, created_at=stamp, updated_at=stamp, version=1)
+            ).inserted_primary_key[0]
+        return {"id": int(sid), "asset_id": asset_id}
+
+    def _submission_query(self):
+        return (select(submissions, assets.c.name.label("asset_name"),
+                       assets.c.status.label("asset_status"),
+                       assets.c.version.label("asset_version"),
+                       assets.c.category.label("asset_category"),
+                       assets.c.home_based.label("asset_home_based"))
+                .join(assets, assets.c.id == submissions.c.asset_id))
+
+    @staticmethod
+    def _submission_dict(r) -> dict:
+        d = dict(r._mapping)
+        d["data"] = json.loads(d["data"])
+        return d
+
+    def get_submission(self, submission_id: int, conn: Connection | None = None) -> dict:
+        with self._use(conn) as c:
+            r = c.execute(self._submission_query().where(submissions.c.id == submission_id)
+                          ).first()
+        if r is None:
+            raise NotFound(f"no submission {submission_id}")
+        return self._submission_dict(r)
+
+    def submission_by_token(self, token_hash: str, conn: Connection | None = None) -> dict:
+        """The latest submission made through one private link."""
+        with self._use(conn) as c:
+            r = c.execute(self._submission_query().where(submissions.c.token_hash == token_hash)
+                          .order_by(submissions.c.id.desc()).limit(1)).first()
+        if r is None:
+            raise NotFound("this link does not match any submission")
+        return self._submission_dict(r)
+
+    def list_submissions(self, statuses=("pending",), *, submitted_by: str | None = None,
+                         asset_id: str | None = None, limit: int | None = None,
+                         conn: Connection | None = None) -> list[dict]:
+        q = self._submission_query().order_by(submissions.c.id)
+        if statuses is not None:
+            q = q.where(submissions.c.status.in_(list(statuses)))
+        if submitted_by is not None:
+            q = q.where(submissions.c.submitted_by == submitted_by)
+        if asset_id is not None:
+            q = q.where(submissions.c.asset_id == asset_id)
+        if limit:
+            q = q.limit(limit)
+        with self._use(conn) as c:
+            return [self._submission_dict(r) for r in c.execute(q)]
+
+    def count_submissions(self, conn: Connection | None = None) -> dict:
+        with self._use(conn) as c:
+            return {k: int(v) for k, v in c.execute(
+                select(submissions.c.status, func.count()).group_by(submissions.c.status))}
+
+    def _bump_submission(self, c: Connection, sub: dict, expected_version: int | None,
+                         **values) -> None:
+        q = update(submissions).where(submissions.c.id == sub["id"])
+        if expected_version is not None:
+            q = q.where(submissions.c.version == expected_version)
+        res = c.execute(q.values(version=submissions.c.version + 1, updated_at=now_iso(),
+                                 **values))
+        if res.rowcount != 1:
+            raise ConflictError(
+                f"submission {sub['id']} ('{sub.get('asset_name')}') was changed by someone "
+                "else while you were working on it (amended by its contributor or handled by "
+                "another planner); nothing was overwritten. Reload the page and check again.")
+
+    def update_asset(self, asset_id: str, data: dict, *, expected_version: int | None,
+                     changed_by: str | None, action: str = "edit", reason: str | None = None,
+                     status: str | None = None, reviewed: bool = False,
+                     conn: Connection | None = None) -> int:
+        """Apply edited fields (``Contribution.as_data()``: asset fields, optional service
+        record, lon/lat or None to keep the location) with optimistic locking: raises
+        ConflictError when the asset is no longer at ``expected_version``. Returns the new
+        version. A missing service record leaves any existing one as it is."""
+        stamp = now_iso()
+        with self._use(conn, write=True) as c:
+            cur, cur_prov = self._asset_and_provider(c, asset_id)
+            if expected_version is None:
+                expected_version = cur["version"]
+            if cur["version"] != expected_version:
+                raise self._conflict(c, asset_id)
+            row = dict(cur)
+            row.update({k: data["asset"].get(k) for k in self.EDITABLE_ASSET_FIELDS
+                        if k in data["asset"]})
+            if status is not None:
+                row["status"] = status
+            geom = cur["geometry"] if data.get("lon") is None else \
+                shapely.Point(data["lon"], data["lat"])
+            clean = self._clean_asset(row, geom, "edit")
+            vals = {k: clean[k] for k in clean if k not in ("id", "version", "created_by",
+                                                             "created_at")}
+            vals.update(updated_by=changed_by, updated_at=stamp, version=cur["version"] + 1)
+            if reviewed:
+                vals["last_reviewed"] = stamp
+            res = c.execute(update(assets).where((assets.c.id == asset_id)
+                                                 & (assets.c.version == expected_version))
+                            .values(**vals))
+            if res.rowcount != 1:
+                raise self._conflict(c, asset_id)
+            if data.get("provider"):
+                prov = self._clean_provider(asset_id, data["provider"], "edit")
+                if cur_prov:
+                    c.execute(update(providers).where(providers.c.asset_id == asset_id)
+                              .values(**{k: v for k, v in prov.items() if k != "asset_id"}))
+                else:
+                    c.execute(insert(providers).values(**prov))
+            return self._record_version(c, asset_id, action, changed_by, stamp, reason)
+
+    def _set_status_locked(self, c: Connection, asset_id: str, status: str, *,
+                           expected_version: int, changed_by: str | None, action: str,
+                           reason: str | None, stamp: str) -> int:
+        res = c.execute(update(assets).where((assets.c.id == asset_id)
+                                             & (assets.c.version == expected_version))
+                        .values(status=status, version=assets.c.version + 1,
+                                updated_by=changed_by, updated_at=stamp, last_reviewed=stamp))
+        if res.rowcount != 1:
+            raise self._conflict(c, asset_id)
+        return self._record_version(c, asset_id, action, changed_by, stamp, reason)
+
+    def amend_submission(self, submission_id: int, data: dict, *, expected_version: int | None,
+                         changed_by: str | None, conn: Connection | None = None) -> dict:
+        """The contributor (or a planner) changes a submission. A pending or rejected new
+        asset is edited in place (and is pending again); an approved asset gets a new
+        ``update`` proposal (its public record changes only when a planner approves)."""
+        with self._use(conn, write=True) as c:
+            sub = self.get_submission(submission_id, conn=c)
+            if expected_version is not None and sub["version"] != expected_version:
+                self._bump_submission(c, sub, expected_version)  # raises ConflictError
+            stamp = now_iso()
+            if sub["kind"] == "new" and sub["asset_status"] in ("pending", "rejected"):
+                self.update_asset(sub["asset_id"], data, expected_version=sub["asset_version"],
+                                  changed_by=changed_by, action="amended", status="pending",
+                                  conn=c)
+                self._bump_submission(c, sub, sub["version"], status="pending",
+                                      data=json.dumps(data, sort_keys=True, default=str),
+                                      reason=None, reviewed_by=None, reviewed_at=None)
+                return {"id": sub["id"], "asset_id": sub["asset_id"], "kind": "new"}
+            if sub["kind"] == "update" and sub["status"] in ("pending", "rejected"):
+                self._bump_submission(c, sub, sub["version"], status="pending",
+                                      data=json.dumps(data, sort_keys=True, default=str),
+                                      base_version=sub["asset_version"], reason=None,
+                                      reviewed_by=None, reviewed_at=None)
+                return {"id": sub["id"], "asset_id": sub["asset_id"], "kind": "update"}
+            if sub["asset_status"] == "retired":
+                raise ConflictError("this asset has been retired; it can no longer be changed "
+                                    "here (ask a planner)")
+            # approved: a fresh proposal through the same private link
+            sid = c.execute(insert(submissions).values(
+                asset_id=sub["asset_id"], kind="update", status="pending",
+                data=json.dumps(data, sort_keys=True, default=str),
+                base_version=sub["asset_version"], token_hash=sub["token_hash"],
+                submitted_by=sub["submitted_by"], created_at=stamp, updated_at=stamp,
+                version=1)).inserted_primary_key[0]
+            return {"id": int(sid), "asset_id": sub["asset_id"], "kind": "update"}
+
+    def edit_submission(self, submission_id: int, data: dict, *, expected_version: int,
+                        expected_asset_version: int, changed_by: str,
+                        conn: Connection | None = None) -> None:
+        """A planner corrects a pending submission before deciding on it."""
+        with self._use(conn, write=True) as c:
+            sub = self.get_submission(submission_id, conn=c)
+            if sub["status"] != "pending":
+                raise ConflictError(f"submission {submission_id} is already {sub['status']}")
+            self._bump_submission(c, sub, expected_version,
+                                  data=json.dumps(data, sort_keys=True, default=str))
+            if sub["kind"] == "new":
+                self.update_asset(sub["asset_id"], data, expected_version=expected_asset_version,
+                                  changed_by=changed_by, action="edit", conn=c)
+
+    def approve_submission(self, submission_id: int, *, expected_version: int,
+                           expected_asset_version: int, reviewer: str,
+                           conn: Connection | None = None) -> int:
+        """Publish a submission: a new asset becomes ``approved``; an update is applied to
+        the asset. Both versions must be the ones the reviewer saw (else ConflictError).
+        Returns the asset's new version."""
+        stamp = now_iso()
+        with self._use(conn, write=True) as c:
+            sub = self.get_submission(submission_id, conn=c)
+            if sub["status"] != "pending":
+                raise ConflictError(f"submission {submission_id} was already {sub['status']} "
+                                    f"by {sub['reviewed_by'] or 'someone else'}")
+            self._bump_submission(c, sub, expected_version, status="approved",
+                                  reviewed_by=reviewer, reviewed_at=stamp)
+            if sub["kind"] == "new":
+                return self._set_status_locked(
+                    c, sub["asset_id"], "approved", expected_version=expected_asset_version,
+                    changed_by=reviewer, action="approved", reason=None, stamp=stamp)
+            return self.update_asset(sub["asset_id"], sub["data"],
+                                     expected_version=expected_asset_version,
+                                     changed_by=reviewer, action="approved update",
+                                     reviewed=True, conn=c)
+
+    def reject_submission(self, submission_id: int, *, reason: str, expected_version: int,
+                          expected_asset_version: int | None, reviewer: str,
+                          conn: Connection | None = None) -> None:
+        """Turn a submission down with a reason (shown to its contributor). A new asset
+        becomes ``rejected`` (kept, never deleted)."""
+        if not (reason or "").strip():
+            raise InputError("give a reason for rejecting (the contributor sees it)",
+                             field="reason")
+        stamp = now_iso()
+        with self._use(conn, write=True) as c:
+            sub = self.get_submission(submission_id, conn=c)
+            if sub["status"] != "pending":
+                raise ConflictError(f"submission {submission_id} was already {sub['status']}")
+            self._bump_submission(c, sub, expected_version, status="rejected",
+                                  reviewed_by=reviewer, reviewed_at=stamp, reason=reason)
+            if sub["kind"] == "new":
+                self._set_status_locked(
+                    c, sub["asset_id"], "rejected",
+                    expected_version=sub["asset_version"] if expected_asset_version is None
+                    else expected_asset_version,
+                    changed_by=reviewer, action="rejected", reason=reason, stamp=stamp)
+
+    def mark_reviewed(self, asset_id: str, *, expected_version: int, changed_by: str,
+                      conn: Connection | None = None) -> int:
+        """Record that a planner checked the record is still true (resets its review date)."""
+        stamp = now_iso()
+        with self._use(conn, write=True) as c:
+            res = c.execute(update(assets).where((assets.c.id == asset_id)
+                                                 & (assets.c.version == expected_version))
+                            .values(version=assets.c.version + 1, last_reviewed=stamp,
+                                    updated_by=changed_by, updated_at=stamp))
+            if res.rowcount != 1:
+                raise self._conflict(c, asset_id)
+            return self._record_version(c, asset_id, "reviewed", changed_by, stamp)
+
+    def get_version(self, version_id: int, conn: Connection | None = None) -> dict:
+        with self._use(conn) as c:
+            r = c.execute(select(asset_versions).where(asset_versions.c.id == version_id)).first()
+        if r is None:
+            raise NotFound(f"no stored version {version_id}")
+        d = dict(r._mapping)
+        d["data"] = json.loads(d["data"])
+        return d
+
+    def restore_version(self, asset_id: str, version_id: int, *, expected_version: int,
+                        changed_by: str, conn: Connection | None = None) -> int:
+        """Make an earlier version's content current again (as a new version: history only
+        grows). The status is kept: retire or reinstate separately."""
+        stamp = now_iso()
+        with self._use(conn, write=True) as c:
+            old = self.get_version(version_id, conn=c)
+            if old["asset_id"] != asset_id:
+                raise NotFound(f"version {version_id} is not a version of '{asset_id}'")
+            data = old["data"]
+            cur, cur_prov = self._asset_and_provider(c, asset_id)
+            if cur["version"] != expected_version:
+                raise self._conflict(c, asset_id)
+            row = dict(cur)
+            row.update({k: data.get(k) for k in (*self.EDITABLE_ASSET_FIELDS,
+                                                 "source", "source_ref", "last_reviewed")
+                        if k in data})
+            geom = cur["geometry"] if data.get("lon") is None else \
+                shapely.Point(data["lon"], data["lat"])
+            clean = self._clean_asset(row, geom, "restore")
+            vals = {k: clean[k] for k in clean if k not in ("id", "version", "created_by",
+                                                             "created_at")}
+            vals.update(updated_by=changed_by, updated_at=stamp, version=cur["version"] + 1)
+            res = c.execute(update(assets).where((assets.c.id == asset_id)
+                                                 & (assets.c.version == expected_version))
+                            .values(**vals))
+            if res.rowcount != 1:
+                raise self._conflict(c, asset_id)
+            prov = data.get("provider")
+            if prov:
+                clean_p = self._clean_provider(asset_id, prov, "restore")
+                if cur_prov:
+                    c.execute(update(providers).where(providers.c.asset_id == asset_id)
+                              .values(**{k: v for k, v in clean_p.items() if k != "asset_id"}))
+                else:
+                    c.execute(insert(providers).values(**clean_p))
+            elif cur_prov:
+                # the restored version had no service record; the current one stays in the
+                # history (asset_versions) and can itself be restored
+                c.execute(delete(providers).where(providers.c.asset_id == asset_id))
+            return self._record_version(c, asset_id, f"restored v{old['version']}", changed_by,
+                                        stamp, reason=f"restored version {old['version']}")
+
+    def update_user(self, user_id: int, *, role: str | None = None, active: bool | None = None,
+                    password_hash: str | None = None, conn: Connection | None = None) -> None:
+        vals = {}
+        if role is not None:
+            if role not in model.ROLES:
+                raise InputError(f"role must be one of {', '.join(model.ROLES)}", field="role")
+            vals["role"] = role
+        if active is not None:
+            vals["active"] = bool(active)
+        if password_hash is not None:
+            vals["password_hash"] = password_hash
+        if not vals:
+            return
+        with self._begin(conn) as c:
+            if c.execute(update(users).where(users.c.id == user_id).values(**vals)).rowcount != 1:
+                raise NotFound(f"no user {user_id}")
 
 def _run_dict(r) -> dict:
     d = dict(r._mapping)

@@ -1,0 +1,203 @@
+"""Accounts and access: password hashing (argon2id), rate limits, role checks.
+
+Passwords are hashed with argon2id (``argon2-cffi``, its recommended defaults) and never
+stored or logged in clear. Sign-in and submissions are rate limited in memory per process
+(:class:`RateLimiter`); one waitress process serves the app, so that is the whole server.
+
+Roles (``model.ROLES``):
+
+* ``planner``     approves, edits, retires and restores assets; manages users;
+* ``coordinator`` sees pending submissions and private fields (contact details), read only;
+* ``contributor`` sees and amends their own submissions.
+
+Anyone, signed in or not, may submit; anonymous contributors get a private link instead.
+Flask is imported only inside the view helpers at the end (the module is usable from the
+CLI and from scripts without a web app).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from . import model, settings
+from .errors import InputError, PermissionDenied
+
+_hasher = PasswordHasher()
+#: Verified against when a user does not exist, so a wrong name costs as long as a wrong
+#: password (no user enumeration by timing).
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+#: The roles allowed to do each thing.
+CAN_MODERATE = ("planner",)
+CAN_SEE_PRIVATE = ("planner", "coordinator")
+CAN_MANAGE_USERS = ("planner",)
+
+
+# --- passwords ---------------------------------------------------------------------------
+def check_password_strength(password: str, name: str = "") -> None:
+    """Raise InputError for a password too weak to accept."""
+    if not isinstance(password, str) or len(password) < settings.PASSWORD_MIN_LENGTH:
+        raise InputError(f"the password must be at least {settings.PASSWORD_MIN_LENGTH} "
+                         "characters long", field="password")
+    if len(password) > 256:
+        raise InputError("the password must be at most 256 characters long", field="password")
+    if name and password.strip().lower() == name.strip().lower():
+        raise InputError("the password must not be the user name", field="password")
+    if len(set(password)) < 4:
+        raise InputError("the password is too simple", field="password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches; constant work whether or not the user exists."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+def check_user_name(name: str) -> str:
+    name = (name or "").strip()
+    if not (2 <= len(name) <= 100):
+        raise InputError("a user name is 2 to 100 characters", field="name")
+    if not all(ch.isalnum() or ch in "._-@ " for ch in name):
+        raise InputError("a user name may use letters, digits, spaces and . _ - @", field="name")
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in model.ROLES:
+        raise InputError(f"role must be one of {', '.join(model.ROLES)}", field="role")
+    return role
+
+
+def session_stamp(password_hash: str) -> str:
+    """Ties a session to the current password: changing it signs out every session."""
+    return hashlib.sha256(("assetmap-session:" + password_hash).encode()).hexdigest()[:24]
+
+
+def stamps_match(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+# --- tokens for private submission links ----------------------------------------------------
+def new_token() -> str:
+    """An unguessable token (192 bits) for a contributor's private link."""
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    """Only this hash is stored; the link itself is shown once to the contributor."""
+    return hashlib.sha256(("assetmap-link:" + (token or "")).encode()).hexdigest()
+
+
+# --- rate limits ----------------------------------------------------------------------------
+class RateLimiter:
+    """At most ``limit`` events per ``window`` seconds per key (sliding window, thread-safe,
+    in memory). ``max_keys`` bounds the memory a flood of distinct keys can take."""
+
+    def __init__(self, limit: int, window: float, max_keys: int = 100_000):
+        self.limit, self.window, self.max_keys = int(limit), float(window), max_keys
+        self._events: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def _prune(self, key: str, now: float) -> deque:
+        q = self._events.get(key)
+        if q is None:
+            if len(self._events) >= self.max_keys:
+                self._events.clear()
+            q = self._events[key] = deque()
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def blocked(self, key: str) -> float:
+        """Seconds until ``key`` may act again (0 when it may act now)."""
+        now = time.monotonic()
+        with self._lock:
+            q = self._prune(key, now)
+            if len(q) < self.limit:
+                return 0.0
+            return max(0.0, q[0] + self.window - now)
+
+    def hit(self, key: str) -> bool:
+        """Record an event; False (and nothing recorded) when over the limit."""
+        now = time.monotonic()
+        with self._lock:
+            q = self._prune(key, now)
+            if len(q) >= self.limit:
+                return False
+            q.append(now)
+            return True
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._events.pop(key, None)
+
+
+def wait_message(seconds: float) -> str:
+    minutes = int(seconds // 60) + 1
+    return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+# --- Flask helpers (imported lazily) ------------------------------------------------------------
+def current_user():
+    """The signed-in user (dict without the password hash) or None."""
+    from flask import g
+    return getattr(g, "user", None)
+
+
+def has_role(*roles: str) -> bool:
+    user = current_user()
+    return user is not None and user["role"] in roles
+
+
+def require_role(*roles: str):
+    """View decorator: signed-in users with one of ``roles`` only. Anonymous visitors are
+    sent to the sign-in page (GET) or refused (other methods); other roles get 403."""
+    def deco(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            from flask import redirect, request, url_for
+            user = current_user()
+            if user is None:
+                if request.method == "GET":
+                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                raise PermissionDenied("please sign in first")
+            if user["role"] not in roles:
+                raise PermissionDenied(
+                    f"your role ({user['role']}) does not allow this; it needs "
+                    + " or ".join(roles))
+            return view(*args, **kwargs)
+        return wrapped
+    return deco
+
+
+def require_login(view):
+    return require_role(*model.ROLES)(view)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A redirect target that stays on this site (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") \
+            or target.startswith("/\\") or any(c in target for c in "\r\n\t"):
+        return default
+    return target

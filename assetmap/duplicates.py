@@ -1,0 +1,101 @@
+"""Likely duplicates of a submitted asset among those already known.
+
+A candidate is flagged when any of these hold (each gives a reason shown to the moderator):
+
+* a similar name (normalised, ``difflib`` ratio >= ``settings.DUPLICATE_NAME_SIMILARITY``, or
+  one name's words contained in the other's) within ``settings.DUPLICATE_RADIUS_M`` metres;
+* the same postcode;
+* the same CQC location id.
+
+Pure functions over plain records and frames (no Flask, no SQL).
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+
+import geopandas as gpd
+import numpy as np
+
+from . import settings
+
+#: Words that do not tell two organisations apart.
+_STOP = {"the", "a", "an", "and", "of", "for", "ltd", "limited", "cic", "llp", "plc", "group",
+         "services", "service", "club", "community", "uk", "co", "company", "charity", "trust"}
+
+
+def normalise_name(name) -> str:
+    s = re.sub(r"&", " and ", str(name or "").lower())
+    s = re.sub(r"[^a-z0-9]+", " ", s)
+    words = [w for w in s.split() if w not in _STOP]
+    return " ".join(words) or s.strip()
+
+
+def name_similarity(a, b) -> float:
+    na, nb = normalise_name(a), normalise_name(b)
+    if not na or not nb:
+        return 0.0
+    if na == nb:
+        return 1.0
+    wa, wb = set(na.split()), set(nb.split())
+    if wa and wb and (wa <= wb or wb <= wa):
+        return max(0.9, difflib.SequenceMatcher(None, na, nb).ratio())
+    return difflib.SequenceMatcher(None, na, nb).ratio()
+
+
+def _metres(lon1, lat1, lon2, lat2):
+    """Great-circle distance in metres (vectorised over the second point)."""
+    r = 6_371_008.8
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2) - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * r * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def find_duplicates(candidate: dict, known: gpd.GeoDataFrame, *, exclude_ids=(),
+                    radius_m: float | None = None, similarity: float | None = None,
+                    limit: int = 10) -> list[dict]:
+    """Likely duplicates of ``candidate`` (keys: name, lon, lat, postcode, cqc_location_id).
+
+    ``known`` is a frame of assets (e.g. ``store.read_assets(statuses=("approved",
+    "pending"))``), provider columns optional. Returns dicts with id, name, status,
+    category, distance_m and reasons (a list of short sentences), closest first.
+    """
+    radius_m = settings.DUPLICATE_RADIUS_M if radius_m is None else radius_m
+    similarity = settings.DUPLICATE_NAME_SIMILARITY if similarity is None else similarity
+    if known is None or len(known) == 0:
+        return []
+    exclude = set(exclude_ids)
+    df = known[~known["id"].isin(exclude)]
+    if len(df) == 0:
+        return []
+    lon, lat = candidate.get("lon"), candidate.get("lat")
+    if lon is not None and lat is not None and not (math.isnan(lon) or math.isnan(lat)):
+        dist = _metres(float(lon), float(lat), df.geometry.x.to_numpy(), df.geometry.y.to_numpy())
+    else:
+        dist = np.full(len(df), np.nan)
+    pc = (candidate.get("postcode") or "").strip().upper()
+    cqc = (candidate.get("cqc_location_id") or "").strip().upper()
+    name = candidate.get("name") or ""
+    out = []
+    for i, row in enumerate(df.to_dict("records")):
+        reasons = []
+        d = float(dist[i])
+        if not math.isnan(d) and d <= radius_m:
+            sim = name_similarity(name, row.get("name"))
+            if sim >= similarity:
+                reasons.append(f"similar name {round(d)} m away")
+        if pc and (row.get("postcode") or "").strip().upper() == pc:
+            reasons.append(f"same postcode {pc}")
+        rc = row.get("cqc_location_id")
+        if cqc and isinstance(rc, str) and rc.strip().upper() == cqc:
+            reasons.append(f"same CQC location id {cqc}")
+        if reasons:
+            out.append({"id": row["id"], "name": row.get("name"), "status": row.get("status"),
+                        "category": row.get("category"), "home_based": bool(row.get("home_based")),
+                        "distance_m": None if math.isnan(d) else round(d), "reasons": reasons})
+    out.sort(key=lambda r: (-len(r["reasons"]), r["distance_m"] if r["distance_m"] is not None
+                            else 1e12))
+    return out[:limit]
