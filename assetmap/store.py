@@ -1031,7 +1031,7 @@ class Store:
                 raise self._conflict(c, asset_id)
             row = dict(cur)
             row.update({k: data.get(k) for k in (*self.EDITABLE_ASSET_FIELDS,
-                                                 "source", "source_ref", "last_reviewed")
+                                                 "source", "source_ref")
                         if k in data})
             geom = cur["geometry"] if data.get("lon") is None else \
                 shapely.Point(data["lon"], data["lat"])
