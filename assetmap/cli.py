@@ -129,6 +129,48 @@ def serve(ctx, host, port, threads):
     waitress.serve(app, host=host, port=port, threads=threads, ident="AssetMap")
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
+@click.option("--slow", is_flag=True, help=f"Walk at {settings.SLOW_WALK_SPEED_KMH} km/h.")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=JSON",
+              help="Override an analysis default, e.g. -p permutations=99 (repeatable).")
+@click.pass_context
+def analyse(ctx, as_json, slow, params):
+    """Run the analysis on the store's data and store the results as a new run."""
+    from . import pipeline
+    overrides = {}
+    for item in params:
+        name, sep, raw = item.partition("=")
+        if not sep:
+            raise InputError(f"--param wants NAME=VALUE, not '{item}'", field="param")
+        try:
+            overrides[name.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[name.strip()] = raw
+    if slow:
+        overrides["slow_walk"] = True
+    store = _store(ctx)
+    progress = Progress("Analysing", pipeline.STEPS)
+    try:
+        result = pipeline.run(store, overrides, progress=progress.step)
+    finally:
+        progress.close()
+    s = dict(result.summary, run_id=result.run_id, data_version=result.data_version)
+    if as_json:
+        click.echo(json.dumps(s, indent=2, default=str))
+        return
+    hs = s["hotspots"]
+    click.echo(f"Analysis run {result.run_id} (data version {result.data_version}) in "
+               f"{s['seconds']:.1f} s: {s['areas']} areas, {s['assets']} assets, "
+               f"{s['providers']} providers, walking over the {s['router']}.")
+    click.echo(f"  gaps (high need, low supply): {s['gaps']}; top: {', '.join(s['top_gaps'][:5])}")
+    click.echo(f"  isolation hotspots: {hs['hot']} hot, {hs['cold']} cold; local Moran HH "
+               f"{hs['HH']}, LL {hs['LL']}, HL {hs['HL']}, LH {hs['LH']}")
+    if s["missing_indicators"]:
+        click.echo("  default indicators not in the data (weights re-normalised): "
+                   + ", ".join(s["missing_indicators"]))
+
+
 @main.group("import")
 def import_group():
     """Load a real area: boundaries, indicators, OSM, assets, postcodes, CQC, Open Referral."""
