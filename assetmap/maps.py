@@ -8,9 +8,18 @@ from dataclasses import dataclass
 
 import folium
 
-from . import settings
+from branca.element import MacroElement
+from folium.template import Template
+
+from . import model, settings
+from .layers import access as access_layer
 from .layers import areas as areas_layer
 from .layers import assets as assets_layer
+from .layers import gaps as gaps_layer
+from .layers import hotspots as hotspots_layer
+from .layers import needs as needs_layer
+from .layers import networks as networks_layer
+from .layers import providers as providers_layer
 from .privacy import public_assets
 
 
@@ -64,15 +73,27 @@ _cache: dict[tuple, MapParts] = {}
 _lock = threading.Lock()
 
 
-def new_map(bounds=None, tiles: str | None = None) -> folium.Map:
-    tiles = tiles or settings.TILES
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+class _Expose(MacroElement):
+    """``window.assetmapMap``: the Leaflet map, for the page's own small scripts."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        window.assetmapMap = {{ this._parent.get_name() }};
+        {% endmacro %}
+    """)
+
+
+def new_map(bounds=None, tiles: str | None = None, *, scroll_zoom: bool = True) -> folium.Map:
+    """An empty map with the configured tiles (``settings.TILES``; "none" for no tiles). The
+    page stays usable without tiles: layers and legends are drawn by the page itself."""
+    tiles = settings.TILES if tiles is None else tiles
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, scrollWheelZoom=scroll_zoom)
     if tiles and tiles.lower() != "none":
         folium.TileLayer(tiles, name="Base map", attr=settings.TILES_ATTRIBUTION,
                          control=False).add_to(m)
-    if bounds is not None:
-        minx, miny, maxx, maxy = bounds
+    if bounds is not None and len(bounds) == 4 and all(b == b for b in bounds):
+        minx, miny, maxx, maxy = (float(b) for b in bounds)
         m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m.add_child(_Expose())
     return m
 
 
@@ -94,10 +115,203 @@ def cached_map(store, name: str, build, key: tuple = ()) -> MapParts:
         return hit
     parts = render_parts(build())
     with _lock:
-        for k in [k for k in _cache if k[:3] == full_key[:3]]:
+        stale = [k for k in _cache if k[:2] == full_key[:2] and k[3:] != full_key[3:]]
+        for k in stale:
             del _cache[k]
+        if len(_cache) > 256:      # bounded: many picker combinations
+            _cache.clear()
         _cache[full_key] = parts
     return parts
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _control(m) -> None:
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+
+
+# --- what a map can show -----------------------------------------------------------------------
+AREA_LINK = "/areas/{code}"
+#: Needs layers other than stored indicators: analysis results on the areas frame.
+RESULT_MEASURES = {
+    "need_index": ("Need index (older people)", "score"),
+    "loneliness_risk": ("Loneliness risk, 65+ (modelled)", "score"),
+    "isolation": ("Isolation score", "score"),
+}
+
+
+def measures(wd) -> dict[str, tuple[str, str]]:
+    """Everything the needs choropleth can show: id -> (title, unit)."""
+    out = {}
+    for k, v in RESULT_MEASURES.items():
+        if k in wd.areas and wd.areas[k].notna().any():
+            out[k] = v
+    have = set(wd.values["indicator_id"]) if len(wd.values) else set()
+    for r in wd.indicators.itertuples():
+        if r.id in have and r.id not in out:
+            out[r.id] = (r.title, r.unit)
+    return out
+
+
+def measure_values(wd, measure: str):
+    """Values of ``measure`` aligned with ``wd.areas``."""
+    if measure in RESULT_MEASURES and measure in wd.areas:
+        return wd.areas[measure].to_numpy(dtype=float)
+    v = wd.values[wd.values["indicator_id"] == measure].set_index("area_code")["value"]
+    return wd.areas["code"].map(v).to_numpy(dtype=float)
+
+
+def default_measure(wd) -> str | None:
+    ms = measures(wd)
+    if not ms:
+        return None
+    return "need_index" if "need_index" in ms else next(iter(ms))
+
+
+def access_minutes(wd, category: str):
+    a = wd.access[wd.access["category"] == category].set_index("area_code")["minutes"]
+    return wd.areas["code"].map(a).to_numpy(dtype=float)
+
+
+def gap_rows(wd, service_type: str, client_group: str):
+    g = wd.gaps
+    return g[(g["service_type"] == service_type) & (g["client_group"] == client_group)]
+
+
+def gap_choices(wd) -> tuple[list[str], list[str]]:
+    g = wd.gaps
+    sts = [s for s in model.SERVICE_TYPES if s in set(g["service_type"])] if len(g) else []
+    cgs = [c for c in model.CLIENT_GROUPS if c in set(g["client_group"])] if len(g) else []
+    return sts, cgs
+
+
+def _needs(m, wd, measure, scheme, k, show=True):
+    ms = measures(wd)
+    if measure not in ms:
+        return None
+    title, unit = ms[measure]
+    vals = measure_values(wd, measure)
+    frame = wd.areas[["code", "name", wd.areas.geometry.name]].copy()
+    frame[measure] = vals
+    return needs_layer.add_to(m, frame, measure, title=title, unit=unit, scheme=scheme, k=k,
+                              name="Needs", show=show, link_template=AREA_LINK)
+
+
+def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantiles", k: int = 5,
+                       access_category: str = "community_centre", service_type: str | None = None,
+                       client_group: str | None = None, isochrone_url: str | None = None):
+    """Every layer, each toggleable with its own legend."""
+    m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
+    measure = measure or default_measure(wd)
+    if measure:
+        _needs(m, wd, measure, scheme, k, show=True)
+    else:
+        areas_layer.add_to(m, wd.areas, name="Areas")
+    if len(wd.networks):
+        hubs = dict(zip(wd.assets["id"], wd.assets["name"])) if len(wd.assets) else {}
+        networks_layer.add_to(m, wd.networks, show=False, hub_names=hubs)
+    if len(wd.access):
+        cat = access_category if access_category in set(wd.access["category"]) else \
+            wd.access["category"].iloc[0]
+        access_layer.add_to(m, wd.areas, access_minutes(wd, cat), category=cat, show=False)
+    if len(wd.gaps):
+        sts, cgs = gap_choices(wd)
+        st = service_type if service_type in sts else sts[0]
+        cg = client_group if client_group in cgs else cgs[0]
+        gaps_layer.add_to(m, wd.areas, gap_rows(wd, st, cg), show=False,
+                          subtitle=f"{model.SERVICE_TYPES.get(st, st)} for "
+                                   f"{model.CLIENT_GROUPS.get(cg, cg).lower()}")
+    if len(wd.hotspots):
+        hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=False)
+    community = wd.assets[~wd.assets["is_provider"]] if "is_provider" in wd.assets else wd.assets
+    if len(community):
+        assets_layer.add_to(m, community, show=True)
+    if len(wd.providers):
+        providers_layer.add_to(m, wd.providers, show=True)
+    if isochrone_url:
+        access_layer.add_isochrones(m, None, show=False, url=isochrone_url)
+    _control(m)
+    return m
+
+
+def build_gap_map(wd, service_type: str, client_group: str):
+    m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
+    rows = gap_rows(wd, service_type, client_group)
+    gaps_layer.add_to(m, wd.areas, rows, name="Gaps: need vs supply", show=True,
+                      subtitle=f"{model.SERVICE_TYPES.get(service_type, service_type)} for "
+                               f"{model.CLIENT_GROUPS.get(client_group, client_group).lower()}")
+    prov = wd.providers
+    if len(prov):
+        sel = prov[prov["service_types"].fillna("").str.split("|").map(lambda x: service_type in x)]
+        providers_layer.add_to(m, sel, name="Providers of this service", show=False)
+    if len(wd.networks):
+        networks_layer.add_to(m, wd.networks, show=False)
+    _control(m)
+    return m
+
+
+def build_hotspot_map(wd):
+    m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
+    hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=True)
+    hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="lisa", show=False)
+    social = wd.assets[wd.assets["category"].isin(settings.SOCIAL_CATEGORIES)] \
+        if len(wd.assets) else wd.assets
+    if len(social):
+        assets_layer.add_to(m, social, name="Social assets", show=False)
+    _control(m)
+    return m
+
+
+def build_area_map(wd, code: str, *, isochrone: dict | None = None, nearby=None):
+    """A small map of one area: its boundary, neighbours faint, an isochrone from its
+    population-weighted centre and the assets and providers within reach."""
+    area = wd.areas[wd.areas["code"] == code]
+    minx, miny, maxx, maxy = area.total_bounds
+    pad = 0.006
+    m = new_map((minx - pad, miny - pad, maxx + pad, maxy + pad), scroll_zoom=False)
+    if isochrone and isochrone.get("features"):
+        access_layer.add_isochrones(m, isochrone, name="Walking isochrones", show=True)
+    frame = area[["code", "name", area.geometry.name]]
+    areas_layer.add_to(m, frame, name="This area", color="#12355b")
+    if nearby is not None and len(nearby):
+        com = nearby[~nearby["is_provider"]] if "is_provider" in nearby else nearby
+        if len(com):
+            assets_layer.add_to(m, com, name="Assets within reach", show=True)
+        prov = nearby[nearby["is_provider"]] if "is_provider" in nearby else nearby.iloc[0:0]
+        if len(prov):
+            providers_layer.add_to(m, prov, name="Providers within reach", show=True)
+    _control(m)
+    return m
+
+
+def build_directory_map(results, *, centre=None, isochrone: dict | None = None):
+    """Markers for the directory's current results (a filtered subset: built per request)."""
+    if len(results):
+        b = results.total_bounds
+        pad = 0.004
+        bounds = (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
+    elif centre is not None:
+        bounds = (centre[0] - 0.01, centre[1] - 0.01, centre[0] + 0.01, centre[1] + 0.01)
+    else:
+        bounds = None
+    m = new_map(bounds)
+    if isochrone and isochrone.get("features"):
+        access_layer.add_isochrones(m, isochrone, show=True)
+    prov = results[results["is_provider"]] if "is_provider" in results else results.iloc[0:0]
+    com = results[~results["is_provider"]] if "is_provider" in results else results
+    if len(prov):
+        providers_layer.add_to(m, prov, name="Providers", show=True)
+    if len(com):
+        assets_layer.add_to(m, com, name="Community assets", show=True)
+    if centre is not None:
+        folium.CircleMarker([centre[1], centre[0]], radius=7, color="#000", weight=3,
+                            fill=True, fill_color="#F0E442", fill_opacity=1,
+                            tooltip="Search point").add_to(m)
+    _control(m)
+    return m
 
 
 def build_home_map(store) -> folium.Map:
@@ -109,5 +323,5 @@ def build_home_map(store) -> folium.Map:
         areas_layer.add_to(m, areas)
     if len(assets):
         assets_layer.add_to(m, assets)
-    folium.LayerControl(collapsed=False).add_to(m)
+    _control(m)
     return m

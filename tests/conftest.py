@@ -145,3 +145,43 @@ def page(browser, tmp_path):
     pg.screenshot_dir = tmp_path
     yield pg
     context.close()
+
+
+# --- web app on a tiny synthetic borough (tests/webmini.py; issue 5) ------------------------
+@pytest.fixture(scope="session")
+def web_db_file(tmp_path_factory):
+    """A SQLite file holding the tiny web-test borough (with a script-like name in it)."""
+    import webmini
+    from assetmap.store import Store
+    path = tmp_path_factory.mktemp("webmini") / "mini.sqlite"
+    s = Store(f"sqlite:///{path}")
+    webmini.build(s)
+    s.dispose()
+    return path
+
+
+@pytest.fixture
+def web_app(web_db_file, tmp_path):
+    """The app on a private copy of the tiny borough, with analysis-like results injected
+    (no analysis is run)."""
+    import webmini
+    dst = tmp_path / "mini.sqlite"
+    shutil.copy(web_db_file, dst)
+    return _make_app(f"sqlite:///{dst}", tmp_path, ANALYSIS_LOADER=webmini.analysis_frames)
+
+
+@pytest.fixture
+def web_client(web_app):
+    return web_app.test_client()
+
+
+@pytest.fixture
+def web_live_server(web_app):
+    """``web_app`` served by waitress on a loopback port; yields the base URL."""
+    import threading
+    from waitress.server import create_server
+    server = create_server(web_app, host="127.0.0.1", port=_free_port(), threads=4)
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()

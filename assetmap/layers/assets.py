@@ -1,47 +1,74 @@
-"""Community assets as clustered markers, one colour per category; escaped popups."""
+"""Community assets by category as clustered markers, a coloured pin with a short symbol
+per category (so colour is never the only cue); escaped popups and tooltips."""
 from __future__ import annotations
 
-import html
-
-import folium
-from folium.plugins import MarkerCluster
-
 from ..model import ASSET_CATEGORIES
+from ._legend import add_legend
+from ._markers import cluster_layer, text_colour
+from ._style import esc, table_html
 
-#: Colour-blind-safe (Okabe-Ito based) colours per category.
+#: Colour-blind-safe (Okabe-Ito based) colours and symbols per category.
 CATEGORY_COLOURS = {
     "community_centre": "#E69F00", "library": "#56B4E9", "faith_venue": "#009E73",
     "cafe_pub": "#F0E442", "park": "#66A61E", "sport_leisure": "#0072B2",
     "gp_practice": "#D55E00", "pharmacy": "#CC79A7", "neighbourhood_hub": "#000000",
     "micro_provider": "#7F3C8D", "other": "#999999",
 }
+CATEGORY_SYMBOLS = {
+    "community_centre": "CC", "library": "Li", "faith_venue": "Fa", "cafe_pub": "Ca",
+    "park": "Pk", "sport_leisure": "Sp", "gp_practice": "GP", "pharmacy": "Ph",
+    "neighbourhood_hub": "NH", "micro_provider": "MP", "other": "?",
+}
 
 
-def popup_html(row) -> str:
+def popup_html(row, link: str | None = None) -> str:
     """Popup text for one asset; every user-typed string escaped."""
-    e = lambda v: html.escape("" if v is None else str(v))  # noqa: E731
-    parts = [f"<strong>{e(row.get('name'))}</strong>",
-             e(ASSET_CATEGORIES.get(row.get("category"), row.get("category")))]
-    if row.get("location_note"):
-        parts.append(f"<em>{e(row['location_note'])}</em>")
-    for label, key in (("Address", "address"), ("Opening hours", "opening_hours"),
-                       ("Contact", "contact")):
-        if row.get(key):
-            parts.append(f"{label}: {e(row[key])}")
-    return "<br>".join(parts)
+    head = f"<strong>{esc(row.get('name'))}</strong><br>{esc(ASSET_CATEGORIES.get(row.get('category'), row.get('category')))}"
+    rows = [("Where", f"<em>{esc(row['location_note'])}</em>" if row.get("location_note") else ""),
+            ("Address", esc(row.get("address"))), ("Postcode", esc(row.get("postcode"))),
+            ("Opening hours", esc(row.get("opening_hours"))), ("Contact", esc(row.get("contact"))),
+            ("About", esc(_short(row.get("description"))))]
+    out = head + table_html(rows)
+    if link:
+        out += f'<a href="{esc(link)}">More</a>'
+    return out
 
 
-def add_to(m, assets, *, name: str = "Community assets", show: bool = True):
-    group = folium.FeatureGroup(name=name, show=show)
-    cluster = MarkerCluster(name=name, disableClusteringAtZoom=16).add_to(group)
+def _short(text, n: int = 160):
+    if not text:
+        return None
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def legend_html(categories=None) -> str:
+    cats = categories or list(ASSET_CATEGORIES)
+    rows = []
+    for c in cats:
+        col = CATEGORY_COLOURS.get(c, "#999999")
+        rows.append(f'<div class="am-legend-row"><span class="am-pin am-pin-sm" style="background:{col};'
+                    f'color:{text_colour(col)}">{esc(CATEGORY_SYMBOLS.get(c, "?"))}</span>'
+                    f'{esc(ASSET_CATEGORIES.get(c, c))}</div>')
+    return "".join(rows) + '<div class="am-legend-note">Numbers are clusters: zoom in or click.</div>'
+
+
+def add_to(m, assets, *, name: str = "Community assets", show: bool = True,
+           link_template: str | None = None, legend: bool = True):
+    """Clustered markers for ``assets`` (already passed through privacy.public_assets)."""
+    rows = []
+    geom = assets.geometry.name
     for row in assets.to_dict("records"):
-        g = row[assets.geometry.name]
-        colour = CATEGORY_COLOURS.get(row.get("category"), "#999999")
-        folium.CircleMarker(
-            location=[round(g.y, 5), round(g.x, 5)], radius=6, color="#333333", weight=1,
-            fill=True, fill_color=colour, fill_opacity=0.9,
-            popup=folium.Popup(popup_html(row), max_width=300),
-            tooltip=html.escape(str(row.get("name") or "")),
-        ).add_to(cluster)
-    group.add_to(m)
-    return group
+        g = row[geom]
+        if g is None or g.is_empty:
+            continue
+        cat = row.get("category")
+        colour = CATEGORY_COLOURS.get(cat, "#999999")
+        link = link_template.format(id=row["id"]) if link_template and row.get("id") else None
+        rows.append((g.y, g.x, popup_html(row, link), esc(row.get("name")), colour,
+                     esc(CATEGORY_SYMBOLS.get(cat, "?")), str(row.get("name") or "")))
+    layer = cluster_layer(rows, name=name, show=show)
+    layer.add_to(m)
+    if legend:
+        present = [c for c in ASSET_CATEGORIES if c in set(assets.get("category", []))]
+        add_legend(m, layer, name, legend_html(present or None))
+    return layer

@@ -12,6 +12,9 @@ def get_store() -> Store:
 
 def register(app: Flask) -> None:
     """Register every blueprint (each view module exposes ``bp``)."""
-    from . import main
-    for module in (main,):
+    from . import api, areas, directory, downloads, main, planner
+    for module in (main, planner, areas, directory, downloads, api):
+        app.register_blueprint(module.bp)
+    from . import admin, auth, contribute, moderate
+    for module in (auth, contribute, moderate, admin):
         app.register_blueprint(module.bp)

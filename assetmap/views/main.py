@@ -1,12 +1,24 @@
-"""Home page and health check."""
+"""Overview map (every layer), health check, and the on-demand isochrone endpoint used by
+the overview's "walking isochrones" layer."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
-from .. import __version__, maps, settings
+from .. import __version__, maps, model
+from ..layers.needs import SCHEMES
 from . import get_store
+from . import data as webdata
 
 bp = Blueprint("main", __name__)
+
+
+def web_data():
+    """The page data for the current store (cached per data version and analysis run)."""
+    return webdata.load(get_store(), current_app.config.get("ANALYSIS_LOADER"))
+
+
+def choice(value, allowed, default):
+    return value if value in allowed else default
 
 
 @bp.get("/healthz")
@@ -18,7 +30,22 @@ def healthz():
 @bp.get("/")
 def home():
     store = get_store()
-    page = maps.cached_map(store, "home", lambda: maps.build_home_map(store))
-    return render_template("home.html", map=page,
-                           area_name=store.get_meta("area_name", "your area"),
-                           counts=store.counts())
+    wd = web_data()
+    ms = maps.measures(wd)
+    measure = choice(request.args.get("indicator"), ms, maps.default_measure(wd))
+    scheme = choice(request.args.get("scheme"), SCHEMES, "quantiles")
+    try:
+        k = min(7, max(3, int(request.args.get("k", 5))))
+    except ValueError:
+        k = 5
+    cats = sorted(set(wd.access["category"])) if len(wd.access) else []
+    category = choice(request.args.get("access"), cats, "community_centre" if "community_centre" in cats
+                      else (cats[0] if cats else None))
+    iso_url = url_for("api.isochrone")
+    page = maps.cached_map(store, "overview", lambda: maps.build_overview_map(
+        wd, measure=measure, scheme=scheme, k=k, access_category=category or "community_centre",
+        isochrone_url=iso_url), key=(measure, scheme, k, category))
+    return render_template("home.html", map=page, wd=wd, measures=ms, measure=measure,
+                           schemes=SCHEMES, scheme=scheme, k=k, categories=cats, category=category,
+                           category_labels=model.ASSET_CATEGORIES,
+                           area_name=wd.area_name, counts=store.counts())

@@ -1,0 +1,62 @@
+"""A legend per layer: a Leaflet control shown while its layer is on the map.
+
+Legends are plain HTML (escaped by the caller), collapsible with ``<details>`` so several fit
+beside each other on a laptop or tablet screen, and keyboard reachable."""
+from __future__ import annotations
+
+import html
+
+from branca.element import MacroElement
+from folium.template import Template
+
+
+class Legend(MacroElement):
+    """Legend ``body_html`` (trusted HTML) titled ``title`` for ``layer``."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var layer = {{ this.layer.get_name() }};
+            var legend = L.control({position: {{ this.position|tojson }}});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create('div', 'am-legend leaflet-bar');
+                div.setAttribute('data-layer', {{ this.title|tojson }});
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            if (map.hasLayer(layer)) { legend.addTo(map); }
+            map.on('overlayadd', function (e) { if (e.layer === layer) { legend.addTo(map); } });
+            map.on('overlayremove', function (e) { if (e.layer === layer) { legend.remove(); } });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, layer, title: str, body_html: str, *, position: str = "bottomright",
+                 open_: bool = True):
+        super().__init__()
+        self._name = "Legend"
+        self.layer = layer
+        self.title = title
+        self.position = position
+        self.html = (f"<details{' open' if open_ else ''}><summary>{html.escape(title)}</summary>"
+                     f"{body_html}</details>")
+
+
+def swatch_rows(items) -> str:
+    """Rows of (colour, label[, extra style]) as legend HTML; labels escaped."""
+    out = []
+    for item in items:
+        colour, label = item[0], item[1]
+        style = item[2] if len(item) > 2 else ""
+        out.append(f'<div class="am-legend-row"><span class="am-swatch" '
+                   f'style="background:{colour};{style}"></span>{html.escape(str(label))}</div>')
+    return "".join(out)
+
+
+def add_legend(m, layer, title: str, body_html: str, **kw) -> Legend:
+    leg = Legend(layer, title, body_html, **kw)
+    m.add_child(leg)
+    return leg

@@ -1,0 +1,294 @@
+"""The JSON API (``/api/v1/``; GeoJSON where there is geometry; documented by the OpenAPI
+file it serves) and the Open Referral UK compatible ``/openreferral/services`` feed."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+
+from .. import __version__, model, settings
+from ..layers.access import isochrone_geojson
+from . import get_store, routing
+from .downloads import LAYERS, export_frame, filter_area, to_geojson
+from .main import web_data
+
+bp = Blueprint("api", __name__)
+
+OPENAPI_FILE = settings.STATIC_DIR / "openapi.json"
+MAX_PAGE = 500
+
+
+def _page_args(default=100):
+    try:
+        limit = min(MAX_PAGE, max(1, int(request.args.get("limit", default))))
+        offset = max(0, int(request.args.get("offset", 0)))
+    except ValueError:
+        abort(400, "limit and offset must be integers")
+    return limit, offset
+
+
+def _json_records(df: pd.DataFrame) -> list[dict]:
+    return json.loads(pd.DataFrame(df).to_json(orient="records", date_format="iso"))
+
+
+def _geo(frame, total=None, limit=None, offset=None) -> Response:
+    body = json.loads(to_geojson(frame))
+    if total is not None:
+        body["total"] = total
+        body["limit"] = limit
+        body["offset"] = offset
+    return _resp(body, "application/geo+json")
+
+
+def _sanitise(o):
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, np.generic):
+        return _sanitise(o.item())
+    if isinstance(o, dict):
+        return {k: _sanitise(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_sanitise(v) for v in o]
+    return o
+
+
+def _resp(obj, mime="application/json") -> Response:
+    r = Response(json.dumps(_sanitise(obj), allow_nan=False, default=str), mimetype=mime)
+    r.headers["Access-Control-Allow-Origin"] = "*"
+    return r
+
+
+@bp.errorhandler(400)
+def bad_request(e):
+    return jsonify(error=str(getattr(e, "description", e))), 400
+
+
+@bp.get("/api/v1/")
+def index():
+    wd = web_data()
+    return _resp({
+        "name": "AssetMap API", "version": __version__, "data_version": wd.data_version,
+        "analysis_run": None if wd.run is None else {k: wd.run.get(k) for k in ("id", "created_at", "data_version")},
+        "area_name": wd.area_name,
+        "openapi": url_for("api.openapi"),
+        "endpoints": [url_for("api.areas"), url_for("api.indicators"), url_for("api.assets"),
+                      url_for("api.providers"), url_for("api.networks"), url_for("api.analysis"),
+                      url_for("api.isochrone"), url_for("api.openreferral_services")],
+        "counts": {"areas": len(wd.areas), "assets": len(wd.assets),
+                   "providers": len(wd.providers)},
+    })
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    doc = json.loads(Path(OPENAPI_FILE).read_text())
+    doc["info"]["version"] = __version__
+    doc["servers"] = [{"url": request.host_url.rstrip("/")}]
+    return _resp(doc)
+
+
+@bp.get("/api/v1/areas")
+def areas():
+    wd = web_data()
+    return _geo(export_frame(wd, "areas"))
+
+
+@bp.get("/api/v1/areas/<code>")
+def area(code):
+    wd = web_data()
+    frame = export_frame(wd, "areas")
+    one = frame[frame["code"] == code]
+    if one.empty:
+        abort(404)
+    feat = json.loads(to_geojson(one))["features"][0]
+    vals = wd.values[wd.values["area_code"] == code]
+    feat["properties"]["indicators"] = _json_records(vals.drop(columns=["area_code"]))
+    if len(wd.access):
+        acc = wd.access[wd.access["area_code"] == code].drop(columns=["area_code"])
+        feat["properties"]["access"] = _json_records(acc)
+    if len(wd.gaps):
+        g = wd.gaps[(wd.gaps["area_code"] == code) & wd.gaps["is_gap"]]
+        feat["properties"]["gaps"] = _json_records(g[["service_type", "client_group", "need",
+                                                      "supply", "gap_rank"]])
+    if len(wd.hotspots):
+        h = wd.hotspots[wd.hotspots["area_code"] == code].drop(columns=["area_code"])
+        feat["properties"]["hotspot"] = _json_records(h)[0] if len(h) else None
+    return _resp(feat, "application/geo+json")
+
+
+@bp.get("/api/v1/indicators")
+def indicators():
+    wd = web_data()
+    ind = wd.indicators.merge(wd.benchmarks, left_on="id", right_on="indicator_id", how="left") \
+        .drop(columns=["indicator_id"], errors="ignore") if len(wd.benchmarks) else wd.indicators
+    return _resp({"indicators": _json_records(ind)})
+
+
+@bp.get("/api/v1/indicators/<indicator_id>/values")
+def indicator_values(indicator_id):
+    wd = web_data()
+    if indicator_id not in set(wd.indicators["id"]):
+        abort(404)
+    v = wd.values[wd.values["indicator_id"] == indicator_id]
+    if request.args.get("format") == "geojson":
+        return _geo(export_frame(wd, "indicators", {"indicator": indicator_id}))
+    return _resp({"indicator_id": indicator_id, "values": _json_records(v)})
+
+
+def _paged_points(layer):
+    wd = web_data()
+    frame = export_frame(wd, layer)
+    if request.args.get("category") and "category" in frame:
+        frame = frame[frame["category"] == request.args["category"]]
+    if layer == "providers":
+        for key, col in (("service_type", "service_types"), ("client_group", "client_groups")):
+            v = request.args.get(key)
+            if v:
+                frame = frame[frame[col].fillna("").map(lambda s: v in model.split_list(s))]
+    limit, offset = _page_args()
+    total = len(frame)
+    return _geo(frame.iloc[offset:offset + limit], total, limit, offset)
+
+
+@bp.get("/api/v1/assets")
+def assets():
+    return _paged_points("assets")
+
+
+@bp.get("/api/v1/providers")
+def providers():
+    return _paged_points("providers")
+
+
+@bp.get("/api/v1/networks")
+def networks():
+    return _geo(export_frame(web_data(), "networks"))
+
+
+@bp.get("/api/v1/analysis")
+def analysis():
+    wd = web_data()
+    return _resp({
+        "run": wd.run, "notes": wd.notes,
+        "results": {k: url_for("api.analysis_result", name=k)
+                    for k in ("need", "access", "gaps", "hotspots")},
+    })
+
+
+@bp.get("/api/v1/analysis/<name>")
+def analysis_result(name):
+    if name not in ("need", "access", "gaps", "hotspots"):
+        abort(404)
+    wd = web_data()
+    frame = filter_area(export_frame(wd, name, request.args), request.args.get("area"))
+    if request.args.get("format") == "geojson":
+        return _geo(frame)
+    df = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return _resp({"run": None if wd.run is None else wd.run.get("id"), "rows": _json_records(df)})
+
+
+@bp.get("/api/v1/isochrone")
+def isochrone():
+    """Walking isochrones around a point (GeoJSON), from the cached street graph."""
+    try:
+        lat, lon = float(request.args["lat"]), float(request.args["lon"])
+    except (KeyError, ValueError):
+        abort(400, "lat and lon are required numbers")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not (math.isfinite(lat) and math.isfinite(lon)):
+        abort(400, "lat/lon out of range")
+    mins = request.args.get("minutes")
+    try:
+        minutes = [min(60, max(1, int(m))) for m in mins.split(",")][:4] if mins else None
+    except ValueError:
+        abort(400, "minutes must be integers, comma-separated")
+    store = get_store()
+    wd = web_data()
+    polys, method = routing.isochrones(store, lon, lat, minutes, analysis=wd.analysis)
+    body = isochrone_geojson(polys, method=method)
+    body["method"] = method
+    return _resp(body, "application/geo+json")
+
+
+# --- Open Referral UK --------------------------------------------------------------------------
+def _feed_builder():
+    try:
+        from ..io import openreferral
+    except ImportError:
+        return None
+    for name in ("services_page", "service_feed", "feed_services", "build_services", "services"):
+        fn = getattr(openreferral, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def _or_service(row) -> dict:
+    """One provider as an Open Referral UK service (public fields only)."""
+    def v(k):
+        x = row.get(k)
+        return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+    loc = {"id": f"loc-{row['id']}", "name": v("name") if not row.get("location_note") else "Approximate location",
+           "latitude": round(float(row["lat"]), 6), "longitude": round(float(row["lon"]), 6),
+           "physical_addresses": [] if row.get("location_note") else
+           [{"id": f"addr-{row['id']}", "address_1": v("address") or "", "postal_code": v("postcode") or "",
+             "country": "GB"}]}
+    svc = {
+        "id": str(row["id"]), "name": v("name"), "description": v("description") or "",
+        "url": v("website"), "email": None, "status": "active",
+        "organization": {"id": f"org-{row['id']}", "name": v("name"), "description": "",
+                         "organization_identifiers": [i for i in (
+                             {"identifier_scheme": "GB-CQC", "identifier": v("cqc_location_id")} if v("cqc_location_id") else None,
+                             {"identifier_scheme": "GB-CHC", "identifier": v("charity_number")} if v("charity_number") else None,
+                             {"identifier_scheme": "GB-COH", "identifier": v("company_number")} if v("company_number") else None,
+                         ) if i]},
+        "service_at_locations": [{"id": f"sal-{row['id']}", "location": loc}],
+        "cost_options": [{"id": f"cost-{row['id']}", "amount": v("hourly_price"), "currency": "GBP",
+                          "amount_description": "per hour"}] if v("hourly_price") is not None else [],
+        "service_taxonomys": [{"id": f"st-{row['id']}-{t}", "taxonomy_term": {
+            "id": t, "name": model.SERVICE_TYPES.get(t, t), "vocabulary": "assetmap-service-types"}}
+            for t in model.split_list(v("service_types"))],
+        "eligibilitys": [{"id": f"el-{row['id']}-{c}", "eligibility": model.CLIENT_GROUPS.get(c, c)}
+                         for c in model.split_list(v("client_groups"))],
+        "accreditations": [{"id": f"qm-{row['id']}", "name": f"{v('quality_mark')} quality mark"}]
+        if v("quality_mark") and v("quality_mark") != "none" else [],
+        "service_capacity": {"available": v("vacancies"), "capacity": v("capacity_hours")},
+        "contacts": [{"id": f"c-{row['id']}", "phone": v("contact")}] if v("contact") else [],
+        "last_modified": v("last_reviewed"),
+    }
+    return svc
+
+
+@bp.get("/openreferral/services")
+def openreferral_services():
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = min(MAX_PAGE, max(1, int(request.args.get("per_page", request.args.get("size", 50)))))
+    except ValueError:
+        abort(400, "page and per_page must be integers")
+    wd = web_data()
+    frame = export_frame(wd, "providers")
+    build = _feed_builder()
+    contents = None
+    total = len(frame)
+    if build is not None:
+        try:
+            out = build(frame, page=page, per_page=per_page)
+            if isinstance(out, dict) and "contents" in out:
+                return _resp(out)
+            contents = list(out)
+        except Exception:
+            contents = None
+    if contents is None:
+        rows = frame.iloc[(page - 1) * per_page: page * per_page]
+        contents = [_or_service(r) for r in pd.DataFrame(rows.drop(columns=rows.geometry.name))
+                    .to_dict("records")]
+    pages = max(1, math.ceil(total / per_page))
+    return _resp({
+        "total_items": total, "total_pages": pages, "page_number": page, "size": per_page,
+        "first_page": page == 1, "last_page": page >= pages, "empty": len(contents) == 0,
+        "number_of_elements": len(contents), "contents": contents,
+    })

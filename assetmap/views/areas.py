@@ -1,0 +1,157 @@
+"""Area profiles (JSNA style): indicators against the borough with CIs and a spine chart,
+loneliness risk, walking minutes to the nearest asset of each type, assets and providers
+within 15 minutes, a small map with the walking isochrone; a printable one-page summary."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, abort, render_template
+
+from .. import maps, model, settings
+from ..layers.access import isochrone_geojson
+from . import get_store, routing
+from .main import web_data
+
+bp = Blueprint("areas", __name__)
+
+REACH_MIN = 15
+FLAG_CLASS = {"better": "better", "worse": "worse", "similar": "similar", "higher": "higher",
+              "lower": "lower", "not compared": "nc"}
+
+
+def _num(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def spine(values: pd.Series, area_value, borough, polarity: str) -> dict | None:
+    """Positions (0..1) for a Fingertips-style spine chart centred on the borough value:
+    the range of areas, its middle half, and this area; worse to the left when polarity
+    says which way is worse."""
+    v = values.dropna().to_numpy(dtype=float)
+    if len(v) < 2 or borough is None or area_value is None:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+
+    def pos(x):
+        if x <= borough:
+            p = 0.5 - 0.5 * (borough - x) / (borough - lo) if borough > lo else 0.5
+        else:
+            p = 0.5 + 0.5 * (x - borough) / (hi - borough) if hi > borough else 0.5
+        p = min(1.0, max(0.0, p))
+        return 1 - p if polarity == "high_bad" else p
+
+    q25, q75 = np.percentile(v, [25, 75])
+    a, b = sorted((pos(q25), pos(q75)))
+    return {"q_left": a, "q_width": max(b - a, 0.005), "area": pos(area_value),
+            "lo": lo, "hi": hi}
+
+
+def profile(wd, code: str, store) -> dict:
+    area = wd.area(code)
+    if area is None:
+        abort(404)
+    ind = wd.indicators.set_index("id")
+    bench = wd.benchmarks.set_index("indicator_id") if len(wd.benchmarks) else pd.DataFrame()
+    rows = []
+    for r in wd.values[wd.values["area_code"] == code].to_dict("records"):
+        iid = r["indicator_id"]
+        if iid not in ind.index:
+            continue
+        meta = ind.loc[iid]
+        b = bench.loc[iid] if iid in bench.index else {}
+        allv = wd.values[wd.values["indicator_id"] == iid]["value"]
+        rows.append({
+            "id": iid, "title": meta["title"], "unit": meta["unit"], "polarity": meta["polarity"],
+            "value": _num(r["value"]), "lower": _num(r.get("lower_ci")), "upper": _num(r.get("upper_ci")),
+            "count": _num(r.get("count")), "borough": _num(b.get("borough")) if len(b) else None,
+            "england": _num(b.get("england")) if len(b) else None,
+            "flag": r.get("flag") or "not compared",
+            "flag_class": FLAG_CLASS.get(r.get("flag") or "not compared", "nc"),
+            "spine": spine(allv, _num(r["value"]), _num(b.get("borough")) if len(b) else None,
+                           meta["polarity"]),
+            "source": meta.get("source"), "period": meta.get("period"),
+        })
+    n = len(wd.areas)
+    access = []
+    if len(wd.access):
+        a = wd.access[wd.access["area_code"] == code]
+        for r in a.to_dict("records"):
+            access.append(dict(r, label=model.ASSET_CATEGORIES.get(r["category"], r["category"])))
+        access.sort(key=lambda r: (r["minutes"] if _num(r["minutes"]) is not None else 1e9))
+    gaps = []
+    if len(wd.gaps):
+        g = wd.gaps[(wd.gaps["area_code"] == code) & wd.gaps["is_gap"]]
+        gaps = [dict(r, st=model.SERVICE_TYPES.get(r["service_type"], r["service_type"]),
+                     cg=model.CLIENT_GROUPS.get(r["client_group"], r["client_group"]))
+                for r in g.to_dict("records")]
+    hot = None
+    if len(wd.hotspots):
+        h = wd.hotspots[wd.hotspots["area_code"] == code]
+        hot = h.iloc[0].to_dict() if len(h) else None
+    # Within reach: on demand from the cached graph (or straight line when there is none).
+    lon, lat = _num(area.get("pwc_lon")), _num(area.get("pwc_lat"))
+    if lon is None or lat is None:
+        c = area.geometry.representative_point()
+        lon, lat = c.x, c.y
+    nearby = wd.assets.iloc[0:0]
+    method = "network"
+    if len(wd.assets):
+        mins, method = routing.walk_minutes(store, lon, lat, wd.assets.geometry.x.to_numpy(),
+                                            wd.assets.geometry.y.to_numpy(), REACH_MIN, wd.analysis)
+        nearby = wd.assets.assign(walk_min=mins)
+        nearby = nearby[np.isfinite(nearby["walk_min"])].sort_values("walk_min")
+    return {
+        "area": area, "code": code, "n_areas": n, "indicators": rows, "access": access,
+        "gaps": gaps, "hot": hot, "nearby": nearby, "method": method, "lon": lon, "lat": lat,
+        "need_index": _num(area.get("need_index")), "need_rank": _num(area.get("need_rank")),
+        "need_decile": _num(area.get("need_decile")),
+        "loneliness": _num(area.get("loneliness_risk")),
+        "loneliness_rank": _rank(wd.areas, "loneliness_risk", code),
+        "population": _num(area.get("population")), "pop65": _num(area.get("pop_65_plus")),
+    }
+
+
+def _rank(areas, col, code):
+    if col not in areas or areas[col].isna().all():
+        return None
+    r = areas.set_index("code")[col].rank(ascending=False, method="min")
+    v = r.get(code)
+    return None if v is None or v != v else int(v)
+
+
+@bp.get("/areas")
+def index():
+    wd = web_data()
+    a = wd.areas.drop(columns=wd.areas.geometry.name)
+    a = a.sort_values(["need_rank", "name"] if a["need_rank"].notna().any() else ["name"])
+    return render_template("areas.html", wd=wd, areas=a.to_dict("records"))
+
+
+@bp.get("/areas/<code>")
+def area(code):
+    store = get_store()
+    wd = web_data()
+    p = profile(wd, code, store)
+    iso, method = routing.isochrones(store, p["lon"], p["lat"], analysis=wd.analysis)
+    gj = isochrone_geojson(iso, label="from the area's population-weighted centre", method=method)
+    page = maps.cached_map(store, "area", lambda: maps.build_area_map(
+        wd, code, isochrone=gj, nearby=p["nearby"]), key=(code,))
+    return render_template("area.html", map=page, wd=wd, p=p, iso_method=method,
+                           st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
+                           cat_labels=model.ASSET_CATEGORIES, reach=REACH_MIN,
+                           speed=settings.WALK_SPEED_KMH)
+
+
+@bp.get("/areas/<code>/summary")
+def summary(code):
+    store = get_store()
+    wd = web_data()
+    p = profile(wd, code, store)
+    return render_template("area_summary.html", wd=wd, p=p, reach=REACH_MIN,
+                           cat_labels=model.ASSET_CATEGORIES, speed=settings.WALK_SPEED_KMH)

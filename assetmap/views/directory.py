@@ -1,0 +1,183 @@
+"""The provider directory (filters, list and map beside it, distance from a postcode or a
+clicked point) and the referral view (postcode + need + budget -> who can help, vacancies
+first, printable)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, render_template, request
+
+from .. import maps, model, settings
+from ..layers.access import isochrone_geojson
+from ..layers.providers import QUALITY_LABELS
+from . import get_store, routing
+from .main import web_data
+
+bp = Blueprint("directory", __name__)
+
+QUALITY_ORDER = {"gold": 3, "silver": 2, "bronze": 1, "none": 0}
+MAX_LIST = 200
+
+
+def _float(v):
+    try:
+        f = float(str(v).replace("£", "").strip())
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _flag(args, name) -> bool:
+    return str(args.get(name, "")).lower() in ("1", "on", "true", "yes")
+
+
+def parse_filters(args) -> dict:
+    f = {
+        "q": (args.get("q") or "").strip()[:100],
+        "kind": args.get("kind") if args.get("kind") in ("providers", "assets", "all") else "providers",
+        "service_type": args.get("service_type") if args.get("service_type") in model.SERVICE_TYPES else "",
+        "client_group": args.get("client_group") if args.get("client_group") in model.CLIENT_GROUPS else "",
+        "category": args.get("category") if args.get("category") in model.ASSET_CATEGORIES else "",
+        "quality": args.get("quality") if args.get("quality") in QUALITY_ORDER else "",
+        "price_min": _float(args.get("price_min")), "price_max": _float(args.get("price_max")),
+        "direct_payments": _flag(args, "direct_payments"), "cqc": _flag(args, "cqc"),
+        "vacancies": _flag(args, "vacancies"),
+        "focus": (args.get("focus") or "").strip()[:60],
+        "postcode": (args.get("postcode") or "").strip()[:10],
+        "lat": _float(args.get("lat")), "lon": _float(args.get("lon")),
+        "within": _float(args.get("within")),
+    }
+    if f["within"] is not None:
+        f["within"] = min(max(f["within"], 1.0), 120.0)
+    return f
+
+
+def locate(store, f) -> tuple[tuple[float, float] | None, str | None]:
+    """The search point (lon, lat) from a postcode or a clicked point, and an error message."""
+    if f["postcode"]:
+        pc = model.normalise_postcode(f["postcode"])
+        hit = store.lookup_postcodes([pc])
+        if hit.empty:
+            return None, f"Postcode {pc} is not in the postcode lookup."
+        return (float(hit["lon"].iloc[0]), float(hit["lat"].iloc[0])), None
+    if f["lat"] is not None and f["lon"] is not None:
+        if -90 <= f["lat"] <= 90 and -180 <= f["lon"] <= 180:
+            return (f["lon"], f["lat"]), None
+        return None, "That point is not a longitude/latitude."
+    return None, None
+
+
+def _has(series, item):
+    return series.fillna("").map(lambda s: item in model.split_list(s))
+
+
+def search(wd, f, store=None, origin=None) -> tuple[pd.DataFrame, str | None]:
+    """Assets/providers matching the filters (public view), with walking minutes from
+    ``origin`` when given; and the walking-time method used."""
+    a = wd.assets
+    if f["kind"] == "providers":
+        a = a[a["is_provider"]]
+    elif f["kind"] == "assets":
+        a = a[~a["is_provider"]]
+    if f["category"]:
+        a = a[a["category"] == f["category"]]
+    if f["q"]:
+        q = f["q"].lower()
+        text = (a["name"].fillna("") + " " + a["description"].fillna("")).str.lower()
+        a = a[text.str.contains(q, regex=False)]
+    prov_filter = any([f["service_type"], f["client_group"], f["quality"], f["price_min"] is not None,
+                       f["price_max"] is not None, f["direct_payments"], f["cqc"], f["vacancies"],
+                       f["focus"]])
+    if prov_filter:
+        a = a[a["is_provider"]]
+    if f["service_type"]:
+        a = a[_has(a["service_types"], f["service_type"])]
+    if f["client_group"]:
+        a = a[_has(a["client_groups"], f["client_group"])]
+    if f["quality"]:
+        want = QUALITY_ORDER[f["quality"]]
+        a = a[a["quality_mark"].fillna("none").map(QUALITY_ORDER).fillna(0) >= want]
+    if f["price_min"] is not None:
+        a = a[a["hourly_price"] >= f["price_min"]]
+    if f["price_max"] is not None:
+        a = a[a["hourly_price"] <= f["price_max"]]
+    if f["direct_payments"]:
+        a = a[a["direct_payments"].fillna(False).astype(bool)]
+    if f["cqc"]:
+        a = a[a["cqc_registered"].fillna(False).astype(bool)]
+    if f["vacancies"]:
+        a = a[a["vacancies"].fillna(0) > 0]
+    if f["focus"]:
+        a = a[a["community_focus"].fillna("").str.lower().str.contains(f["focus"].lower(), regex=False)]
+    a = a.copy()
+    method = None
+    a["walk_min"] = np.nan
+    if origin is not None and len(a):
+        limit = f["within"] or 60.0
+        mins, method = routing.walk_minutes(store, origin[0], origin[1], a.geometry.x.to_numpy(),
+                                            a.geometry.y.to_numpy(), limit, wd.analysis)
+        a["walk_min"] = mins
+        a = a[np.isfinite(a["walk_min"])]
+        a = a.sort_values(["walk_min", "name"])
+    else:
+        a = a.sort_values("name")
+    return a, method
+
+
+@bp.get("/directory")
+def directory():
+    store = get_store()
+    wd = web_data()
+    f = parse_filters(request.args)
+    origin, error = locate(store, f)
+    results, method = search(wd, f, store, origin)
+    shown = results.head(MAX_LIST)
+    page = maps.cached_map(store, "directory", lambda: maps.build_directory_map(shown, centre=origin),
+                           key=tuple(sorted((k, str(v)) for k, v in f.items())))
+    return render_template("directory.html", map=page, wd=wd, f=f, results=shown.to_dict("records"),
+                           total=len(results), origin=origin, error=error, method=method,
+                           st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
+                           cat_labels=model.ASSET_CATEGORIES, q_labels=QUALITY_LABELS,
+                           max_list=MAX_LIST)
+
+
+@bp.get("/referral")
+def referral():
+    store = get_store()
+    wd = web_data()
+    f = parse_filters(request.args)
+    f["kind"] = "all"
+    f["within"] = f["within"] or 20.0
+    budget = _float(request.args.get("budget"))
+    origin, error = locate(store, f)
+    providers = assets = None
+    iso_gj = None
+    method = None
+    if origin is not None:
+        pf = dict(f, kind="providers", price_max=budget)
+        providers, method = search(wd, pf, store, origin)
+        if len(providers):
+            vac = providers["vacancies"].fillna(0) > 0
+            providers = providers.assign(_vac=~vac, _q=-providers["quality_mark"].fillna("none")
+                                         .map(QUALITY_ORDER).fillna(0)).sort_values(
+                ["_vac", "walk_min", "_q"]).drop(columns=["_vac", "_q"])
+        af = {k: v for k, v in parse_filters({}).items()}
+        af.update(kind="assets", within=f["within"], category=f["category"])
+        assets, _ = search(wd, af, store, origin)
+        assets = assets[assets["category"].isin(settings.SOCIAL_CATEGORIES +
+                                                ("gp_practice", "pharmacy"))] if not f["category"] else assets
+        iso, imethod = routing.isochrones(store, origin[0], origin[1],
+                                          [m for m in settings.ISOCHRONE_MINUTES if m <= f["within"]] or [f["within"]],
+                                          analysis=wd.analysis)
+        iso_gj = isochrone_geojson(iso, method=imethod)
+    shown = pd.concat([providers.head(50), assets.head(30)]) if providers is not None else wd.assets.iloc[0:0]
+    page = maps.render_parts(maps.build_directory_map(shown, centre=origin, isochrone=iso_gj)) \
+        if origin is not None else None
+    return render_template("referral.html", map=page, wd=wd, f=f, budget=budget, origin=origin,
+                           error=error, method=method,
+                           providers=[] if providers is None else providers.head(50).to_dict("records"),
+                           assets=[] if assets is None else assets.head(30).to_dict("records"),
+                           st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
+                           cat_labels=model.ASSET_CATEGORIES, q_labels=QUALITY_LABELS)
