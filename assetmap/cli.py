@@ -176,9 +176,214 @@ def import_group():
     """Load a real area: boundaries, indicators, OSM, assets, postcodes, CQC, Open Referral."""
 
 
+# --- import commands (io/) ---------------------------------------------------------------------
+_skip_bad = click.option("--skip-bad", is_flag=True,
+                         help="Skip bad rows (listed in the report) instead of stopping.")
+_as_json = click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+
+
+def _report(report, as_json):
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        click.echo(report.summary())
+
+
+@import_group.command("boundaries")
+@click.argument("path", type=click.Path())
+@click.option("--code-column", help="Column holding the ONS area code (detected otherwise).")
+@click.option("--name-column", help="Column holding the area name (detected otherwise).")
+@click.option("--la", help="Keep one local authority: its code (E08000009) or name (Trafford).")
+@click.option("--level", type=click.Choice(["lsoa", "msoa", "ward", "la"]),
+              help="Area level (detected from the code prefix otherwise).")
+@click.option("--replace", is_flag=True,
+              help="Remove stored areas of the same level (and their indicator values) first.")
+@_skip_bad
+@_as_json
+@click.pass_context
+def import_boundaries_cmd(ctx, path, code_column, name_column, la, level, replace, skip_bad,
+                          as_json):
+    """LSOA/MSOA/ward/LA polygons: GeoJSON, Shapefile (.shp/.zip) or GeoPackage, any CRS."""
+    from .io.boundaries import import_boundaries
+    _report(import_boundaries(_store(ctx), path, code_column=code_column,
+                              name_column=name_column, la=la, level=level, replace=replace,
+                              skip_bad=skip_bad), as_json)
+
+
+@import_group.command("indicators")
+@click.argument("path", type=click.Path())
+@click.option("--mapping", type=click.Path(), help="YAML or CSV file saying which column or "
+                                                    "category is which indicator.")
+@_skip_bad
+@_as_json
+@click.pass_context
+def import_indicators_cmd(ctx, path, mapping, skip_bad, as_json):
+    """Wide or long CSV/XLSX keyed by area code (Census 2021, IoD 2019, Fingertips...), or
+    the ONS LSOA 2011->2021 lookup."""
+    from .io.indicators import import_indicators
+    _report(import_indicators(_store(ctx), path, mapping=mapping, skip_bad=skip_bad), as_json)
+
+
+@import_group.command("osm")
+@click.argument("path", type=click.Path())
+@_skip_bad
+@_as_json
+@click.pass_context
+def import_osm_cmd(ctx, path, skip_bad, as_json):
+    """.osm / .osm.bz2 / .osm.pbf: the walking network and community assets from tags."""
+    from .io.osm import import_osm
+    _report(import_osm(_store(ctx), path, skip_bad=skip_bad), as_json)
+
+
+@import_group.command("assets")
+@click.argument("path", type=click.Path())
+@click.option("--category", help="Category for every row (when the file has no category "
+                                 "column), e.g. library, gp_practice, micro_provider.")
+@_skip_bad
+@_as_json
+@click.pass_context
+def import_assets_cmd(ctx, path, category, skip_bad, as_json):
+    """CSV/XLSX/GeoJSON of assets or micro-providers, placed by lat/lon or postcode."""
+    from .io.assets_csv import import_assets
+    _report(import_assets(_store(ctx), path, category=category, skip_bad=skip_bad), as_json)
+
+
+@import_group.command("postcodes")
+@click.argument("path", type=click.Path())
+@_skip_bad
+@_as_json
+@click.pass_context
+def import_postcodes_cmd(ctx, path, skip_bad, as_json):
+    """Postcode -> point lookup (ONS Postcode Directory, Code-Point Open, ...)."""
+    from .io.postcodes import import_postcodes
+    _report(import_postcodes(_store(ctx), path, skip_bad=skip_bad), as_json)
+
+
+@import_group.command("cqc")
+@click.argument("path", type=click.Path())
+@_skip_bad
+@_as_json
+@click.pass_context
+def import_cqc_cmd(ctx, path, skip_bad, as_json):
+    """CQC care directory CSV -> providers (de-duplicated by CQC location id)."""
+    from .io.cqc import import_cqc
+    _report(import_cqc(_store(ctx), path, skip_bad=skip_bad), as_json)
+
+
+@import_group.command("openreferral")
+@click.argument("path", type=click.Path())
+@click.option("--category", help="Category for services without an AssetMap category "
+                                 "(default: other).")
+@_skip_bad
+@_as_json
+@click.pass_context
+def import_openreferral_cmd(ctx, path, category, skip_bad, as_json):
+    """Open Referral UK (HSDS 3.0): a JSON feed/page or a folder of CSV tables."""
+    from .io.openreferral import import_openreferral
+    _report(import_openreferral(_store(ctx), path, category=category, skip_bad=skip_bad),
+            as_json)
+
+
+@main.command("export")
+@click.argument("layer")
+@click.option("-f", "--format", "fmt", type=click.Choice(["geojson", "gpkg", "csv"]),
+              help="Output format (default: from the file name).")
+@click.option("-o", "--output", "output", required=True, type=click.Path(),
+              help="Output file (a folder for openreferral).")
+@click.pass_context
+def export_cmd(ctx, layer, fmt, output):
+    """Export LAYER (areas assets providers networks need access gaps hotspots indicators
+    e2sfca isochrones) as GeoJSON, GeoPackage or CSV; `export openreferral -o DIR` writes an
+    Open Referral UK feed (services.json + HSDS CSV tables)."""
+    store = _store(ctx)
+    if layer == "openreferral":
+        from .io.openreferral import export_openreferral
+        counts = export_openreferral(store, output)
+        click.echo(f"Open Referral UK feed written to {output}: "
+                   + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+        return
+    from .io.export import export_layer
+    n = export_layer(store, layer, output, fmt)
+    click.echo(f"Exported {n} {layer} to {output}")
+
+
 @main.group()
 def users():
     """Manage user accounts."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["planner", "coordinator", "contributor"]),
+              required=True, help="planner: approves and manages users; coordinator: sees "
+              "pending and private fields; contributor: their own submissions.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (for scripts).")
+@click.pass_context
+def users_add(ctx, name, role, password_stdin):
+    """Add a user. The password is asked for twice, or read from standard input
+    (--password-stdin) or the ASSETMAP_PASSWORD environment variable."""
+    from . import auth
+    name = auth.check_user_name(name)
+    password = _read_password(password_stdin)
+    auth.check_password_strength(password, name)
+    _store(ctx).add_user(name, role, auth.hash_password(password))
+    click.echo(f"Added {role} '{name}'.")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def users_list(ctx, as_json):
+    """List user accounts (never their password hashes)."""
+    df = _store(ctx).list_users()
+    rows = df.to_dict("records")
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    for r in rows:
+        click.echo(f"{r['name']:<30}{r['role']:<13}{'active' if r['active'] else 'inactive'}")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def users_passwd(ctx, name, password_stdin):
+    """Set a new password for NAME (signs out their sessions)."""
+    from . import auth
+    store = _store(ctx)
+    user = store.get_user(name=name)
+    if user is None:
+        raise InputError(f"no user called '{name}'", field="name")
+    password = _read_password(password_stdin)
+    auth.check_password_strength(password, name)
+    store.update_user(user["id"], password_hash=auth.hash_password(password))
+    click.echo(f"New password set for '{name}'.")
+
+
+@users.command("deactivate")
+@click.argument("name")
+@click.option("--activate", is_flag=True, help="Let the user sign in again instead.")
+@click.pass_context
+def users_deactivate(ctx, name, activate):
+    """Stop NAME signing in (accounts are kept for the audit trail)."""
+    store = _store(ctx)
+    user = store.get_user(name=name)
+    if user is None:
+        raise InputError(f"no user called '{name}'", field="name")
+    store.update_user(user["id"], active=bool(activate))
+    click.echo(f"'{name}' {'can sign in again' if activate else 'can no longer sign in'}.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    import os
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    env = os.environ.get("ASSETMAP_PASSWORD")
+    if env:
+        return env
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 def _redact(url: str) -> str:

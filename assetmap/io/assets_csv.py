@@ -353,7 +353,8 @@ def _provider(r, cat, row, bad, defaults):
     return p
 
 
-def dedupe_against_store(assets: list, prov: list, store, conn, report) -> None:
+def dedupe_against_store(assets: list, prov: list, store, conn, report, *,
+                         match: bool = True) -> None:
     """Re-point rows at stored records that are the same provider or asset: same CQC id,
     charity or company number, or same name and postcode. Keeps planners' decisions (a
     rejected or retired record stays so) and the record's creation stamp."""
@@ -370,7 +371,7 @@ def dedupe_against_store(assets: list, prov: list, store, conn, report) -> None:
                                                   stored_a["postcode"]) if p}
     pmap = {p["asset_id"]: p for p in prov}
     moved = 0
-    for a in assets:
+    for a in (assets if match else []):
         new_id = None
         p = pmap.get(a["id"])
         if p is not None:
@@ -397,6 +398,8 @@ def dedupe_against_store(assets: list, prov: list, store, conn, report) -> None:
                 a["status"] = o["status"]
             a["created_at"] = o["created_at"]
             a["created_by"] = o["created_by"]
+            a["source"] = o["source"]            # where the record first came from
+            a["source_ref"] = o["source_ref"] or a.get("source_ref")
 
 
 def write_assets(store, conn, assets: list, prov: list, *, file, report, skip_bad) -> None:
