@@ -3,7 +3,8 @@
 The street graph is read once per OSM file with ``osmnx.graph_from_xml``, cut down to ways a
 pedestrian can use (edges with a ``highway`` tag not in ``settings.NON_WALKABLE_HIGHWAYS``,
 not ``foot=no`` nor private without a foot permission), projected to EPSG:27700 and compiled
-into a symmetric scipy CSR matrix of edge lengths in metres. Parallel edges keep their
+into a symmetric scipy CSR matrix of edge lengths in metres (unsimplified: every OSM node is a
+node, so points snap close to where they are). Parallel edges keep their
 MINIMUM length (``networkx.to_scipy_sparse_array`` would add them together). The compiled
 graph is saved as ``walk-<sha256 of the OSM file>.npz`` in a cache folder and loads in
 milliseconds afterwards.
@@ -253,9 +254,15 @@ def _build_from_xml(data: bytes, digest: str, non_walkable=None) -> WalkGraph:
     G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
     if G.number_of_edges() == 0:
         raise InputError("the OSM file has no walkable streets", field="osm")
-    G = ox.simplify_graph(G)
+    # Not simplified: every OSM node stays a node, so points snap to where streets really
+    # are (a simplified graph keeps only junctions, and a snap to a far junction misleads).
+    # Edge lengths are straight distances in British National Grid metres between consecutive
+    # OSM nodes, the same measure as the snap distances.
     G = ox.projection.project_graph(G, to_crs=settings.ANALYSIS_CRS)
-    return from_networkx(G, "length", digest)
+    for a, b, d in G.edges(data=True):
+        d["length_bng"] = float(np.hypot(G.nodes[a]["x"] - G.nodes[b]["x"],
+                                         G.nodes[a]["y"] - G.nodes[b]["y"]))
+    return from_networkx(G, "length_bng", digest)
 
 
 # --- routing --------------------------------------------------------------------------------------
