@@ -15,6 +15,8 @@ def register(app: Flask) -> None:
     from . import api, areas, directory, downloads, main, planner
     for module in (main, planner, areas, directory, downloads, api):
         app.register_blueprint(module.bp)
+    from . import outreach
+    app.register_blueprint(outreach.bp)
     from . import admin, auth, contribute, moderate
     for module in (auth, contribute, moderate, admin):
         app.register_blueprint(module.bp)
