@@ -1,14 +1,20 @@
 """The Flask application factory: config, instance folder, store, blueprints."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import settings
 from .store import Store
+
+#: CSRF protection on every form (POST/PUT/PATCH/DELETE); JSON endpoints that must accept
+#: cross-site calls opt out with ``csrf.exempt``.
+csrf = CSRFProtect()
 
 
 def _secret_key(instance: Path) -> str:
@@ -33,12 +39,30 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("ASSETMAP_SECURE_COOKIES", "0") == "1",
         TILES=settings.TILES,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.SESSION_HOURS),
+        WTF_CSRF_TIME_LIMIT=settings.SESSION_HOURS * 3600,
+        ANALYSIS_REFRESH=settings.ANALYSIS_REFRESH,
     )
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.extensions["assetmap_store"] = Store(app.config["DATABASE"])
+    csrf.init_app(app)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_refused(e):
+        return render_template(
+            "error.html", title="Form refused", status=400,
+            messages=["This form was missing its security token or it had expired. Go back, "
+                      "reload the page and send it again."]), 400
+
+    @app.after_request
+    def _security_headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
 
     from .views import register
     register(app)

@@ -347,6 +347,8 @@ def validate_form(form, *, area=None, postcode_lookup=None, keep_location_ok: bo
             err("service_types", "Choose at least one service type")
         if any(s not in model.CLIENT_GROUPS for s in groups):
             err("client_groups", "Choose client groups from the list")
+        elif not groups:
+            err("client_groups", "Choose at least one group of people you support")
         quality = _get(form, "quality_mark").strip() or "none"
         if quality not in model.QUALITY_MARKS:
             err("quality_mark", "Choose a quality mark from the list")

@@ -1,0 +1,360 @@
+"""Moderation (``/moderate``): planners approve, edit or reject submissions, edit, retire,
+reinstate and restore assets, and keep review dates; coordinators see the same pages read
+only (pending records and private fields, never a home's exact location)."""
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+import shapely
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from .. import auth, duplicates, maps, model, privacy, submissions
+from ..errors import InputError, NotFound
+from ..layers import areas as areas_layer
+from . import get_store
+from .auth import register_error_pages
+from .contribute import validate, vocab
+
+bp = Blueprint("moderate", __name__, url_prefix="/moderate")
+register_error_pages(bp)
+
+VIEW = auth.CAN_SEE_PRIVATE          # planners and coordinators
+ACT = auth.CAN_MODERATE              # planners
+NO_CACHE = {"Cache-Control": "no-store"}
+
+
+def safe_html(value) -> str:
+    """Text safe inside HTML and inside the JavaScript template literals folium writes
+    popups and tooltips into (backticks, ``${`` and backslashes are entity-encoded)."""
+    s = html.escape("" if value is None else str(value), quote=True)
+    return s.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+def _int(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        raise InputError("the form is incomplete; reload the page and try again", field=name)
+
+
+def _shown_point(lon, lat, home: bool):
+    """Where a record may be drawn: home-based ones only at their approximate location."""
+    if lon is None or lat is None:
+        return None
+    if home:
+        pt = privacy.approximate_location(gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326))
+        return round(pt.iloc[0].x, 5), round(pt.iloc[0].y, 5)
+    return round(lon, 5), round(lat, 5)
+
+
+def _marker_map(store, points, *, focus=None):
+    """A map of (lon, lat, colour, label, popup_html) points over the area outline."""
+    areas = store.read_areas(level=None)
+    m = maps.new_map(areas.total_bounds if len(areas) else None)
+    if len(areas):
+        areas_layer.add_to(m, areas, name="Area covered", show=True)
+    group = folium.FeatureGroup(name="Submissions")
+    for lon, lat, colour, label, popup in points:
+        folium.CircleMarker([lat, lon], radius=8, color="#222222", weight=1, fill=True,
+                            fill_color=colour, fill_opacity=0.9,
+                            tooltip=folium.Tooltip(safe_html(label)),
+                            popup=folium.Popup(popup, max_width=300)).add_to(group)
+    group.add_to(m)
+    if focus is not None:
+        m.fit_bounds([[focus[1] - 0.004, focus[0] - 0.006], [focus[1] + 0.004, focus[0] + 0.006]])
+    folium.LayerControl(collapsed=True).add_to(m)
+    return maps.render_parts(m), m.get_name()
+
+
+def _known_assets(store):
+    return store.read_assets(statuses=("approved", "pending"))
+
+
+def _duplicates(store, sub, known=None):
+    data = submissions.Contribution.from_data(sub["data"])
+    cur = None
+    lon, lat = data.lon, data.lat
+    if lon is None:
+        cur = store.get_asset(sub["asset_id"])
+        lon, lat = cur["geometry"].x, cur["geometry"].y
+    cand = {"name": data.asset.get("name"), "lon": lon, "lat": lat,
+            "postcode": data.asset.get("postcode"),
+            "cqc_location_id": (data.provider or {}).get("cqc_location_id")}
+    known = _known_assets(store) if known is None else known
+    return duplicates.find_duplicates(cand, known, exclude_ids=[sub["asset_id"]])
+
+
+# --- the queue ----------------------------------------------------------------------------------
+@bp.get("")
+@auth.require_role(*VIEW)
+def queue():
+    store = get_store()
+    subs = store.list_submissions(("pending",))
+    known = _known_assets(store)
+    points, rows = [], []
+    for s in subs:
+        data = submissions.Contribution.from_data(s["data"])
+        dups = _duplicates(store, s, known)
+        home = bool(data.asset.get("home_based") or s["asset_home_based"])
+        lon, lat = data.lon, data.lat
+        if lon is None:
+            a = store.get_asset(s["asset_id"])
+            lon, lat = a["geometry"].x, a["geometry"].y
+        shown = _shown_point(lon, lat, home)
+        link = url_for("moderate.item", sid=s["id"])
+        name = data.asset.get("name")
+        points.append((shown[0], shown[1], "#d55e00" if dups else "#0072b2", name,
+                       f'<strong>{safe_html(name)}</strong><br>'
+                       f'{safe_html(model.ASSET_CATEGORIES.get(data.asset.get("category"), ""))}'
+                       f'<br><a href="{safe_html(link)}">Review</a>'))
+        rows.append({"sub": s, "name": name, "category": data.asset.get("category"),
+                     "dups": dups, "home": home, "link": link})
+    parts, _ = _marker_map(store, points)
+    return render_template("moderate.html", rows=rows, map=parts,
+                           categories=model.ASSET_CATEGORIES), 200, NO_CACHE
+
+
+@bp.get("/<int:sid>")
+@auth.require_role(*VIEW)
+def item(sid):
+    return _item_page(get_store(), sid)
+
+
+def _item_page(store, sid, *, errors=None, values=None, status=200):
+    sub = store.get_submission(sid)
+    data = submissions.Contribution.from_data(sub["data"])
+    current = store.get_asset(sub["asset_id"])
+    home = bool(data.asset.get("home_based") or current.get("home_based"))
+    lon, lat = (data.lon, data.lat) if data.lon is not None else \
+        (current["geometry"].x, current["geometry"].y)
+    changes = submissions.diff(current, data) if sub["kind"] == "update" else []
+    dups = _duplicates(store, sub)
+    shown = _shown_point(lon, lat, home)
+    points = [(shown[0], shown[1], "#d55e00", data.asset.get("name"),
+               f"<strong>{safe_html(data.asset.get('name'))}</strong><br>Proposed"
+               + (" (approximate: home-based)" if home else ""))]
+    known = store.read_assets(statuses=("approved", "pending"), ids=[d["id"] for d in dups])
+    if len(known):
+        pub = privacy.public_assets(known, private_ok=True)
+        for r in pub.to_dict("records"):
+            g_ = r["geometry"]
+            points.append((round(g_.x, 5), round(g_.y, 5), "#999999", r["name"],
+                           f"<strong>{safe_html(r['name'])}</strong><br>Possible duplicate "
+                           f"({safe_html(r['status'])})"))
+    parts, map_name = _marker_map(store, points, focus=shown)
+    if values is None:
+        values = submissions.form_values(data.asset, data.provider, lon=lon, lat=lat,
+                                         show_location=not home)
+    cur_pub = privacy.public_assets(store.read_assets(statuses=None, ids=[sub["asset_id"]]),
+                                    private_ok=True).iloc[0].to_dict()
+    body = render_template("moderate_item.html", sub=sub, data=data, current=cur_pub,
+                           changes=changes, dups=dups, home=home, map=parts, values=values,
+                           errors=errors or {}, labels=submissions.LABELS,
+                           action=url_for("moderate.edit", sid=sid), map_name=map_name,
+                           **vocab())
+    return body, status, NO_CACHE
+
+
+@bp.post("/<int:sid>/approve")
+@auth.require_role(*ACT)
+def approve(sid):
+    store = get_store()
+    store.approve_submission(sid, expected_version=_int("version"),
+                             expected_asset_version=_int("asset_version"),
+                             reviewer=g.user["name"])
+    submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+    flash("Approved: it is now on the public map. The gap analysis is being refreshed.",
+          "success")
+    return redirect(url_for("moderate.queue"), code=303)
+
+
+@bp.post("/<int:sid>/reject")
+@auth.require_role(*ACT)
+def reject(sid):
+    store = get_store()
+    reason = submissions.clean_text(request.form.get("reason", ""), multiline=True)
+    if len(reason) > 1000:
+        raise InputError("keep the reason under 1000 characters", field="reason")
+    store.reject_submission(sid, reason=reason, expected_version=_int("version"),
+                            expected_asset_version=_int("asset_version"),
+                            reviewer=g.user["name"])
+    flash("Rejected; the contributor can see your reason through their link.", "success")
+    return redirect(url_for("moderate.queue"), code=303)
+
+
+@bp.post("/<int:sid>/edit")
+@auth.require_role(*ACT)
+def edit(sid):
+    store = get_store()
+    sub = store.get_submission(sid)
+    current = store.get_asset(sub["asset_id"])
+    try:
+        c = validate(request.form, store, keep_location_ok=True, can_set_preferred=True,
+                     current=current)
+    except InputError as e:
+        values = request.form.to_dict(flat=False)
+        values = {k: (v if k in ("service_types", "client_groups") else v[0])
+                  for k, v in values.items()}
+        return _item_page(store, sid, errors=submissions.errors_by_field(e), values=values,
+                          status=400)
+    if c.lon is None:
+        c.lon, c.lat = sub["data"].get("lon"), sub["data"].get("lat")
+    store.edit_submission(sid, c.as_data(), expected_version=_int("version"),
+                          expected_asset_version=_int("asset_version"),
+                          changed_by=g.user["name"])
+    if request.form.get("and_approve"):
+        sub = store.get_submission(sid)
+        store.approve_submission(sid, expected_version=sub["version"],
+                                 expected_asset_version=sub["asset_version"],
+                                 reviewer=g.user["name"])
+        submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+        flash("Saved and approved. The gap analysis is being refreshed.", "success")
+        return redirect(url_for("moderate.queue"), code=303)
+    flash("Saved your corrections; the submission is still pending.", "success")
+    return redirect(url_for("moderate.item", sid=sid), code=303)
+
+
+# --- assets: review dates, edit, retire, history ----------------------------------------------------
+@bp.get("/assets")
+@auth.require_role(*VIEW)
+def assets():
+    store = get_store()
+    status = request.args.get("status", "approved")
+    statuses = None if status == "all" else (status,) if status in model.ASSET_STATUSES \
+        else ("approved",)
+    df = store.read_assets(statuses=statuses, with_providers=False)
+    q = (request.args.get("q") or "").strip().lower()[:100]
+    if q:
+        df = df[df["name"].str.lower().str.contains(q, regex=False)]
+    df = df.assign(review_due=[submissions.review_due(v) for v in df["last_reviewed"]])
+    stale_only = request.args.get("stale") == "1"
+    if stale_only:
+        df = df[df["review_due"]]
+    total = len(df)
+    rows = df.sort_values(["review_due", "name"], ascending=[False, True]).head(500)
+    return render_template("moderate_assets.html", rows=rows.to_dict("records"), total=total,
+                           status=status, q=q, stale=stale_only,
+                           categories=model.ASSET_CATEGORIES, statuses=model.ASSET_STATUSES,
+                           stale_days=submissions.settings.STALE_AFTER_DAYS)
+
+
+def _asset_page(store, asset_id, *, errors=None, values=None, status=200):
+    full = store.get_asset(asset_id)
+    home = bool(full.get("home_based"))
+    pub = privacy.public_assets(store.read_assets(statuses=None, ids=[asset_id]),
+                                private_ok=True).iloc[0].to_dict()
+    shown = _shown_point(full["geometry"].x, full["geometry"].y, home)
+    parts, map_name = _marker_map(store, [(shown[0], shown[1], "#0072b2", full["name"],
+                                           f"<strong>{safe_html(full['name'])}</strong>")],
+                                  focus=shown)
+    if values is None:
+        values = submissions.form_values(full, full, lon=full["geometry"].x,
+                                         lat=full["geometry"].y, show_location=not home)
+    pending = store.list_submissions(("pending",), asset_id=asset_id)
+    body = render_template("moderate_asset.html", asset=pub, home=home, map=parts,
+                           values=values, errors=errors or {}, pending=pending,
+                           review_due=submissions.review_due(full.get("last_reviewed")),
+                           labels=submissions.LABELS,
+                           action=url_for("moderate.asset_edit", asset_id=asset_id),
+                           map_name=map_name, **vocab())
+    return body, status, NO_CACHE
+
+
+@bp.get("/asset/<asset_id>")
+@auth.require_role(*VIEW)
+def asset(asset_id):
+    return _asset_page(get_store(), asset_id)
+
+
+@bp.post("/asset/<asset_id>/edit")
+@auth.require_role(*ACT)
+def asset_edit(asset_id):
+    store = get_store()
+    current = store.get_asset(asset_id)
+    try:
+        c = validate(request.form, store, keep_location_ok=True, can_set_preferred=True,
+                     current=current)
+    except InputError as e:
+        values = request.form.to_dict(flat=False)
+        values = {k: (v if k in ("service_types", "client_groups") else v[0])
+                  for k, v in values.items()}
+        return _asset_page(store, asset_id, errors=submissions.errors_by_field(e),
+                           values=values, status=400)
+    store.update_asset(asset_id, c.as_data(), expected_version=_int("asset_version"),
+                       changed_by=g.user["name"], action="edit", reviewed=True)
+    if current["status"] == "approved":
+        submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+    flash("Saved.", "success")
+    return redirect(url_for("moderate.asset", asset_id=asset_id), code=303)
+
+
+@bp.post("/asset/<asset_id>/status")
+@auth.require_role(*ACT)
+def asset_status(asset_id):
+    """Retire (with a reason) or reinstate; nothing is ever deleted."""
+    store = get_store()
+    action = request.form.get("action")
+    reason = submissions.clean_text(request.form.get("reason", ""), multiline=True)[:1000]
+    if action == "retire":
+        if not reason:
+            raise InputError("give a reason for retiring", field="reason")
+        new = "retired"
+    elif action == "reinstate":
+        new = "approved"
+    else:
+        raise InputError("unknown action", field="action")
+    store.set_asset_status(asset_id, new, expected_version=_int("asset_version"),
+                           changed_by=g.user["name"], reason=reason or None)
+    submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+    flash("Retired: it no longer shows on public maps (it is kept, and can be reinstated)."
+          if new == "retired" else "Reinstated.", "success")
+    return redirect(url_for("moderate.asset", asset_id=asset_id), code=303)
+
+
+@bp.post("/asset/<asset_id>/reviewed")
+@auth.require_role(*ACT)
+def asset_reviewed(asset_id):
+    get_store().mark_reviewed(asset_id, expected_version=_int("asset_version"),
+                              changed_by=g.user["name"])
+    flash("Marked as reviewed today.", "success")
+    if request.form.get("back") == "list":
+        return redirect(url_for("moderate.assets", stale=1), code=303)
+    return redirect(url_for("moderate.asset", asset_id=asset_id), code=303)
+
+
+@bp.get("/asset/<asset_id>/history")
+@auth.require_role(*VIEW)
+def history(asset_id):
+    store = get_store()
+    full = store.get_asset(asset_id)
+    hist = store.asset_history(asset_id).to_dict("records")
+    import json
+    prev = None
+    rows = []
+    for h in hist:
+        data = json.loads(h["data"])
+        rows.append({**h, "changes": submissions.version_changes(prev, data),
+                     "status_then": data.get("status")})
+        prev = data
+    return render_template("asset_history.html", asset=full, rows=list(reversed(rows))), \
+        200, NO_CACHE
+
+
+@bp.post("/asset/<asset_id>/restore/<int:version_id>")
+@auth.require_role(*ACT)
+def restore(asset_id, version_id):
+    store = get_store()
+    v = store.restore_version(asset_id, version_id, expected_version=_int("asset_version"),
+                              changed_by=g.user["name"])
+    if store.get_asset(asset_id)["status"] == "approved":
+        submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+    flash(f"Restored; that content is now version {v}.", "success")
+    return redirect(url_for("moderate.history", asset_id=asset_id), code=303)
+
+
+@bp.errorhandler(NotFound)
+def _nf(e):
+    from .auth import error_page
+    return error_page(e, 404)
