@@ -291,6 +291,8 @@ def build_directory_map(results, *, centre=None, isochrone: dict | None = None):
     """Markers for the directory's current results (a filtered subset: built per request)."""
     if len(results):
         b = results.total_bounds
+        if centre is not None:
+            b = (min(b[0], centre[0]), min(b[1], centre[1]), max(b[2], centre[0]), max(b[3], centre[1]))
         pad = 0.004
         bounds = (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
     elif centre is not None:

@@ -3,6 +3,7 @@ with thousands of points. Each row: lat, lon, popup HTML (escaped by the caller)
 HTML (escaped), colour, symbol, plain title (set as a DOM property, never parsed as HTML)."""
 from __future__ import annotations
 
+import folium
 from folium.plugins import FastMarkerCluster
 
 CALLBACK = """function (row) {
@@ -25,6 +26,10 @@ def text_colour(hex_colour: str) -> str:
 def cluster_layer(rows, *, name: str, show: bool = True, disable_at_zoom: int = 17):
     data = [[round(float(lat), 5), round(float(lon), 5), popup, tip, colour, symbol, title,
              text_colour(colour)] for lat, lon, popup, tip, colour, symbol, title in rows]
-    return FastMarkerCluster(data, callback=CALLBACK, name=name, show=show,
-                             disableClusteringAtZoom=disable_at_zoom, showCoverageOnHover=False,
-                             spiderfyOnMaxZoom=True, chunkedLoading=True)
+    # FastMarkerCluster always adds itself to its parent, so ``show`` lives on a wrapping
+    # FeatureGroup (the overlay the LayerControl toggles).
+    group = folium.FeatureGroup(name=name, show=show)
+    FastMarkerCluster(data, callback=CALLBACK, name=name, control=False,
+                      disableClusteringAtZoom=disable_at_zoom, showCoverageOnHover=False,
+                      spiderfyOnMaxZoom=True, chunkedLoading=True).add_to(group)
+    return group

@@ -53,7 +53,7 @@ def legend_html(categories=None) -> str:
 
 
 def add_to(m, assets, *, name: str = "Community assets", show: bool = True,
-           link_template: str | None = None, legend: bool = True):
+           link_template: str | None = None, legend: bool = True, legend_open: bool = False):
     """Clustered markers for ``assets`` (already passed through privacy.public_assets)."""
     rows = []
     geom = assets.geometry.name
@@ -70,5 +70,5 @@ def add_to(m, assets, *, name: str = "Community assets", show: bool = True,
     layer.add_to(m)
     if legend:
         present = [c for c in ASSET_CATEGORIES if c in set(assets.get("category", []))]
-        add_legend(m, layer, name, legend_html(present or None))
+        add_legend(m, layer, name, legend_html(present or None), open_=legend_open)
     return layer

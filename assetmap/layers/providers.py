@@ -63,7 +63,7 @@ def legend_html() -> str:
 
 
 def add_to(m, providers, *, name: str = "Micro-providers", show: bool = True,
-           link_template: str | None = None, legend: bool = True):
+           link_template: str | None = None, legend: bool = True, legend_open: bool = False):
     rows = []
     geom = providers.geometry.name
     for row in providers.to_dict("records"):
@@ -78,5 +78,5 @@ def add_to(m, providers, *, name: str = "Micro-providers", show: bool = True,
     layer = cluster_layer(rows, name=name, show=show)
     layer.add_to(m)
     if legend:
-        add_legend(m, layer, name, legend_html())
+        add_legend(m, layer, name, legend_html(), open_=legend_open)
     return layer

@@ -97,7 +97,7 @@ def profile(wd, code: str, store) -> dict:
     # Within reach: on demand from the cached graph (or straight line when there is none).
     lon, lat = _num(area.get("pwc_lon")), _num(area.get("pwc_lat"))
     if lon is None or lat is None:
-        c = area.geometry.representative_point()
+        c = area["geometry"].representative_point()
         lon, lat = c.x, c.y
     nearby = wd.assets.iloc[0:0]
     method = "network"
@@ -107,7 +107,7 @@ def profile(wd, code: str, store) -> dict:
         nearby = wd.assets.assign(walk_min=mins)
         nearby = nearby[np.isfinite(nearby["walk_min"])].sort_values("walk_min")
     return {
-        "area": area, "code": code, "n_areas": n, "indicators": rows, "access": access,
+        "area": {k: v for k, v in area.items() if k != "geometry"}, "code": code, "n_areas": n, "indicators": rows, "access": access,
         "gaps": gaps, "hot": hot, "nearby": nearby, "method": method, "lon": lon, "lat": lat,
         "need_index": _num(area.get("need_index")), "need_rank": _num(area.get("need_rank")),
         "need_decile": _num(area.get("need_decile")),
