@@ -185,3 +185,90 @@ def web_live_server(web_app):
     t.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
+
+
+# --- contributions, moderation and accounts (issue 6) ------------------------------------------
+#: Users in the contribution tests' store: name -> (role, password).
+CONTRIB_USERS = {"pat": ("planner", "planner-pass-9183"), "pia": ("planner", "planner-pass-2277"),
+                 "cora": ("coordinator", "coord-pass-5521"),
+                 "connie": ("contributor", "contrib-pass-7402")}
+
+
+@pytest.fixture(scope="session")
+def contrib_db_file(web_db_file, tmp_path_factory):
+    """The tiny web borough plus planner, coordinator and contributor accounts."""
+    from assetmap import auth
+    from assetmap.store import Store
+    path = tmp_path_factory.mktemp("contrib") / "contrib.sqlite"
+    shutil.copy(web_db_file, path)
+    s = Store(f"sqlite:///{path}")
+    for name, (role, password) in CONTRIB_USERS.items():
+        s.add_user(name, role, auth.hash_password(password))
+    s.dispose()
+    return path
+
+
+@pytest.fixture
+def contrib_app(contrib_db_file, tmp_path):
+    """The app on a private copy of ``contrib_db_file``; CSRF on (the default); the analysis
+    refresh after approvals off unless a test turns it on (``ANALYSIS_REFRESH``)."""
+    import webmini
+    dst = tmp_path / "contrib.sqlite"
+    shutil.copy(contrib_db_file, dst)
+    return _make_app(f"sqlite:///{dst}", tmp_path, ANALYSIS_LOADER=webmini.analysis_frames,
+                     ANALYSIS_REFRESH="off")
+
+
+class FormClient:
+    """A Flask test client that fills in the CSRF token the way a browser form does."""
+
+    TOKEN_RE = __import__("re").compile(r'name="csrf_token" value="([^"]+)"')
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+        self.token = None
+
+    def get(self, url, **kw):
+        r = self.client.get(url, **kw)
+        m = self.TOKEN_RE.search(r.get_data(as_text=True))
+        if m:
+            self.token = m.group(1)
+        return r
+
+    def post(self, url, data=None, *, csrf=True, **kw):
+        data = dict(data or {})
+        if csrf:
+            if self.token is None:
+                self.get("/login")
+            data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, **kw)
+
+    def login(self, name, password=None):
+        password = password or CONTRIB_USERS[name][1]
+        self.get("/login")
+        r = self.post("/login", {"name": name, "password": password})
+        assert r.status_code == 302, r.get_data(as_text=True)[:500]
+        self.get("/account")
+        return self
+
+
+@pytest.fixture
+def form_client(contrib_app):
+    """Factory: ``form_client()`` anonymous, ``form_client("pat")`` signed in as pat."""
+    def make(name=None):
+        fc = FormClient(contrib_app)
+        return fc.login(name) if name else fc
+    return make
+
+
+@pytest.fixture
+def contrib_live_server(contrib_app):
+    """``contrib_app`` served by waitress on a loopback port; yields the base URL."""
+    import threading
+    from waitress.server import create_server
+    server = create_server(contrib_app, host="127.0.0.1", port=_free_port(), threads=6)
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
