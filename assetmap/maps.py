@@ -176,16 +176,42 @@ def access_minutes(wd, category: str):
     return wd.areas["code"].map(a).to_numpy(dtype=float)
 
 
+#: Labels of access categories (asset categories and "social": any social asset).
+CATEGORY_LABELS = {**model.ASSET_CATEGORIES, "social": "Any social asset"}
+
+
 def gap_rows(wd, service_type: str, client_group: str):
+    """Gap rows for a service type and client group ("" = any). Where the run has no rows for
+    the exact pair (it analyses service types and client groups separately), the service
+    type's rows, else the client group's, else all providers'."""
     g = wd.gaps
-    return g[(g["service_type"] == service_type) & (g["client_group"] == client_group)]
+    if not len(g):
+        return g
+    st = g["service_type"].fillna("").astype(str)
+    cg = g["client_group"].fillna("").astype(str)
+    for a, b in ((service_type, client_group), (service_type, ""), ("", client_group), ("", "")):
+        rows = g[(st == (a or "")) & (cg == (b or ""))]
+        if len(rows):
+            return rows
+    return g.iloc[0:0]
 
 
 def gap_choices(wd) -> tuple[list[str], list[str]]:
+    """Service types and client groups the run has gaps for ("" = any, when present)."""
     g = wd.gaps
-    sts = [s for s in model.SERVICE_TYPES if s in set(g["service_type"])] if len(g) else []
-    cgs = [c for c in model.CLIENT_GROUPS if c in set(g["client_group"])] if len(g) else []
+    if not len(g):
+        return [], []
+    have_st = set(g["service_type"].fillna("").astype(str))
+    have_cg = set(g["client_group"].fillna("").astype(str))
+    sts = ([""] if "" in have_st else []) + [s for s in model.SERVICE_TYPES if s in have_st]
+    cgs = ([""] if "" in have_cg else []) + [c for c in model.CLIENT_GROUPS if c in have_cg]
     return sts, cgs
+
+
+def gap_title(service_type: str, client_group: str) -> str:
+    st = model.SERVICE_TYPES.get(service_type, "All services") if service_type else "All services"
+    cg = model.CLIENT_GROUPS.get(client_group, client_group).lower() if client_group else "everyone"
+    return f"{st} for {cg}"
 
 
 def _needs(m, wd, measure, scheme, k, show=True):
@@ -222,8 +248,7 @@ def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantil
         st = service_type if service_type in sts else sts[0]
         cg = client_group if client_group in cgs else cgs[0]
         gaps_layer.add_to(m, wd.areas, gap_rows(wd, st, cg), show=False,
-                          subtitle=f"{model.SERVICE_TYPES.get(st, st)} for "
-                                   f"{model.CLIENT_GROUPS.get(cg, cg).lower()}")
+                          subtitle=gap_title(st, cg))
     if len(wd.hotspots):
         hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=False)
     community = wd.assets[~wd.assets["is_provider"]] if "is_provider" in wd.assets else wd.assets
@@ -241,11 +266,14 @@ def build_gap_map(wd, service_type: str, client_group: str):
     m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
     rows = gap_rows(wd, service_type, client_group)
     gaps_layer.add_to(m, wd.areas, rows, name="Gaps: need vs supply", show=True,
-                      subtitle=f"{model.SERVICE_TYPES.get(service_type, service_type)} for "
-                               f"{model.CLIENT_GROUPS.get(client_group, client_group).lower()}")
+                      subtitle=gap_title(service_type, client_group))
     prov = wd.providers
     if len(prov):
-        sel = prov[prov["service_types"].fillna("").str.split("|").map(lambda x: service_type in x)]
+        sel = prov
+        if service_type:
+            sel = sel[sel["service_types"].fillna("").map(lambda x: service_type in model.split_list(x))]
+        if client_group:
+            sel = sel[sel["client_groups"].fillna("").map(lambda x: client_group in model.split_list(x))]
         providers_layer.add_to(m, sel, name="Providers of this service", show=False)
     if len(wd.networks):
         networks_layer.add_to(m, wd.networks, show=False)

@@ -39,7 +39,7 @@ def add_to(m, areas, minutes, *, category: str, name: str | None = None, show: b
            legend: bool = True):
     """Choropleth of walking minutes to the nearest asset of ``category``; ``minutes`` is a
     sequence aligned with ``areas``."""
-    label = ASSET_CATEGORIES.get(category, category)
+    label = ASSET_CATEGORIES.get(category, "social asset" if category == "social" else category)
     name = name or f"Walking minutes to nearest {label.lower()}"
     mins = list(minutes)
     tips = [f"<strong>{esc(n)}</strong><br>{fmt(v, 0)} min walk to nearest {esc(label.lower())}"

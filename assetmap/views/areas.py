@@ -82,7 +82,7 @@ def profile(wd, code: str, store) -> dict:
     if len(wd.access):
         a = wd.access[wd.access["area_code"] == code]
         for r in a.to_dict("records"):
-            access.append(dict(r, label=model.ASSET_CATEGORIES.get(r["category"], r["category"])))
+            access.append(dict(r, label=maps.CATEGORY_LABELS.get(r["category"], r["category"])))
         access.sort(key=lambda r: (r["minutes"] if _num(r["minutes"]) is not None else 1e9))
     gaps = []
     if len(wd.gaps):

@@ -178,9 +178,16 @@ def _apply(wd: WebData, frames: dict) -> None:
             score = g["need"].rank(pct=True) - g["supply"].rank(pct=True)
             g["gap_rank"] = score.groupby([g["service_type"], g["client_group"]]).rank(
                 ascending=False, method="first")
-    for k in ("values", "benchmarks"):
-        if frames.get(k) is not None:
-            setattr(wd, k, pd.DataFrame(frames[k]))
+    if frames.get("values") is not None:
+        v = pd.DataFrame(frames["values"])
+        # keep stored counts/denominators (the run's frame may not carry them)
+        base = wd.values[["indicator_id", "area_code", "count", "denominator"]]
+        v = v.drop(columns=[c for c in ("count", "denominator") if c in v and v[c].isna().all()])
+        v = v.merge(base, on=["indicator_id", "area_code"], how="left",
+                    suffixes=("", "_stored")) if "count" not in v else v
+        wd.values = v
+    if frames.get("benchmarks") is not None:
+        wd.benchmarks = pd.DataFrame(frames["benchmarks"])
     if frames.get("notes"):
         wd.notes.extend(frames["notes"])
     wd.analysis = frames.get("analysis")
@@ -202,33 +209,59 @@ def _from_pipeline(store, run, wd) -> dict | None:
 
 
 def normalise_analysis(analysis) -> dict:
-    """Map the pipeline's Analysis onto the normalised frames (tolerant of column names)."""
+    """Map the pipeline's Analysis (see ``assetmap.pipeline.Analysis``) onto the normalised
+    frames; tolerant of a few alternative column names."""
     get = (lambda k: analysis.get(k)) if isinstance(analysis, dict) else \
         (lambda k: getattr(analysis, k, None))
     out: dict = {"analysis": analysis}
-    areas = get("areas") if get("areas") is not None else get("need")
-    if areas is not None:
-        a = pd.DataFrame(areas).copy()
-        a = _rename(a, {"area_code": "code", "score": "need_index", "need_score": "need_index",
-                        "rank": "need_rank", "decile": "need_decile",
-                        "loneliness": "loneliness_risk", "isolation_score": "isolation"})
-        if "code" not in a and a.index.name in ("code", "area_code"):
-            a = a.reset_index().rename(columns={"area_code": "code"})
+    areas = get("areas")
+    if areas is not None and len(areas):
+        a = pd.DataFrame(areas).drop(columns=["geometry"], errors="ignore").copy()
+        a = _rename(a, {"area_code": "code", "need_score": "need_index", "score": "need_index",
+                        "loneliness_prob": "loneliness_risk", "isolation_score": "isolation"})
         out["areas"] = a
+    ind = get("indicators")
+    if ind is not None and len(ind) and "comparison" in ind:
+        v = pd.DataFrame(ind).rename(columns={"comparison": "flag"}).copy()
+        for c in ("count", "denominator", "lower_ci", "upper_ci"):
+            if c not in v:
+                v[c] = np.nan
+        out["values"] = v
+        if "benchmark" in v:
+            b = v.groupby("indicator_id")["benchmark"].first().rename("borough").reset_index()
+            b["borough_lower"] = np.nan
+            b["borough_upper"] = np.nan
+            b["england"] = np.nan
+            out["benchmarks"] = b
     acc = get("access")
-    if acc is not None:
+    if acc is not None and len(acc):
         out["access"] = _normalise_access(pd.DataFrame(acc))
     gaps = get("gaps")
-    if gaps is not None:
-        out["gaps"] = _rename(pd.DataFrame(gaps).copy(), {"code": "area_code", "rank": "gap_rank",
-                                                         "gap": "is_gap"})
+    if gaps is not None and len(gaps):
+        g = _rename(pd.DataFrame(gaps).copy(), {"code": "area_code", "rank": "gap_rank",
+                                                 "gap": "is_gap", "need_score": "need",
+                                                 "access": "supply"})
+        if "group_kind" in g and "service_type" not in g:
+            kind, grp = g["group_kind"].astype(str), g["group"].astype(str)
+            g["service_type"] = np.where(kind == "service_type", grp, "")
+            g["client_group"] = np.where(kind == "client_group", grp, "")
+        if "gap_rank" in g:
+            g["gap_rank"] = g["gap_rank"].where(g["gap_rank"] > 0)
+        out["gaps"] = g
     hot = get("hotspots")
-    if hot is not None:
-        out["hotspots"] = _rename(pd.DataFrame(hot).copy(), {"code": "area_code",
-                                                            "hotspot_class": "gi_class"})
+    if hot is not None and len(hot):
+        out["hotspots"] = _rename(pd.DataFrame(hot).copy(), {
+            "code": "area_code", "hotspot_class": "gi_class", "isolation_score": "isolation"})
     notes = get("notes") or get("warnings")
+    summary = get("summary") or {}
+    missing = summary.get("missing_indicators") if isinstance(summary, dict) else None
+    notes = list(notes or [])
+    if missing:
+        notes.append("The need index could not use: " + ", ".join(map(str, missing)) + ".")
+    if isinstance(summary, dict) and summary.get("router") == "crow-fly":
+        notes.append("No street network: walking times are straight-line estimates.")
     if notes:
-        out["notes"] = list(notes)
+        out["notes"] = notes
     return out
 
 

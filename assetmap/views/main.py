@@ -47,5 +47,5 @@ def home():
         isochrone_url=iso_url), key=(measure, scheme, k, category))
     return render_template("home.html", map=page, wd=wd, measures=ms, measure=measure,
                            schemes=SCHEMES, scheme=scheme, k=k, categories=cats, category=category,
-                           category_labels=model.ASSET_CATEGORIES,
+                           category_labels=maps.CATEGORY_LABELS,
                            area_name=wd.area_name, counts=store.counts())

@@ -18,7 +18,7 @@ def gaps():
     st = choice(request.args.get("service_type"), sts, sts[0] if sts else None)
     cg = choice(request.args.get("client_group"), cgs, cgs[0] if cgs else None)
     page, table = None, []
-    if st and cg:
+    if st is not None and cg is not None:
         page = maps.cached_map(store, "gaps", lambda: maps.build_gap_map(wd, st, cg), key=(st, cg))
         rows = maps.gap_rows(wd, st, cg)
         names = dict(zip(wd.areas["code"], wd.areas["name"]))
@@ -29,6 +29,7 @@ def gaps():
                               ward=wards.get(r["area_code"])))
     return render_template("gaps.html", map=page, wd=wd, service_types=sts, client_groups=cgs,
                            service_type=st, client_group=cg, table=table,
+                           title=maps.gap_title(st, cg) if st is not None else "",
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS)
 
 
