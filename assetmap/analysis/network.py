@@ -547,6 +547,8 @@ def isochrones(graph: WalkGraph, x: float, y: float, minutes, speed_kmh: float |
             out.append(start.buffer(buffer_m, quad_segs=4))
             continue
         lines = shapely.linestrings(np.concatenate(segs))
-        poly = shapely.buffer(shapely.multilinestrings(lines), buffer_m, quad_segs=2)
+        # merging the many short segments into long lines first makes the buffer ~10x faster
+        merged = shapely.line_merge(shapely.multilinestrings(lines))
+        poly = shapely.buffer(merged, buffer_m, quad_segs=2)
         out.append(shapely.union(poly, start.buffer(buffer_m, quad_segs=4)))
     return out

@@ -1,0 +1,226 @@
+"""The analyse step end to end: a synthetic borough with a planted hotspot and gap, the demo
+borough's planted features, stored runs read back, reproducibility, parameters, the CLI."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assetmap import pipeline, settings
+from assetmap.analysis import synthetic
+from assetmap.errors import InputError, NoData
+from assetmap.store import Store
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    d = tmp_path_factory.mktemp("synth")
+    store = Store(f"sqlite:///{d / 'a.sqlite'}")
+    b = synthetic.build_store(store, seed=1)
+    pipeline._GRAPHS.clear()
+    result = pipeline.run(store)
+    return store, b, result
+
+
+def test_planted_hotspot_and_gap_found(synth):
+    store, b, a = synth
+    areas = a.areas.set_index("code")
+    planted = b["planted"]["hotspot_areas"]
+    hot = areas.loc[planted, "hotspot_class"]
+    assert (hot == "hot").mean() >= 0.75
+    assert (areas.loc[planted, "lisa_class"] == "HH").mean() >= 0.6
+    # nothing hot far from the planted corner
+    hot_codes = set(areas.index[areas["hotspot_class"] == "hot"])
+    rows = {c: int(c[-6:]) - 990000 for c in areas.index}
+    assert all(rows[c] // 12 <= 4 and rows[c] % 12 <= 4 for c in hot_codes)
+    gaps = set(areas.index[areas["gap"]])
+    assert set(b["planted"]["gap_areas"]) <= gaps
+    top = a.summary["top_gaps"][:5]
+    assert set(top) <= set(b["planted"]["gap_areas"])
+    # the planted corner is missing social assets within reach
+    assert "library" in areas.loc[planted[0], "missing_within_reach"]
+
+
+def test_frames_and_columns(synth):
+    _, b, a = synth
+    assert set(a.frames()) == set(pipeline.FRAMES)
+    assert a.areas.crs.to_epsg() == 4326 and len(a.areas) == len(b["areas"])
+    for col in ("need_score", "need_rank", "need_decile", "loneliness_prob", "min_library",
+                "social_min", "n15_social", "e2sfca_all", "gap", "bivariate_class",
+                "isolation_score", "gi_z", "gi_q", "hotspot_class", "lisa_i", "lisa_class"):
+        assert col in a.areas.columns, col
+    assert set(a.access.columns) == {"area_code", "category", "minutes", "within_10",
+                                     "within_15", "within_20"}
+    assert set(a.e2sfca["group_kind"]) == {"all", "service_type", "client_group"}
+    assert {"home_support", "dementia"} <= set(a.e2sfca["group"])
+    assert a.indicators["comparison"].isin(["better", "similar", "worse", "higher", "lower",
+                                            "not compared"]).all()
+    assert len(a.isochrones) == 3 * (b["assets"]["category"] == "neighbourhood_hub").sum()
+    assert a.isochrones.crs.to_epsg() == 4326
+    assert (a.access["minutes"] <= settings.ACCESS_MAX_MINUTES).all()
+    assert a.summary["router"] == "network" and a.summary["missing_indicators"] == []
+
+
+def test_access_matches_direct_network_distance(synth):
+    """An area's nearest-library minutes equal the mean over its origins of direct Dijkstra
+    distances (network.node_table) to every library."""
+    store, _, a = synth
+    from assetmap.analysis import network
+    graph = pipeline.load_graph(store)
+    areas = store.read_areas()
+    areas_p = areas.to_crs(settings.ANALYSIS_CRS)
+    o_area, o_xy, o_w = network.area_origins(areas_p.geometry.values, pipeline._pwc_xy(areas),
+                                             graph, settings.ORIGINS_PER_AREA,
+                                             settings.ORIGIN_SEED)
+    lib = store.read_assets(categories=["library"])
+    l_xy = pipeline._xy(lib.geometry)
+    on, od = graph.snap(o_xy[:, 0], o_xy[:, 1])
+    ln, ld = graph.snap(l_xy[:, 0], l_xy[:, 1])
+    d = network.node_table(graph, on, ln, np.inf) + od[:, None] + ld[None, :]
+    mins = np.minimum(d.min(axis=1) / network.metres_per_minute(settings.WALK_SPEED_KMH),
+                      settings.ACCESS_MAX_MINUTES)
+    expected = np.bincount(o_area, weights=mins * o_w) / np.bincount(o_area, weights=o_w)
+    got = a.areas["min_library"].to_numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_stored_run_reads_back(synth):
+    store, _, a = synth
+    b = pipeline.load(store, a.run_id)
+    assert b.run_id == a.run_id and b.data_version == store.data_version()
+    assert b.params["walk_speed_kmh"] == settings.WALK_SPEED_KMH
+    assert b.summary["gaps"] == a.summary["gaps"]
+    for name in pipeline.FRAMES:
+        pd.testing.assert_frame_equal(pd.DataFrame(b.frame(name)), pd.DataFrame(a.frame(name)),
+                                      check_dtype=False)
+    assert pipeline.load(store).run_id >= a.run_id
+
+
+def test_reproducible(synth):
+    store, _, a = synth
+    b = pipeline.run(store, save=False)
+    for name in pipeline.FRAMES:
+        pd.testing.assert_frame_equal(pd.DataFrame(b.frame(name)), pd.DataFrame(a.frame(name)))
+    assert pipeline.to_bytes(b.areas) == pipeline.to_bytes(a.areas)
+
+
+def test_params_override_and_validate(synth):
+    store, _, a = synth
+    slow = pipeline.run(store, {"slow_walk": True, "permutations": 99,
+                                "isochrone_categories": []}, save=False)
+    assert slow.params["walk_speed_kmh"] == settings.SLOW_WALK_SPEED_KMH
+    fast_min = a.areas["min_pharmacy"].to_numpy()
+    slow_min = slow.areas["min_pharmacy"].to_numpy()
+    ok = slow_min < settings.ACCESS_MAX_MINUTES
+    np.testing.assert_allclose(slow_min[ok], fast_min[ok] * 1.5, rtol=1e-9)
+    assert len(slow.isochrones) == 0
+    with pytest.raises(InputError):
+        pipeline.run(store, {"walk_sped": 3}, save=False)
+    with pytest.raises(InputError):
+        pipeline.run(store, {"walk_speed_kmh": 0}, save=False)
+    w = pipeline.run(store, {"need_weights": {"llti": 1.0, "no_such": 1.0},
+                             "isochrone_categories": []}, save=False)
+    assert w.summary["indicators_used"] == {"llti": 1.0}
+    assert w.summary["missing_indicators"] == ["no_such"]
+
+
+def test_isochrone_on_demand(synth):
+    store, b, _ = synth
+    c = b["areas"].geometry.iloc[70].centroid
+    t = time.perf_counter()
+    iso = pipeline.isochrone(store, c.x, c.y, [5, 10])
+    assert time.perf_counter() - t < 1.0
+    assert iso.crs.to_epsg() == 4326 and iso["minutes"].tolist() == [5.0, 10.0]
+    assert iso.geometry.iloc[1].contains(iso.geometry.iloc[0].representative_point())
+    assert iso.geometry.iloc[0].contains(c)
+
+
+def test_without_street_network_falls_back_to_crow_fly(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    b = synthetic.borough(seed=2, n=6)
+    store.write_areas(b["areas"])
+    store.write_indicators(b["indicators"])
+    store.write_values(b["values"][b["values"]["indicator_id"] != "idaopi"])
+    store.write_assets(b["assets"], b["providers"])
+    a = pipeline.run(store, {"permutations": 99})
+    assert a.summary["router"] == "crow-fly" and a.summary["graph"] is None
+    assert a.summary["missing_indicators"] == ["idaopi"]
+    assert np.isfinite(a.areas["min_library"]).all()
+    assert len(a.isochrones) == 0
+    with pytest.raises(NoData):
+        pipeline.isochrone(store, 0.0, 52.0)
+
+
+def test_empty_store_is_no_data(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    with pytest.raises(NoData):
+        pipeline.run(store)
+    with pytest.raises(NoData):
+        pipeline.load(store)
+
+
+def test_cli_analyse_json(synth):
+    from click.testing import CliRunner
+    from assetmap.cli import main
+    store, _, _ = synth
+    res = CliRunner().invoke(main, ["--db", store.url, "analyse", "--json", "-p",
+                                    "permutations=99", "-p", "isochrone_categories=[]"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout[res.stdout.index("{"):])
+    assert out["run_id"] == store.latest_run()["id"] and out["areas"] == 144
+    res = CliRunner().invoke(main, ["--db", store.url, "analyse", "-p", "nope=1"])
+    assert res.exit_code == 2
+
+
+def test_pipeline_imports_no_web_stack():
+    code = ("import sys, assetmap.pipeline, assetmap.analysis.network, "
+            "assetmap.analysis.synthetic; "
+            "bad = [m for m in ('flask', 'folium') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+# --- the demo borough ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    demo = pytest.importorskip("assetmap.demo")
+    d = tmp_path_factory.mktemp("demo")
+    store = Store(f"sqlite:///{d / 'demo.sqlite'}")
+    demo.build_into(store)
+    pipeline._GRAPHS.clear()
+    pipeline.run(store, {"permutations": 99, "isochrone_categories": []}, save=False)  # compile
+    pipeline._GRAPHS.clear()
+    t = time.perf_counter()
+    a = pipeline.run(store)
+    return demo.generate().planted, a, time.perf_counter() - t
+
+
+def test_demo_planted_hotspot_found(demo_run):
+    planted, a, _ = demo_run
+    areas = a.areas.set_index("code")
+    hot = areas.loc[planted["hotspot_areas"], "hotspot_class"]
+    assert (hot == "hot").mean() >= 0.7, hot
+    assert (areas.loc[planted["hotspot_areas"], "lisa_class"] == "HH").mean() >= 0.5
+    # the planted estate dominates the hot spots
+    hot_all = areas.index[areas["hotspot_class"] == "hot"]
+    assert len(set(hot_all) & set(planted["hotspot_areas"])) >= len(hot_all) / 2
+
+
+def test_demo_planted_gap_found(demo_run):
+    planted, a, _ = demo_run
+    areas = a.areas.set_index("code")
+    assert areas.loc[planted["gap_areas"], "gap"].mean() >= 0.8
+    ranked = areas[areas["gap"]].sort_values("gap_rank").index[:10]
+    assert len(set(ranked) & set(planted["gap_areas"])) >= 3
+    assert areas.loc[planted["gap_areas"], "need_decile"].min() >= 8
+    assert (areas.loc[planted["gap_areas"], "min_micro_provider"] > 15).all()
+
+
+def test_demo_analyse_under_ten_seconds_with_cached_graph(demo_run):
+    _, a, seconds = demo_run
+    assert seconds < 10.0, a.summary["timings_s"]
