@@ -94,11 +94,11 @@ class IndicatorBatch:
         if ind_id in self.meta:
             return
         m = KNOWN.get(ind_id)
-        d = {"id": ind_id, "title": ind_id, "unit": "", "polarity": "neutral",
+        d = {"id": ind_id, "title": ind_id, "unit": "value", "polarity": "neutral",
              "ci_method": "none", "source": None, "period": None, "description": None}
         if m is not None:
             d.update({k: getattr(m, k) for k in d if k != "id"})
-        d.update({k: v for k, v in overrides.items() if v is not None})
+        d.update({k: v for k, v in overrides.items() if v is not None and str(v).strip()})
         self.meta[ind_id] = d
 
     def put(self, ind_id, code, value=None, count=None, denominator=None, lower_ci=None,
@@ -364,8 +364,7 @@ def _iod_wide(df, file, bad) -> IndicatorBatch | None:
 
 
 def _fingertips(df, file, bad) -> IndicatorBatch | None:
-    need = ["Indicator ID", "Area Code", "Value"]
-    if not all(find_col(df.columns, [c]) for c in need):
+    if not {"Indicator ID", "Area Code", "Value"} <= set(df.columns):
         return None
     col = {c: find_col(df.columns, [c]) for c in
            ["Indicator ID", "Indicator Name", "Area Code", "Value", "Lower CI 95.0 limit",

@@ -1,0 +1,187 @@
+"""Assets and providers from CSV/XLSX/GeoJSON, and the CQC directory."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from assetmap.errors import InputError
+from assetmap.io.assets_csv import import_assets
+from assetmap.io.cqc import import_cqc
+from assetmap.io.postcodes import import_postcodes
+
+from test_io_common import area_store, centre, io_store, snapshot, write_csv  # noqa: F401
+
+
+@pytest.fixture
+def pc_store(area_store, tmp_path):
+    """Test areas plus two postcodes inside them and one outside."""
+    (a, b), (c, d) = centre(0), centre(3)
+    write_csv(tmp_path / "pcs.csv", ["postcode", "lon", "lat"],
+              [["M1 1AA", a, b], ["M1 1AB", c, d], ["M9 9ZZ", a + 0.2, b]])
+    import_postcodes(area_store, tmp_path / "pcs.csv")
+    return area_store
+
+
+def test_latlon_and_postcode_rows(pc_store, tmp_path):
+    lon, lat = centre(1)
+    path = write_csv(tmp_path / "assets.csv",
+                     ["name", "category", "lat", "lon", "postcode", "telephone", "opening_hours"],
+                     [["Hall", "Community centre", lat, lon, "", "0161 000", "Mo-Fr 09:00-17:00"],
+                      ["Books", "library", "", "", "m1 1ab", "", ""],
+                      ["St Mary", "place of worship", "NA", "NA", "M1 1AA", "", ""]])
+    rep = import_assets(pc_store, path)
+    assert rep.written["assets"] == 3
+    a = pc_store.read_assets().set_index("name")
+    assert a.at["Hall", "category"] == "community_centre"
+    assert a.at["Books", "postcode"] == "M1 1AB"
+    assert a.at["Books", "geometry"].x == pytest.approx(centre(3)[0])
+    assert a.at["St Mary", "category"] == "faith_venue"
+    assert a.at["Hall", "contact"] == "0161 000" and a.at["Hall", "contact_public"]
+    assert not a["is_provider"].any()
+    # same file again: no duplicates, versions go up
+    import_assets(pc_store, path)
+    assert pc_store.counts()["assets"] == 3
+    assert set(pc_store.read_assets()["version"]) == {2}
+
+
+def test_providers_with_service_columns(pc_store, tmp_path):
+    lon, lat = centre(2)
+    path = write_csv(tmp_path / "providers.csv",
+                     ["id", "name", "category", "lat", "lon", "service_types", "client_groups",
+                      "hourly_price", "quality_mark", "staff_fte", "capacity_hours",
+                      "vacancies", "home_based", "contact", "charity_number"],
+                     [["mp-1", "Helping Hands", "micro_provider", lat, lon,
+                       "Support in the home|befriending", "older_people|Dementia", "£18.50",
+                       "Gold", 2, 30, 5, "yes", "07700 900000", "1234567"]])
+    rep = import_assets(pc_store, path)
+    assert rep.written == {"assets": 1, "providers": 1}
+    p = pc_store.read_assets().iloc[0]
+    assert p["id"] == "mp-1" and p["service_types"] == "home_support|befriending"
+    assert p["client_groups"] == "older_people|dementia" and p["hourly_price"] == 18.5
+    assert p["quality_mark"] == "gold" and p["home_based"] and not p["contact_public"]
+    # another file naming the same charity updates that record instead of adding one
+    path2 = write_csv(tmp_path / "again.csv",
+                      ["name", "category", "lat", "lon", "client_groups", "charity_number"],
+                      [["Helping Hands CIC", "micro_provider", lat, lon, "carers", "1234567"]])
+    rep = import_assets(pc_store, path2)
+    assert pc_store.counts()["assets"] == 1
+    assert pc_store.read_assets().iloc[0]["client_groups"] == "carers"
+
+
+def test_xlsx_and_geojson(pc_store, tmp_path):
+    lon, lat = centre(0)
+    pd.DataFrame({"Name": ["Park"], "Category": ["park"], "Latitude": [lat],
+                  "Longitude": [lon]}).to_excel(tmp_path / "a.xlsx", index=False)
+    assert import_assets(pc_store, tmp_path / "a.xlsx").written["assets"] == 1
+    (tmp_path / "warm_spaces.geojson").write_text(json.dumps({
+        "type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+            "title": "Warm room", "hours": {"_text": "Tue"}},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]}}]}))
+    rep = import_assets(pc_store, tmp_path / "warm_spaces.geojson")
+    assert rep.written["assets"] == 1
+    assert any("file name" in n for n in rep.notes)
+    assert set(pc_store.read_assets()["category"]) == {"park", "community_centre"}
+
+
+def test_each_bad_row_kind(pc_store, tmp_path):
+    before = snapshot(pc_store)
+    lon, lat = centre(0)
+    path = write_csv(tmp_path / "bad.csv", ["name", "category", "lat", "lon", "postcode"], [
+        ["Good", "library", lat, lon, ""],
+        ["No cat", "spaceport", lat, lon, ""],            # 2 unknown category
+        ["Unknown pc", "library", "", "", "M5 5XX"],       # 3 postcode not in lookup
+        ["Outside", "library", "", "", "M9 9ZZ"],          # 4 outside the areas
+        ["Swapped", "library", lon, lat, ""],              # 5 lat/lon swapped
+        ["Junk", "library", "north", lon, ""],             # 6 malformed number
+        ["", "library", lat, lon, ""],                     # 7 blank name
+        ["Nowhere", "library", "", "", ""],                # 8 no location
+        ["Bad pc", "library", "", "", "NOT-A-POSTCODE"],   # 9 malformed postcode
+    ])
+    with pytest.raises(InputError) as e:
+        import_assets(pc_store, path)
+    got = {(x.row, x.field) for x in e.value.errors}
+    assert got == {(2, "category"), (3, "postcode"), (4, "postcode"), (5, "lat"), (6, "lat"),
+                   (7, "name"), (8, "postcode"), (9, "postcode")}
+    assert "bad.csv" in str(e.value)
+    assert snapshot(pc_store) == before
+    rep = import_assets(pc_store, path, skip_bad=True)
+    assert rep.written["assets"] == 1 and len(rep.skipped) == 8
+    assert "skipped 8 bad row(s)" in rep.summary()
+
+
+def test_missing_columns_and_bad_files(pc_store, tmp_path):
+    write_csv(tmp_path / "x.csv", ["foo", "lat", "lon"], [["a", 1, 2]])
+    with pytest.raises(InputError) as e:
+        import_assets(pc_store, tmp_path / "x.csv", category="library")
+    assert e.value.field == "name"
+    lon, lat = centre(0)
+    write_csv(tmp_path / "things.csv", ["name", "lat", "lon"], [["a", lat, lon]])
+    with pytest.raises(InputError) as e:
+        import_assets(pc_store, tmp_path / "things.csv")
+    assert e.value.field == "category" and "--category" in e.value.message
+    with pytest.raises(InputError) as e:
+        import_assets(pc_store, tmp_path / "things.csv", category="spaceport")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(InputError, match="empty"):
+        import_assets(pc_store, tmp_path / "empty.csv", category="library")
+    (tmp_path / "cut.csv").write_text(f"name,lat,lon\na,{lat},{lon}\nb,{lat}")
+    with pytest.raises(InputError, match="truncated"):
+        import_assets(pc_store, tmp_path / "cut.csv", category="library")
+    write_csv(tmp_path / "prov.csv", ["name", "category", "lat", "lon", "service_types"],
+              [["p", "micro_provider", lat, lon, "juggling"]])
+    with pytest.raises(InputError) as e:
+        import_assets(pc_store, tmp_path / "prov.csv")
+    assert (e.value.row, e.value.field) == (1, "service_types")
+
+
+CQC_HEAD = ["name", "cqc_id", "type", "address", "postcode", "telephone", "website", "provider",
+            "inspection_date", "cqc_webpage", "area_name", "area_code", "lon", "lat"]
+
+
+def test_cqc_directory_to_providers(pc_store, tmp_path):
+    lon, lat = centre(1)
+    rows = [["Oak House", "1-111", "Nursing homes", "1 Oak Rd, Sale", "M1 1AA", "0161", "NA",
+             "Oak Ltd", "2024-01-02", "https://x/1-111", "T", "E0800009", lon, lat],
+            ["Care At Home", "1-222", "Homecare agencies|Supported living", "2 Elm", "M1 1AB",
+             "", "", "Elm Ltd", "2023-05-05", "", "", "", "", ""],
+            ["Oak House again", "1-111", "Nursing homes", "", "M1 1AA", "", "", "", "", "",
+             "", "", lon, lat]]
+    path = write_csv(tmp_path / "care_homes.csv", CQC_HEAD, rows)
+    rep = import_cqc(pc_store, path)
+    assert rep.written == {"assets": 2, "providers": 2}
+    a = pc_store.read_assets().set_index("id")
+    assert a.at["cqc-1-111", "service_types"] == "accommodation"
+    assert a.at["cqc-1-222", "service_types"] == "domiciliary_care|home_support"
+    assert a.at["cqc-1-111", "cqc_registered"] and a.at["cqc-1-111", "cqc_location_id"] == "1-111"
+    assert a.at["cqc-1-111", "last_reviewed"] == "2024-01-02"
+    assert any("repeats" in n for n in rep.notes)
+    import_cqc(pc_store, path)
+    assert pc_store.counts()["providers"] == 2
+
+
+def test_cqc_hsca_layout_with_flags(pc_store, tmp_path):
+    lon, lat = centre(2)
+    head = ["Location ID", "Location Name", "Location Postal Code", "Location Latitude",
+            "Location Longitude", "Care homes beds", "Location Latest Overall Rating",
+            "Service type - Domiciliary care service", "Service user band - Dementia",
+            "Service user band - Older People"]
+    path = write_csv(tmp_path / "hsca.csv", head,
+                     [["1-333", "Rose Care", "M1 1AA", lat, lon, "40", "Good", "Y", "Y", "Y"]])
+    import_cqc(pc_store, path)
+    r = pc_store.read_assets().iloc[0]
+    assert r["client_groups"] == "older_people|dementia" and r["capacity_hours"] == 40
+    assert "CQC rating: Good" in r["description"]
+
+
+def test_cqc_bad_input(pc_store, tmp_path):
+    write_csv(tmp_path / "nocqc.csv", ["name", "postcode"], [["a", "M1 1AA"]])
+    with pytest.raises(InputError) as e:
+        import_cqc(pc_store, tmp_path / "nocqc.csv")
+    assert e.value.field == "cqc_location_id"
+    path = write_csv(tmp_path / "blank.csv", CQC_HEAD,
+                     [["A", "", "Nursing homes", "", "M1 1AA"] + [""] * 9])
+    with pytest.raises(InputError) as e:
+        import_cqc(pc_store, path)
+    assert (e.value.row, e.value.field) == (1, "cqc_location_id")
