@@ -634,25 +634,31 @@ _QUALITY_ORDER = {"gold": 0, "silver": 1, "bronze": 2, "none": 3}
 
 
 def _why(ctx: Context, code: str, row, pct_iso: float, nearest_social: float | None,
-         params: PlanParams) -> list[str]:
-    out = []
+         params: PlanParams) -> tuple[list[str], list[str]]:
+    """Why an area comes where it does: (sentences, short phrases for paper)."""
+    out, short = [], []
     if row.get("gi_class") == "hot":
         out.append("In an isolation hotspot (Getis-Ord Gi*, significant after the false "
                    "discovery rate correction)")
+        short.append("isolation hotspot")
     elif row.get("lisa_class") == "HH":
         out.append("In a cluster of high isolation (local Moran's I, high-high)")
+        short.append("high-isolation cluster")
     if np.isfinite(pct_iso):
         top = max(1, int(round(100 * (1 - pct_iso))))
         if top <= 50:
             out.append(f"Isolation score among the highest {top}% of {ctx.area_name}'s areas")
+            short.append(f"isolation top {top}%")
     if code in ctx.zscores.index:
         z = ctx.zscores.loc[code].dropna()
         meta = ctx.indicators.set_index("id") if len(ctx.indicators) else None
         z = z[[c for c in z.index if meta is None or c not in meta.index
                or meta.loc[c, "polarity"] != "neutral"]]
+        n = 0
         for ind, zv in z.sort_values(ascending=False).items():
-            if zv < 0.5 or len(out) >= 5:
+            if zv < 0.5 or n >= 3:
                 break
+            n += 1
             title, unit = ind, ""
             if meta is not None and ind in meta.index:
                 title, unit = meta.loc[ind, "title"], meta.loc[ind, "unit"]
@@ -663,13 +669,20 @@ def _why(ctx: Context, code: str, row, pct_iso: float, nearest_social: float | N
             if np.isfinite(b):
                 bit += f" against {fmt(b)} across the borough"
             out.append(f"{bit} (z = {zv:+.1f})")
+            brief = str(title).split(" (")[0]
+            short.append(f"{brief} {fmt(v)}" + (f" (borough {fmt(b)})" if np.isfinite(b) else ""))
     if nearest_social is not None:
         if np.isfinite(nearest_social):
             if nearest_social > params.walk_minutes:
                 out.append(f"The nearest community venue is {nearest_social:.0f} minutes' walk")
+                short.append(f"nearest venue {nearest_social:.0f} min")
         else:
             out.append("No community venue within an hour's walk")
-    return out
+            short.append("no venue within an hour")
+    if not out:
+        out.append("No indicator well above the borough average; in the patch for coverage")
+        short.append("no indicator well above average")
+    return out, short
 
 
 def build_plan(ctx: Context, params: PlanParams) -> dict:
@@ -726,8 +739,10 @@ def build_plan(ctx: Context, params: PlanParams) -> dict:
             used_assets.setdefault(str(arows[j]["id"]), _asset_dict(arows[j]))
             sugg.append({"id": str(arows[j]["id"]), "minutes": round(near[j], 1),
                          "kind": "venue"})
-        missing = _missing(arows, near, params)
+        miss_s, miss_v = _missing(arows, near, params)
         lon, lat = _wgs([arow["x"]], [arow["y"]])
+        why, why_short = _why(ctx, row.code, arow, pct_iso[row.i],
+                              float(nearest_social[k]) if len(nearest_social) else None, params)
         area_rows.append({
             "rank": int(row.rank), "code": row.code, "name": arow["name"],
             "ward": arow.get("parent_name") or "", "score": round(float(row.score), 3),
@@ -737,9 +752,9 @@ def build_plan(ctx: Context, params: PlanParams) -> dict:
             "hotspot": arow.get("gi_class") or "", "cluster": arow.get("lisa_class") or "",
             "pop_65_plus": int(round(float(arow["pop_65_plus"] or 0))),
             "lon": float(lon[0]), "lat": float(lat[0]),
-            "why": _why(ctx, row.code, arow, pct_iso[row.i],
-                        float(nearest_social[k]) if len(nearest_social) else None, params),
-            "suggestions": sugg, "missing": missing, "postcodes": knock.get(row.code, []),
+            "why": why, "why_short": why_short,
+            "suggestions": sugg, "missing_services": miss_s, "missing_venues": miss_v,
+            "missing": missing_text(miss_s, miss_v, params.client_group), "postcodes": knock.get(row.code, []),
         })
     plan = {
         "format": PLAN_FORMAT, "params": params.to_dict(), "run_id": ctx.run_id,
@@ -784,23 +799,33 @@ def _json_default(o):
     raise TypeError(type(o))
 
 
-def _missing(arows, near: dict, params: PlanParams) -> list[str]:
-    """What people in an area cannot reach within the walk: matching service types and
-    community venue categories."""
-    out = []
+def _missing(arows, near: dict, params: PlanParams) -> tuple[list[str], list[str]]:
+    """What people in an area cannot reach within the walk: the service types (for the
+    client group) and the community venue categories with none within reach."""
     types = [params.service_type] if params.service_type else \
-        [t for t in model.SERVICE_TYPES if t != "other"]
-    group = GROUP_PHRASES[params.client_group]
+        list(settings.OUTREACH_SERVICE_TYPES)
+    services = []
     for st in types:
         ok = any(arows[j].get("is_provider") and st in model.split_list(arows[j].get(
             "service_types")) and params.client_group in model.split_list(
             arows[j].get("client_groups")) for j in near)
         if not ok:
-            out.append(f"{SERVICE_PHRASES[st].capitalize()} for {group}")
-    for cat in settings.SOCIAL_CATEGORIES:
-        if not any(arows[j].get("category") == cat for j in near):
-            out.append(f"A {CATEGORY_PHRASES.get(cat, cat)}")
-    return out
+            services.append(st)
+    venues = [cat for cat in settings.SOCIAL_CATEGORIES
+              if not any(arows[j].get("category") == cat for j in near)]
+    return services, venues
+
+
+def missing_text(services: list[str], venues: list[str], client_group: str) -> str:
+    """'day activities and befriending for older people; a library, a park or green space'"""
+    parts = []
+    if services:
+        names = [SERVICE_PHRASES[s] for s in services]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        parts.append(f"{joined} for {GROUP_PHRASES[client_group]}")
+    if venues:
+        parts.append(", ".join(f"a {CATEGORY_PHRASES.get(v, v)}" for v in venues))
+    return "; ".join(parts)
 
 
 def _patch_summary(ctx, idx, geom, label, ranked) -> dict:
@@ -962,16 +987,23 @@ def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=
     if total <= 0:
         return []
     codes = ctx.areas["code"].iloc[idx].to_numpy()
-    groups, meta = [], []
-    for st in model.SERVICE_TYPES:
-        if st == "other":
-            continue
+    groups, meta, home = [], [], {}
+    types = list(settings.OUTREACH_SERVICE_TYPES)
+    if params.service_type and params.service_type not in types:
+        types.append(params.service_type)
+    for st in types:
         for cg in model.CLIENT_GROUPS:
             sel = [j for j, r in enumerate(arows) if r.get("is_provider")
                    and st in model.split_list(r.get("service_types"))
                    and cg in model.split_list(r.get("client_groups"))]
-            groups.append(np.array([[arows[j]["geometry"].x, arows[j]["geometry"].y]
-                                    for j in sel]).reshape(-1, 2))
+            xy = np.array([[arows[j]["geometry"].x, arows[j]["geometry"].y]
+                           for j in sel]).reshape(-1, 2)
+            if st in settings.OUTREACH_HOME_SERVICES:
+                radius = np.array([(_num(arows[j].get("radius_km")) or
+                                    settings.OUTREACH_DEFAULT_RADIUS_KM) * 1000.0 for j in sel])
+                home[len(meta)] = (xy, radius)
+                xy = np.zeros((0, 2))       # not a walking group
+            groups.append(xy)
             meta.append(("service", st, cg))
     for cat in settings.SOCIAL_CATEGORIES:
         sel = [j for j, r in enumerate(arows) if r.get("category") == cat]
@@ -983,6 +1015,10 @@ def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=
     d = np.full((len(groups), len(oxy)), np.inf)
     if nonempty:
         d[nonempty] = ctx.router.nearest(oxy, [groups[k] for k in nonempty], limit)
+    for k, (xy, radius) in home.items():
+        if len(xy):
+            dist = np.sqrt(((oxy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+            d[k] = np.where((dist <= radius[None, :]).any(axis=1), 0.0, np.inf)
     out = []
     for k, (kind, what, cg) in enumerate(meta):
         unreached = ~np.isfinite(d[k])
@@ -994,7 +1030,10 @@ def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=
             head = f"No {SERVICE_PHRASES[what]} for {GROUP_PHRASES[cg]}"
         else:
             head = f"No {CATEGORY_PHRASES.get(what, what)}"
-        sentence = f"{head} within {minutes:g} minutes' walk of {people(n)} people aged 65+"
+        if k in home:
+            sentence = f"{head} covering the homes of {people(n)} people aged 65+"
+        else:
+            sentence = f"{head} within {minutes:g} minutes' walk of {people(n)} people aged 65+"
         if n >= total - 0.5:
             sentence += " (everyone aged 65+ in the patch)"
         else:
@@ -1151,10 +1190,16 @@ def csv_rows(plan: dict) -> list[dict]:
                          "minutes": s["minutes"], "asset_id": a["id"],
                          "address": a.get("address") or "", "postcode": a.get("postcode") or "",
                          "contact": a.get("contact") or "", "lon": a["lon"], "lat": a["lat"]})
-        for m in r["missing"]:
+        walk = f"none within {plan['params']['walk_minutes']:g} minutes' walk"
+        group = GROUP_PHRASES[plan["params"]["client_group"]]
+        for st in r.get("missing_services", []):
             rows.append({"section": "missing", "rank": r["rank"], "area_code": r["code"],
-                         "area_name": r["name"], "item": m,
-                         "detail": f"none within {plan['params']['walk_minutes']:g} minutes' walk"})
+                         "area_name": r["name"], "item": f"{SERVICE_PHRASES[st]} for {group}",
+                         "detail": walk})
+        for cat in r.get("missing_venues", []):
+            rows.append({"section": "missing", "rank": r["rank"], "area_code": r["code"],
+                         "area_name": r["name"], "item": CATEGORY_PHRASES.get(cat, cat),
+                         "detail": walk})
     for s in plan["route"]["stops"]:
         rows.append({"section": "route", "rank": s["n"], "area_code": s.get("area_code") or "",
                      "area_name": s.get("area_name") or "", "item": s["label"],

@@ -179,3 +179,10 @@ OUTREACH_MIN_UNREACHED = 20
 #: A comparison reports an area's need as changed when its need or isolation z-score moved
 #: by at least this much.
 OUTREACH_NEED_CHANGE_Z = 0.25
+#: Service types a plan looks for (accommodation is not a matter of walking distance).
+OUTREACH_SERVICE_TYPES = ("day_activities", "befriending", "transport", "home_support",
+                          "domiciliary_care")
+#: Services delivered in people's homes: a commissioning gap counts the people outside every
+#: matching provider's area served (radius_km, else OUTREACH_DEFAULT_RADIUS_KM), not a walk.
+OUTREACH_HOME_SERVICES = ("home_support", "domiciliary_care")
+OUTREACH_DEFAULT_RADIUS_KM = 3.0

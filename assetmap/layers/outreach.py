@@ -201,6 +201,8 @@ def svg_map(plan: dict, areas=None, width: int = 680, height: int = 440) -> str:
     w = max((maxx - minx) * kx, 1e-6)
     h = max(maxy - miny, 1e-6)
     pad = 14
+    # the drawing takes the patch's shape: as wide as asked, as tall as the patch needs
+    height = int(max(min(height, (width - 2 * pad) * h / w + 2 * pad), 160))
     s = min((width - 2 * pad) / w, (height - 2 * pad) / h)
     ox = pad + ((width - 2 * pad) - w * s) / 2
     oy = pad + ((height - 2 * pad) - h * s) / 2
