@@ -536,8 +536,28 @@ def import_openreferral(store, path, *, skip_bad: bool = False,
         assets, prov = assets_csv.build_assets(std, store, conn, file=file, report=report,
                                                skip_bad=skip_bad, source="openreferral",
                                                default_category=category or "other")
-        # an exported home-based provider is already at its grid-cell centre: fine to store
         assets_csv.dedupe_against_store(assets, prov, store, conn, report)
+        _keep_private_details(assets, store, conn)
         assets_csv.write_assets(store, conn, assets, prov, file=file, report=report,
                                 skip_bad=skip_bad)
     return report
+
+
+def _keep_private_details(assets: list, store, conn) -> None:
+    """A feed carries only what may be published. When it names a record the store already
+    holds, keep the store's private details: a home-based provider's exact point, address
+    and postcode (the feed has its grid-cell centre), and an unpublished contact."""
+    ids = [a["id"] for a in assets]
+    old = store.read_assets(statuses=None, with_providers=False, ids=ids, conn=conn)
+    if old.empty:
+        return
+    old = old.set_index("id")
+    for a in assets:
+        if a["id"] not in old.index:
+            continue
+        o = old.loc[a["id"]]
+        if a.get("home_based") and o["home_based"]:
+            a["lon"], a["lat"] = float(o.geometry.x), float(o.geometry.y)
+            a["address"], a["postcode"] = o["address"], o["postcode"]
+        if a.get("contact") is None and not a.get("contact_public") and o["contact"]:
+            a["contact"] = o["contact"]
