@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import shapely
+from branca.element import MacroElement
+from folium.template import Template
 
 from .. import settings
 
@@ -23,28 +25,95 @@ def display_frame(gdf: gpd.GeoDataFrame, columns, tolerance_m: float = settings.
     return out
 
 
+class SharedGeometry(MacroElement):
+    """Polygons written into the page once (a JS variable) and drawn by any number of layers
+    (needs, access, gaps, hotspots...), each carrying only its styles and texts."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.data|tojson }};
+        {% endmacro %}
+    """)
+
+    def __init__(self, geojson: dict):
+        super().__init__()
+        self._name = "SharedGeometry"
+        self.data = geojson
+
+
+class PolygonData(MacroElement):
+    """Draws SharedGeometry into its parent group with per-feature style index, tooltip and
+    popup (trusted, already escaped HTML)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var styles = {{ this.styles|tojson }}, rows = {{ this.rows|tojson }};
+            L.geoJson({{ this.shared.get_name() }}, {
+                style: function (f) { var r = rows[f.properties.i]; return styles[r ? r[0] : 0]; },
+                onEachFeature: function (f, layer) {
+                    var r = rows[f.properties.i];
+                    if (!r) { return; }
+                    if (r[1]) { layer.bindTooltip(r[1], {sticky: true}); }
+                    if (r[2]) { layer.bindPopup(r[2], {maxWidth: 320}); }
+                    {% if this.highlight %}
+                    layer.on('mouseover', function () { layer.setStyle({weight: 3, color: '#000000'}); });
+                    layer.on('mouseout', function () { layer.setStyle(styles[r[0]]); });
+                    {% endif %}
+                }
+            }).addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, shared, styles, rows, highlight=True):
+        super().__init__()
+        self._name = "PolygonData"
+        self.shared, self.styles, self.rows, self.highlight = shared, styles, rows, highlight
+
+
+def shared_geometry(m, gdf: gpd.GeoDataFrame) -> SharedGeometry:
+    """The map's SharedGeometry for these polygons (created on first use). Frames with the
+    same codes share one copy."""
+    import json
+    reg = m.__dict__.setdefault("_am_shared", {})
+    key = ("codes", tuple(gdf["code"])) if "code" in gdf else ("id", id(gdf))
+    if key not in reg:
+        geo = gpd.GeoDataFrame({"i": range(len(gdf))}, geometry=gdf.geometry.values, crs=gdf.crs)
+        el = SharedGeometry(json.loads(geo.to_json(drop_id=True)))
+        m.add_child(el)
+        reg[key] = el
+    return reg[key]
+
+
 def polygon_layer(gdf: gpd.GeoDataFrame, *, name: str, style, tips, popups=None, show: bool = True,
-                  highlight: bool = True, extra: dict | None = None):
-    """A GeoJson overlay of polygons with only small properties: ``tip`` and ``pop`` (trusted,
-    already escaped HTML), ``code`` and any ``extra`` columns (name -> list) used by ``style``
-    (a function of the feature's properties). Returns a FeatureGroup holding it."""
+                  highlight: bool = True, extra: dict | None = None, m=None):
+    """An overlay of polygons carrying only small per-feature data: ``tips``/``popups``
+    (trusted, already escaped HTML) and a style from ``style(props)`` where props holds the
+    ``extra`` columns (name -> list). With ``m``, geometry is shared with other layers of the
+    same areas on that map. Returns a FeatureGroup (not yet added to the map)."""
+    import json
     import folium
-    props = gpd.GeoDataFrame({"tip": list(tips)}, geometry=gdf.geometry.values, crs=gdf.crs)
-    if popups is not None:
-        props["pop"] = list(popups)
-    if "code" in gdf:
-        props["code"] = gdf["code"].values
-    for k, v in (extra or {}).items():
-        props[k] = list(v)
+    n = len(gdf)
+    extra = extra or {}
+    tips = list(tips)
+    pops = list(popups) if popups is not None else [""] * n
+    style_index: dict[str, int] = {}
+    styles, rows = [], []
+    for i in range(n):
+        props = {k: v[i] for k, v in extra.items()}
+        st = style(props)
+        key = json.dumps(st, sort_keys=True)
+        if key not in style_index:
+            style_index[key] = len(styles)
+            styles.append(st)
+        rows.append([style_index[key], tips[i], pops[i]])
     group = folium.FeatureGroup(name=name, show=show)
-    gj = folium.GeoJson(
-        props.to_json(drop_id=True),
-        name=name,
-        style_function=lambda f: style(f["properties"]),
-        highlight_function=(lambda f: {"weight": 3, "color": "#000000"}) if highlight else None,
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        popup=folium.GeoJsonPopup(fields=["pop"], labels=False) if popups is not None else None,
-        smooth_factor=1.0,
-    )
-    gj.add_to(group)
+    if m is not None:
+        shared = shared_geometry(m, gdf)
+    else:                               # no map given: the geometry travels with the group
+        geo = gpd.GeoDataFrame({"i": range(n)}, geometry=gdf.geometry.values, crs=gdf.crs)
+        shared = SharedGeometry(json.loads(geo.to_json(drop_id=True)))
+        group.add_child(shared)
+    group.add_child(PolygonData(shared, styles, rows, highlight))
     return group

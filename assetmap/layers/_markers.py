@@ -1,19 +1,43 @@
 """Clustered point markers rendered in the browser (FastMarkerCluster): small pages even
-with thousands of points. Each row: lat, lon, popup HTML (escaped by the caller), tooltip
-HTML (escaped), colour, symbol, plain title (set as a DOM property, never parsed as HTML)."""
+with thousands of points. Popups are assembled in the browser from compact rows, so each
+marker costs a few dozen bytes of labels-free data.
+
+A row is ``[lat, lon, style, title, subtitle, plain_title, values, link]``:
+``style`` indexes ``styles`` (colour, symbol); ``title``, ``subtitle`` and every entry of
+``values`` (aligned with ``labels``) are HTML the caller has already escaped; ``plain_title``
+is set as a DOM property (never parsed as HTML); ``link`` is an escaped URL or "".
+"""
 from __future__ import annotations
+
+import json
 
 import folium
 from folium.plugins import FastMarkerCluster
 
-CALLBACK = """function (row) {
-    var icon = L.divIcon({className: 'am-pin-wrap', iconSize: [24, 24], iconAnchor: [12, 12],
-        html: '<span class="am-pin" style="background:' + row[4] + ';color:' + row[7] + '">' + row[5] + '</span>'});
-    var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon, title: row[6], alt: row[6], keyboard: true});
-    marker.bindPopup(row[2], {maxWidth: 320});
-    marker.bindTooltip(row[3]);
-    return marker;
-}"""
+_CALLBACK = """(function () {
+    var styles = %(styles)s, labels = %(labels)s;
+    return function (row) {
+        var st = styles[row[2]];
+        var icon = L.divIcon({className: 'am-pin-wrap', iconSize: [24, 24], iconAnchor: [12, 12],
+            html: '<span class="am-pin" style="background:' + st[0] + ';color:' + st[2] + '">' + st[1] + '</span>'});
+        var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon, title: row[5], alt: row[5], keyboard: true});
+        var html = '<strong>' + row[3] + '</strong>' + (row[4] ? '<br>' + row[4] : '');
+        var vals = row[6] || [], t = '';
+        for (var i = 0; i < vals.length; i++) {
+            if (vals[i] !== '' && vals[i] !== null) { t += '<tr><th>' + labels[i] + '</th><td>' + vals[i] + '</td></tr>'; }
+        }
+        if (t) { html += '<table class="am-pop">' + t + '</table>'; }
+        if (row[7]) { html += '<a href="' + row[7] + '">More</a>'; }
+        marker.bindPopup(html, {maxWidth: 320});
+        marker.bindTooltip(row[3]);
+        return marker;
+    };
+})()"""
+
+
+def _js(obj) -> str:
+    return json.dumps(obj, ensure_ascii=True).replace("<", "\\u003c").replace(">", "\\u003e") \
+        .replace("&", "\\u0026")
 
 
 def text_colour(hex_colour: str) -> str:
@@ -23,13 +47,24 @@ def text_colour(hex_colour: str) -> str:
     return "#000" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "#fff"
 
 
-def cluster_layer(rows, *, name: str, show: bool = True, disable_at_zoom: int = 17):
-    data = [[round(float(lat), 5), round(float(lon), 5), popup, tip, colour, symbol, title,
-             text_colour(colour)] for lat, lon, popup, tip, colour, symbol, title in rows]
+def cluster_layer(rows, *, styles, labels, name: str, show: bool = True,
+                  disable_at_zoom: int = 17):
+    """A FeatureGroup (toggled by the LayerControl) holding the clustered markers.
+
+    ``styles``: list of (colour, symbol); ``labels``: popup field labels."""
+    st = [[c, s, text_colour(c)] for c, s in styles]
+    data = []
+    for lat, lon, style, title, subtitle, plain, values, link in rows:
+        vals = list(values)
+        while vals and vals[-1] in ("", None):
+            vals.pop()
+        data.append([round(float(lat), 5), round(float(lon), 5), int(style), title, subtitle or "",
+                     plain, vals, link or ""])
+    callback = _CALLBACK % {"styles": _js(st), "labels": _js(list(labels))}
     # FastMarkerCluster always adds itself to its parent, so ``show`` lives on a wrapping
     # FeatureGroup (the overlay the LayerControl toggles).
     group = folium.FeatureGroup(name=name, show=show)
-    FastMarkerCluster(data, callback=CALLBACK, name=name, control=False,
+    FastMarkerCluster(data, callback=callback, name=name, control=False,
                       disableClusteringAtZoom=disable_at_zoom, showCoverageOnHover=False,
                       spiderfyOnMaxZoom=True, chunkedLoading=True).add_to(group)
     return group

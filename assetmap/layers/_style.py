@@ -35,6 +35,8 @@ def fmt(value, digits: int = 1, unit: str = "") -> str:
     if math.isnan(f):
         return "–"
     s = f"{f:,.{digits}f}"
+    if s.startswith("-") and float(s.replace(",", "")) == 0:
+        s = s[1:]
     if unit == "%":
         return s + "%"
     return s + (f" {unit}" if unit and unit not in ("score", "count") else "")

@@ -45,7 +45,7 @@ def add_to(m, areas, minutes, *, category: str, name: str | None = None, show: b
     tips = [f"<strong>{esc(n)}</strong><br>{fmt(v, 0)} min walk to nearest {esc(label.lower())}"
             for n, v in zip(areas["name"], mins)]
     fills = [band_colour(v) for v in mins]
-    group = polygon_layer(areas, name=name, style=lambda p: {
+    group = polygon_layer(areas, m=m, name=name, style=lambda p: {
         "fillColor": p["fill"], "color": "#666666", "weight": 0.5, "fillOpacity": 0.7},
         tips=tips, show=show, extra={"fill": fills})
     group.add_to(m)

@@ -52,9 +52,22 @@ def legend_html(categories=None) -> str:
     return "".join(rows) + '<div class="am-legend-note">Numbers are clusters: zoom in or click.</div>'
 
 
+POPUP_LABELS = ("Where", "Address", "Postcode", "Opening hours", "Contact")
+
+
+def popup_values(row) -> list[str]:
+    """Escaped popup values aligned with POPUP_LABELS."""
+    return [f"<em>{esc(row['location_note'])}</em>" if row.get("location_note") else "",
+            esc(row.get("address")), esc(row.get("postcode")), esc(row.get("opening_hours")),
+            esc(row.get("contact"))]
+
+
 def add_to(m, assets, *, name: str = "Community assets", show: bool = True,
            link_template: str | None = None, legend: bool = True, legend_open: bool = False):
     """Clustered markers for ``assets`` (already passed through privacy.public_assets)."""
+    cats = list(ASSET_CATEGORIES)
+    styles = [(CATEGORY_COLOURS.get(c, "#999999"), esc(CATEGORY_SYMBOLS.get(c, "?"))) for c in cats]
+    index = {c: i for i, c in enumerate(cats)}
     rows = []
     geom = assets.geometry.name
     for row in assets.to_dict("records"):
@@ -62,11 +75,11 @@ def add_to(m, assets, *, name: str = "Community assets", show: bool = True,
         if g is None or g.is_empty:
             continue
         cat = row.get("category")
-        colour = CATEGORY_COLOURS.get(cat, "#999999")
-        link = link_template.format(id=row["id"]) if link_template and row.get("id") else None
-        rows.append((g.y, g.x, popup_html(row, link), esc(row.get("name")), colour,
-                     esc(CATEGORY_SYMBOLS.get(cat, "?")), str(row.get("name") or "")))
-    layer = cluster_layer(rows, name=name, show=show)
+        link = esc(link_template.format(id=row["id"])) if link_template and row.get("id") else ""
+        rows.append((g.y, g.x, index.get(cat, index["other"]), esc(row.get("name")),
+                     esc(ASSET_CATEGORIES.get(cat, cat)), str(row.get("name") or ""),
+                     popup_values(row), link))
+    layer = cluster_layer(rows, styles=styles, labels=POPUP_LABELS, name=name, show=show)
     layer.add_to(m)
     if legend:
         present = [c for c in ASSET_CATEGORIES if c in set(assets.get("category", []))]

@@ -63,7 +63,7 @@ def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = T
         return {"fillColor": p["fill"], "fillOpacity": 0.85,
                 "color": "#000000" if p["gap"] else "#777777", "weight": 3 if p["gap"] else 0.5}
 
-    group = polygon_layer(areas, name=name, style=style, tips=tips, popups=pops, show=show,
+    group = polygon_layer(areas, m=m, name=name, style=style, tips=tips, popups=pops, show=show,
                           extra={"fill": fills, "gap": gapflag})
     group.add_to(m)
     if legend:

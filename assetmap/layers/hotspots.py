@@ -57,7 +57,7 @@ def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha):
         return {"fillColor": p["fill"], "fillOpacity": 0.8 if sig else 0.35,
                 "color": "#333333", "weight": 1.5 if sig else 0.4}
 
-    group = polygon_layer(areas, name=name, style=style, tips=tips, popups=pops, show=show,
+    group = polygon_layer(areas, m=m, name=name, style=style, tips=tips, popups=pops, show=show,
                           extra={"fill": fills, "cls": cls})
     group.add_to(m)
     if legend:

@@ -82,7 +82,7 @@ def add_to(m, areas, column: str, *, title: str, unit: str = "", scheme: str = "
         return {"fillColor": p["fill"], "color": "#555555", "weight": 0.6, "fillOpacity": 0.75}
 
     name = name or f"Need: {title}"
-    group = polygon_layer(areas, name=name, style=style, tips=tips, popups=pops, show=show,
+    group = polygon_layer(areas, m=m, name=name, style=style, tips=tips, popups=pops, show=show,
                           extra={"fill": fills})
     group.add_to(m)
     if legend:

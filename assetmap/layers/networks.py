@@ -28,7 +28,7 @@ def add_to(m, networks, *, name: str = "Neighbourhood networks", show: bool = Tr
         return {"color": p["colour"], "fillColor": p["colour"], "weight": 2.5,
                 "dashArray": "6 4", "fillOpacity": 0.08}
 
-    group = polygon_layer(data, name=name, style=style, tips=tips, popups=pops, show=show,
+    group = polygon_layer(data, m=m, name=name, style=style, tips=tips, popups=pops, show=show,
                           extra={"colour": cols})
     group.add_to(m)
     if legend:

@@ -62,8 +62,26 @@ def legend_html() -> str:
                             'only at an approximate location.</div>')
 
 
+POPUP_LABELS = ("Where", "Services", "For", "Price", "Quality mark", "Vacancies",
+                "Direct payments", "CQC registered", "Community focus", "Contact")
+MARKS = ("gold", "silver", "bronze", "none")
+
+
+def popup_values(row) -> list[str]:
+    q = row.get("quality_mark") or "none"
+    vac = row.get("vacancies")
+    return [f"<em>{esc(row['location_note'])}</em>" if row.get("location_note") else "",
+            esc(labels(row.get("service_types"), SERVICE_TYPES)),
+            esc(labels(row.get("client_groups"), CLIENT_GROUPS)),
+            esc(price_text(row.get("hourly_price"))), esc(QUALITY_LABELS.get(q, q)),
+            fmt(vac, 0) if vac is not None and vac == vac else "",
+            yes_no(row.get("direct_payments")), yes_no(row.get("cqc_registered")),
+            esc(row.get("community_focus")), esc(row.get("contact"))]
+
+
 def add_to(m, providers, *, name: str = "Micro-providers", show: bool = True,
            link_template: str | None = None, legend: bool = True, legend_open: bool = False):
+    styles = [(QUALITY_COLOURS[q], QUALITY_SYMBOLS[q]) for q in MARKS]
     rows = []
     geom = providers.geometry.name
     for row in providers.to_dict("records"):
@@ -71,11 +89,10 @@ def add_to(m, providers, *, name: str = "Micro-providers", show: bool = True,
         if g is None or g.is_empty:
             continue
         q = row.get("quality_mark") or "none"
-        link = link_template.format(id=row["id"]) if link_template and row.get("id") else None
-        rows.append((g.y, g.x, popup_html(row, link), esc(row.get("name")),
-                     QUALITY_COLOURS.get(q, "#FFFFFF"), QUALITY_SYMBOLS.get(q, "–"),
-                     str(row.get("name") or "")))
-    layer = cluster_layer(rows, name=name, show=show)
+        link = esc(link_template.format(id=row["id"])) if link_template and row.get("id") else ""
+        rows.append((g.y, g.x, MARKS.index(q) if q in MARKS else 3, esc(row.get("name")),
+                     "Micro-provider", str(row.get("name") or ""), popup_values(row), link))
+    layer = cluster_layer(rows, styles=styles, labels=POPUP_LABELS, name=name, show=show)
     layer.add_to(m)
     if legend:
         add_legend(m, layer, name, legend_html(), open_=legend_open)

@@ -214,81 +214,43 @@ def isochrone():
 
 
 # --- Open Referral UK --------------------------------------------------------------------------
-def _feed_builder():
+def _or_module():
     try:
         from ..io import openreferral
-    except ImportError:
+    except ImportError:     # the importers are optional for the web app
         return None
-    for name in ("services_page", "service_feed", "feed_services", "build_services", "services"):
-        fn = getattr(openreferral, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
-def _or_service(row) -> dict:
-    """One provider as an Open Referral UK service (public fields only)."""
-    def v(k):
-        x = row.get(k)
-        return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
-    loc = {"id": f"loc-{row['id']}", "name": v("name") if not row.get("location_note") else "Approximate location",
-           "latitude": round(float(row["lat"]), 6), "longitude": round(float(row["lon"]), 6),
-           "physical_addresses": [] if row.get("location_note") else
-           [{"id": f"addr-{row['id']}", "address_1": v("address") or "", "postal_code": v("postcode") or "",
-             "country": "GB"}]}
-    svc = {
-        "id": str(row["id"]), "name": v("name"), "description": v("description") or "",
-        "url": v("website"), "email": None, "status": "active",
-        "organization": {"id": f"org-{row['id']}", "name": v("name"), "description": "",
-                         "organization_identifiers": [i for i in (
-                             {"identifier_scheme": "GB-CQC", "identifier": v("cqc_location_id")} if v("cqc_location_id") else None,
-                             {"identifier_scheme": "GB-CHC", "identifier": v("charity_number")} if v("charity_number") else None,
-                             {"identifier_scheme": "GB-COH", "identifier": v("company_number")} if v("company_number") else None,
-                         ) if i]},
-        "service_at_locations": [{"id": f"sal-{row['id']}", "location": loc}],
-        "cost_options": [{"id": f"cost-{row['id']}", "amount": v("hourly_price"), "currency": "GBP",
-                          "amount_description": "per hour"}] if v("hourly_price") is not None else [],
-        "service_taxonomys": [{"id": f"st-{row['id']}-{t}", "taxonomy_term": {
-            "id": t, "name": model.SERVICE_TYPES.get(t, t), "vocabulary": "assetmap-service-types"}}
-            for t in model.split_list(v("service_types"))],
-        "eligibilitys": [{"id": f"el-{row['id']}-{c}", "eligibility": model.CLIENT_GROUPS.get(c, c)}
-                         for c in model.split_list(v("client_groups"))],
-        "accreditations": [{"id": f"qm-{row['id']}", "name": f"{v('quality_mark')} quality mark"}]
-        if v("quality_mark") and v("quality_mark") != "none" else [],
-        "service_capacity": {"available": v("vacancies"), "capacity": v("capacity_hours")},
-        "contacts": [{"id": f"c-{row['id']}", "phone": v("contact")}] if v("contact") else [],
-        "last_modified": v("last_reviewed"),
-    }
-    return svc
+    return openreferral
 
 
 @bp.get("/openreferral/services")
 def openreferral_services():
+    """A page of services in the Open Referral UK envelope (every approved asset is a
+    service; home-based providers at approximate locations)."""
     try:
         page = max(1, int(request.args.get("page", 1)))
         per_page = min(MAX_PAGE, max(1, int(request.args.get("per_page", request.args.get("size", 50)))))
     except ValueError:
         abort(400, "page and per_page must be integers")
     wd = web_data()
-    frame = export_frame(wd, "providers")
-    build = _feed_builder()
-    contents = None
-    total = len(frame)
-    if build is not None:
-        try:
-            out = build(frame, page=page, per_page=per_page)
-            if isinstance(out, dict) and "contents" in out:
-                return _resp(out)
-            contents = list(out)
-        except Exception:
-            contents = None
-    if contents is None:
-        rows = frame.iloc[(page - 1) * per_page: page * per_page]
-        contents = [_or_service(r) for r in pd.DataFrame(rows.drop(columns=rows.geometry.name))
-                    .to_dict("records")]
-    pages = max(1, math.ceil(total / per_page))
-    return _resp({
-        "total_items": total, "total_pages": pages, "page_number": page, "size": per_page,
-        "first_page": page == 1, "last_page": page >= pages, "empty": len(contents) == 0,
-        "number_of_elements": len(contents), "contents": contents,
-    })
+    frame = wd.assets
+    if request.args.get("kind") == "providers":
+        frame = wd.providers
+    orm = _or_module()
+    if orm is None:
+        abort(503, "the Open Referral module is not installed")
+    body = orm.services_page(frame, page=page, per_page=per_page,
+                             full=request.args.get("full", "true") != "false",
+                             base_url=request.host_url.rstrip("/") + "/openreferral")
+    return _resp(body)
+
+
+@bp.get("/openreferral/services/<service_id>")
+def openreferral_service(service_id):
+    orm = _or_module()
+    if orm is None:
+        abort(503, "the Open Referral module is not installed")
+    s = orm.service_by_id(get_store(), service_id,
+                          base_url=request.host_url.rstrip("/") + "/openreferral")
+    if s is None:
+        abort(404)
+    return _resp(s)

@@ -87,8 +87,7 @@ def profile(wd, code: str, store) -> dict:
     gaps = []
     if len(wd.gaps):
         g = wd.gaps[(wd.gaps["area_code"] == code) & wd.gaps["is_gap"]]
-        gaps = [dict(r, st=model.SERVICE_TYPES.get(r["service_type"], r["service_type"]),
-                     cg=model.CLIENT_GROUPS.get(r["client_group"], r["client_group"]))
+        gaps = [dict(r, title=maps.gap_title(r.get("service_type") or "", r.get("client_group") or ""))
                 for r in g.to_dict("records")]
     hot = None
     if len(wd.hotspots):
