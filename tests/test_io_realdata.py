@@ -1,0 +1,156 @@
+"""A real local authority end to end through the CLI: Trafford (LSOA 2021 boundaries,
+Census 2021 tables, IoD 2019 via the ONS 2011->2021 lookup, postcodes, assets placed by
+postcode, the CQC care homes) and real OSM extracts, checked against the source files."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from assetmap.cli import main
+from assetmap.store import Store
+
+from test_io_common import REALDATA, needs_realdata
+
+pytestmark = needs_realdata
+
+LOOKUP = ("england-wales-lsoa11-centroids-lookups/LSOA_(2011)_to_LSOA_(2021)_to_Local_"
+          "Authority_District_(2022)_Lookup_for_England_and_Wales_(Version_2).csv")
+
+
+def run(db, *args, code=0):
+    res = CliRunner().invoke(main, ["--db", db, *map(str, args)], catch_exceptions=False)
+    assert res.exit_code == code, res.output
+    return res
+
+
+@pytest.fixture(scope="module")
+def trafford(tmp_path_factory):
+    path = tmp_path_factory.mktemp("trafford") / "trafford.sqlite"
+    db = f"sqlite:///{path}"
+    R = REALDATA
+    run(db, "import", "boundaries", R / "trafford-boundaries/lsoa_2021_trafford_lsoa_generalised.geojson",
+        "--la", "Trafford")
+    run(db, "import", "boundaries", R / "trafford-boundaries/ward_2023_trafford_ward_generalised.geojson")
+    for f in sorted((R / "trafford-census2021-lsoa").glob("2021_*.csv")):
+        run(db, "import", "indicators", f)
+    run(db, "import", "indicators", R / LOOKUP)
+    run(db, "import", "indicators", R / "trafford-imd/trafford_lsoa11_iod2019_iod2015_long.csv")
+    run(db, "import", "postcodes", R / "trafford-postcodes/trafford_postcodes.csv")
+    run(db, "import", "assets", R / "trafford-assets/trafford_general_practices.csv")
+    run(db, "import", "assets", R / "trafford-assets/trafford_libraries.csv")
+    run(db, "import", "assets", R / "trafford-assets/trafford_pharmacies.csv")   # postcodes only
+    run(db, "import", "cqc", R / "trafford-assets/trafford_care_homes.csv")
+    store = Store(db)
+    yield db, store
+    store.dispose()
+
+
+def test_counts(trafford):
+    db, store = trafford
+    c = store.counts()
+    assert store.read_areas(level="lsoa").shape[0] == 139
+    assert store.read_areas(level="ward").shape[0] == 21
+    assert c["postcodes"] == 11264
+    a = store.read_assets()
+    assert a["category"].value_counts().to_dict() == {"pharmacy": 57, "other": 56,
+                                                       "gp_practice": 26, "library": 13}
+    assert a["is_provider"].sum() == 56
+    assert a["source"].value_counts()["cqc"] == 56
+
+
+def test_census_values_match_source(trafford):
+    db, store = trafford
+    w = store.values_wide()
+    hh = pd.read_csv(REALDATA / "trafford-census2021-lsoa/2021_household_composition_lsoa_trafford.csv")
+    one = hh[hh["area_code"] == "E01006109"]
+    alone = one.loc[one["indicator"] == "One-person household: Aged 66 years and over", "value"].sum()
+    assert w.loc["E01006109", "living_alone_65"] == pytest.approx(100 * alone / one["value"].sum())
+    ages = pd.read_csv(REALDATA / "trafford-census2021-lsoa/2021_population_by_5_year_age_bands_lsoa_trafford.csv")
+    a = ages[ages["area_code"] == "E01006109"].set_index("indicator")["value"]
+    area = store.read_areas(codes=["E01006109"]).iloc[0]
+    assert area["pop_85_plus"] == a["Aged 85 years and over"]
+    assert area["pop_65_74"] == a["Aged 65 to 69 years"] + a["Aged 70 to 74 years"]
+    total = sum(area[b] for b in ("pop_0_17", "pop_18_64", "pop_65_74", "pop_75_84",
+                                  "pop_85_plus"))
+    assert total == pytest.approx(a.sum())
+    assert area["parent_code"].startswith("E05")          # its 2023 ward
+    for ind in ("llti", "unpaid_carers", "bad_health", "pop_65_plus", "lon_health_good",
+                "lon_household_size", "lon_aged_75_79"):
+        assert w[ind].notna().sum() == 139, ind
+
+
+def test_iod_joined_through_lookup(trafford):
+    db, store = trafford
+    w = store.values_wide()
+    imd = pd.read_csv(REALDATA / "trafford-imd/trafford_lsoa11_iod2019_iod2015_long.csv")
+    imd = imd[imd["year"] == 2019]
+    row = imd[(imd["lsoa11cd"] == "E01006074") & (imd["index_domain"] == "Index of Multiple Deprivation")]
+    assert w.loc["E01006074", "imd_score"] == pytest.approx(row["score"].iloc[0])
+    old = imd[(imd["lsoa11cd"] == "E01006185") & (imd["index_domain"] ==
+                                                  "Income Deprivation Affecting Older People")]
+    # E01006185 (2011) was split into E01034000 and E01034001 (2021): both carry its value
+    for code in ("E01034000", "E01034001"):
+        assert w.loc[code, "idaopi"] == pytest.approx(old["score"].iloc[0] * 100)
+    assert w["imd_decile"].notna().sum() == 139
+
+
+def test_assets_placed_by_postcode(trafford):
+    db, store = trafford
+    ph = pd.read_csv(REALDATA / "trafford-assets/trafford_pharmacies.csv")
+    first = ph.iloc[0]
+    a = store.read_assets(categories=["pharmacy"])
+    rec = a[a["id"] == f"ods-{first['organisation_data_service_code']}"].iloc[0]
+    pc = store.lookup_postcodes([first["postcode"]]).iloc[0]
+    assert (rec.geometry.x, rec.geometry.y) == pytest.approx((pc["lon"], pc["lat"]))
+    assert rec["opening_hours"].startswith("Mo ")
+
+
+def test_reimport_and_bad_input_through_cli(trafford, tmp_path):
+    db, store = trafford
+    before = store.counts()
+    run(db, "import", "cqc", REALDATA / "trafford-assets/trafford_care_homes.csv")
+    run(db, "import", "assets", REALDATA / "trafford-assets/trafford_libraries.csv")
+    after = store.counts()
+    assert {k: after[k] for k in ("assets", "providers", "areas")} == \
+        {k: before[k] for k in ("assets", "providers", "areas")}
+    version = store.data_version()
+    res = CliRunner().invoke(main, ["--db", db, "import", "assets", str(
+        REALDATA / "trafford-assets/trafford_mental_health_services.csv"), "--category", "other"])
+    assert res.exit_code == 2
+    assert "trafford_mental_health_services.csv" in res.output and "field 'postcode'" in res.output
+    assert store.data_version() == version
+    res = run(db, "import", "assets", REALDATA / "trafford-assets/trafford_mental_health_services.csv",
+              "--category", "other", "--skip-bad")
+    assert "skipped 16 bad row(s)" in res.output
+
+
+def test_exports(trafford, tmp_path):
+    db, store = trafford
+    run(db, "export", "providers", "-f", "geojson", "-o", tmp_path / "p.geojson")
+    run(db, "export", "areas", "-f", "gpkg", "-o", tmp_path / "a.gpkg")
+    run(db, "export", "need", "-f", "csv", "-o", tmp_path / "need.csv")
+    need = pd.read_csv(tmp_path / "need.csv")
+    assert len(need) == 139 and "living_alone_65" in need.columns
+    run(db, "export", "openreferral", "-o", tmp_path / "or")
+    assert (tmp_path / "or" / "services.json").exists()
+
+
+def test_osm_extracts(tmp_path):
+    db = f"sqlite:///{tmp_path / 'leeds.sqlite'}"
+    res = run(db, "import", "osm", REALDATA / "osm-leeds-its-example/its-example.osm.bz2")
+    store = Store(db)
+    assert store.blob_hash("osm") is not None
+    cats = store.read_assets()["category"].value_counts()
+    assert cats["cafe_pub"] >= 19 and cats["library"] >= 2 and cats["pharmacy"] == 1
+    # Rutland: a whole LA; the OSM boundary (ref:gss column) as the area
+    db2 = f"sqlite:///{tmp_path / 'rutland.sqlite'}"
+    run(db2, "import", "boundaries", REALDATA / "rutland-needs/rutland_boundary_osm_relation_57398.geojson")
+    res = run(db2, "import", "osm", REALDATA / "osm-rutland/rutland-latest.osm.bz2")
+    s2 = Store(db2)
+    assert s2.read_areas(level="la")["code"].tolist() == ["E06000017"]
+    cats = s2.read_assets()["category"].value_counts()
+    assert cats["gp_practice"] == 3 and cats["community_centre"] >= 20
+    assert "outside the stored areas" in res.output
+    store.dispose()
+    s2.dispose()
