@@ -501,8 +501,7 @@ def select_patch(ctx: Context, params: PlanParams) -> tuple[np.ndarray, shapely.
     if geom.area > 4 * a.unary_union.area + 1e6:
         raise InputError("the patch is much larger than the whole area; draw a smaller one",
                          field="polygon")
-    pts = shapely.points(a["x"].to_numpy(), a["y"].to_numpy())
-    inside = shapely.contains(shapely.prepare(geom) or geom, pts)
+    inside = shapely.contains_xy(geom, a["x"].to_numpy(), a["y"].to_numpy())
     overlap = shapely.area(shapely.intersection(a.geometry.to_numpy(), geom)) / \
         np.maximum(shapely.area(a.geometry.to_numpy()), 1.0)
     idx = np.flatnonzero(inside | (overlap >= 0.5))
