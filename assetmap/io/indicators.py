@@ -864,7 +864,9 @@ def import_indicators(store, path, *, mapping=None, skip_bad: bool = False) -> I
         if batch.area_columns:
             report.add("areas updated", _write_area_columns(store, conn, batch.area_columns,
                                                             values))
-        k = derive_loneliness_inputs(store, conn)
+        k = derive_loneliness_inputs(store, conn) if (used & {
+            "living_alone_65", "older_family_households", "mean_household_size"} or
+            batch.area_columns) else 0
         if k:
             report.notes.append(f"loneliness model input lon_household_size derived for {k} "
                                 "areas")
