@@ -15,7 +15,7 @@ import pandas as pd
 from .settings import ANALYSIS_CRS, HOME_GRID_M, STORAGE_CRS
 
 #: Fields never shown to the public for a home-based provider.
-HOME_PRIVATE_FIELDS = ("address",)
+HOME_PRIVATE_FIELDS = ("address", "postcode")
 #: Fields shown only when the contributor allowed it (contact_public).
 CONTACT_FIELDS = ("contact",)
 #: Internal bookkeeping never shown publicly.
