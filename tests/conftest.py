@@ -160,14 +160,13 @@ def web_db_file(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def web_app(web_db_file, tmp_path):
-    """The app on a private copy of the tiny borough, with analysis-like results injected
-    (no analysis is run)."""
+@pytest.fixture(scope="session")
+def web_app(web_db_file, tmp_path_factory):
+    """The app on the tiny borough (read-only by convention, session-wide so page and map
+    caches are shared), with analysis-like results injected (no analysis is run)."""
     import webmini
-    dst = tmp_path / "mini.sqlite"
-    shutil.copy(web_db_file, dst)
-    return _make_app(f"sqlite:///{dst}", tmp_path, ANALYSIS_LOADER=webmini.analysis_frames)
+    return _make_app(f"sqlite:///{web_db_file}", tmp_path_factory.mktemp("webapp"),
+                     ANALYSIS_LOADER=webmini.analysis_frames)
 
 
 @pytest.fixture

@@ -1,0 +1,80 @@
+"""Assets and providers: clustered markers, escaped popups, hidden layers stay hidden,
+home-based providers only at approximate locations."""
+import json
+import re
+
+import folium
+import pytest
+
+from assetmap.layers import assets as assets_layer
+from assetmap.layers import providers as providers_layer
+from assetmap.maps import render_parts
+from assetmap.privacy import public_assets
+
+import webmini
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    from assetmap.store import Store
+    s = Store(f"sqlite:///{tmp_path_factory.mktemp('pts') / 's.sqlite'}")
+    webmini.build(s)
+    yield s
+    s.dispose()
+
+
+def _data(script: str) -> list:
+    m = re.search(r"var data = (\[.*?\]);\n", script, re.S)
+    return json.loads(m.group(1))
+
+
+def test_assets_markers_escaped_and_clustered(mini):
+    a = public_assets(mini.read_assets())
+    m = folium.Map(tiles=None)
+    assets_layer.add_to(m, a, link_template="/x/{id}")
+    parts = render_parts(m)
+    assert "markerClusterGroup" in parts.script
+    assert webmini.XSS not in parts.script and "<img" not in parts.script
+    rows = _data(parts.script)
+    assert len(rows) == len(a)
+    xss = [r for r in rows if r[5] == webmini.XSS]
+    assert xss and xss[0][3] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert "leaflet.markercluster" in parts.header and "/static/vendor/" in parts.header
+
+
+def test_providers_colour_by_quality_and_home_based_is_approximate(mini):
+    raw = mini.read_assets()
+    prov = public_assets(raw[raw["is_provider"]])
+    m = folium.Map(tiles=None)
+    providers_layer.add_to(m, prov)
+    parts = render_parts(m)
+    for colour in providers_layer.QUALITY_COLOURS.values():
+        assert colour in parts.script
+    rows = _data(parts.script)
+    home = raw[raw["is_provider"] & raw["home_based"]]
+    assert len(home)
+    exact = {(round(g.y, 5), round(g.x, 5)) for g in home.geometry}
+    assert not exact & {(r[0], r[1]) for r in rows}
+    assert any("Approximate location" in "".join(map(str, r[6])) for r in rows)
+
+
+def test_hidden_marker_layer_is_not_added_on_load(mini):
+    a = public_assets(mini.read_assets())
+    m = folium.Map(tiles=None)
+    g = assets_layer.add_to(m, a, show=False)
+    folium.LayerControl().add_to(m)
+    s = render_parts(m).script
+    assert f"{g.get_name()}.addTo(" not in s
+    g2 = assets_layer.add_to(folium.Map(tiles=None), a, show=True)
+    assert g2.show
+
+
+def test_popup_helpers_escape():
+    row = {"name": webmini.XSS, "category": "library", "address": "<script>x</script>",
+           "service_types": "befriending", "client_groups": "carers", "hourly_price": 12.5,
+           "quality_mark": "gold", "vacancies": 2.0, "community_focus": webmini.XSS}
+    for html in (assets_layer.popup_html(row), providers_layer.popup_html(row),
+                 "".join(assets_layer.popup_values(row)), "".join(providers_layer.popup_values(row))):
+        assert "<img" not in html and "<script>" not in html
+    assert providers_layer.price_text(12.5) == "£12.50 an hour"
+    assert providers_layer.price_text(float("nan")) == ""

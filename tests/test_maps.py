@@ -1,0 +1,92 @@
+"""Map builders: every layer with a legend and a LayerControl, local browser libraries,
+page size, and the cache invalidated by data changes."""
+import pytest
+
+from assetmap import maps, settings
+from assetmap.views import data as webdata
+
+import webmini
+
+
+@pytest.fixture
+def mini(tmp_path):
+    from assetmap.store import Store
+    s = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    webmini.build(s)
+    yield s
+    s.dispose()
+
+
+def test_overview_has_every_layer_and_legend(mini):
+    wd = webdata.load(mini, webmini.analysis_frames)
+    m = maps.build_overview_map(wd, isochrone_url="/api/v1/isochrone")
+    parts = maps.render_parts(m)
+    names = ["Needs", "Neighbourhood networks", "Walking minutes to nearest community centre",
+             "Gaps: need vs supply", "Isolation hotspots (Gi*)", "Community assets",
+             "Micro-providers", "Walking isochrones"]
+    for n in names:
+        assert n in parts.script, n
+    assert parts.script.count("L.control({position") == len(names)      # a legend each
+    assert "L.control.layers" in parts.script
+    assert "https://" not in parts.header.replace("https://github", "")   # local libraries
+    assert parts.size < 1_000_000
+    assert webmini.XSS not in parts.script
+
+
+def test_measures_and_pickers(mini):
+    wd = webdata.load(mini, webmini.analysis_frames)
+    ms = maps.measures(wd)
+    assert "need_index" in ms and "llti" in ms
+    assert maps.default_measure(wd) == "need_index"
+    v = maps.measure_values(wd, "llti")
+    assert len(v) == len(wd.areas) and (v > 0).all()
+    sts, cgs = maps.gap_choices(wd)
+    assert "befriending" in sts and "carers" in cgs
+    assert len(maps.gap_rows(wd, "befriending", "carers")) == len(wd.areas)
+
+
+def test_gap_rows_fall_back_for_grouped_runs():
+    import pandas as pd
+
+    class W:
+        gaps = pd.DataFrame({"area_code": ["a", "a", "a"], "service_type": ["", "befriending", ""],
+                             "client_group": ["", "", "carers"]})
+    assert list(maps.gap_rows(W, "befriending", "carers")["service_type"]) == ["befriending"]
+    assert list(maps.gap_rows(W, "", "carers")["client_group"]) == ["carers"]
+    assert len(maps.gap_rows(W, "transport", "autism")) == 1
+    assert maps.gap_title("", "") == "All services for everyone"
+
+
+def test_no_analysis_still_renders(mini):
+    wd = webdata.load(mini)
+    assert wd.run is None and wd.notes
+    parts = maps.render_parts(maps.build_overview_map(wd))
+    assert "Community assets" in parts.script and "Needs" in parts.script
+
+
+def test_tiles_setting(mini, monkeypatch):
+    wd = webdata.load(mini)
+    assert "tile.openstreetmap.org" in maps.render_parts(maps.new_map()).script
+    monkeypatch.setattr(settings, "TILES", "none")
+    s = maps.render_parts(maps.new_map()).script
+    assert "tileLayer" not in s
+
+
+def test_cached_map_rebuilds_when_data_change(mini):
+    calls = []
+
+    def build():
+        calls.append(1)
+        return maps.new_map()
+    a = maps.cached_map(mini, "t", build)
+    b = maps.cached_map(mini, "t", build)
+    assert a is b and len(calls) == 1
+    mini.set_meta("area_name", "Changed")          # a write bumps the data version
+    maps.cached_map(mini, "t", build)
+    assert len(calls) == 2
+
+
+def test_localise_assets():
+    h = '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>'
+    assert maps.localise_assets(h) == \
+        f'<script src="{settings.VENDOR_URL}leaflet/dist/leaflet.js"></script>'

@@ -1,0 +1,118 @@
+"""JSON API shapes, the OpenAPI document, Open Referral paging, downloads as valid files."""
+import csv
+import io
+import json
+
+import pytest
+
+import webmini
+from assetmap.views.downloads import LAYERS
+
+
+def test_api_index_and_openapi(web_client):
+    r = web_client.get("/api/v1/")
+    d = r.get_json()
+    assert r.status_code == 200 and d["data_version"] >= 1 and d["analysis_run"]["id"] == 1
+    doc = web_client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    for p in ("/api/v1/areas", "/api/v1/areas/{code}", "/api/v1/assets", "/api/v1/providers",
+              "/api/v1/indicators", "/api/v1/analysis/{name}", "/openreferral/services",
+              "/api/v1/isochrone"):
+        assert p in doc["paths"]
+    # every documented GET without path parameters answers
+    for p in doc["paths"]:
+        if "{" not in p and p != "/api/v1/isochrone":
+            assert web_client.get(p).status_code == 200, p
+
+
+def _fc(r):
+    assert r.status_code == 200 and r.mimetype == "application/geo+json"
+    d = json.loads(r.get_data(as_text=True))
+    assert d["type"] == "FeatureCollection"
+    return d
+
+
+def test_areas_geojson(web_client):
+    d = _fc(web_client.get("/api/v1/areas"))
+    assert len(d["features"]) == 36
+    f = d["features"][0]
+    assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert {"code", "name", "need_index", "loneliness_risk"} <= set(f["properties"])
+    one = web_client.get("/api/v1/areas/E01000008").get_json()
+    assert one["type"] == "Feature" and one["properties"]["code"] == "E01000008"
+    assert one["properties"]["indicators"] and "access" in one["properties"]
+    assert web_client.get("/api/v1/areas/nope").status_code == 404
+
+
+def test_assets_paging_and_privacy(web_client):
+    d = _fc(web_client.get("/api/v1/providers?limit=5&offset=0"))
+    assert len(d["features"]) == 5 and d["total"] == 14
+    d2 = _fc(web_client.get("/api/v1/providers?limit=5&offset=5"))
+    assert {f["properties"]["id"] for f in d["features"]}.isdisjoint(
+        {f["properties"]["id"] for f in d2["features"]})
+    allp = _fc(web_client.get("/api/v1/providers?limit=500"))
+    for f in allp["features"]:
+        p = f["properties"]
+        if p.get("location_note"):
+            assert p.get("address") is None
+        assert "created_by" not in p
+    assert web_client.get("/api/v1/assets?limit=abc").status_code == 400
+    lib = _fc(web_client.get("/api/v1/assets?category=library"))
+    assert all(f["properties"]["category"] == "library" for f in lib["features"])
+
+
+def test_indicators_and_analysis(web_client):
+    ind = web_client.get("/api/v1/indicators").get_json()["indicators"]
+    assert {"id", "title", "unit", "polarity", "borough"} <= set(ind[0])
+    v = web_client.get("/api/v1/indicators/llti/values").get_json()
+    assert len(v["values"]) == 36 and {"value", "lower_ci", "upper_ci", "flag"} <= set(v["values"][0])
+    assert web_client.get("/api/v1/indicators/nope/values").status_code == 404
+    a = web_client.get("/api/v1/analysis").get_json()
+    assert a["run"]["id"] == 1
+    g = web_client.get("/api/v1/analysis/gaps?area=E01000008").get_json()
+    assert g["rows"] and all(r["area_code"] == "E01000008" for r in g["rows"])
+    h = _fc(web_client.get("/api/v1/analysis/hotspots?format=geojson"))
+    assert len(h["features"]) == 36
+    assert web_client.get("/api/v1/analysis/nope").status_code == 404
+
+
+def test_isochrone_endpoint(web_client):
+    d = _fc(web_client.get("/api/v1/isochrone?lat=52.75&lon=-1.2&minutes=5,10"))
+    assert [f["properties"]["minutes"] for f in d["features"]] == [10, 5]
+    assert d["method"] in ("network", "straight-line")
+    assert web_client.get("/api/v1/isochrone?lat=abc&lon=1").status_code == 400
+    assert web_client.get("/api/v1/isochrone?lat=95&lon=1").status_code == 400
+
+
+def test_openreferral_paging(web_client):
+    r = web_client.get("/openreferral/services?page=1&per_page=7").get_json()
+    assert {"total_items", "total_pages", "page_number", "size", "first_page", "last_page",
+            "empty", "contents"} <= set(r)
+    assert r["total_items"] == 60 and r["total_pages"] == 9 and len(r["contents"]) == 7
+    last = web_client.get("/openreferral/services?page=9&per_page=7").get_json()
+    assert last["last_page"] and len(last["contents"]) == 4
+    s = r["contents"][0]
+    assert s["id"] and s["name"]
+    assert web_client.get("/openreferral/services?page=x").status_code == 400
+
+
+@pytest.mark.parametrize("layer", list(LAYERS))
+def test_downloads_parse(web_client, layer):
+    r = web_client.get(f"/downloads/{layer}.csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert "attachment" in r.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    assert rows
+    d = _fc(web_client.get(f"/downloads/{layer}.geojson"))
+    assert d["features"] and all(f["geometry"] for f in d["features"])
+
+
+def test_download_filters_and_404(web_client):
+    r = web_client.get("/downloads/indicators.csv?area=E01000008")
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    assert rows and {x["area_code"] for x in rows} == {"E01000008"}
+    r = web_client.get("/downloads/gaps.csv?service_type=befriending&client_group=carers")
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    assert len(rows) == 36
+    assert web_client.get("/downloads/nope.csv").status_code == 404
+    assert web_client.get("/downloads/areas.xlsx").status_code == 404

@@ -1,0 +1,65 @@
+"""Directory filters and the referral view."""
+import re
+
+import pytest
+
+
+def _count(body):
+    return int(re.search(r'id="result-count">(\d+)<', body).group(1))
+
+
+def _get(c, q=""):
+    return c.get("/directory" + q).get_data(as_text=True)
+
+
+def test_filters_narrow_the_list(web_client):
+    allp = _count(_get(web_client))
+    assert allp > 5
+    for q in ("?vacancies=1", "?quality=gold", "?direct_payments=1", "?cqc=1",
+              "?service_type=transport", "?client_group=dementia", "?price_max=15",
+              "?price_min=20", "?focus=polish"):
+        n = _count(_get(web_client, q))
+        assert n < allp, q
+    assert _count(_get(web_client, "?service_type=befriending&client_group=older_people")) == allp
+    assert _count(_get(web_client, "?kind=all")) == 60
+    assert _count(_get(web_client, "?kind=assets&category=library")) >= 1
+
+
+def test_quality_at_least(web_client):
+    g = _count(_get(web_client, "?quality=gold"))
+    s = _count(_get(web_client, "?quality=silver"))
+    b = _count(_get(web_client, "?quality=bronze"))
+    assert g <= s <= b
+
+
+def test_distance_from_postcode_and_point(web_client):
+    body = _get(web_client, "?kind=all&postcode=ab1%201aa&within=10")
+    n = _count(body)
+    assert 0 < n < 60 and "min walk" in body and "nearest first" in body
+    mins = [int(m) for m in re.findall(r"<strong>(\d+) min walk</strong>", body)]
+    assert mins == sorted(mins) and max(mins) <= 10
+    body = _get(web_client, "?kind=all&lat=52.75&lon=-1.2&within=5")
+    assert "nearest first" in body
+    body = _get(web_client, "?postcode=ZZ9+9ZZ")
+    assert "not in the postcode lookup" in body
+
+
+def test_bad_numbers_are_ignored(web_client):
+    assert web_client.get("/directory?price_max=abc&within=-5&lat=x").status_code == 200
+
+
+def test_referral_vacancies_first_and_budget(web_client):
+    body = web_client.get("/referral?postcode=AB1+1AA&within=60&budget=20").get_data(as_text=True)
+    prov = body.split('id="providers"')[1].split("</ol>")[0]
+    items = prov.split('<li class="result')[1:]
+    assert items
+    vac = ["has-vacancy" in it.split(">")[0] for it in items]
+    assert vac == sorted(vac, reverse=True)            # vacancies first
+    prices = [float(p) for p in re.findall(r"£([\d.]+)/hour", prov)]
+    assert prices and max(prices) <= 20
+    assert "print.css" in body and "min walk" in body
+
+
+def test_referral_needs_a_postcode(web_client):
+    body = web_client.get("/referral").get_data(as_text=True)
+    assert 'name="postcode"' in body and 'id="providers"' not in body

@@ -1,0 +1,78 @@
+"""Pages: status codes, pickers, escaping of a script-like name everywhere, area profiles."""
+import re
+
+import pytest
+
+import webmini
+
+PAGES = ["/", "/?indicator=llti&scheme=fisher_jenks&k=4", "/?indicator=nope&scheme=bad&k=x",
+         "/gaps", "/gaps?service_type=befriending&client_group=carers", "/gaps?service_type=zzz",
+         "/hotspots", "/areas", "/areas/E01000008", "/areas/E01000008/summary", "/directory",
+         "/directory?kind=all&q=asset", "/referral", "/referral?postcode=AB1+1AA",
+         "/downloads", "/healthz"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_ok_and_escaped(web_client, url):
+    r = web_client.get(url)
+    assert r.status_code == 200, url
+    body = r.get_data(as_text=True)
+    assert webmini.XSS not in body
+    assert "<img src=x" not in body
+
+
+def test_script_like_names_are_shown_escaped(web_client):
+    body = web_client.get("/areas").get_data(as_text=True)
+    assert "Mill &amp; &lt;img src=x onerror=alert(1)&gt;" in body
+    body = web_client.get("/directory?kind=all").get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
+
+
+def test_overview_picker_changes_map(web_client):
+    a = web_client.get("/?indicator=need_index").get_data(as_text=True)
+    b = web_client.get("/?indicator=llti").get_data(as_text=True)
+    assert 'value="llti" selected' in b and 'value="need_index" selected' in a
+    assert "Day-to-day activities limited" in b
+
+
+def test_gap_page_ranks_and_links(web_client):
+    body = web_client.get("/gaps?service_type=befriending&client_group=carers").get_data(as_text=True)
+    links = re.findall(r'href="/areas/(E\d+)"', body)
+    assert links, "gap table links to area profiles"
+    assert "am-bv-cell" in body or "am-bv-cell" in body.replace("\\u003c", "<")
+
+
+def test_hotspot_table(web_client):
+    body = web_client.get("/hotspots").get_data(as_text=True)
+    assert 'id="hotspot-table"' in body and ">hot<" in body and ">cold<" in body
+
+
+def test_area_profile_content(web_client):
+    body = web_client.get("/areas/E01000036").get_data(as_text=True)
+    assert "Need index" in body and "rank 1 of 36" in body
+    assert "Loneliness risk" in body
+    assert "Walking minutes to the nearest asset" in body and "Library" in body
+    assert "within 15 minutes" in body.lower() or "within 15 minutes' walk" in body
+    assert body.count('class="spine"') >= 5
+    for flag in ("flag-better", "flag-worse"):
+        assert flag in body
+    assert "Walking isochrones" in body
+
+
+def test_area_unknown_is_404(web_client):
+    assert web_client.get("/areas/E09999999").status_code == 404
+    assert web_client.get("/areas/E09999999/summary").status_code == 404
+
+
+def test_summary_is_printable(web_client):
+    body = web_client.get("/areas/E01000008/summary").get_data(as_text=True)
+    assert "print.css" in body and "window.print()" in body and "folium-map" not in body
+
+
+def test_pages_without_analysis(empty_app, store):
+    webmini.build(store)
+    c = empty_app.test_client()
+    for url in ("/", "/gaps", "/hotspots", "/areas", "/areas/E01000001", "/directory", "/downloads"):
+        r = c.get(url)
+        assert r.status_code == 200, url
+    assert "assetmap analyse" in c.get("/").get_data(as_text=True)
