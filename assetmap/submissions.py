@@ -424,12 +424,13 @@ def errors_by_field(exc: InputError) -> dict[str, list[str]]:
 def form_values(asset: dict | None, provider: dict | None = None, *, lon=None, lat=None,
                 show_location: bool = True) -> dict:
     """Values to pre-fill the contribution form. For home-based providers pass
-    ``show_location=False``: the exact point is never sent to a browser (blank keeps it)."""
+    ``show_location=False``: the exact point (and the address) is never sent to a browser;
+    left blank, they are kept."""
     out: dict = {}
     a = asset or {}
     for f in ASSET_FIELDS:
         v = a.get(f)
-        out[f] = "" if _blank(v) else v
+        out[f] = "" if _blank(v) or (a.get("home_based") and f in HOME_HIDDEN) else v
     out.update(opening_form_values(a.get("opening_hours")))
     if show_location and lon is not None and lat is not None:
         out["lon"], out["lat"] = f"{lon:.6f}", f"{lat:.6f}"
@@ -462,14 +463,34 @@ def _show(v):
     return str(v)
 
 
+#: Fields of a home-based provider never shown in any page (they locate the home).
+HOME_HIDDEN = ("address",)
+
+
+def _hidden(v: str) -> str:
+    return "(a home address: not shown)" if v else ""
+
+
+def redact_home(asset: dict) -> dict:
+    """A copy of asset fields safe to show: a home-based provider's address removed."""
+    out = dict(asset)
+    if out.get("home_based"):
+        for f in HOME_HIDDEN:
+            out[f] = None
+    return out
+
+
 def diff(current: dict | None, proposed: Contribution) -> list[dict]:
     """Field-by-field changes between the current record (asset row with provider columns,
     as from ``store.get_asset``) and a proposal. Locations are compared by distance only."""
     cur = current or {}
+    home = bool(cur.get("home_based") or proposed.asset.get("home_based"))
     rows = []
     for f in ASSET_FIELDS:
         old, new = _show(cur.get(f)), _show(proposed.asset.get(f))
         if old != new:
+            if home and f in HOME_HIDDEN:
+                old, new = _hidden(old), _hidden(new)
             rows.append({"field": f, "label": LABELS.get(f, f), "old": old, "new": new})
     if proposed.provider is not None or not _blank(cur.get("service_types")):
         p = proposed.provider or {}
@@ -493,13 +514,16 @@ def diff(current: dict | None, proposed: Contribution) -> list[dict]:
 def version_changes(older: dict | None, newer: dict) -> list[dict]:
     """Changes between two stored versions (``asset_versions.data`` dicts)."""
     older = older or {}
+    home = bool(older.get("home_based") or newer.get("home_based"))
     rows = []
     keys = [k for k in newer if k not in ("version", "updated_at", "updated_by", "provider",
                                           "lon", "lat", "created_at", "created_by")]
     for k in keys:
-        if _show(older.get(k)) != _show(newer.get(k)):
-            rows.append({"label": LABELS.get(k, k), "old": _show(older.get(k)),
-                         "new": _show(newer.get(k))})
+        old, new = _show(older.get(k)), _show(newer.get(k))
+        if old != new:
+            if home and k in HOME_HIDDEN:
+                old, new = _hidden(old), _hidden(new)
+            rows.append({"label": LABELS.get(k, k), "old": old, "new": new})
     po, pn = older.get("provider") or {}, newer.get("provider") or {}
     for k in sorted(set(po) | set(pn)):
         if _show(po.get(k)) != _show(pn.get(k)):

@@ -213,6 +213,7 @@ def _submission_context(store, sub):
             shown = (round(lon, 6), round(lat, 6))
     return {"sub": sub, "data": data, "values": values, "home": home, "shown": shown,
             "labels": submissions.LABELS, "hidden": {"version": sub["version"]},
+            "hidden_fields": submissions.HOME_HIDDEN if home else (),
             "keep_location": True, "current_status": current["status"],
             "submit_label": "Suggest a change" if sub["status"] == "approved"
             else "Send the corrected version"}
@@ -235,6 +236,8 @@ def _amend(store, sub, action_url, template_ctx):
                            action=action_url, status=400, **ctx)
     if c.lon is None and sub["kind"] == "update":
         c.lon, c.lat = sub["data"].get("lon"), sub["data"].get("lat")
+    if template_ctx["home"]:
+        keep_hidden(c, sub["data"].get("asset") or {}, submissions.HOME_HIDDEN)
     try:
         expected = int(request.form.get("version", ""))
     except ValueError:

@@ -15,7 +15,7 @@ from ..errors import InputError, NotFound
 from ..layers import areas as areas_layer
 from . import get_store
 from .auth import register_error_pages
-from .contribute import validate, vocab
+from .contribute import keep_hidden, validate, vocab
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
 register_error_pages(bp)
@@ -149,7 +149,10 @@ def _item_page(store, sid, *, errors=None, values=None, status=200):
                                          show_location=not home)
     cur_pub = privacy.public_assets(store.read_assets(statuses=None, ids=[sub["asset_id"]]),
                                     private_ok=True).iloc[0].to_dict()
-    body = render_template("moderate_item.html", sub=sub, data=data, current=cur_pub,
+    shown_data = submissions.Contribution(asset=submissions.redact_home(data.asset),
+                                          provider=data.provider, lon=None, lat=None)
+    body = render_template("moderate_item.html", sub=sub, data=shown_data, current=cur_pub,
+                           hidden_fields=submissions.HOME_HIDDEN if home else (),
                            changes=changes, dups=dups, home=home, map=parts, values=values,
                            errors=errors or {}, labels=submissions.LABELS,
                            action=url_for("moderate.edit", sid=sid), map_name=map_name,
@@ -201,6 +204,8 @@ def edit(sid):
                           status=400)
     if c.lon is None:
         c.lon, c.lat = sub["data"].get("lon"), sub["data"].get("lat")
+    if sub["data"]["asset"].get("home_based") or current.get("home_based"):
+        keep_hidden(c, sub["data"]["asset"], submissions.HOME_HIDDEN)
     store.edit_submission(sid, c.as_data(), expected_version=_int("version"),
                           expected_asset_version=_int("asset_version"),
                           changed_by=g.user["name"])
@@ -254,6 +259,7 @@ def _asset_page(store, asset_id, *, errors=None, values=None, status=200):
                                          lat=full["geometry"].y, show_location=not home)
     pending = store.list_submissions(("pending",), asset_id=asset_id)
     body = render_template("moderate_asset.html", asset=pub, home=home, map=parts,
+                           hidden_fields=submissions.HOME_HIDDEN if home else (),
                            values=values, errors=errors or {}, pending=pending,
                            review_due=submissions.review_due(full.get("last_reviewed")),
                            labels=submissions.LABELS,
@@ -282,6 +288,8 @@ def asset_edit(asset_id):
                   for k, v in values.items()}
         return _asset_page(store, asset_id, errors=submissions.errors_by_field(e),
                            values=values, status=400)
+    if current.get("home_based"):
+        keep_hidden(c, current, submissions.HOME_HIDDEN)
     store.update_asset(asset_id, c.as_data(), expected_version=_int("asset_version"),
                        changed_by=g.user["name"], action="edit", reviewed=True)
     if current["status"] == "approved":
