@@ -1,6 +1,6 @@
 """Accounts and access: password hashing (argon2id), rate limits, role checks.
 
-Passwords are hashed with argon2id (``argon2-cffi``, its recommended defaults) and never
+Passwords are hashed with argon2id (``argon2-cffi``; cost in settings) and never
 stored or logged in clear. Sign-in and submissions are rate limited in memory per process
 (:class:`RateLimiter`); one waitress process serves the app, so that is the whole server.
 
@@ -30,7 +30,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from . import model, settings
 from .errors import InputError, PermissionDenied
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher(time_cost=settings.ARGON2_TIME_COST,
+                         memory_cost=settings.ARGON2_MEMORY_KIB,
+                         parallelism=settings.ARGON2_PARALLELISM)
 #: Verified against when a user does not exist, so a wrong name costs as long as a wrong
 #: password (no user enumeration by timing).
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))

@@ -186,3 +186,8 @@ OUTREACH_SERVICE_TYPES = ("day_activities", "befriending", "transport", "home_su
 #: matching provider's area served (radius_km, else OUTREACH_DEFAULT_RADIUS_KM), not a walk.
 OUTREACH_HOME_SERVICES = ("home_support", "domiciliary_care")
 OUTREACH_DEFAULT_RADIUS_KM = 3.0
+#: Argon2id cost (OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1 at least; about
+#: 70 ms a hash here). Raising them re-hashes each password at its next sign-in.
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_KIB = 19456
+ARGON2_PARALLELISM = 1
