@@ -44,6 +44,10 @@ def name_similarity(a, b) -> float:
     return difflib.SequenceMatcher(None, na, nb).ratio()
 
 
+def _text(v) -> str:
+    return v.strip().upper() if isinstance(v, str) else ""
+
+
 def _metres(lon1, lat1, lon2, lat2):
     """Great-circle distance in metres (vectorised over the second point)."""
     r = 6_371_008.8
@@ -76,8 +80,8 @@ def find_duplicates(candidate: dict, known: gpd.GeoDataFrame, *, exclude_ids=(),
         dist = _metres(float(lon), float(lat), df.geometry.x.to_numpy(), df.geometry.y.to_numpy())
     else:
         dist = np.full(len(df), np.nan)
-    pc = (candidate.get("postcode") or "").strip().upper()
-    cqc = (candidate.get("cqc_location_id") or "").strip().upper()
+    pc = _text(candidate.get("postcode"))
+    cqc = _text(candidate.get("cqc_location_id"))
     name = candidate.get("name") or ""
     out = []
     for i, row in enumerate(df.to_dict("records")):
@@ -87,10 +91,9 @@ def find_duplicates(candidate: dict, known: gpd.GeoDataFrame, *, exclude_ids=(),
             sim = name_similarity(name, row.get("name"))
             if sim >= similarity:
                 reasons.append(f"similar name {round(d)} m away")
-        if pc and (row.get("postcode") or "").strip().upper() == pc:
+        if pc and _text(row.get("postcode")) == pc:
             reasons.append(f"same postcode {pc}")
-        rc = row.get("cqc_location_id")
-        if cqc and isinstance(rc, str) and rc.strip().upper() == cqc:
+        if cqc and _text(row.get("cqc_location_id")) == cqc:
             reasons.append(f"same CQC location id {cqc}")
         if reasons:
             out.append({"id": row["id"], "name": row.get("name"), "status": row.get("status"),

@@ -26,7 +26,7 @@ def inside_point(store, area_index: int = 14, dx: float = 130.0, dy: float = -17
     return float(p.iloc[0].x), float(p.iloc[0].y)
 
 
-def provider_form(lon, lat, **over) -> dict:
+def provider_form(lon, lat, /, **over) -> dict:
     """A valid micro-provider submission (form fields)."""
     data = {
         "name": "Ashbrook Home Helpers", "category": "micro_provider",
