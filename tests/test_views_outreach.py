@@ -195,3 +195,19 @@ def test_save_reopen_compare_delete(coord, outreach_app):
 def _area_point(store, code):
     a = store.read_areas("lsoa", codes=[code]).iloc[0]
     return a["pwc_lon"], a["pwc_lat"]
+
+
+def test_choose_route_stops(coord):
+    q = "patch=wards&ids=E05990001&client_group=older_people"
+    html = coord.get(f"/outreach/plan?{q}").get_data(as_text=True)
+    venues = re.findall(r'name="stop" value="(asset:[^"]+)"', html)
+    areas = re.findall(r'name="stop" value="(area:[^"]+)"', html)
+    assert venues and len(areas) >= 2
+    chosen = [areas[1], venues[0], areas[0]]
+    r = coord.get(f"/outreach/plan?{q}&" + urlencode([("stop", s) for s in chosen]))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200
+    stops = re.search(r'<ol class="stops">(.*?)</ol>', page, re.S).group(1)
+    assert stops.count('<li class="stop">') == 3
+    checked = re.findall(r'name="stop" value="([^"]+)" checked', page)
+    assert sorted(checked) == sorted(chosen)
