@@ -376,6 +376,69 @@ def users_deactivate(ctx, name, activate):
     click.echo(f"'{name}' {'can sign in again' if activate else 'can no longer sign in'}.")
 
 
+@main.command("outreach")
+@click.option("--ward", "wards", multiple=True, help="Ward code or name (repeatable).")
+@click.option("--area", "areas", multiple=True, help="Area code (repeatable).")
+@click.option("--network", help="Neighbourhood network id.")
+@click.option("--polygon", type=click.Path(exists=True, dir_okay=False),
+              help="A GeoJSON file holding the patch (longitude/latitude).")
+@click.option("--client-group", default="older_people", show_default=True)
+@click.option("--service-type", default="", help="A service type (default: any).")
+@click.option("--walk-minutes", type=float, default=settings.OUTREACH_WALK_MINUTES,
+              show_default=True)
+@click.option("--stops", type=int, default=settings.OUTREACH_ROUTE_STOPS, show_default=True)
+@click.option("-f", "--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json", "csv", "gpx", "geojson"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@click.option("--save", "save_name", help="Also save the plan under this name.")
+@click.pass_context
+def outreach_cmd(ctx, wards, areas, network, polygon, client_group, service_type, walk_minutes,
+                 stops, fmt, output, save_name):
+    """An outreach plan for a patch: ranked areas, suggestions, route, commissioning gaps."""
+    from . import outreach
+    if polygon:
+        patch, ids = "polygon", []
+        with open(polygon, encoding="utf-8") as fh:
+            poly = fh.read()
+    elif network:
+        patch, ids, poly = "network", [network], None
+    elif areas:
+        patch, ids, poly = "areas", list(areas), None
+    else:
+        patch, ids, poly = "wards", list(wards), None
+    store = _store(ctx)
+    plan = outreach.make_plan(store, {
+        "patch": patch, "ids": ids, "polygon": poly, "client_group": client_group,
+        "service_type": service_type, "walk_minutes": walk_minutes, "stops": stops})
+    if save_name:
+        pid = outreach.save(store, plan, name=save_name)
+        click.echo(f"Saved as plan {pid}", err=True)
+    if fmt == "json":
+        text = json.dumps(plan, indent=1)
+    elif fmt == "csv":
+        text = outreach.to_csv(plan)
+    elif fmt == "gpx":
+        text = outreach.route_gpx(plan)
+    elif fmt == "geojson":
+        text = json.dumps(outreach.route_geojson(plan))
+    else:
+        lines = [f"Outreach plan: {plan['patch']['label']} ({len(plan['patch']['area_codes'])} "
+                 f"areas, {plan['patch']['pop_65_plus']:,} aged 65+)", "", "Where to go first:"]
+        for a in plan["areas"]:
+            lines.append(f"{a['rank']:>3}. {a['name']} ({a['code']}, {a['ward']}): "
+                         + "; ".join(a["why_short"]))
+        r = plan["route"]
+        lines += ["", f"Walking route: {r['total_minutes']:g} minutes"]
+        lines += [f"{s['n']:>3}. {s['label']}" for s in r["stops"]]
+        lines += ["", "Gaps to commission:"] + [f"  - {g['sentence']}" for g in plan["gaps"][:10]]
+        text = "\n".join(lines) + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
 def _read_password(from_stdin: bool) -> str:
     import os
     if from_stdin:

@@ -338,3 +338,18 @@ def test_home_based_providers_shown_only_approximately(ctx):
         pt = gpd.GeoSeries([Point(a["lon"], a["lat"])], crs=4326).to_crs(settings.ANALYSIS_CRS)
         gx, gy = snap_to_grid(pt.x.values, pt.y.values)
         assert abs(gx[0] - pt.x.values[0]) < 2 and abs(gy[0] - pt.y.values[0]) < 2
+
+
+def test_cli_outreach(runner, demo_store_copy, tmp_path):
+    from assetmap.cli import main
+    url = demo_store_copy.url
+    r = runner.invoke(main, ["--db", url, "outreach", "--ward", "Ferry Fields"])
+    assert r.exit_code == 0, r.output
+    assert "Where to go first:" in r.output and "Walking route:" in r.output
+    out = tmp_path / "route.gpx"
+    r = runner.invoke(main, ["--db", url, "outreach", "--ward", "Ferry Fields", "-f", "gpx",
+                             "-o", str(out), "--save", "Ferry Fields"])
+    assert r.exit_code == 0 and out.read_text().startswith("<?xml")
+    assert list(demo_store_copy.list_outreach_plans()["name"]) == ["Ferry Fields"]
+    r = runner.invoke(main, ["--db", url, "outreach", "--ward", "x", "--client-group", "cats"])
+    assert r.exit_code == 2
