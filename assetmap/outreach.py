@@ -632,6 +632,45 @@ def _asset_dict(row: dict) -> dict:
 _QUALITY_ORDER = {"gold": 0, "silver": 1, "bronze": 2, "none": 3}
 
 
+def _fmt_unit(unit: str):
+    if unit == "%":
+        return lambda t: f"{t:.1f}%"
+    if unit == "decile":
+        return lambda t: f"{t:.1f}".removesuffix(".0")
+    return lambda t: f"{t:.3g}"
+
+
+def _patch_indicators(ctx: Context, idx: np.ndarray) -> list[dict]:
+    """Each indicator in the patch (population-weighted mean of its areas) beside the
+    borough's, most elevated first."""
+    if ctx.values.empty or not len(ctx.indicators):
+        return []
+    codes = ctx.areas["code"].iloc[idx].to_numpy()
+    pop = ctx.areas["population"].iloc[idx].to_numpy(float)
+    meta = ctx.indicators.set_index("id")
+    out = []
+    for ind in ctx.values.columns:
+        if ind not in meta.index:
+            continue
+        v = ctx.values.loc[codes, ind].to_numpy(float)
+        ok = np.isfinite(v)
+        if not ok.any():
+            continue
+        w = pop[ok] if pop[ok].sum() > 0 else None
+        val = float(np.average(v[ok], weights=w))
+        b = ctx.borough.get(ind, float("nan"))
+        z = ctx.zscores.loc[codes, ind].to_numpy(float)
+        zm = float(np.nanmean(z)) if np.isfinite(z).any() else 0.0
+        fmt = _fmt_unit(meta.loc[ind, "unit"])
+        out.append({"id": ind, "title": str(meta.loc[ind, "title"]), "unit": meta.loc[ind, "unit"],
+                    "polarity": meta.loc[ind, "polarity"], "patch": round(val, 3),
+                    "borough": round(b, 3) if np.isfinite(b) else None,
+                    "patch_text": fmt(val), "borough_text": fmt(b) if np.isfinite(b) else "",
+                    "z": round(zm, 2)})
+    out.sort(key=lambda r: (r["polarity"] == "neutral", -r["z"]))
+    return out
+
+
 def _why(ctx: Context, code: str, row, pct_iso: float, nearest_social: float | None,
          params: PlanParams) -> tuple[list[str], list[str]]:
     """Why an area comes where it does: (sentences, short phrases for paper)."""
@@ -663,7 +702,7 @@ def _why(ctx: Context, code: str, row, pct_iso: float, nearest_social: float | N
                 title, unit = meta.loc[ind, "title"], meta.loc[ind, "unit"]
             v = ctx.values.loc[code, ind]
             b = ctx.borough.get(ind, float("nan"))
-            fmt = (lambda t: f"{t:.1f}%") if unit == "%" else (lambda t: f"{t:.3g}")
+            fmt = _fmt_unit(unit)
             bit = f"{title}: {fmt(v)}"
             if np.isfinite(b):
                 bit += f" against {fmt(b)} across the borough"
@@ -838,6 +877,7 @@ def _patch_summary(ctx, idx, geom, label, ranked) -> dict:
         "pop_65_plus": int(round(float(a["pop_65_plus"].iloc[idx].sum()))),
         "hotspot_areas": [str(c) for c in a["code"].iloc[idx][
             (a["gi_class"].iloc[idx] == "hot").to_numpy()]],
+        "indicators": _patch_indicators(ctx, idx),
         "ranked": [str(c) for c in ranked["code"]],
         "bounds": [round(float(v), 6) for v in g.bounds],
     }
