@@ -24,9 +24,11 @@ def coordinator(app):
 
 
 @pytest.fixture(scope="module")
-def hotspot():
-    demo = pytest.importorskip("assetmap.demo")
-    return demo.generate().planted["hotspot_areas"]
+def hotspot(demo_store):
+    raw = demo_store.get_meta("planted")
+    planted = json.loads(raw) if raw else \
+        pytest.importorskip("assetmap.demo").generate().planted
+    return planted["hotspot_areas"]
 
 
 def _hotspot_box(page, app, codes, pad_px=18):

@@ -87,11 +87,17 @@ def test_unreachable_pairs_still_give_a_tour():
 
 
 # --- plans on the demo borough --------------------------------------------------------------------
+def planted_features(store) -> dict:
+    """What the demo planted (stored in the store's meta; regenerated if absent)."""
+    raw = store.get_meta("planted")
+    if raw:
+        return json.loads(raw)
+    return pytest.importorskip("assetmap.demo").generate().planted
+
+
 @pytest.fixture(scope="module")
 def demo(demo_store):
-    demo_mod = pytest.importorskip("assetmap.demo")
-    data = demo_mod.generate()
-    return demo_store, data.planted
+    return demo_store, planted_features(demo_store)
 
 
 @pytest.fixture(scope="module")

@@ -59,9 +59,11 @@ def coord(outreach_app):
 
 
 @pytest.fixture(scope="module")
-def planted():
-    demo = pytest.importorskip("assetmap.demo")
-    return demo.generate().planted
+def planted(demo_store):
+    raw = demo_store.get_meta("planted")
+    if raw:
+        return json.loads(raw)
+    return pytest.importorskip("assetmap.demo").generate().planted
 
 
 def _hot_ward(app, planted):
