@@ -144,7 +144,10 @@ RESULT_MEASURES = {
 
 
 def measures(wd) -> dict[str, tuple[str, str]]:
-    """Everything the needs choropleth can show: id -> (title, unit)."""
+    """Everything the needs choropleth can show: id -> (title, unit) (kept on ``wd``)."""
+    cached = getattr(wd, "_measures", None)
+    if cached is not None:
+        return cached
     out = {}
     for k, v in RESULT_MEASURES.items():
         if k in wd.areas and wd.areas[k].notna().any():
@@ -153,6 +156,10 @@ def measures(wd) -> dict[str, tuple[str, str]]:
     for r in wd.indicators.itertuples():
         if r.id in have and r.id not in out:
             out[r.id] = (r.title, r.unit)
+    try:
+        wd._measures = out
+    except AttributeError:
+        pass
     return out
 
 

@@ -44,6 +44,19 @@ def _geo(frame, total=None, limit=None, offset=None) -> Response:
     return _resp(body, "application/geo+json")
 
 
+def _memo_response(build, mime="application/json") -> Response:
+    """A GET response whose body depends only on the URL and the data version: built once."""
+    wd = web_data()
+    key = ("api", request.full_path)
+    status, body, mimetype = wd.memoise(key, lambda: _freeze(build()))
+    return Response(body, status=status, mimetype=mimetype,
+                    headers={"Access-Control-Allow-Origin": "*"})
+
+
+def _freeze(resp: Response):
+    return resp.status_code, resp.get_data(), resp.mimetype
+
+
 def _sanitise(o):
     if isinstance(o, float):
         return o if math.isfinite(o) else None
@@ -93,8 +106,7 @@ def openapi():
 
 @bp.get("/api/v1/areas")
 def areas():
-    wd = web_data()
-    return _geo(export_frame(wd, "areas"))
+    return _memo_response(lambda: _geo(export_frame(web_data(), "areas")))
 
 
 @bp.get("/api/v1/areas/<code>")
@@ -156,17 +168,17 @@ def _paged_points(layer):
 
 @bp.get("/api/v1/assets")
 def assets():
-    return _paged_points("assets")
+    return _memo_response(lambda: _paged_points("assets"))
 
 
 @bp.get("/api/v1/providers")
 def providers():
-    return _paged_points("providers")
+    return _memo_response(lambda: _paged_points("providers"))
 
 
 @bp.get("/api/v1/networks")
 def networks():
-    return _geo(export_frame(web_data(), "networks"))
+    return _memo_response(lambda: _geo(export_frame(web_data(), "networks")))
 
 
 @bp.get("/api/v1/analysis")
@@ -207,10 +219,15 @@ def isochrone():
         abort(400, "minutes must be integers, comma-separated")
     store = get_store()
     wd = web_data()
-    polys, method = routing.isochrones(store, lon, lat, minutes, analysis=wd.analysis)
-    body = isochrone_geojson(polys, method=method)
-    body["method"] = method
-    return _resp(body, "application/geo+json")
+    def build():
+        polys, method = routing.isochrones(store, lon, lat, minutes, analysis=wd.analysis)
+        body = isochrone_geojson(polys, method=method)
+        body["method"] = method
+        return json.dumps(_sanitise(body))
+    body = wd.memoise(("isochrone", round(lat, 5), round(lon, 5), tuple(minutes or ())), build)
+    r = Response(body, mimetype="application/geo+json")
+    r.headers["Access-Control-Allow-Origin"] = "*"
+    return r
 
 
 # --- Open Referral UK --------------------------------------------------------------------------
@@ -224,6 +241,10 @@ def _or_module():
 
 @bp.get("/openreferral/services")
 def openreferral_services():
+    return _memo_response(_openreferral_services)
+
+
+def _openreferral_services():
     """A page of services in the Open Referral UK envelope (every approved asset is a
     service; home-based providers at approximate locations)."""
     try:

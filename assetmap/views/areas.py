@@ -136,9 +136,13 @@ def index():
 def area(code):
     store = get_store()
     wd = web_data()
-    p = profile(wd, code, store)
-    iso, method = routing.isochrones(store, p["lon"], p["lat"], analysis=wd.analysis)
-    gj = isochrone_geojson(iso, label="from the area's population-weighted centre", method=method)
+    p = wd.memoise(("profile", code), lambda: profile(wd, code, store))
+
+    def iso():
+        polys, method = routing.isochrones(store, p["lon"], p["lat"], analysis=wd.analysis)
+        return isochrone_geojson(polys, label="from the area's population-weighted centre",
+                                 method=method), method
+    gj, method = wd.memoise(("area-isochrone", code), iso)
     page = maps.cached_map(store, "area", lambda: maps.build_area_map(
         wd, code, isochrone=gj, nearby=p["nearby"]), key=(code,))
     return render_template("area.html", map=page, wd=wd, p=p, iso_method=method,
@@ -151,6 +155,6 @@ def area(code):
 def summary(code):
     store = get_store()
     wd = web_data()
-    p = profile(wd, code, store)
+    p = wd.memoise(("profile", code), lambda: profile(wd, code, store))
     return render_template("area_summary.html", wd=wd, p=p, reach=REACH_MIN,
                            cat_labels=model.ASSET_CATEGORIES, speed=settings.WALK_SPEED_KMH)

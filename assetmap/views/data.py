@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -60,12 +61,26 @@ class WebData:
     hotspots: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HOTSPOT_COLUMNS))
     notes: list = field(default_factory=list)
     analysis: object = None     # the pipeline's own Analysis object, when there is one
+    memo: dict = field(default_factory=dict, repr=False)
+
+    def memoise(self, key, build, limit: int = 512):
+        """``build()`` once per key for this data version (bounded): per-area profiles,
+        on-demand isochrones and searches are computed once, then served from memory."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            pass
+        value = build()
+        if len(self.memo) >= limit:
+            self.memo.clear()
+        self.memo[key] = value
+        return value
 
     @property
     def has_run(self) -> bool:
         return self.run is not None
 
-    @property
+    @cached_property
     def providers(self) -> gpd.GeoDataFrame:
         a = self.assets
         return a[a["is_provider"]] if "is_provider" in a else a.iloc[0:0]

@@ -18,7 +18,7 @@ from .main import web_data
 bp = Blueprint("directory", __name__)
 
 QUALITY_ORDER = {"gold": 3, "silver": 2, "bronze": 1, "none": 0}
-MAX_LIST = 200
+MAX_LIST = 100
 
 
 def _float(v):
@@ -132,15 +132,41 @@ def directory():
     wd = web_data()
     f = parse_filters(request.args)
     origin, error = locate(store, f)
-    results, method = search(wd, f, store, origin)
+    key = tuple(sorted((k, str(v)) for k, v in f.items()))
+    results, method = wd.memoise(("search", key), lambda: search(wd, f, store, origin))
     shown = results.head(MAX_LIST)
     page = maps.cached_map(store, "directory", lambda: maps.build_directory_map(shown, centre=origin),
-                           key=tuple(sorted((k, str(v)) for k, v in f.items())))
+                           key=key)
     return render_template("directory.html", map=page, wd=wd, f=f, results=shown.to_dict("records"),
                            total=len(results), origin=origin, error=error, method=method,
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
                            cat_labels=model.ASSET_CATEGORIES, q_labels=QUALITY_LABELS,
                            max_list=MAX_LIST)
+
+
+def _referral(wd, store, f, budget, origin):
+    """Providers (vacancies first, then walking time, then quality mark) and social assets
+    within reach of ``origin``, and the map with the walking isochrones."""
+    pf = dict(f, kind="providers", price_max=budget)
+    providers, method = search(wd, pf, store, origin)
+    if len(providers):
+        vac = providers["vacancies"].fillna(0) > 0
+        providers = providers.assign(_vac=~vac, _q=-providers["quality_mark"].fillna("none")
+                                     .map(QUALITY_ORDER).fillna(0)).sort_values(
+            ["_vac", "walk_min", "_q"]).drop(columns=["_vac", "_q"])
+    af = parse_filters({})
+    af.update(kind="assets", within=f["within"], category=f["category"])
+    assets, _ = search(wd, af, store, origin)
+    if not f["category"]:
+        assets = assets[assets["category"].isin(tuple(settings.SOCIAL_CATEGORIES) +
+                                                ("gp_practice", "pharmacy"))]
+    minutes = [m for m in settings.ISOCHRONE_MINUTES if m <= f["within"]] or [f["within"]]
+    iso, imethod = routing.isochrones(store, origin[0], origin[1], minutes, analysis=wd.analysis)
+    providers, assets = providers.head(50), assets.head(30)
+    shown = pd.concat([providers, assets])
+    page = maps.render_parts(maps.build_directory_map(
+        shown, centre=origin, isochrone=isochrone_geojson(iso, method=imethod)))
+    return providers, assets, method, page
 
 
 @bp.get("/referral")
@@ -152,32 +178,15 @@ def referral():
     f["within"] = f["within"] or 20.0
     budget = _float(request.args.get("budget"))
     origin, error = locate(store, f)
-    providers = assets = None
-    iso_gj = None
+    providers = assets = page = None
     method = None
     if origin is not None:
-        pf = dict(f, kind="providers", price_max=budget)
-        providers, method = search(wd, pf, store, origin)
-        if len(providers):
-            vac = providers["vacancies"].fillna(0) > 0
-            providers = providers.assign(_vac=~vac, _q=-providers["quality_mark"].fillna("none")
-                                         .map(QUALITY_ORDER).fillna(0)).sort_values(
-                ["_vac", "walk_min", "_q"]).drop(columns=["_vac", "_q"])
-        af = {k: v for k, v in parse_filters({}).items()}
-        af.update(kind="assets", within=f["within"], category=f["category"])
-        assets, _ = search(wd, af, store, origin)
-        assets = assets[assets["category"].isin(settings.SOCIAL_CATEGORIES +
-                                                ("gp_practice", "pharmacy"))] if not f["category"] else assets
-        iso, imethod = routing.isochrones(store, origin[0], origin[1],
-                                          [m for m in settings.ISOCHRONE_MINUTES if m <= f["within"]] or [f["within"]],
-                                          analysis=wd.analysis)
-        iso_gj = isochrone_geojson(iso, method=imethod)
-    shown = pd.concat([providers.head(50), assets.head(30)]) if providers is not None else wd.assets.iloc[0:0]
-    page = maps.render_parts(maps.build_directory_map(shown, centre=origin, isochrone=iso_gj)) \
-        if origin is not None else None
+        key = ("referral", tuple(sorted((k, str(v)) for k, v in f.items())), budget, origin)
+        providers, assets, method, page = wd.memoise(
+            key, lambda: _referral(wd, store, f, budget, origin))
     return render_template("referral.html", map=page, wd=wd, f=f, budget=budget, origin=origin,
                            error=error, method=method,
-                           providers=[] if providers is None else providers.head(50).to_dict("records"),
-                           assets=[] if assets is None else assets.head(30).to_dict("records"),
+                           providers=[] if providers is None else providers.to_dict("records"),
+                           assets=[] if assets is None else assets.to_dict("records"),
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
                            cat_labels=model.ASSET_CATEGORIES, q_labels=QUALITY_LABELS)

@@ -48,4 +48,5 @@ def home():
     return render_template("home.html", map=page, wd=wd, measures=ms, measure=measure,
                            schemes=SCHEMES, scheme=scheme, k=k, categories=cats, category=category,
                            category_labels=maps.CATEGORY_LABELS,
-                           area_name=wd.area_name, counts=store.counts())
+                           area_name=wd.area_name, n_providers=len(wd.providers),
+                           n_assets=len(wd.assets) - len(wd.providers))

@@ -10,6 +10,28 @@ from .main import choice, web_data
 bp = Blueprint("planner", __name__)
 
 
+def gap_table(wd, st, cg) -> list[dict]:
+    """Gap areas for a service type and client group, widest gap first."""
+    rows = maps.gap_rows(wd, st, cg)
+    names = dict(zip(wd.areas["code"], wd.areas["name"]))
+    wards = dict(zip(wd.areas["code"], wd.areas["parent_name"]))
+    gap = rows[rows["is_gap"]].sort_values(["gap_rank", "need"], ascending=[True, False])
+    return [dict(r, name=names.get(r["area_code"], r["area_code"]), ward=wards.get(r["area_code"]))
+            for r in gap.to_dict("records")]
+
+
+def hotspot_table(wd) -> list[dict]:
+    """Areas significant in Gi* or local Moran's I: hot spots first, by z."""
+    h = wd.hotspots.merge(wd.areas[["code", "name", "parent_name"]], left_on="area_code",
+                          right_on="code", how="left")
+    gi = h["gi_class"].astype(str).str.lower()
+    lisa = h["lisa_class"].astype(str).str.upper()
+    sig = gi.str.startswith("hot") | gi.str.startswith("cold") | lisa.isin(["HH", "LL", "HL", "LH"])
+    h = h[sig].assign(_hot=gi.str.startswith("hot")).sort_values(
+        ["_hot", "gi_z"], ascending=[False, False])
+    return h.to_dict("records")
+
+
 @bp.get("/gaps")
 def gaps():
     store = get_store()
@@ -20,13 +42,7 @@ def gaps():
     page, table = None, []
     if st is not None and cg is not None:
         page = maps.cached_map(store, "gaps", lambda: maps.build_gap_map(wd, st, cg), key=(st, cg))
-        rows = maps.gap_rows(wd, st, cg)
-        names = dict(zip(wd.areas["code"], wd.areas["name"]))
-        wards = dict(zip(wd.areas["code"], wd.areas["parent_name"]))
-        gap = rows[rows["is_gap"]].sort_values(["gap_rank", "need"], ascending=[True, False])
-        for r in gap.to_dict("records"):
-            table.append(dict(r, name=names.get(r["area_code"], r["area_code"]),
-                              ward=wards.get(r["area_code"])))
+        table = wd.memoise(("gap-table", st, cg), lambda: gap_table(wd, st, cg))
     return render_template("gaps.html", map=page, wd=wd, service_types=sts, client_groups=cgs,
                            service_type=st, client_group=cg, table=table,
                            title=maps.gap_title(st, cg) if st is not None else "",
@@ -40,12 +56,5 @@ def hotspots():
     page, table = None, []
     if len(wd.hotspots):
         page = maps.cached_map(store, "hotspots", lambda: maps.build_hotspot_map(wd))
-        h = wd.hotspots.merge(wd.areas[["code", "name", "parent_name"]], left_on="area_code",
-                              right_on="code", how="left")
-        gi = h["gi_class"].astype(str).str.lower()
-        lisa = h["lisa_class"].astype(str).str.upper()
-        sig = gi.str.startswith("hot") | gi.str.startswith("cold") | lisa.isin(["HH", "LL", "HL", "LH"])
-        h = h[sig].assign(_hot=gi.str.startswith("hot")).sort_values(
-            ["_hot", "gi_z"], ascending=[False, False])
-        table = h.to_dict("records")
+        table = wd.memoise(("hotspot-table",), lambda: hotspot_table(wd))
     return render_template("hotspots.html", map=page, wd=wd, table=table)
