@@ -52,7 +52,9 @@ from .privacy import public_assets
 log = logging.getLogger(__name__)
 
 PLAN_FORMAT = 1
-PATCH_KINDS = ("wards", "areas", "network", "polygon")
+PATCH_KINDS = ("wards", "areas", "network", "walk", "polygon")
+#: Venues whose walking catchment can be a patch ("walk").
+CATCHMENT_CATEGORIES = ("neighbourhood_hub", "community_centre", "library")
 _TO_WGS = Transformer.from_crs(settings.ANALYSIS_CRS, settings.STORAGE_CRS, always_xy=True)
 _TO_BNG = Transformer.from_crs(settings.STORAGE_CRS, settings.ANALYSIS_CRS, always_xy=True)
 
@@ -179,7 +181,8 @@ class PlanParams:
             if not self.polygon:
                 raise InputError("draw a patch on the map first", field="polygon")
         elif not self.ids:
-            what = {"wards": "a ward", "areas": "an area", "network": "a neighbourhood network"}
+            what = {"wards": "a ward", "areas": "an area", "network": "a neighbourhood network",
+                    "walk": "a venue for the walking catchment"}
             raise InputError(f"choose {what[self.patch]}", field="ids")
 
     def key(self) -> str:
@@ -431,6 +434,10 @@ def patch_options(ctx: Context) -> dict:
                   for r in a.sort_values("name").itertuples()],
         "networks": [{"id": r.id, "name": r.name} for r in ctx.networks.itertuples()]
         if len(ctx.networks) else [],
+        "venues": [{"id": str(r.id), "name": r.name,
+                    "category": model.ASSET_CATEGORIES.get(r.category, r.category)}
+                   for r in ctx.assets[ctx.assets["category"].isin(CATCHMENT_CATEGORIES)]
+                   .sort_values(["category", "name"]).itertuples()] if len(ctx.assets) else [],
     }
 
 
@@ -493,6 +500,8 @@ def select_patch(ctx: Context, params: PlanParams) -> tuple[np.ndarray, shapely.
             raise InputError("no such neighbourhood network", field="ids")
         geom = hit.geometry.iloc[0]
         label = f"{hit['name'].iloc[0]} (neighbourhood network)"
+    elif params.patch == "walk":
+        geom, label = _walk_catchment(ctx, params)
     else:
         geom = _polygon_from_geojson(params.polygon)
         label = "Drawn patch"
@@ -509,6 +518,25 @@ def select_patch(ctx: Context, params: PlanParams) -> tuple[np.ndarray, shapely.
         raise InputError("the patch holds no area's population centre: draw a larger patch "
                          "or cover more of an area", field="polygon")
     return idx, geom, label
+
+
+def _walk_catchment(ctx: Context, params: PlanParams):
+    """The streets within ``params.walk_minutes`` of a venue (its walking isochrone), or a
+    circle of the same walk where there is no street network."""
+    from .analysis.network import isochrones
+    a = ctx.assets
+    hit = a[a["id"].astype(str) == str(params.ids[0])] if len(a) else a
+    if not len(hit):
+        raise InputError("no such venue", field="ids")
+    row = hit.iloc[0]
+    x, y = row.geometry.x, row.geometry.y
+    metres = params.walk_minutes * _mpm(params)
+    geom = None
+    if ctx.graph is not None:
+        geom = isochrones(ctx.graph, x, y, [params.walk_minutes], params.speed_kmh)[0]
+    if geom is None or geom.is_empty:
+        geom = shapely.Point(x, y).buffer(metres / settings.CROW_FLY_DETOUR)
+    return geom, f"{row['name']}: {params.walk_minutes:g} minutes' walk"
 
 
 # --- the plan -------------------------------------------------------------------------------------

@@ -232,6 +232,15 @@ def test_patch_choices_and_bad_input(ctx):
     two = outreach.build_plan(ctx, outreach.PlanParams(
         patch="areas", ids=[a["id"] for a in opts["areas"][:2]]))
     assert sorted(two["patch"]["area_codes"]) == sorted(a["id"] for a in opts["areas"][:2])
+    hub = next(v for v in opts["venues"] if v["category"] == "Neighbourhood network hub")
+    walk = outreach.build_plan(ctx, outreach.PlanParams(patch="walk", ids=[hub["id"]],
+                                                        walk_minutes=10))
+    assert walk["patch"]["label"].endswith("10 minutes' walk") and walk["patch"]["area_codes"]
+    wider = outreach.build_plan(ctx, outreach.PlanParams(patch="walk", ids=[hub["id"]],
+                                                         walk_minutes=25))
+    assert set(wider["patch"]["area_codes"]) >= set(walk["patch"]["area_codes"])
+    with pytest.raises(InputError):
+        outreach.build_plan(ctx, outreach.PlanParams(patch="walk", ids=["no-such-venue"]))
     with pytest.raises(InputError):
         outreach.PlanParams.from_dict({"patch": "polygon", "polygon": "{not json"})
     with pytest.raises(InputError):

@@ -119,6 +119,14 @@ def test_drawn_polygon_plan(coord, outreach_app, planted):
     assert first in set(planted["hotspot_areas"])
 
 
+def test_walking_catchment_patch(coord):
+    html = coord.get("/outreach").get_data(as_text=True)
+    venue = re.search(r'<select id="venue" name="venue">\s*<option value="([^"]+)"', html).group(1)
+    r = coord.get(f"/outreach/plan?patch=walk&venue={venue}&walk_minutes=12")
+    assert r.status_code == 200
+    assert "12 minutes' walk" in __import__("html").unescape(r.get_data(as_text=True))
+
+
 def test_bad_input_is_explained(coord):
     r = coord.get("/outreach/plan?patch=polygon&polygon=%7Bnope")
     assert r.status_code == 400

@@ -47,7 +47,8 @@ def params_from_args(args) -> outreach.PlanParams:
     patch = args.get("patch") or "wards"
     ids = args.getlist("ids")
     if not ids:
-        field = {"wards": "ward", "areas": "area", "network": "network"}.get(patch)
+        field = {"wards": "ward", "areas": "area", "network": "network",
+                 "walk": "venue"}.get(patch)
         ids = [v for v in args.getlist(field) if v] if field else []
     d = {"patch": patch, "ids": ids, "polygon": args.get("polygon") or None,
          "client_group": args.get("client_group") or "older_people",
