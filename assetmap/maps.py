@@ -241,7 +241,7 @@ def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantil
     measure = measure or default_measure(wd)
     if measure:
         _needs(m, wd, measure, scheme, k, show=True)
-    else:
+    elif len(wd.areas):
         areas_layer.add_to(m, wd.areas, name="Areas")
     if len(wd.networks):
         hubs = dict(zip(wd.assets["id"], wd.assets["name"])) if len(wd.assets) else {}

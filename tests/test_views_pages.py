@@ -76,3 +76,11 @@ def test_pages_without_analysis(empty_app, store):
         r = c.get(url)
         assert r.status_code == 200, url
     assert "assetmap analyse" in c.get("/").get_data(as_text=True)
+
+
+def test_pages_on_an_empty_store(empty_app):
+    c = empty_app.test_client()
+    for url in ("/", "/gaps", "/hotspots", "/areas", "/directory", "/referral?postcode=AB1+1AA",
+                "/downloads", "/downloads/areas.csv", "/downloads/assets.geojson", "/api/v1/",
+                "/api/v1/areas", "/api/v1/providers", "/openreferral/services"):
+        assert c.get(url).status_code == 200, url
