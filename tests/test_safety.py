@@ -88,7 +88,12 @@ def test_script_like_text_is_inert_in_every_page_and_map(contrib_app, form_clien
     ids = pending_ids(store)
     sub = store.get_submission(ids[0])
     # pending: the moderation pages show them (with maps, popups and tooltips)
-    urls_pending = [f"/moderate/{i}" for i in ids] + ["/moderate", f"/submission/{token}"]
+    urls_pending = [f"/moderate/{i}" for i in ids] + ["/moderate", f"/submission/{token}",
+                                                      f"/moderate/asset/{sub['asset_id']}"]
+    before = {}
+    for who, fc in (("planner", pat), ("coordinator", cora), ("contributor", anon)):
+        for url, (status, ctype, body) in fetch_all(fc, urls_pending).items():
+            before[f"{who} {url}"] = body
     assert approve(pat, ids[0]).status_code == 303
     asset_id = sub["asset_id"]
     values = _values(store, asset_id=asset_id, sid=ids[1], token=token, id=asset_id)
@@ -98,6 +103,11 @@ def test_script_like_text_is_inert_in_every_page_and_map(contrib_app, form_clien
     urls = crawl_urls(contrib_app, values, extra) + urls_pending
     staff = [u for u in urls if u.startswith(OWN_PREFIXES)] + ["/", "/directory?kind=all"]
     seen_escaped = 0
+    for key, body in before.items():
+        assert XSS not in body, f"raw markup in {key}"
+        seen_escaped += "&lt;img src=x onerror=alert(1)&gt;" in body
+        scripts = "".join(re.findall(r"<script[^>]*>(.*?)</script>", body, re.S))
+        assert "${alert(2)}" not in scripts, f"template literal in {key}"
     for who, fc, todo in (("anonymous", anon, urls), ("planner", pat, staff),
                           ("coordinator", cora, staff)):
         for url, (status, ctype, body) in fetch_all(fc, todo).items():
