@@ -38,6 +38,7 @@ def test_distance_from_postcode_and_point(web_client):
     assert 0 < n < 60 and "min walk" in body and "nearest first" in body
     mins = [int(m) for m in re.findall(r"<strong>(\d+) min walk</strong>", body)]
     assert mins == sorted(mins) and max(mins) <= 10
+    assert 'id="need-context"' in body and "need rank" in body
     body = _get(web_client, "?kind=all&lat=52.75&lon=-1.2&within=5")
     assert "nearest first" in body
     body = _get(web_client, "?postcode=ZZ9+9ZZ")

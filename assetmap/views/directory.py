@@ -69,6 +69,25 @@ def locate(store, f) -> tuple[tuple[float, float] | None, str | None]:
     return None, None
 
 
+def need_context(wd, origin) -> dict | None:
+    """The area holding the search point, with its need rank and gaps (need context)."""
+    if origin is None or not len(wd.areas):
+        return None
+    import shapely
+    pt = shapely.Point(origin)
+    hit = wd.areas[wd.areas.geometry.contains(pt)]
+    if hit.empty:
+        return None
+    a = hit.iloc[0]
+    n_gaps = 0
+    if len(wd.gaps):
+        n_gaps = int(wd.gaps[(wd.gaps["area_code"] == a["code"]) & wd.gaps["is_gap"]].shape[0])
+    rank = a.get("need_rank")
+    return {"code": a["code"], "name": a["name"], "n_areas": len(wd.areas),
+            "need_rank": None if rank is None or rank != rank else int(rank),
+            "loneliness": a.get("loneliness_risk"), "n_gaps": n_gaps}
+
+
 def _has(series, item):
     return series.fillna("").map(lambda s: item in model.split_list(s))
 
@@ -137,7 +156,9 @@ def directory():
     shown = results.head(MAX_LIST)
     page = maps.cached_map(store, "directory", lambda: maps.build_directory_map(shown, centre=origin),
                            key=key)
+    ctx = wd.memoise(("context", origin), lambda: need_context(wd, origin))
     return render_template("directory.html", map=page, wd=wd, f=f, results=shown.to_dict("records"),
+                           context=ctx,
                            total=len(results), origin=origin, error=error, method=method,
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
                            cat_labels=model.ASSET_CATEGORIES, q_labels=QUALITY_LABELS,
@@ -184,7 +205,9 @@ def referral():
         key = ("referral", tuple(sorted((k, str(v)) for k, v in f.items())), budget, origin)
         providers, assets, method, page = wd.memoise(
             key, lambda: _referral(wd, store, f, budget, origin))
+    ctx = wd.memoise(("context", origin), lambda: need_context(wd, origin))
     return render_template("referral.html", map=page, wd=wd, f=f, budget=budget, origin=origin,
+                           context=ctx,
                            error=error, method=method,
                            providers=[] if providers is None else providers.to_dict("records"),
                            assets=[] if assets is None else assets.to_dict("records"),
