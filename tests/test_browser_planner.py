@@ -258,3 +258,21 @@ def test_demo_borough_pages(page, live_server, demo_store):
         if page.locator(".folium-map").count():
             _visible_inside(page, ".am-legend")
         _shot(page, name)
+
+
+def test_script_like_names_never_run(page, web_live_server):
+    """Hover and open every kind of tooltip/popup that can show the script-like name."""
+    page.on("dialog", lambda d: (page.js_errors.append("dialog: " + d.message), d.dismiss()))
+    page.goto(web_live_server + "/areas/E01000008")      # area named "Mill & <img ...>"
+    page.wait_for_load_state("load")
+    page.evaluate("""() => window.assetmapMap.eachLayer(function (l) {
+        if (l.getTooltip && l.getTooltip()) { l.openTooltip(); }
+        if (l.getPopup && l.getPopup()) { l.openPopup(); } })""")
+    page.goto(web_live_server + "/directory?kind=all&q=img")
+    page.wait_for_load_state("load")
+    page.evaluate("""() => window.assetmapMap.eachLayer(function (l) {
+        if (l.getPopup && l.getPopup() && l.getLatLng) { l.openPopup(); } })""")
+    page.wait_for_timeout(200)
+    assert page.locator("img[src=x]").count() == 0
+    assert page.js_errors == []
+    assert "&lt;img" not in page.text_content("#results")    # shown as text, once escaped
