@@ -61,7 +61,7 @@ def test_choropleth_escapes_names_and_has_legend(areas):
     assert webmini.XSS not in body and "<b>indicator" not in body
     assert "&amp;lt;img" in body or "\\u0026lt;img" in body or "&lt;img" in body
     assert "am-legend" in body and "No data" in body and "Quantiles" in body
-    assert g.layer_name == "Need: Test <b>indicator</b>"
+    assert g.layer_name == "Need: Test &lt;b&gt;indicator&lt;/b&gt;"
     for c in SEQUENTIAL[4]:
         assert c in body
     assert "/areas/E01000001" in body

@@ -81,7 +81,7 @@ def add_to(m, areas, column: str, *, title: str, unit: str = "", scheme: str = "
     def style(p):
         return {"fillColor": p["fill"], "color": "#555555", "weight": 0.6, "fillOpacity": 0.75}
 
-    name = name or f"Need: {title}"
+    name = name or f"Need: {esc(title)}"   # LayerControl labels are HTML
     group = polygon_layer(areas, m=m, name=name, style=style, tips=tips, popups=pops, show=show,
                           extra={"fill": fills})
     group.add_to(m)
