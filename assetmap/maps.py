@@ -215,6 +215,13 @@ def gap_choices(wd) -> tuple[list[str], list[str]]:
     return sts, cgs
 
 
+def rows_title(rows, service_type: str = "", client_group: str = "") -> str:
+    """The title of what gap rows actually hold (after gap_rows' fallback)."""
+    if len(rows):
+        return gap_title(str(rows["service_type"].iloc[0] or ""), str(rows["client_group"].iloc[0] or ""))
+    return gap_title(service_type, client_group)
+
+
 def gap_title(service_type: str, client_group: str) -> str:
     st = model.SERVICE_TYPES.get(service_type, "All services") if service_type else "All services"
     cg = model.CLIENT_GROUPS.get(client_group, client_group).lower() if client_group else "everyone"
@@ -254,8 +261,8 @@ def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantil
         sts, cgs = gap_choices(wd)
         st = service_type if service_type in sts else sts[0]
         cg = client_group if client_group in cgs else cgs[0]
-        gaps_layer.add_to(m, wd.areas, gap_rows(wd, st, cg), show=False,
-                          subtitle=gap_title(st, cg))
+        rows = gap_rows(wd, st, cg)
+        gaps_layer.add_to(m, wd.areas, rows, show=False, subtitle=rows_title(rows, st, cg))
     if len(wd.hotspots):
         hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=False)
     community = wd.assets[~wd.assets["is_provider"]] if "is_provider" in wd.assets else wd.assets
@@ -273,7 +280,7 @@ def build_gap_map(wd, service_type: str, client_group: str):
     m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
     rows = gap_rows(wd, service_type, client_group)
     gaps_layer.add_to(m, wd.areas, rows, name="Gaps: need vs supply", show=True,
-                      subtitle=gap_title(service_type, client_group))
+                      subtitle=rows_title(rows, service_type, client_group))
     prov = wd.providers
     if len(prov):
         sel = prov

@@ -191,3 +191,13 @@ OUTREACH_DEFAULT_RADIUS_KM = 3.0
 ARGON2_TIME_COST = 2
 ARGON2_MEMORY_KIB = 19456
 ARGON2_PARALLELISM = 1
+
+# --- Planner pages (issue 5) ------------------------------------------------------------
+#: Area profiles list the assets and providers within this many minutes' walk.
+PROFILE_REACH_MINUTES = 15
+#: The directory lists at most this many results (the map shows the same ones).
+DIRECTORY_MAX_RESULTS = 100
+#: The referral view's default walk (minutes) and how many providers and assets it lists.
+REFERRAL_WALK_MINUTES = 20
+REFERRAL_MAX_PROVIDERS = 50
+REFERRAL_MAX_ASSETS = 30

@@ -16,7 +16,7 @@ from .main import web_data
 
 bp = Blueprint("areas", __name__)
 
-REACH_MIN = 15
+REACH_MIN = settings.PROFILE_REACH_MINUTES
 FLAG_CLASS = {"better": "better", "worse": "worse", "similar": "similar", "higher": "higher",
               "lower": "lower", "not compared": "nc"}
 

@@ -152,8 +152,16 @@ def _build(store, run, analysis_loader) -> WebData:
         if c not in wd.areas:
             wd.areas[c] = np.nan
     wd.areas = _display_areas(wd.areas)
+    flagged, mine = compare_with_borough(wd.values, indicators, areas)
     if wd.benchmarks.empty:
-        wd.values, wd.benchmarks = compare_with_borough(wd.values, indicators, areas)
+        wd.values, wd.benchmarks = flagged, mine
+    else:   # the run's comparison; borough CIs (and any value it lacks) from the stored counts
+        b = mine.set_index("indicator_id")
+        run = wd.benchmarks.set_index("indicator_id")
+        for col in ("borough", "england"):
+            if col in run:
+                b[col] = run[col].reindex(b.index).where(run[col].reindex(b.index).notna(), b[col])
+        wd.benchmarks = b.reset_index()
     if wd.run is None:
         wd.notes.append("No analysis has been run on this data yet: run `assetmap analyse` to "
                         "see need index, access, gaps and hotspots.")
@@ -243,11 +251,13 @@ def normalise_analysis(analysis) -> dict:
                 v[c] = np.nan
         out["values"] = v
         if "benchmark" in v:
-            b = v.groupby("indicator_id")["benchmark"].first().rename("borough").reset_index()
-            b["borough_lower"] = np.nan
-            b["borough_upper"] = np.nan
-            b["england"] = np.nan
-            out["benchmarks"] = b
+            b = v.groupby("indicator_id").agg(benchmark=("benchmark", "first"),
+                                              name=("benchmark_name", "first")
+                                              if "benchmark_name" in v else ("benchmark", "size"))
+            eng = b["name"].astype(str).str.lower().str.startswith("england")
+            out["benchmarks"] = pd.DataFrame({
+                "indicator_id": b.index, "borough": np.where(eng, np.nan, b["benchmark"]),
+                "england": np.where(eng, b["benchmark"], np.nan)}).reset_index(drop=True)
     acc = get("access")
     if acc is not None and len(acc):
         out["access"] = _normalise_access(pd.DataFrame(acc))

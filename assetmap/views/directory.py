@@ -18,7 +18,7 @@ from .main import web_data
 bp = Blueprint("directory", __name__)
 
 QUALITY_ORDER = {"gold": 3, "silver": 2, "bronze": 1, "none": 0}
-MAX_LIST = 100
+MAX_LIST = settings.DIRECTORY_MAX_RESULTS
 
 
 def _float(v):
@@ -183,7 +183,8 @@ def _referral(wd, store, f, budget, origin):
                                                 ("gp_practice", "pharmacy"))]
     minutes = [m for m in settings.ISOCHRONE_MINUTES if m <= f["within"]] or [f["within"]]
     iso, imethod = routing.isochrones(store, origin[0], origin[1], minutes, analysis=wd.analysis)
-    providers, assets = providers.head(50), assets.head(30)
+    providers = providers.head(settings.REFERRAL_MAX_PROVIDERS)
+    assets = assets.head(settings.REFERRAL_MAX_ASSETS)
     shown = pd.concat([providers, assets])
     page = maps.render_parts(maps.build_directory_map(
         shown, centre=origin, isochrone=isochrone_geojson(iso, method=imethod)))
@@ -196,7 +197,7 @@ def referral():
     wd = web_data()
     f = parse_filters(request.args)
     f["kind"] = "all"
-    f["within"] = f["within"] or 20.0
+    f["within"] = f["within"] or float(settings.REFERRAL_WALK_MINUTES)
     budget = _float(request.args.get("budget"))
     origin, error = locate(store, f)
     providers = assets = page = None

@@ -39,13 +39,20 @@ def gaps():
     sts, cgs = maps.gap_choices(wd)
     st = choice(request.args.get("service_type"), sts, sts[0] if sts else None)
     cg = choice(request.args.get("client_group"), cgs, cgs[0] if cgs else None)
-    page, table = None, []
+    page, table, note = None, [], None
     if st is not None and cg is not None:
         page = maps.cached_map(store, "gaps", lambda: maps.build_gap_map(wd, st, cg), key=(st, cg))
         table = wd.memoise(("gap-table", st, cg), lambda: gap_table(wd, st, cg))
+        rows = maps.gap_rows(wd, st, cg)
+        if len(rows):
+            got = (str(rows["service_type"].iloc[0] or ""), str(rows["client_group"].iloc[0] or ""))
+            if got != (st or "", cg or ""):
+                shown = maps.gap_title(*got)
+                note = (f"The analysis ranks service types and client groups separately; "
+                        f"showing {shown}.")
     return render_template("gaps.html", map=page, wd=wd, service_types=sts, client_groups=cgs,
                            service_type=st, client_group=cg, table=table,
-                           title=maps.gap_title(st, cg) if st is not None else "",
+                           title=maps.gap_title(st, cg) if st is not None else "", note=note,
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS)
 
 
