@@ -65,12 +65,14 @@ class Analysis:
     """One analysis run's results.
 
     areas       GeoDataFrame (EPSG:4326), one row per LSOA: code, name, parent_code,
-                parent_name, population, pop_65_plus, need_score, need_rank, need_decile,
-                need_n_indicators, loneliness_logodds, loneliness_prob, min_<category>
+                parent_name, population, pop_65_plus, need_score (weighted mean of
+                polarity-aware z-scores), need_rank (1 = most need), need_decile (10 = the
+                tenth with most need), need_n_indicators, loneliness_logodds, loneliness_prob, min_<category>
                 (walking minutes to the nearest, capped at access_max_minutes), social_min,
                 n<T>_social (social assets within T minutes), e2sfca_all (provider capacity
                 hours per week per need-weighted 65+ resident), e2sfca_all_per_1000,
-                need_class, supply_class, bivariate_class, gap, gap_rank, missing_within_reach
+                need_class, supply_class (tertiles, 1 = low, 3 = high; of need_score and
+                e2sfca_all), bivariate_class, gap, gap_rank (1 = widest), missing_within_reach
                 ('|'-joined categories beyond gap_reach_minutes), isolation_score, gi_z, gi_p,
                 gi_q, hotspot_class (hot/cold/not significant), lisa_i, lisa_z, lisa_p, lisa_q,
                 lisa_quadrant, lisa_class (HH/LL/HL/LH/not significant), island, geometry.
@@ -480,6 +482,8 @@ def to_bytes(frame: pd.DataFrame) -> bytes:
         return buf.getvalue()
     if isinstance(frame, gpd.GeoDataFrame):
         return json.dumps({"type": "assetmap-geojson", "crs": str(frame.crs),
+                           "columns": [str(c) for c in frame.columns],
+                           "geometry": frame.geometry.name,
                            "data": json.loads(frame.to_json(na="null"))}).encode()
     return json.dumps({"type": "assetmap-json",
                        "data": json.loads(frame.to_json(orient="split", index=False))}).encode()
@@ -497,7 +501,12 @@ def from_bytes(data: bytes) -> pd.DataFrame:
     obj = json.loads(data.decode())
     if obj.get("type") == "assetmap-geojson":
         gdf = gpd.GeoDataFrame.from_features(obj["data"]["features"], crs=obj["crs"])
-        return gdf
+        if not len(gdf):
+            gdf = gpd.GeoDataFrame({c: [] for c in obj["columns"] if c != obj["geometry"]},
+                                   geometry=[], crs=obj["crs"])
+        gdf = gdf.rename_geometry(obj["geometry"]) if gdf.geometry.name != obj["geometry"] \
+            else gdf
+        return gdf[obj["columns"]]
     d = obj["data"]
     return pd.DataFrame(d["data"], columns=d["columns"])
 

@@ -224,3 +224,20 @@ def test_demo_planted_gap_found(demo_run):
 def test_demo_analyse_under_ten_seconds_with_cached_graph(demo_run):
     _, a, seconds = demo_run
     assert seconds < 10.0, a.summary["timings_s"]
+
+
+def test_json_fallback_round_trip(synth, monkeypatch):
+    """Without pyarrow, runs are stored as (Geo)JSON and read back the same."""
+    _, _, a = synth
+    monkeypatch.setattr(pipeline, "_has_pyarrow", lambda: False)
+    for name in ("areas", "access", "isochrones"):
+        frame = a.frame(name)
+        data = pipeline.to_bytes(frame)
+        assert data[:1] == b"{"
+        back = pipeline.from_bytes(data)
+        assert list(back.columns) == list(frame.columns) and len(back) == len(frame)
+        num = frame.select_dtypes("number").columns
+        np.testing.assert_allclose(back[num].to_numpy(float), frame[num].to_numpy(float))
+    areas = pipeline.from_bytes(pipeline.to_bytes(a.areas))
+    assert areas.crs.to_epsg() == 4326
+    assert areas.geometry.iloc[0].equals_exact(a.areas.geometry.iloc[0], 1e-9)
