@@ -24,10 +24,11 @@ def _open(page, url):
     page.wait_for_timeout(300)
 
 
-def _shot(page, name):
+def _shot(page, name, docs=False):
+    """A screenshot in the test's folder; README copies (docs=True) come from the demo."""
     path = Path(page.screenshot_dir) / f"{name}.png"
     page.screenshot(path=str(path))
-    if os.environ.get("ASSETMAP_SCREENSHOTS") == "1":
+    if docs and os.environ.get("ASSETMAP_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, DOCS / f"{name}.png")
     return path
@@ -257,7 +258,7 @@ def test_demo_borough_pages(page, live_server, demo_store):
         assert page.js_errors == [], (url, page.js_errors)
         if page.locator(".folium-map").count():
             _visible_inside(page, ".am-legend")
-        _shot(page, name)
+        _shot(page, name, docs=True)
 
 
 def test_script_like_names_never_run(page, web_live_server):
