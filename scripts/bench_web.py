@@ -2,7 +2,7 @@
 """Web benchmark: HTML size of each map page on the demo borough, and server latency
 (p50/p95) under concurrent clients on loopback.
 
-    .venv/bin/python scripts/bench_web.py [--db URL] [--clients 20] [--requests 400] [--seconds 60]
+    .venv/bin/python scripts/bench_web.py [--db URL] [--clients 20] [--requests 2000] [--seconds 60]
 
 Without ``--db`` it builds the demo borough and its analysis into a temporary SQLite store.
 The app runs as ``assetmap serve`` (waitress, its default 8 threads) in a child process on
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", help="SQLAlchemy URL of a store (default: build the demo)")
     ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--requests", type=int, default=400, help="total requests in the load test")
+    ap.add_argument("--requests", type=int, default=2000, help="total requests in the load test")
     ap.add_argument("--seconds", type=float, default=60.0, help="stop the load test after this")
     ap.add_argument("--threads", type=int, default=8, help="waitress threads (as assetmap serve)")
     ap.add_argument("--in-process", action="store_true",
