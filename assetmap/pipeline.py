@@ -50,6 +50,7 @@ PARAM_NAMES = (
     "demand_need_weight_range", "gap_classes", "gap_reach_minutes", "permutations",
     "hotspot_seed", "fdr_alpha", "isolation_loneliness_weight", "social_categories",
     "isochrone_categories", "isochrone_minutes", "isochrone_buffer_m", "graph_cache_dir",
+    "england_benchmarks",
 )
 #: Results of a run, by name (each a (Geo)DataFrame; see :class:`Analysis`).
 FRAMES = ("areas", "indicators", "access", "e2sfca", "gaps", "hotspots", "isochrones")
@@ -77,7 +78,9 @@ class Analysis:
                 gi_q, hotspot_class (hot/cold/not significant), lisa_i, lisa_z, lisa_p, lisa_q,
                 lisa_quadrant, lisa_class (HH/LL/HL/LH/not significant), island, geometry.
     indicators  long: indicator_id, area_code, value, lower_ci, upper_ci, benchmark,
-                benchmark_name, comparison (better/similar/worse/higher/lower/not compared).
+                benchmark_name ("borough", or "England" for a second set of rows where
+                England values are given), comparison (better/similar/worse/higher/lower/
+                not compared).
     access      long: area_code, category (asset categories and "social"), minutes,
                 within_<T> for T in access_thresholds_min (population-weighted mean count).
     e2sfca      long: area_code, group_kind ("all", "service_type", "client_group"), group,
@@ -266,6 +269,16 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
     polar = need.indicator_polarities(meta)
     need_df, need_info = need.need_index(wide, p["need_weights"], polar)
     comparisons = need.compare(values, meta, level=p["ci_level"])
+    england = dict(p["england_benchmarks"] or {})
+    if not england:
+        try:
+            england = json.loads(store.get_meta("england_benchmarks") or "{}")
+        except (TypeError, ValueError):
+            england = {}
+    if england:
+        eng = need.compare(values, meta, level=p["ci_level"], benchmark=england,
+                           benchmark_name="England")
+        comparisons = pd.concat([comparisons, eng], ignore_index=True)
     lap("need index and loneliness risk")
 
     # 3. walking access ----------------------------------------------------------------------
@@ -439,6 +452,7 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
         "indicators_used": need_info["used"],
         "missing_indicators": need_info["missing"],
         "loneliness_source": lon_source,
+        "england_benchmarks": sorted(england),
         "gaps": int(g_all["gap"].sum()),
         "top_gaps": out.loc[out["gap"]].sort_values("gap_rank")["code"].head(10).tolist(),
         "hotspots": {"hot": int((hs["hotspot_class"] == "hot").sum()),

@@ -201,3 +201,9 @@ DIRECTORY_MAX_RESULTS = 100
 REFERRAL_WALK_MINUTES = 20
 REFERRAL_MAX_PROVIDERS = 50
 REFERRAL_MAX_ASSETS = 30
+#: A background refresh starts once approvals have paused this long (at most 10x this after
+#: the first), so a burst of approvals makes one analysis run.
+ANALYSIS_REFRESH_DELAY_S = 2.0
+#: England values per indicator id (e.g. {"llti": 17.3}) to compare areas with, besides the
+#: borough; a run also reads the store's meta key ``england_benchmarks`` (JSON) if set.
+ENGLAND_BENCHMARKS: dict = {}

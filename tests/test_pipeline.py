@@ -126,6 +126,11 @@ def test_params_override_and_validate(synth):
                              "isochrone_categories": []}, save=False)
     assert w.summary["indicators_used"] == {"llti": 1.0}
     assert w.summary["missing_indicators"] == ["no_such"]
+    e = pipeline.run(store, {"england_benchmarks": {"llti": 17.3}, "permutations": 9,
+                             "isochrone_categories": []}, save=False)
+    eng = e.indicators[e.indicators["benchmark_name"] == "England"]
+    assert set(eng["indicator_id"]) == {"llti"} and (eng["benchmark"] == 17.3).all()
+    assert len(e.indicators) == len(a.indicators) + len(eng)
 
 
 def test_isochrone_on_demand(synth):
