@@ -188,9 +188,14 @@ CATEGORY_LABELS = {**model.ASSET_CATEGORIES, "social": "Any social asset"}
 
 
 def gap_rows(wd, service_type: str, client_group: str):
-    """Gap rows for a service type and client group ("" = any). Where the run has no rows for
-    the exact pair (it analyses service types and client groups separately), the service
-    type's rows, else the client group's, else all providers'."""
+    """Gap rows for a service type and client group ("" = any).
+
+    The pipeline analyses every service type x client group combination that occurs among
+    providers (group_kind "service_client", with both columns set), so an offered pair gets
+    its own rows. Where the run has none for the exact pair (no provider offers it, or an
+    older run that analysed service types and client groups only separately), the service
+    type's rows, else the client group's, else all providers' (see :func:`gap_fallback_note`).
+    """
     g = wd.gaps
     if not len(g):
         return g
@@ -213,6 +218,32 @@ def gap_choices(wd) -> tuple[list[str], list[str]]:
     sts = ([""] if "" in have_st else []) + [s for s in model.SERVICE_TYPES if s in have_st]
     cgs = ([""] if "" in have_cg else []) + [c for c in model.CLIENT_GROUPS if c in have_cg]
     return sts, cgs
+
+
+def has_gap_pairs(wd) -> bool:
+    """True when the run analysed service type x client group combinations."""
+    g = wd.gaps
+    if not len(g) or "service_type" not in g or "client_group" not in g:
+        return False
+    st = g["service_type"].fillna("").astype(str)
+    cg = g["client_group"].fillna("").astype(str)
+    return bool(((st != "") & (cg != "")).any())
+
+
+def gap_fallback_note(wd, rows, service_type: str, client_group: str) -> str | None:
+    """What a page says when :func:`gap_rows` could not show the exact choice (None when it
+    did)."""
+    if not len(rows):
+        return None
+    got = (str(rows["service_type"].iloc[0] or ""), str(rows["client_group"].iloc[0] or ""))
+    if got == (service_type or "", client_group or ""):
+        return None
+    shown = gap_title(*got)
+    if has_gap_pairs(wd):
+        return (f"No provider in the data offers {gap_title(service_type, client_group).lower()}"
+                f"; showing {shown}.")
+    return (f"The analysis ranks service types and client groups separately; "
+            f"showing {shown}.")
 
 
 def rows_title(rows, service_type: str = "", client_group: str = "") -> str:

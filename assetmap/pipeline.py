@@ -7,8 +7,9 @@ values, the approved assets and providers and the OSM street network from the st
 2. the need index (score, rank, decile) and Fingertips-style comparisons with the borough,
 3. walking access: minutes to the nearest asset of each category and counts within
    ``access_thresholds_min``, from population-weighted origin points per area,
-4. E2SFCA supply versus need-weighted 65+ demand, for all providers and per service type and
-   client group,
+4. E2SFCA supply versus need-weighted 65+ demand, for all providers, per service type, per
+   client group and per service type x client group combination that occurs among providers
+   (:func:`provider_groups`),
 5. gaps (need x supply tertiles, ranked) and the asset categories missing within reach,
 6. the isolation score and its Gi* / local Moran hotspots (FDR-corrected),
 7. walking isochrones of the assets in ``isochrone_categories``,
@@ -83,10 +84,14 @@ class Analysis:
                 not compared).
     access      long: area_code, category (asset categories and "social"), minutes,
                 within_<T> for T in access_thresholds_min (population-weighted mean count).
-    e2sfca      long: area_code, group_kind ("all", "service_type", "client_group"), group,
-                demand, supply_total, access, access_per_1000.
-    gaps        long: area_code, group_kind, group, need_score, access, need_class,
-                supply_class, bivariate_class ("N3-S1"), gap, gap_score, gap_rank.
+    e2sfca      long: area_code, group_kind ("all", "service_type", "client_group",
+                "service_client"), group ("all", a service type, a client group, or
+                "<service_type>+<client_group>"), service_type and client_group (the
+                group's restriction, '' where none), demand, supply_total, access,
+                access_per_1000.
+    gaps        long: area_code, group_kind, group, service_type, client_group, need_score,
+                access, need_class, supply_class, bivariate_class ("N3-S1"), gap, gap_score,
+                gap_rank (per group).
     hotspots    area_code, isolation_score, gi_z ... island, n_neighbours (as in areas).
     isochrones  GeoDataFrame (EPSG:4326): asset_id, name, category, minutes, geometry.
     """
@@ -345,16 +350,7 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
         cap = np.where(np.isnan(cap), fill, cap)
     else:
         cap = np.ones(len(prov))
-    group_keys = [("all", "all")]
-    member = [np.ones(len(prov), dtype=bool)]
-    for kind, col, vocab in (("service_type", "service_types", model.SERVICE_TYPES),
-                             ("client_group", "client_groups", model.CLIENT_GROUPS)):
-        lists = [set(model.split_list(v)) for v in prov[col]] if len(prov) else []
-        for g in vocab:
-            mask = np.array([g in s for s in lists], dtype=bool)
-            if mask.any():
-                group_keys.append((kind, g))
-                member.append(mask)
+    group_keys, member = provider_groups(prov)
     S = np.column_stack([cap * mk for mk in member]) if len(prov) else np.zeros((0, len(member)))
     pos_in_prov = np.full(len(assets), -1)
     pos_in_prov[prov_idx] = np.arange(len(prov_idx))
@@ -367,9 +363,10 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
     acc_area = network.aggregate(acc_o.T, o_area, o_w, n_areas, "mean")
     acc_area = np.atleast_2d(acc_area)
     e_rows = []
-    for gi, (kind, g) in enumerate(group_keys):
+    for gi, (kind, g, st, cg) in enumerate(group_keys):
         e_rows.append(pd.DataFrame({
-            "area_code": codes, "group_kind": kind, "group": g, "demand": demand_area,
+            "area_code": codes, "group_kind": kind, "group": g, "service_type": st,
+            "client_group": cg, "demand": demand_area,
             "supply_total": float(S[:, gi].sum()) if len(prov) else 0.0,
             "access": acc_area[gi], "access_per_1000": acc_area[gi] * 1000.0}))
     e2 = pd.concat(e_rows, ignore_index=True)
@@ -377,10 +374,12 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
 
     # 5. gaps ----------------------------------------------------------------------------------------
     g_rows = []
-    for gi, (kind, g) in enumerate(group_keys):
+    for gi, (kind, g, st, cg) in enumerate(group_keys):
         cl = gaps.classify(score, acc_area[gi], p["gap_classes"])
         cl.insert(0, "access", acc_area[gi])
         cl.insert(0, "need_score", score)
+        cl.insert(0, "client_group", cg)
+        cl.insert(0, "service_type", st)
         cl.insert(0, "group", g)
         cl.insert(0, "group_kind", kind)
         cl.insert(0, "area_code", codes)
@@ -459,7 +458,7 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
                      "cold": int((hs["hotspot_class"] == "cold").sum()),
                      **{q: int((hs["lisa_class"] == q).sum()) for q in ("HH", "LL", "HL", "LH")}},
         "islands": int(hs["island"].sum()),
-        "e2sfca_groups": [f"{k}:{g}" for k, g in group_keys],
+        "e2sfca_groups": [f"{k}:{g}" for k, g, _, _ in group_keys],
         "isochrones": int(len(isochrones_gdf)),
         "timings_s": timings, "seconds": total,
     }
@@ -473,6 +472,45 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
         result.created_at = run_row["created_at"]
     say("stored the run")
     return result
+
+
+def provider_groups(prov: pd.DataFrame) -> tuple[list[tuple], list[np.ndarray]]:
+    """The provider groups E2SFCA and the gaps are computed for, and each group's members.
+
+    Returns ``(keys, masks)``: a key is ``(group_kind, group, service_type, client_group)``
+    ('' where the group does not restrict that field) and its mask marks the providers in
+    it. The groups are: ``("all", "all", "", "")``; one per service type and one per client
+    group that any provider lists; and one per service type x client group combination
+    that occurs among providers (``("service_client", "day_activities+learning_disability",
+    "day_activities", "learning_disability")``). A provider listing several service types
+    and several client groups is taken to offer each of its service types to each of its
+    client groups (the record does not say which goes with which).
+    """
+    n = len(prov)
+    keys = [("all", "all", "", "")]
+    masks = [np.ones(n, dtype=bool)]
+    by_st: dict[str, np.ndarray] = {}
+    by_cg: dict[str, np.ndarray] = {}
+    for col, vocab, out in (("service_types", model.SERVICE_TYPES, by_st),
+                            ("client_groups", model.CLIENT_GROUPS, by_cg)):
+        lists = [set(model.split_list(v)) for v in prov[col]] if n else []
+        for g in vocab:
+            mask = np.array([g in s for s in lists], dtype=bool)
+            if mask.any():
+                out[g] = mask
+    for g, mask in by_st.items():
+        keys.append(("service_type", g, g, ""))
+        masks.append(mask)
+    for g, mask in by_cg.items():
+        keys.append(("client_group", g, "", g))
+        masks.append(mask)
+    for st, ms in by_st.items():
+        for cg, mc in by_cg.items():
+            both = ms & mc
+            if both.any():
+                keys.append(("service_client", f"{st}+{cg}", st, cg))
+                masks.append(both)
+    return keys, masks
 
 
 def _tname(t: float) -> str:

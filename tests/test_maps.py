@@ -57,6 +57,32 @@ def test_gap_rows_fall_back_for_grouped_runs():
     assert maps.gap_title("", "") == "All services for everyone"
 
 
+def test_gap_rows_use_the_exact_pair_from_a_pipeline_run(demo_store):
+    """A real run analyses service type x client group pairs: gap_rows returns the pair's own
+    rows (columns lined up through the web data), with no fallback note; a pair no provider
+    offers falls back to its service type and says why."""
+    wd = webdata.load(demo_store)
+    assert maps.has_gap_pairs(wd)
+    rows = maps.gap_rows(wd, "day_activities", "learning_disability")
+    assert len(rows) == len(wd.areas)
+    assert set(rows["service_type"]) == {"day_activities"}
+    assert set(rows["client_group"]) == {"learning_disability"}
+    assert set(rows["group_kind"]) == {"service_client"}
+    assert maps.rows_title(rows) == "Day activities for learning disability"
+    assert maps.gap_fallback_note(wd, rows, "day_activities", "learning_disability") is None
+    # the pair's supply is its own, not the service type's
+    st_rows = maps.gap_rows(wd, "day_activities", "")
+    assert set(st_rows["client_group"]) == {""} and len(st_rows) == len(wd.areas)
+    assert (rows["supply"].to_numpy() <= st_rows["supply"].to_numpy() + 1e-12).all()
+    assert (rows["supply"].to_numpy() < st_rows["supply"].to_numpy() - 1e-9).any()
+    # accommodation is offered to nobody with autism in the demo: the service type is shown
+    rows = maps.gap_rows(wd, "accommodation", "autism")
+    assert set(rows["service_type"]) == {"accommodation"} and set(rows["client_group"]) == {""}
+    note = maps.gap_fallback_note(wd, rows, "accommodation", "autism")
+    assert note.startswith("No provider in the data offers accommodation for autism")
+    assert "separately" not in note
+
+
 def test_no_analysis_still_renders(mini):
     wd = webdata.load(mini)
     assert wd.run is None and wd.notes

@@ -55,7 +55,8 @@ def test_frames_and_columns(synth):
         assert col in a.areas.columns, col
     assert set(a.access.columns) == {"area_code", "category", "minutes", "within_10",
                                      "within_15", "within_20"}
-    assert set(a.e2sfca["group_kind"]) == {"all", "service_type", "client_group"}
+    assert set(a.e2sfca["group_kind"]) == {"all", "service_type", "client_group",
+                                           "service_client"}
     assert {"home_support", "dementia"} <= set(a.e2sfca["group"])
     assert a.indicators["comparison"].isin(["better", "similar", "worse", "higher", "lower",
                                             "not compared"]).all()
@@ -63,6 +64,94 @@ def test_frames_and_columns(synth):
     assert a.isochrones.crs.to_epsg() == 4326
     assert (a.access["minutes"] <= settings.ACCESS_MAX_MINUTES).all()
     assert a.summary["router"] == "network" and a.summary["missing_indicators"] == []
+
+
+def _provider_pairs(store):
+    """Expected service type x client group pairs: provider capacity summed per pair (missing
+    capacity = the median of the known ones, as the pipeline fills it)."""
+    from assetmap import model
+    a = store.read_assets(statuses=("approved",))
+    prov = a[a["is_provider"]]
+    cap = prov["capacity_hours"].to_numpy(dtype=float)
+    cap = np.where(np.isnan(cap), np.nanmedian(cap), cap)
+    out = {}
+    for sts, cgs, c in zip(prov["service_types"], prov["client_groups"], cap):
+        for st in model.split_list(sts):
+            for cg in model.split_list(cgs):
+                out[(st, cg)] = out.get((st, cg), 0.0) + c
+    return out
+
+
+def test_service_type_client_group_pairs(synth):
+    """Every service type x client group pair offered by a provider has its own E2SFCA and gap
+    rows, with the service_type and client_group columns filled, and a pair's supply is only
+    its own providers'."""
+    store, _, a = synth
+    e, g = a.e2sfca, a.gaps
+    n = len(a.areas)
+    for frame in (e, g):
+        assert {"service_type", "client_group"} <= set(frame.columns)
+        kind = frame["group_kind"]
+        assert (frame.loc[kind == "all", ["service_type", "client_group"]] == "").all().all()
+        st_rows = frame[kind == "service_type"]
+        assert (st_rows["service_type"] == st_rows["group"]).all()
+        assert (st_rows["client_group"] == "").all()
+        cg_rows = frame[kind == "client_group"]
+        assert (cg_rows["client_group"] == cg_rows["group"]).all()
+        assert (cg_rows["service_type"] == "").all()
+        pair = frame[kind == "service_client"]
+        assert (pair["group"] == pair["service_type"] + "+" + pair["client_group"]).all()
+        assert (pair["service_type"] != "").all() and (pair["client_group"] != "").all()
+    expected = _provider_pairs(store)
+    pair = e[e["group_kind"] == "service_client"]
+    got = pair.groupby(["service_type", "client_group"])["supply_total"].first().to_dict()
+    assert set(got) == set(expected) and len(expected) >= 4
+    for k, v in expected.items():
+        assert got[k] == pytest.approx(v), k
+    assert (pair.groupby("group").size() == n).all()
+    keys = ["group_kind", "group", "service_type", "client_group"]
+    assert set(map(tuple, g[keys].drop_duplicates().to_numpy())) == \
+        set(map(tuple, e[keys].drop_duplicates().to_numpy()))
+    assert a.summary["e2sfca_groups"].count("service_client:home_support+dementia") == \
+        int(("home_support", "dementia") in expected)
+    # a pair's access never exceeds either of its parents' (its supply is a subset of theirs)
+    # and equals a parent's where they share the same providers (here: the same capacity)
+    acc = e.set_index(["group_kind", "group", "area_code"])["access"].sort_index()
+    total = e.groupby(["group_kind", "group"])["supply_total"].first()
+    same = 0
+    for (st, cg) in expected:
+        p_acc = acc.loc[("service_client", f"{st}+{cg}")]
+        for kind, parent in (("service_type", st), ("client_group", cg)):
+            q_acc = acc.loc[(kind, parent)].reindex(p_acc.index)
+            assert (p_acc <= q_acc + 1e-12).all(), (st, cg, kind)
+            if total[(kind, parent)] == total[("service_client", f"{st}+{cg}")]:
+                np.testing.assert_allclose(p_acc, q_acc, rtol=1e-12)
+                same += 1
+    assert same > 0
+    # each pair's gaps are classed on its own supply
+    from assetmap.analysis import gaps as gaps_mod
+    st, cg = sorted(expected)[0]
+    rows = g[(g["service_type"] == st) & (g["client_group"] == cg)]
+    ref = gaps_mod.classify(rows["need_score"].to_numpy(), rows["access"].to_numpy())
+    np.testing.assert_array_equal(rows["bivariate_class"].to_numpy(), ref["bivariate_class"])
+    np.testing.assert_array_equal(rows["gap_rank"].to_numpy(), ref["gap_rank"])
+
+
+def test_provider_groups_by_hand():
+    prov = pd.DataFrame({"service_types": ["day_activities|befriending", "befriending", ""],
+                         "client_groups": ["learning_disability", "carers|dementia", "carers"]})
+    keys, masks = pipeline.provider_groups(prov)
+    got = {k: m.tolist() for k, m in zip(keys, masks)}
+    assert got[("all", "all", "", "")] == [True, True, True]
+    assert got[("service_type", "befriending", "befriending", "")] == [True, True, False]
+    assert got[("client_group", "carers", "", "carers")] == [False, True, True]
+    pairs = {k[1]: m for k, m in got.items() if k[0] == "service_client"}
+    assert pairs == {"day_activities+learning_disability": [True, False, False],
+                     "befriending+learning_disability": [True, False, False],
+                     "befriending+carers": [False, True, False],
+                     "befriending+dementia": [False, True, False]}
+    keys, masks = pipeline.provider_groups(prov.iloc[0:0])
+    assert keys == [("all", "all", "", "")] and len(masks[0]) == 0
 
 
 def test_access_matches_direct_network_distance(synth):

@@ -42,6 +42,20 @@ def test_gap_page_ranks_and_links(web_client):
     assert "am-bv-cell" in body or "am-bv-cell" in body.replace("\\u003c", "<")
 
 
+def test_gap_page_shows_the_exact_pair(client):
+    """On the demo borough (a real analysis run) the gap page shows the chosen service type
+    and client group together, without a fallback note; a pair nobody offers says so."""
+    body = client.get("/gaps?service_type=day_activities&client_group=learning_disability")\
+        .get_data(as_text=True)
+    assert "Day activities for learning disability: high need" in body
+    assert "separately" not in body and "No provider in the data offers" not in body
+    assert 'value="day_activities" selected' in body
+    assert 'value="learning_disability" selected' in body
+    body = client.get("/gaps?service_type=accommodation&client_group=autism").get_data(as_text=True)
+    assert "No provider in the data offers accommodation for autism" in body
+    assert "separately" not in body
+
+
 def test_hotspot_table(web_client):
     body = web_client.get("/hotspots").get_data(as_text=True)
     assert 'id="hotspot-table"' in body and ">hot<" in body and ">cold<" in body

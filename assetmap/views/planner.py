@@ -43,13 +43,7 @@ def gaps():
     if st is not None and cg is not None:
         page = maps.cached_map(store, "gaps", lambda: maps.build_gap_map(wd, st, cg), key=(st, cg))
         table = wd.memoise(("gap-table", st, cg), lambda: gap_table(wd, st, cg))
-        rows = maps.gap_rows(wd, st, cg)
-        if len(rows):
-            got = (str(rows["service_type"].iloc[0] or ""), str(rows["client_group"].iloc[0] or ""))
-            if got != (st or "", cg or ""):
-                shown = maps.gap_title(*got)
-                note = (f"The analysis ranks service types and client groups separately; "
-                        f"showing {shown}.")
+        note = maps.gap_fallback_note(wd, maps.gap_rows(wd, st, cg), st, cg)
     return render_template("gaps.html", map=page, wd=wd, service_types=sts, client_groups=cgs,
                            service_type=st, client_group=cg, table=table,
                            title=maps.gap_title(st, cg) if st is not None else "", note=note,
