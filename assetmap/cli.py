@@ -169,6 +169,9 @@ def analyse(ctx, as_json, slow, params):
     if s["missing_indicators"]:
         click.echo("  default indicators not in the data (weights re-normalised): "
                    + ", ".join(s["missing_indicators"]))
+    if s.get("loneliness_assumed_inputs"):
+        click.echo("  loneliness model inputs not in the data (held at a reference value): "
+                   + ", ".join(s["loneliness_assumed_inputs"]))
 
 
 @main.group("import")

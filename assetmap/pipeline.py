@@ -3,7 +3,10 @@
 ``run(store, params=None, progress=None) -> Analysis`` reads the LSOA-level areas, the indicator
 values, the approved assets and providers and the OSM street network from the store, computes
 
-1. the loneliness risk (Age UK model) where the census inputs are present,
+1. the loneliness risk (Age UK model) where the census inputs are present; inputs the data
+   lack entirely are held at ``loneliness.REFERENCE_VALUES`` (the ranking is unchanged) and
+   named in the summary's ``loneliness_assumed_inputs``; a loneliness_risk indicator given
+   directly is used instead when the inputs are incomplete,
 2. the need index (score, rank, decile) and Fingertips-style comparisons with the borough,
 3. walking access: minutes to the nearest asset of each category and counts within
    ``access_thresholds_min``, from population-weighted origin points per area,
@@ -256,11 +259,16 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
     lap("read the store")
 
     # 1-2. loneliness and need ------------------------------------------------------------
-    if loneliness.available(wide):
-        lon = loneliness.loneliness_risk(wide)
+    lon_assumed: list[str] = []
+    given = "loneliness_risk" in wide and wide["loneliness_risk"].notna().any()
+    if loneliness.available(wide) or (not given and loneliness.any_available(wide)):
+        # inputs the data lack are held at a reference value (the same for every area:
+        # the ranking is unchanged; the summary names them)
+        lon_assumed = loneliness.assumed_inputs(wide)
+        lon = loneliness.loneliness_risk(wide, assume_missing=True)
         lon_source = "model"
         wide["loneliness_risk"] = lon["loneliness_prob"].to_numpy() * 100.0
-    elif "loneliness_risk" in wide and wide["loneliness_risk"].notna().any():
+    elif given:
         v = wide["loneliness_risk"].to_numpy(dtype=float)
         prob = v / 100.0 if np.nanmax(v) > 1.5 else v
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -451,6 +459,8 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
         "indicators_used": need_info["used"],
         "missing_indicators": need_info["missing"],
         "loneliness_source": lon_source,
+        "loneliness_assumed_inputs": lon_assumed,
+        "loneliness_assumed_values": {k: loneliness.REFERENCE_VALUES[k] for k in lon_assumed},
         "england_benchmarks": sorted(england),
         "gaps": int(g_all["gap"].sum()),
         "top_gaps": out.loc[out["gap"]].sort_values("gap_rank")["code"].head(10).tolist(),

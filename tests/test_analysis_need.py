@@ -165,3 +165,52 @@ def test_loneliness_monotone_in_risk_factors():
     assert out["loneliness_prob"].iloc[1] > out["loneliness_prob"].iloc[0]
     with pytest.raises(KeyError):
         loneliness.loneliness_risk(pd.DataFrame([{"lon_widowed": 0.2}]))
+
+
+def test_loneliness_with_an_input_held_at_its_reference_value():
+    """Hand-worked: no marital status in the data, so the widowed share is held at the
+    reference value (0.2826) for every area.
+
+    area 1: -2.6200 + 0.9842*0.40 + 1.5819*0.20 + 2.0344*0.10 + 1.0317*0.2826
+            - 0.3542*0.15 - 1.0402*1.6
+          = -2.6200 + 0.39368 + 0.31638 + 0.20344 + 0.29155842 - 0.05313 - 1.66432
+          = -3.13239158 (probability 1 / (1 + e^3.13239158) = 0.0417907)
+    area 2: -2.6200 + 0.29526 + 0.47457 + 0.40688 + 0.29155842 - 0.07084 - 1.45628
+          = -2.67885158 (probability 0.0642329)
+    """
+    df = pd.DataFrame({"lon_health_good": [0.4, 0.3], "lon_health_fair": [0.2, 0.3],
+                       "lon_health_poor": [0.1, 0.2], "lon_aged_75_79": [0.15, 0.2],
+                       "lon_household_size": [1.6, 1.4]})
+    assert loneliness.REFERENCE_VALUES["lon_widowed"] == 0.2826
+    assert loneliness.assumed_inputs(df) == ["lon_widowed"]
+    with pytest.raises(KeyError):
+        loneliness.loneliness_risk(df)                  # strict unless asked to assume
+    out = loneliness.loneliness_risk(df, assume_missing=True)
+    assert out["loneliness_logodds"].tolist() == pytest.approx([-3.13239158, -2.67885158],
+                                                               abs=1e-12)
+    assert out["loneliness_prob"].tolist() == pytest.approx([0.0417907, 0.0642329], abs=1e-7)
+    # a column with no value at all counts as missing; percentages elsewhere still work
+    pct = df.assign(lon_widowed=np.nan)
+    for c in ("lon_health_good", "lon_health_fair", "lon_health_poor", "lon_aged_75_79"):
+        pct[c] = pct[c] * 100
+    assert loneliness.assumed_inputs(pct) == ["lon_widowed"]
+    np.testing.assert_allclose(loneliness.loneliness_risk(pct, assume_missing=True)
+                               ["loneliness_logodds"], out["loneliness_logodds"], atol=1e-12)
+    # the held value shifts every area by the same amount: the ranking does not depend on it
+    other = loneliness.loneliness_risk(df, assume_missing=True, reference={"lon_widowed": 0.1})
+    shift = out["loneliness_logodds"] - other["loneliness_logodds"]
+    np.testing.assert_allclose(shift, 1.0317 * (0.2826 - 0.1), atol=1e-12)
+    # inputs given for some areas only are not filled: those areas stay unknown
+    part = df.assign(lon_widowed=[0.3, np.nan])
+    assert loneliness.assumed_inputs(part) == []
+    got = loneliness.loneliness_risk(part, assume_missing=True)["loneliness_logodds"]
+    assert np.isnan(got.iloc[1]) and not np.isnan(got.iloc[0])
+    assert not loneliness.any_available(pd.DataFrame({"llti": [1.0]}))
+    assert loneliness.any_available(df)
+    assert set(loneliness.REFERENCE_VALUES) == set(loneliness.COEFFICIENTS)
+    assert set(loneliness.INPUT_LABELS) == set(loneliness.COEFFICIENTS)
+    # the shares are shares; ONS (2021): 3.0 million widowed adults and over 11 million
+    # people aged 65+, so the 65+ widowed share cannot much exceed about 27-28%
+    for k in loneliness.SHARE_INPUTS:
+        assert 0 < loneliness.REFERENCE_VALUES[k] < 0.5, k
+    assert 1 <= loneliness.REFERENCE_VALUES["lon_household_size"] <= 3

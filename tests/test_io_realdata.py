@@ -80,6 +80,59 @@ def test_census_values_match_source(trafford):
         assert w[ind].notna().sum() == 139, ind
 
 
+def test_loneliness_inputs_from_census(trafford):
+    """The census recognisers give Trafford every loneliness input but marital status: health
+    shares (all ages, as published), the 75-79 share of 65+ and the derived household size."""
+    db, store = trafford
+    w = store.values_wide()
+    assert "lon_widowed" not in w.columns
+    for ind in ("lon_health_good", "lon_health_fair", "lon_health_poor", "lon_aged_75_79",
+                "lon_household_size"):
+        assert w[ind].notna().sum() == 139, ind
+    shares = w[["lon_health_good", "lon_health_fair", "lon_health_poor"]]
+    assert shares.gt(0).all().all() and (shares.sum(axis=1) < 1).all()   # very good = the rest
+    health = pd.read_csv(REALDATA / "trafford-census2021-lsoa/2021_general_health_lsoa_trafford.csv")
+    h = health[health["area_code"] == "E01006109"].groupby("general_health")["value"].sum()
+    assert w.loc["E01006109", "lon_health_fair"] == pytest.approx(h["Fair health"] / h.sum(),
+                                                                  abs=1e-6)
+    assert w.loc["E01006109", "lon_health_poor"] == pytest.approx(
+        (h["Bad health"] + h["Very bad health"]) / h.sum(), abs=1e-6)
+    ages = pd.read_csv(REALDATA / "trafford-census2021-lsoa/2021_population_by_5_year_age_bands_lsoa_trafford.csv")
+    a = ages[ages["area_code"] == "E01006109"].set_index("indicator")["value"]
+    p65 = a[["Aged 65 to 69 years", "Aged 70 to 74 years", "Aged 75 to 79 years",
+             "Aged 80 to 84 years", "Aged 85 years and over"]].sum()
+    assert w.loc["E01006109", "lon_aged_75_79"] == pytest.approx(a["Aged 75 to 79 years"] / p65,
+                                                                 abs=1e-6)
+    assert w["lon_aged_75_79"].between(0.05, 0.45).all()
+    assert w["lon_household_size"].between(1.0, 4.0).all()
+
+
+def test_loneliness_risk_on_trafford(trafford):
+    """The analysis on Trafford: the Age UK model runs with the widowed share (no census
+    marital status here) held at its reference value, for every area, and says so."""
+    from assetmap import pipeline
+    from assetmap.analysis import loneliness
+    from assetmap.views import data as webdata
+    db, store = trafford
+    a = pipeline.run(store, {"permutations": 99, "isochrone_categories": []}, save=False)
+    s = a.summary
+    assert s["loneliness_source"] == "model"
+    assert s["loneliness_assumed_inputs"] == ["lon_widowed"]
+    assert s["loneliness_assumed_values"] == {"lon_widowed": loneliness.REFERENCE_VALUES["lon_widowed"]}
+    assert "loneliness_risk" not in s["missing_indicators"]
+    assert "loneliness_risk" in s["indicators_used"]
+    prob = a.areas["loneliness_prob"]
+    assert len(prob) == 139 and prob.notna().all() and prob.between(0, 1).all()
+    assert a.areas["loneliness_logodds"].notna().all()
+    norm = webdata.normalise_analysis(a)
+    assert norm["areas"]["loneliness_risk"].notna().all() and len(norm["areas"]) == 139
+    assert any("widowed" in n and "reference value" in n for n in norm["notes"])
+    # the ranking is the model's on the inputs Trafford has (widowed held at any constant)
+    w = store.values_wide().reindex(a.areas["code"])
+    zero = loneliness.loneliness_risk(w.assign(lon_widowed=0.0))["loneliness_logodds"]
+    assert (a.areas["loneliness_logodds"].rank().to_numpy() == zero.rank().to_numpy()).all()
+
+
 def test_iod_joined_through_lookup(trafford):
     db, store = trafford
     w = store.values_wide()

@@ -249,6 +249,57 @@ def test_without_street_network_falls_back_to_crow_fly(tmp_path):
         pipeline.isochrone(store, 0.0, 52.0)
 
 
+def test_loneliness_with_a_missing_census_input(tmp_path):
+    """No marital status in the data: the model still runs with the widowed share held at
+    its reference value, ranks areas as the model on the other inputs does, and the run
+    says which input it assumed. A loneliness_risk indicator given directly wins over an
+    incomplete model; with no input at all the risk is missing."""
+    from assetmap.analysis import loneliness
+    b = synthetic.borough(seed=2, n=6)
+    vals = b["values"]
+
+    def run_with(values):
+        store = Store(f"sqlite:///{tmp_path / f'l{len(list(tmp_path.iterdir()))}.sqlite'}")
+        store.write_areas(b["areas"])
+        meta = b["indicators"]
+        if "loneliness_risk" in set(values["indicator_id"]):
+            meta = pd.concat([meta, pd.DataFrame([{
+                "id": "loneliness_risk", "title": "Loneliness risk", "unit": "%",
+                "polarity": "high_bad", "ci_method": "none"}])], ignore_index=True)
+        store.write_indicators(meta)
+        store.write_values(values)
+        store.write_assets(b["assets"], b["providers"])
+        return pipeline.run(store, {"permutations": 9, "isochrone_categories": []}, save=False)
+
+    full = run_with(vals)
+    assert full.summary["loneliness_assumed_inputs"] == []
+    part = run_with(vals[vals["indicator_id"] != "lon_widowed"])
+    assert part.summary["loneliness_source"] == "model"
+    assert part.summary["loneliness_assumed_inputs"] == ["lon_widowed"]
+    assert part.summary["loneliness_assumed_values"] == {"lon_widowed": 0.2826}
+    assert "loneliness_risk" in part.summary["indicators_used"]
+    assert "loneliness_risk" not in part.summary["missing_indicators"]
+    lo = part.areas["loneliness_logodds"].to_numpy()
+    assert np.isfinite(lo).all()
+    wide = vals.pivot(index="area_code", columns="indicator_id", values="value") \
+        .reindex(part.areas["code"])
+    ref = loneliness.loneliness_risk(wide.assign(lon_widowed=0.2826))["loneliness_logodds"]
+    np.testing.assert_allclose(lo, ref.to_numpy(), atol=1e-12)
+    no_w = loneliness.loneliness_risk(wide.assign(lon_widowed=0.0))["loneliness_logodds"]
+    assert (pd.Series(lo).rank().to_numpy() == no_w.rank().to_numpy()).all()
+    lon_ids = [c for c in vals["indicator_id"].unique() if c.startswith("lon_")]
+    no_inputs = vals[~vals["indicator_id"].isin(lon_ids)]
+    direct = pd.DataFrame({"indicator_id": "loneliness_risk", "area_code": part.areas["code"],
+                           "value": np.linspace(10, 30, len(part.areas))})
+    mixed = run_with(pd.concat([vals[vals["indicator_id"] != "lon_widowed"], direct]))
+    assert mixed.summary["loneliness_source"] == "indicator"
+    assert mixed.summary["loneliness_assumed_inputs"] == []
+    none = run_with(no_inputs)
+    assert none.summary["loneliness_source"] == "missing"
+    assert none.summary["loneliness_assumed_inputs"] == []
+    assert none.areas["loneliness_prob"].isna().all()
+
+
 def test_empty_store_is_no_data(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'c.sqlite'}")
     with pytest.raises(NoData):

@@ -283,6 +283,13 @@ def normalise_analysis(analysis) -> dict:
     notes = list(notes or [])
     if missing:
         notes.append("The need index could not use: " + ", ".join(map(str, missing)) + ".")
+    assumed = summary.get("loneliness_assumed_inputs") if isinstance(summary, dict) else None
+    if assumed:
+        from ..analysis.loneliness import INPUT_LABELS
+        names = [INPUT_LABELS.get(a, str(a)) for a in assumed]
+        notes.append("Loneliness risk: the data have no " + ", ".join(names) + "; the model "
+                     "holds " + ("it" if len(names) == 1 else "them") + " at a reference "
+                     "value for every area, so areas are ranked on the other inputs.")
     if isinstance(summary, dict) and summary.get("router") == "crow-fly":
         notes.append("No street network: walking times are straight-line estimates.")
     if notes:
