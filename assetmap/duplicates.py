@@ -58,6 +58,58 @@ def _metres(lon1, lat1, lon2, lat2):
     return 2 * r * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
+class DuplicateIndex:
+    """Known assets prepared once (numpy arrays) for checking many candidates quickly."""
+
+    def __init__(self, known: gpd.GeoDataFrame | None):
+        n = 0 if known is None else len(known)
+        col = (lambda c: known[c].to_numpy(object) if n and c in known else
+               np.full(n, None, dtype=object))
+        self.ids, self.names, self.status = col("id"), col("name"), col("status")
+        self.category, self.home = col("category"), col("home_based")
+        self.lon = known.geometry.x.to_numpy(float) if n else np.zeros(0)
+        self.lat = known.geometry.y.to_numpy(float) if n else np.zeros(0)
+        self.postcode = np.array([_text(v) for v in col("postcode")], dtype=object)
+        self.cqc = np.array([_text(v) for v in col("cqc_location_id")], dtype=object)
+
+    def find(self, candidate: dict, *, exclude_ids=(), radius_m: float | None = None,
+             similarity: float | None = None, limit: int = 10) -> list[dict]:
+        radius_m = settings.DUPLICATE_RADIUS_M if radius_m is None else radius_m
+        similarity = settings.DUPLICATE_NAME_SIMILARITY if similarity is None else similarity
+        n = len(self.ids)
+        if n == 0:
+            return []
+        reasons: dict[int, list[str]] = {}
+        lon, lat = candidate.get("lon"), candidate.get("lat")
+        dist = np.full(n, np.nan)
+        if lon is not None and lat is not None and not (math.isnan(lon) or math.isnan(lat)):
+            dist = _metres(float(lon), float(lat), self.lon, self.lat)
+            name = candidate.get("name") or ""
+            for i in np.flatnonzero(dist <= radius_m):
+                if name_similarity(name, self.names[i]) >= similarity:
+                    reasons.setdefault(int(i), []).append(f"similar name {round(dist[i])} m away")
+        pc = _text(candidate.get("postcode"))
+        if pc:
+            for i in np.flatnonzero(self.postcode == pc):
+                reasons.setdefault(int(i), []).append(f"same postcode {pc}")
+        cqc = _text(candidate.get("cqc_location_id"))
+        if cqc:
+            for i in np.flatnonzero(self.cqc == cqc):
+                reasons.setdefault(int(i), []).append(f"same CQC location id {cqc}")
+        exclude = set(exclude_ids)
+        out = []
+        for i, why in reasons.items():
+            if self.ids[i] in exclude:
+                continue
+            d = float(dist[i])
+            out.append({"id": self.ids[i], "name": self.names[i], "status": self.status[i],
+                        "category": self.category[i], "home_based": bool(self.home[i]),
+                        "distance_m": None if math.isnan(d) else round(d), "reasons": why})
+        out.sort(key=lambda r: (-len(r["reasons"]), r["distance_m"] if r["distance_m"] is not None
+                                else 1e12))
+        return out[:limit]
+
+
 def find_duplicates(candidate: dict, known: gpd.GeoDataFrame, *, exclude_ids=(),
                     radius_m: float | None = None, similarity: float | None = None,
                     limit: int = 10) -> list[dict]:
@@ -65,40 +117,8 @@ def find_duplicates(candidate: dict, known: gpd.GeoDataFrame, *, exclude_ids=(),
 
     ``known`` is a frame of assets (e.g. ``store.read_assets(statuses=("approved",
     "pending"))``), provider columns optional. Returns dicts with id, name, status,
-    category, distance_m and reasons (a list of short sentences), closest first.
+    category, distance_m and reasons (a list of short sentences), most reasons and then
+    closest first. For many candidates build one :class:`DuplicateIndex`.
     """
-    radius_m = settings.DUPLICATE_RADIUS_M if radius_m is None else radius_m
-    similarity = settings.DUPLICATE_NAME_SIMILARITY if similarity is None else similarity
-    if known is None or len(known) == 0:
-        return []
-    exclude = set(exclude_ids)
-    df = known[~known["id"].isin(exclude)]
-    if len(df) == 0:
-        return []
-    lon, lat = candidate.get("lon"), candidate.get("lat")
-    if lon is not None and lat is not None and not (math.isnan(lon) or math.isnan(lat)):
-        dist = _metres(float(lon), float(lat), df.geometry.x.to_numpy(), df.geometry.y.to_numpy())
-    else:
-        dist = np.full(len(df), np.nan)
-    pc = _text(candidate.get("postcode"))
-    cqc = _text(candidate.get("cqc_location_id"))
-    name = candidate.get("name") or ""
-    out = []
-    for i, row in enumerate(df.to_dict("records")):
-        reasons = []
-        d = float(dist[i])
-        if not math.isnan(d) and d <= radius_m:
-            sim = name_similarity(name, row.get("name"))
-            if sim >= similarity:
-                reasons.append(f"similar name {round(d)} m away")
-        if pc and _text(row.get("postcode")) == pc:
-            reasons.append(f"same postcode {pc}")
-        if cqc and _text(row.get("cqc_location_id")) == cqc:
-            reasons.append(f"same CQC location id {cqc}")
-        if reasons:
-            out.append({"id": row["id"], "name": row.get("name"), "status": row.get("status"),
-                        "category": row.get("category"), "home_based": bool(row.get("home_based")),
-                        "distance_m": None if math.isnan(d) else round(d), "reasons": reasons})
-    out.sort(key=lambda r: (-len(r["reasons"]), r["distance_m"] if r["distance_m"] is not None
-                            else 1e12))
-    return out[:limit]
+    return DuplicateIndex(known).find(candidate, exclude_ids=exclude_ids, radius_m=radius_m,
+                                      similarity=similarity, limit=limit)

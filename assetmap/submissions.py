@@ -569,6 +569,8 @@ class _Refresher:
         self.last_error: str | None = None
         self.last_run_id = None
         self.thread: threading.Thread | None = None
+        self.delay = settings.ANALYSIS_REFRESH_DELAY_S
+        self.max_delay = 10 * settings.ANALYSIS_REFRESH_DELAY_S
 
     def request(self) -> None:
         with self.cond:
@@ -587,6 +589,13 @@ class _Refresher:
                     self.thread = None
                     self.cond.notify_all()
                     return
+                # debounce: wait for a quiet moment (bounded) so a burst makes one run
+                start = time.monotonic()
+                while True:
+                    seen = self.wanted
+                    self.cond.wait(self.delay)
+                    if self.wanted == seen or time.monotonic() - start > self.max_delay:
+                        break
                 target = self.wanted
                 self.running = True
             run_now(self.store, self)

@@ -23,6 +23,8 @@ register_error_pages(bp)
 VIEW = auth.CAN_SEE_PRIVATE          # planners and coordinators
 ACT = auth.CAN_MODERATE              # planners
 NO_CACHE = {"Cache-Control": "no-store"}
+#: The queue shows the oldest this many pending submissions (with their duplicate checks).
+QUEUE_PAGE = 100
 
 
 def safe_html(value) -> str:
@@ -82,8 +84,8 @@ def _duplicates(store, sub, known=None):
     cand = {"name": data.asset.get("name"), "lon": lon, "lat": lat,
             "postcode": data.asset.get("postcode"),
             "cqc_location_id": (data.provider or {}).get("cqc_location_id")}
-    known = _known_assets(store) if known is None else known
-    return duplicates.find_duplicates(cand, known, exclude_ids=[sub["asset_id"]])
+    index = duplicates.DuplicateIndex(_known_assets(store)) if known is None else known
+    return index.find(cand, exclude_ids=[sub["asset_id"]])
 
 
 # --- the queue ----------------------------------------------------------------------------------
@@ -91,8 +93,9 @@ def _duplicates(store, sub, known=None):
 @auth.require_role(*VIEW)
 def queue():
     store = get_store()
-    subs = store.list_submissions(("pending",))
-    known = _known_assets(store)
+    total = store.count_submissions().get("pending", 0)
+    subs = store.list_submissions(("pending",), limit=QUEUE_PAGE)     # oldest first
+    known = duplicates.DuplicateIndex(_known_assets(store))
     points, rows = [], []
     for s in subs:
         data = submissions.Contribution.from_data(s["data"])
@@ -112,7 +115,7 @@ def queue():
         rows.append({"sub": s, "name": name, "category": data.asset.get("category"),
                      "dups": dups, "home": home, "link": link})
     parts, _ = _marker_map(store, points)
-    return render_template("moderate.html", rows=rows, map=parts,
+    return render_template("moderate.html", rows=rows, map=parts, total=total,
                            categories=model.ASSET_CATEGORIES), 200, NO_CACHE
 
 
