@@ -221,3 +221,22 @@ def test_choose_route_stops(coord):
     assert stops.count('<li class="stop">') == 3
     checked = re.findall(r'name="stop" value="([^"]+)" checked', page)
     assert sorted(checked) == sorted(chosen)
+
+
+def test_template_literal_names_are_inert_in_the_plan_map(coord, outreach_app):
+    """folium writes tooltips and popups into JavaScript template literals: a name holding
+    a backtick or ``${...}`` must reach the page as entities, never as live template code."""
+    store = outreach_app.extensions["assetmap_store"]
+    q = "patch=wards&ids=E05990001&client_group=older_people"
+    html = coord.get(f"/outreach/plan?{q}").get_data(as_text=True)
+    first_code = re.search(r'data-code="([^"]+)"', html).group(1)
+    lon, lat = _area_point(store, first_code)
+    store.write_assets(gpd.GeoDataFrame([{
+        "id": "tl-club", "name": "Club `${alert(2)}` \\u", "category": "community_centre",
+        "source": "community", "status": "approved", "version": 1}],
+        geometry=[Point(lon, lat)], crs=4326))
+    page = coord.get(f"/outreach/plan?{q}").get_data(as_text=True)
+    assert "tl-club" in page or "Club" in page
+    scripts = "".join(re.findall(r"<script[^>]*>(.*?)</script>", page, re.S))
+    assert "Club" in scripts            # the venue is on the map
+    assert "${alert(2)}" not in scripts

@@ -4,10 +4,10 @@ Legends are plain HTML (escaped by the caller), collapsible with ``<details>`` s
 beside each other on a laptop or tablet screen, and keyboard reachable."""
 from __future__ import annotations
 
-import html
-
 from branca.element import MacroElement
 from folium.template import Template
+
+from ._style import esc
 
 
 class Legend(MacroElement):
@@ -41,7 +41,7 @@ class Legend(MacroElement):
         self.layer = layer
         self.title = title
         self.position = position
-        self.html = (f"<details{' open' if open_ else ''}><summary>{html.escape(title)}</summary>"
+        self.html = (f"<details{' open' if open_ else ''}><summary>{esc(title)}</summary>"
                      f"{body_html}</details>")
 
 
@@ -52,7 +52,7 @@ def swatch_rows(items) -> str:
         colour, label = item[0], item[1]
         style = item[2] if len(item) > 2 else ""
         out.append(f'<div class="am-legend-row"><span class="am-swatch" '
-                   f'style="background:{colour};{style}"></span>{html.escape(str(label))}</div>')
+                   f'style="background:{colour};{style}"></span>{esc(label)}</div>')
     return "".join(out)
 
 

@@ -19,10 +19,15 @@ NO_DATA = "#d9d9d9"
 
 
 def esc(value) -> str:
-    """HTML-escaped text for anything that came from users or imported files."""
+    """HTML-escaped text for anything that came from users or imported files.
+
+    Safe inside HTML and also inside the JavaScript template literals folium writes popups
+    and tooltips into: backticks, ``$`` and backslashes become entities too (they show the
+    same in HTML but are inert in a template literal)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=True).replace("`", "&#96;").replace(
+        "$", "&#36;").replace("\\", "&#92;")
 
 
 def fmt(value, digits: int = 1, unit: str = "") -> str:

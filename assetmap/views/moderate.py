@@ -3,8 +3,6 @@ reinstate and restore assets, and keep review dates; coordinators see the same p
 only (pending records and private fields, never a home's exact location)."""
 from __future__ import annotations
 
-import html
-
 import folium
 import geopandas as gpd
 import shapely
@@ -13,6 +11,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from .. import auth, duplicates, maps, model, privacy, submissions
 from ..errors import InputError, NotFound
 from ..layers import areas as areas_layer
+from ..layers._style import esc
 from . import get_store
 from .auth import register_error_pages
 from .contribute import keep_hidden, validate, vocab
@@ -25,13 +24,6 @@ ACT = auth.CAN_MODERATE              # planners
 NO_CACHE = {"Cache-Control": "no-store"}
 #: The queue shows the oldest this many pending submissions (with their duplicate checks).
 QUEUE_PAGE = 100
-
-
-def safe_html(value) -> str:
-    """Text safe inside HTML and inside the JavaScript template literals folium writes
-    popups and tooltips into (backticks, ``${`` and backslashes are entity-encoded)."""
-    s = html.escape("" if value is None else str(value), quote=True)
-    return s.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 
 def _int(name: str) -> int:
@@ -61,7 +53,7 @@ def _marker_map(store, points, *, focus=None):
     for lon, lat, colour, label, popup in points:
         folium.CircleMarker([lat, lon], radius=8, color="#222222", weight=1, fill=True,
                             fill_color=colour, fill_opacity=0.9,
-                            tooltip=folium.Tooltip(safe_html(label)),
+                            tooltip=folium.Tooltip(esc(label)),
                             popup=folium.Popup(popup, max_width=300)).add_to(group)
     group.add_to(m)
     if focus is not None:
@@ -109,9 +101,9 @@ def queue():
         link = url_for("moderate.item", sid=s["id"])
         name = data.asset.get("name")
         points.append((shown[0], shown[1], "#d55e00" if dups else "#0072b2", name,
-                       f'<strong>{safe_html(name)}</strong><br>'
-                       f'{safe_html(model.ASSET_CATEGORIES.get(data.asset.get("category"), ""))}'
-                       f'<br><a href="{safe_html(link)}">Review</a>'))
+                       f'<strong>{esc(name)}</strong><br>'
+                       f'{esc(model.ASSET_CATEGORIES.get(data.asset.get("category"), ""))}'
+                       f'<br><a href="{esc(link)}">Review</a>'))
         rows.append({"sub": s, "name": name, "category": data.asset.get("category"),
                      "dups": dups, "home": home, "link": link})
     parts, _ = _marker_map(store, points)
@@ -136,7 +128,7 @@ def _item_page(store, sid, *, errors=None, values=None, status=200):
     dups = _duplicates(store, sub)
     shown = _shown_point(lon, lat, home)
     points = [(shown[0], shown[1], "#d55e00", data.asset.get("name"),
-               f"<strong>{safe_html(data.asset.get('name'))}</strong><br>Proposed"
+               f"<strong>{esc(data.asset.get('name'))}</strong><br>Proposed"
                + (" (approximate: home-based)" if home else ""))]
     known = store.read_assets(statuses=("approved", "pending"), ids=[d["id"] for d in dups])
     if len(known):
@@ -144,8 +136,8 @@ def _item_page(store, sid, *, errors=None, values=None, status=200):
         for r in pub.to_dict("records"):
             g_ = r["geometry"]
             points.append((round(g_.x, 5), round(g_.y, 5), "#999999", r["name"],
-                           f"<strong>{safe_html(r['name'])}</strong><br>Possible duplicate "
-                           f"({safe_html(r['status'])})"))
+                           f"<strong>{esc(r['name'])}</strong><br>Possible duplicate "
+                           f"({esc(r['status'])})"))
     parts, map_name = _marker_map(store, points, focus=shown)
     if values is None:
         values = submissions.form_values(data.asset, data.provider, lon=lon, lat=lat,
@@ -255,7 +247,7 @@ def _asset_page(store, asset_id, *, errors=None, values=None, status=200):
                                 private_ok=True).iloc[0].to_dict()
     shown = _shown_point(full["geometry"].x, full["geometry"].y, home)
     parts, map_name = _marker_map(store, [(shown[0], shown[1], "#0072b2", full["name"],
-                                           f"<strong>{safe_html(full['name'])}</strong>")],
+                                           f"<strong>{esc(full['name'])}</strong>")],
                                   focus=shown)
     if values is None:
         values = submissions.form_values(full, full, lon=full["geometry"].x,
