@@ -21,6 +21,7 @@ import shapely
 
 from . import model, settings
 from .errors import InputError, InputErrors
+from .privacy import HOME_PRIVATE_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -463,8 +464,9 @@ def _show(v):
     return str(v)
 
 
-#: Fields of a home-based provider never shown in any page (they locate the home).
-HOME_HIDDEN = ("address",)
+#: Fields of a home-based provider never shown in any page (they locate the home): the
+#: same list the public view drops (privacy.HOME_PRIVATE_FIELDS).
+HOME_HIDDEN = HOME_PRIVATE_FIELDS
 
 
 def _hidden(v: str) -> str:

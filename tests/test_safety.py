@@ -271,6 +271,36 @@ def test_home_based_exact_coordinates_appear_in_no_response(contrib_app, form_cl
     assert not leaks, leaks
 
 
+def test_home_based_postcode_is_private_like_the_address(contrib_app, form_client):
+    """A home's postcode pins it to a handful of houses: staff pages hide it as they hide the
+    address, and a public change proposal that cannot see it does not wipe it."""
+    store = store_of(contrib_app)
+    anon, pat, cora = form_client(), form_client("pat"), form_client("cora")
+    lon, lat = inside_point(store)
+    submit(anon, provider_form(lon, lat, home_based="on", name="Hearth Helpers",
+                               address="7 Quiet Close", postcode="ZZ9 9ZZ"))
+    sid = pending_ids(store)[0]
+    asset_id = store.get_submission(sid)["asset_id"]
+    urls = [f"/moderate/{sid}", f"/moderate/asset/{asset_id}",
+            f"/moderate/asset/{asset_id}/history"]
+    for who, fc in (("planner", pat), ("coordinator", cora)):
+        for url, (status, _c, body) in fetch_all(fc, urls).items():
+            assert status == 200, (who, url)
+            assert "Hearth Helpers" in body, (who, url)
+            assert "ZZ9 9ZZ" not in body, (who, url)
+    assert approve(pat, sid).status_code == 303
+    assert "ZZ9 9ZZ" not in anon.get(f"/contribute?asset={asset_id}").get_data(as_text=True)
+    # anyone may propose a change; the hidden postcode is kept, not blanked
+    form = provider_form(lon, lat, home_based="on", name="Hearth Helpers CIC", asset_id=asset_id)
+    form["lat"] = form["lon"] = ""
+    anon.get(f"/contribute?asset={asset_id}")
+    assert anon.post("/contribute", form).status_code == 303
+    assert approve(pat, pending_ids(store)[0]).status_code == 303
+    rec = store.get_asset(asset_id)
+    assert rec["name"] == "Hearth Helpers CIC"
+    assert rec["postcode"] == "ZZ9 9ZZ" and rec["address"] == "7 Quiet Close"
+
+
 # --- concurrent edits ------------------------------------------------------------------------------------
 def test_concurrent_edit_is_refused_not_lost(contrib_app, form_client):
     store = store_of(contrib_app)

@@ -122,7 +122,7 @@ def _hidden_fields(row) -> tuple:
     if not row.get("contact_public"):
         hidden.append("contact")
     if row.get("home_based"):
-        hidden.append("address")
+        hidden.extend(submissions.HOME_HIDDEN)
     return tuple(hidden)
 
 
