@@ -240,3 +240,16 @@ def test_template_literal_names_are_inert_in_the_plan_map(coord, outreach_app):
     scripts = "".join(re.findall(r"<script[^>]*>(.*?)</script>", page, re.S))
     assert "Club" in scripts            # the venue is on the map
     assert "${alert(2)}" not in scripts
+
+
+def test_plan_views_on_an_empty_store_explain_not_crash(empty_app):
+    from assetmap import auth
+    store = empty_app.extensions["assetmap_store"]
+    store.add_user("cora", "coordinator", auth.hash_password(PASSWORDS["cora"][1]))
+    b = Browser(empty_app).login("cora")
+    q = "patch=wards&ids=E05990001"
+    for url in (f"/outreach/plan?{q}", f"/outreach/plan/print?{q}", f"/outreach/plan.csv?{q}",
+                f"/outreach/plan.gpx?{q}"):
+        r = b.get(url)
+        assert r.status_code in (200, 400), url
+        assert "no areas" in r.get_data(as_text=True), url

@@ -181,14 +181,22 @@ def index(error: str | None = None, status: int = 200):
                            .to_dict("records"), **_choices()), status
 
 
+def _live_plan(args):
+    """(params, plan) for a request's arguments; or (None, the chooser page saying what is
+    wrong) when the arguments are bad or the store holds nothing to plan with."""
+    try:
+        params = params_from_args(args)
+        return params, current_plan(params)
+    except (InputError, NoData) as e:
+        return None, index(error=getattr(e, "message", None) or str(e), status=400)
+
+
 @bp.get("/plan")
 @allowed
 def plan():
-    try:
-        params = params_from_args(request.args)
-        p = current_plan(params)
-    except (InputError, NoData) as e:
-        return index(error=getattr(e, "message", None) or str(e), status=400)
+    params, p = _live_plan(request.args)
+    if params is None:
+        return p
     q = query_args(params)
     return render_template("outreach_plan.html", plan=p, map=_plan_map(p),
                            links=_links("plan", query=q), query=q, saved=None,
@@ -198,11 +206,9 @@ def plan():
 @bp.get("/plan/print")
 @allowed
 def plan_print():
-    try:
-        params = params_from_args(request.args)
-    except InputError as e:
-        return index(error=e.message, status=400)
-    p = current_plan(params)
+    params, p = _live_plan(request.args)
+    if params is None:
+        return p
     q = query_args(params)
     return _print_page(p, _links("plan", query=q))
 
@@ -210,11 +216,10 @@ def plan_print():
 @bp.get("/plan.<fmt>")
 @allowed
 def plan_download(fmt):
-    try:
-        params = params_from_args(request.args)
-    except InputError as e:
-        return index(error=e.message, status=400)
-    return _download(current_plan(params), fmt)
+    params, p = _live_plan(request.args)
+    if params is None:
+        return p
+    return _download(p, fmt)
 
 
 def _print_page(p: dict, links: dict):
@@ -241,11 +246,9 @@ def saved_plans():
 @bp.post("/plans")
 @allowed
 def save_plan():
-    try:
-        params = params_from_args(request.form)
-        p = current_plan(params)
-    except (InputError, NoData) as e:
-        return index(error=getattr(e, "message", None) or str(e), status=400)
+    params, p = _live_plan(request.form)
+    if params is None:
+        return p
     name = (request.form.get("name") or "").strip()[:200]
     user = getattr(g, "user", None)
     pid = outreach.save(get_store(), p, name=name, created_by=user["name"] if user else None)
