@@ -253,3 +253,25 @@ def test_plan_views_on_an_empty_store_explain_not_crash(empty_app):
         r = b.get(url)
         assert r.status_code in (200, 400), url
         assert "no areas" in r.get_data(as_text=True), url
+
+
+def test_only_the_author_or_a_planner_deletes_a_saved_plan(outreach_app, coord):
+    from assetmap import auth
+    store = outreach_app.extensions["assetmap_store"]
+    store.add_user("cody", "coordinator", auth.hash_password("coord-pass-8830"))
+    PASSWORDS["cody"] = ("coordinator", "coord-pass-8830")
+    try:
+        pid = store.save_outreach_plan("cora's round", {"params": {}}, created_by="cora")
+        cody = Browser(outreach_app).login("cody")
+        cody.get("/outreach/plans")
+        assert f"/outreach/plans/{pid}/delete" not in cody.get("/outreach/plans").get_data(as_text=True)
+        assert cody.post(f"/outreach/plans/{pid}/delete").status_code == 403
+        assert store.get_outreach_plan(pid)["created_by"] == "cora"
+        pat = Browser(outreach_app).login("pat")
+        pat.get("/outreach/plans")
+        assert pat.post(f"/outreach/plans/{pid}/delete").status_code == 303
+        pid = store.save_outreach_plan("mine", {"params": {}}, created_by="cora")
+        coord.get("/outreach/plans")
+        assert coord.post(f"/outreach/plans/{pid}/delete").status_code == 303
+    finally:
+        PASSWORDS.pop("cody")

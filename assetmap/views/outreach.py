@@ -18,8 +18,8 @@ from collections import OrderedDict
 from flask import (Blueprint, Response, abort, g, redirect, render_template, request, url_for)
 
 from .. import maps, model, outreach, settings
-from ..auth import require_role
-from ..errors import InputError, NoData
+from ..auth import CAN_MODERATE, require_role
+from ..errors import InputError, NoData, PermissionDenied
 from ..layers import outreach as outreach_layer
 from ..layers import hotspots as hotspots_layer
 from . import get_store
@@ -292,5 +292,11 @@ def compare(plan_id):
 @bp.post("/plans/<int:plan_id>/delete")
 @allowed
 def delete_plan(plan_id):
-    get_store().delete_outreach_plan(plan_id)
+    """The plan's author may delete it; anyone else's only a planner."""
+    store = get_store()
+    owner = store.get_outreach_plan(plan_id)["created_by"]
+    if owner != g.user["name"] and g.user["role"] not in CAN_MODERATE:
+        raise PermissionDenied(f"this plan was saved by {owner or 'someone else'}; only they "
+                               "or a planner may delete it")
+    store.delete_outreach_plan(plan_id)
     return redirect(url_for("outreach.saved_plans"), code=303)
