@@ -98,3 +98,15 @@ def test_pages_on_an_empty_store(empty_app):
                 "/downloads", "/downloads/areas.csv", "/downloads/assets.geojson", "/api/v1/",
                 "/api/v1/areas", "/api/v1/providers", "/openreferral/services"):
         assert c.get(url).status_code == 200, url
+
+
+def test_unranked_areas_are_not_rank_zero():
+    """The need index gives areas without any indicator rank and decile 0 ("none"): pages
+    must show them as not ranked, never as "rank 0" sorted before rank 1."""
+    import pandas as pd
+    from assetmap.views.data import normalise_analysis
+    areas = pd.DataFrame({"code": ["A", "B", "C"], "need_score": [0.5, float("nan"), -0.2],
+                          "need_rank": [1, 0, 2], "need_decile": [10, 0, 1]})
+    out = normalise_analysis({"areas": areas})["areas"]
+    assert out["need_rank"].tolist()[0::2] == [1, 2] and pd.isna(out["need_rank"].iloc[1])
+    assert pd.isna(out["need_decile"].iloc[1]) and out["need_decile"].iloc[0] == 10

@@ -242,6 +242,9 @@ def normalise_analysis(analysis) -> dict:
         a = pd.DataFrame(areas).drop(columns=["geometry"], errors="ignore").copy()
         a = _rename(a, {"area_code": "code", "need_score": "need_index", "score": "need_index",
                         "loneliness_prob": "loneliness_risk", "isolation_score": "isolation"})
+        for c in ("need_rank", "need_decile"):      # 0 = not ranked (no indicator values)
+            if c in a:
+                a[c] = a[c].where(a[c] > 0)
         out["areas"] = a
     ind = get("indicators")
     if ind is not None and len(ind) and "comparison" in ind:
