@@ -39,14 +39,7 @@ def walk_graph(store, analysis=None):
     g = None
     try:
         from .. import pipeline
-        for name in ("walk_graph", "load_graph", "graph"):
-            fn = getattr(pipeline, name, None)
-            if callable(fn):
-                try:
-                    g = fn(store)
-                except TypeError:
-                    continue
-                break
+        g = pipeline.load_graph(store)
     except ImportError:
         pass
     except Exception as e:   # no network for this area, or a damaged cache
