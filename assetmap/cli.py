@@ -192,99 +192,58 @@ def _report(report, as_json):
         click.echo(report.summary())
 
 
-@import_group.command("boundaries")
-@click.argument("path", type=click.Path())
-@click.option("--code-column", help="Column holding the ONS area code (detected otherwise).")
-@click.option("--name-column", help="Column holding the area name (detected otherwise).")
-@click.option("--la", help="Keep one local authority: its code (E08000009) or name (Trafford).")
-@click.option("--level", type=click.Choice(["lsoa", "msoa", "ward", "la"]),
-              help="Area level (detected from the code prefix otherwise).")
-@click.option("--replace", is_flag=True,
-              help="Remove stored areas of the same level (and their indicator values) first.")
-@_skip_bad
-@_as_json
-@click.pass_context
-def import_boundaries_cmd(ctx, path, code_column, name_column, la, level, replace, skip_bad,
-                          as_json):
-    """LSOA/MSOA/ward/LA polygons: GeoJSON, Shapefile (.shp/.zip) or GeoPackage, any CRS."""
-    from .io.boundaries import import_boundaries
-    _report(import_boundaries(_store(ctx), path, code_column=code_column,
-                              name_column=name_column, la=la, level=level, replace=replace,
-                              skip_bad=skip_bad), as_json)
+def _import_command(name: str, importer: str, doc: str, *options) -> None:
+    """Register ``assetmap import NAME PATH [options] [--skip-bad] [--json]``: it calls
+    ``assetmap.io.<module>.<function>(store, path, skip_bad=..., **options)`` (``importer``
+    is "module.function", imported only when the command runs) and prints the report."""
+    def command(ctx, path, skip_bad, as_json, **kw):
+        import importlib
+        module, func = importer.rsplit(".", 1)
+        run = getattr(importlib.import_module(f"assetmap.io.{module}"), func)
+        _report(run(_store(ctx), path, skip_bad=skip_bad, **kw), as_json)
+    command.__doc__ = doc
+    command.__name__ = f"import_{name}_cmd"
+    f = _skip_bad(_as_json(click.pass_context(command)))
+    for option in reversed(options):
+        f = option(f)
+    import_group.command(name)(click.argument("path", type=click.Path())(f))
 
 
-@import_group.command("indicators")
-@click.argument("path", type=click.Path())
-@click.option("--mapping", type=click.Path(), help="YAML or CSV file saying which column or "
-                                                    "category is which indicator.")
-@_skip_bad
-@_as_json
-@click.pass_context
-def import_indicators_cmd(ctx, path, mapping, skip_bad, as_json):
+_import_command(
+    "boundaries", "boundaries.import_boundaries",
+    "LSOA/MSOA/ward/LA polygons: GeoJSON, Shapefile (.shp/.zip) or GeoPackage, any CRS.",
+    click.option("--code-column", help="Column holding the ONS area code (detected otherwise)."),
+    click.option("--name-column", help="Column holding the area name (detected otherwise)."),
+    click.option("--la", help="Keep one local authority: its code (E08000009) or name "
+                              "(Trafford)."),
+    click.option("--level", type=click.Choice(["lsoa", "msoa", "ward", "la"]),
+                 help="Area level (detected from the code prefix otherwise)."),
+    click.option("--replace", is_flag=True,
+                 help="Remove stored areas of the same level (and their indicator values) "
+                      "first."))
+_import_command(
+    "indicators", "indicators.import_indicators",
     """Wide or long CSV/XLSX keyed by area code (Census 2021, IoD 2019, Fingertips...), or
-    the ONS LSOA 2011->2021 lookup."""
-    from .io.indicators import import_indicators
-    _report(import_indicators(_store(ctx), path, mapping=mapping, skip_bad=skip_bad), as_json)
-
-
-@import_group.command("osm")
-@click.argument("path", type=click.Path())
-@_skip_bad
-@_as_json
-@click.pass_context
-def import_osm_cmd(ctx, path, skip_bad, as_json):
-    """.osm / .osm.bz2 / .osm.pbf: the walking network and community assets from tags."""
-    from .io.osm import import_osm
-    _report(import_osm(_store(ctx), path, skip_bad=skip_bad), as_json)
-
-
-@import_group.command("assets")
-@click.argument("path", type=click.Path())
-@click.option("--category", help="Category for every row (when the file has no category "
-                                 "column), e.g. library, gp_practice, micro_provider.")
-@_skip_bad
-@_as_json
-@click.pass_context
-def import_assets_cmd(ctx, path, category, skip_bad, as_json):
-    """CSV/XLSX/GeoJSON of assets or micro-providers, placed by lat/lon or postcode."""
-    from .io.assets_csv import import_assets
-    _report(import_assets(_store(ctx), path, category=category, skip_bad=skip_bad), as_json)
-
-
-@import_group.command("postcodes")
-@click.argument("path", type=click.Path())
-@_skip_bad
-@_as_json
-@click.pass_context
-def import_postcodes_cmd(ctx, path, skip_bad, as_json):
-    """Postcode -> point lookup (ONS Postcode Directory, Code-Point Open, ...)."""
-    from .io.postcodes import import_postcodes
-    _report(import_postcodes(_store(ctx), path, skip_bad=skip_bad), as_json)
-
-
-@import_group.command("cqc")
-@click.argument("path", type=click.Path())
-@_skip_bad
-@_as_json
-@click.pass_context
-def import_cqc_cmd(ctx, path, skip_bad, as_json):
-    """CQC care directory CSV -> providers (de-duplicated by CQC location id)."""
-    from .io.cqc import import_cqc
-    _report(import_cqc(_store(ctx), path, skip_bad=skip_bad), as_json)
-
-
-@import_group.command("openreferral")
-@click.argument("path", type=click.Path())
-@click.option("--category", help="Category for services without an AssetMap category "
-                                 "(default: other).")
-@_skip_bad
-@_as_json
-@click.pass_context
-def import_openreferral_cmd(ctx, path, category, skip_bad, as_json):
-    """Open Referral UK (HSDS 3.0): a JSON feed/page or a folder of CSV tables."""
-    from .io.openreferral import import_openreferral
-    _report(import_openreferral(_store(ctx), path, category=category, skip_bad=skip_bad),
-            as_json)
+    the ONS LSOA 2011->2021 lookup.""",
+    click.option("--mapping", type=click.Path(), help="YAML or CSV file saying which column "
+                                                      "or category is which indicator."))
+_import_command("osm", "osm.import_osm",
+                ".osm / .osm.bz2 / .osm.pbf: the walking network and community assets from "
+                "tags.")
+_import_command(
+    "assets", "assets_csv.import_assets",
+    "CSV/XLSX/GeoJSON of assets or micro-providers, placed by lat/lon or postcode.",
+    click.option("--category", help="Category for every row (when the file has no category "
+                                    "column), e.g. library, gp_practice, micro_provider."))
+_import_command("postcodes", "postcodes.import_postcodes",
+                "Postcode -> point lookup (ONS Postcode Directory, Code-Point Open, ...).")
+_import_command("cqc", "cqc.import_cqc",
+                "CQC care directory CSV -> providers (de-duplicated by CQC location id).")
+_import_command(
+    "openreferral", "openreferral.import_openreferral",
+    "Open Referral UK (HSDS 3.0): a JSON feed/page or a folder of CSV tables.",
+    click.option("--category", help="Category for services without an AssetMap category "
+                                    "(default: other)."))
 
 
 @main.command("export")
