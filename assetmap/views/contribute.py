@@ -42,6 +42,12 @@ def validate(form, store, *, keep_location_ok=False, can_set_preferred=False, cu
         keep_location_ok=keep_location_ok, can_set_preferred=can_set_preferred, current=current)
 
 
+def submitted_values() -> dict:
+    """The posted form as the form template's values (to show it again with its errors)."""
+    return {k: (v if k in ("service_types", "client_groups") else v[0])
+            for k, v in request.form.to_dict(flat=False).items()}
+
+
 _map_cache: dict = {}
 _map_lock = threading.Lock()
 
@@ -155,10 +161,7 @@ def submit():
         c = validate(request.form, store, keep_location_ok=bool(asset_id),
                      can_set_preferred=auth.has_role(*auth.CAN_MODERATE), current=full)
     except InputError as e:
-        values = request.form.to_dict(flat=False)
-        values = {k: (v if k in ("service_types", "client_groups") else v[0])
-                  for k, v in values.items()}
-        return render_form("contribute.html", values=values,
+        return render_form("contribute.html", values=submitted_values(),
                            errors=submissions.errors_by_field(e), asset=asset,
                            hidden={"asset_id": asset_id} if asset_id else {},
                            hidden_fields=_hidden_fields(full) if full else (),
@@ -227,11 +230,7 @@ def _amend(store, sub, action_url, template_ctx):
                      can_set_preferred=auth.has_role(*auth.CAN_MODERATE),
                      current=store.get_asset(sub["asset_id"]))
     except InputError as e:
-        values = request.form.to_dict(flat=False)
-        values = {k: (v if k in ("service_types", "client_groups") else v[0])
-                  for k, v in values.items()}
-        ctx = dict(template_ctx)
-        ctx["values"] = values
+        ctx = dict(template_ctx, values=submitted_values())
         return render_form("submission.html", errors=submissions.errors_by_field(e),
                            action=action_url, status=400, **ctx)
     if c.lon is None and sub["kind"] == "update":

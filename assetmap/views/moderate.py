@@ -14,7 +14,7 @@ from ..layers import areas as areas_layer
 from ..layers._style import esc
 from . import get_store
 from .auth import register_error_pages
-from .contribute import keep_hidden, validate, vocab
+from .contribute import keep_hidden, submitted_values, validate, vocab
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
 register_error_pages(bp)
@@ -192,10 +192,8 @@ def edit(sid):
         c = validate(request.form, store, keep_location_ok=True, can_set_preferred=True,
                      current=current)
     except InputError as e:
-        values = request.form.to_dict(flat=False)
-        values = {k: (v if k in ("service_types", "client_groups") else v[0])
-                  for k, v in values.items()}
-        return _item_page(store, sid, errors=submissions.errors_by_field(e), values=values,
+        return _item_page(store, sid, errors=submissions.errors_by_field(e),
+                          values=submitted_values(),
                           status=400)
     if c.lon is None:
         c.lon, c.lat = sub["data"].get("lon"), sub["data"].get("lat")
@@ -278,11 +276,8 @@ def asset_edit(asset_id):
         c = validate(request.form, store, keep_location_ok=True, can_set_preferred=True,
                      current=current)
     except InputError as e:
-        values = request.form.to_dict(flat=False)
-        values = {k: (v if k in ("service_types", "client_groups") else v[0])
-                  for k, v in values.items()}
         return _asset_page(store, asset_id, errors=submissions.errors_by_field(e),
-                           values=values, status=400)
+                           values=submitted_values(), status=400)
     if current.get("home_based"):
         keep_hidden(c, current, submissions.HOME_HIDDEN)
     store.update_asset(asset_id, c.as_data(), expected_version=_int("asset_version"),
