@@ -14,6 +14,8 @@ import json
 import folium
 from folium.plugins import FastMarkerCluster
 
+from ._style import esc, table_html
+
 _CALLBACK = """(function () {
     var styles = %(styles)s, labels = %(labels)s;
     return function (row) {
@@ -68,3 +70,27 @@ def cluster_layer(rows, *, styles, labels, name: str, show: bool = True,
                       disableClusteringAtZoom=disable_at_zoom, showCoverageOnHover=False,
                       spiderfyOnMaxZoom=True, chunkedLoading=True).add_to(group)
     return group
+
+
+def marker_rows(frame, *, style_of, subtitle_of, values_of, link_template: str | None = None):
+    """Rows for :func:`cluster_layer` from a (public) GeoDataFrame of points: the escaped name
+    as title, ``subtitle_of(row)``, ``values_of(row)`` (escaped, aligned with the labels),
+    ``style_of(row)`` (an index into the styles) and a link from ``link_template``."""
+    rows = []
+    geom = frame.geometry.name
+    for row in frame.to_dict("records"):
+        g = row[geom]
+        if g is None or g.is_empty:
+            continue
+        link = esc(link_template.format(id=row["id"])) if link_template and row.get("id") else ""
+        rows.append((g.y, g.x, style_of(row), esc(row.get("name")), subtitle_of(row),
+                     str(row.get("name") or ""), values_of(row), link))
+    return rows
+
+
+def popup_html(title: str, subtitle: str, labels, values, link: str = "") -> str:
+    """The popup the browser builds for a marker row, as server-side HTML (all parts
+    already escaped)."""
+    out = f"<strong>{title}</strong>" + (f"<br>{subtitle}" if subtitle else "")
+    out += table_html(zip(labels, values))
+    return out + (f'<a href="{link}">More</a>' if link else "")

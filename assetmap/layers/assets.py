@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ..model import ASSET_CATEGORIES
 from ._legend import add_legend
-from ._markers import cluster_layer, text_colour
-from ._style import esc, table_html
+from ._markers import cluster_layer, marker_rows, text_colour
+from ._markers import popup_html as _popup
+from ._style import esc
 
 #: Colour-blind-safe (Okabe-Ito based) colours and symbols per category.
 CATEGORY_COLOURS = {
@@ -23,15 +24,12 @@ CATEGORY_SYMBOLS = {
 
 def popup_html(row, link: str | None = None) -> str:
     """Popup text for one asset; every user-typed string escaped."""
-    head = f"<strong>{esc(row.get('name'))}</strong><br>{esc(ASSET_CATEGORIES.get(row.get('category'), row.get('category')))}"
-    rows = [("Where", f"<em>{esc(row['location_note'])}</em>" if row.get("location_note") else ""),
-            ("Address", esc(row.get("address"))), ("Postcode", esc(row.get("postcode"))),
-            ("Opening hours", esc(row.get("opening_hours"))), ("Contact", esc(row.get("contact"))),
-            ("About", esc(_short(row.get("description"))))]
-    out = head + table_html(rows)
-    if link:
-        out += f'<a href="{esc(link)}">More</a>'
-    return out
+    return _popup(esc(row.get("name")), _subtitle(row), POPUP_LABELS, popup_values(row),
+                  esc(link) if link else "")
+
+
+def _subtitle(row) -> str:
+    return esc(ASSET_CATEGORIES.get(row.get("category"), row.get("category")))
 
 
 def _short(text, n: int = 160):
@@ -68,17 +66,9 @@ def add_to(m, assets, *, name: str = "Community assets", show: bool = True,
     cats = list(ASSET_CATEGORIES)
     styles = [(CATEGORY_COLOURS.get(c, "#999999"), esc(CATEGORY_SYMBOLS.get(c, "?"))) for c in cats]
     index = {c: i for i, c in enumerate(cats)}
-    rows = []
-    geom = assets.geometry.name
-    for row in assets.to_dict("records"):
-        g = row[geom]
-        if g is None or g.is_empty:
-            continue
-        cat = row.get("category")
-        link = esc(link_template.format(id=row["id"])) if link_template and row.get("id") else ""
-        rows.append((g.y, g.x, index.get(cat, index["other"]), esc(row.get("name")),
-                     esc(ASSET_CATEGORIES.get(cat, cat)), str(row.get("name") or ""),
-                     popup_values(row), link))
+    rows = marker_rows(assets, style_of=lambda r: index.get(r.get("category"), index["other"]),
+                       subtitle_of=_subtitle, values_of=popup_values,
+                       link_template=link_template)
     layer = cluster_layer(rows, styles=styles, labels=POPUP_LABELS, name=name, show=show)
     layer.add_to(m)
     if legend:

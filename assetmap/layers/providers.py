@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ..model import CLIENT_GROUPS, SERVICE_TYPES, split_list
 from ._legend import add_legend
-from ._markers import cluster_layer, text_colour
-from ._style import esc, fmt, table_html
+from ._markers import cluster_layer, marker_rows, text_colour
+from ._markers import popup_html as _popup
+from ._style import esc, fmt
 
 QUALITY_COLOURS = {"gold": "#E69F00", "silver": "#8A8A8A", "bronze": "#8C510A", "none": "#FFFFFF"}
 QUALITY_SYMBOLS = {"gold": "G", "silver": "S", "bronze": "B", "none": "–"}
@@ -33,23 +34,9 @@ def price_text(p) -> str:
 
 
 def popup_html(row, link: str | None = None) -> str:
-    q = row.get("quality_mark") or "none"
-    rows = [
-        ("Where", f"<em>{esc(row['location_note'])}</em>" if row.get("location_note") else ""),
-        ("Services", esc(labels(row.get("service_types"), SERVICE_TYPES))),
-        ("For", esc(labels(row.get("client_groups"), CLIENT_GROUPS))),
-        ("Price", price_text(row.get("hourly_price"))),
-        ("Quality mark", esc(QUALITY_LABELS.get(q, q))),
-        ("CQC registered", yes_no(row.get("cqc_registered"))),
-        ("Direct payments", yes_no(row.get("direct_payments"))),
-        ("Vacancies", fmt(row.get("vacancies"), 0) if row.get("vacancies") is not None else ""),
-        ("Community focus", esc(row.get("community_focus"))),
-        ("Contact", esc(row.get("contact"))),
-    ]
-    out = f"<strong>{esc(row.get('name'))}</strong>" + table_html(rows)
-    if link:
-        out += f'<a href="{esc(link)}">More</a>'
-    return out
+    """Popup text for one provider; every user-typed string escaped."""
+    return _popup(esc(row.get("name")), SUBTITLE, POPUP_LABELS, popup_values(row),
+                  esc(link) if link else "")
 
 
 def legend_html() -> str:
@@ -65,6 +52,7 @@ def legend_html() -> str:
 POPUP_LABELS = ("Where", "Services", "For", "Price", "Quality mark", "Vacancies",
                 "Direct payments", "CQC registered", "Community focus", "Contact")
 MARKS = ("gold", "silver", "bronze", "none")
+SUBTITLE = "Micro-provider"
 
 
 def popup_values(row) -> list[str]:
@@ -81,17 +69,14 @@ def popup_values(row) -> list[str]:
 
 def add_to(m, providers, *, name: str = "Micro-providers", show: bool = True,
            link_template: str | None = None, legend: bool = True, legend_open: bool = False):
+    """Clustered markers for ``providers`` (already passed through privacy.public_assets)."""
     styles = [(QUALITY_COLOURS[q], QUALITY_SYMBOLS[q]) for q in MARKS]
-    rows = []
-    geom = providers.geometry.name
-    for row in providers.to_dict("records"):
-        g = row[geom]
-        if g is None or g.is_empty:
-            continue
+
+    def style_of(row):
         q = row.get("quality_mark") or "none"
-        link = esc(link_template.format(id=row["id"])) if link_template and row.get("id") else ""
-        rows.append((g.y, g.x, MARKS.index(q) if q in MARKS else 3, esc(row.get("name")),
-                     "Micro-provider", str(row.get("name") or ""), popup_values(row), link))
+        return MARKS.index(q) if q in MARKS else MARKS.index("none")
+    rows = marker_rows(providers, style_of=style_of, subtitle_of=lambda r: SUBTITLE,
+                       values_of=popup_values, link_template=link_template)
     layer = cluster_layer(rows, styles=styles, labels=POPUP_LABELS, name=name, show=show)
     layer.add_to(m)
     if legend:
