@@ -20,7 +20,6 @@ from .layers import hotspots as hotspots_layer
 from .layers import needs as needs_layer
 from .layers import networks as networks_layer
 from .layers import providers as providers_layer
-from .privacy import public_assets
 
 
 @dataclass(frozen=True)
@@ -385,18 +384,5 @@ def build_directory_map(results, *, centre=None, isochrone: dict | None = None):
         folium.CircleMarker([centre[1], centre[0]], radius=7, color="#000", weight=3,
                             fill=True, fill_color="#F0E442", fill_opacity=1,
                             tooltip="Search point").add_to(m)
-    _control(m)
-    return m
-
-
-def build_home_map(store) -> folium.Map:
-    areas = store.read_areas("lsoa")
-    assets = public_assets(store.read_assets())
-    bounds = areas.total_bounds if len(areas) else None
-    m = new_map(bounds)
-    if len(areas):
-        areas_layer.add_to(m, areas)
-    if len(assets):
-        assets_layer.add_to(m, assets)
     _control(m)
     return m
