@@ -197,9 +197,11 @@ def _apply(wd: WebData, frames: dict) -> None:
         g["is_gap"] = g["is_gap"].fillna((g["need_class"] == 3) & (g["supply_class"] == 1)) \
             if g["is_gap"].isna().any() else g["is_gap"]
         g["is_gap"] = g["is_gap"].astype(bool)
-        if g["gap_rank"].isna().all():
-            score = g["need"].rank(pct=True) - g["supply"].rank(pct=True)
-            g["gap_rank"] = score.groupby([g["service_type"], g["client_group"]]).rank(
+        if g["gap_rank"].isna().all():      # rank the gap areas only (1 = widest gap)
+            keys = [g["service_type"].fillna(""), g["client_group"].fillna("")]
+            score = g["need"].groupby(keys).rank(pct=True) - \
+                g["supply"].groupby(keys).rank(pct=True)
+            g["gap_rank"] = score.where(g["is_gap"]).groupby(keys).rank(
                 ascending=False, method="first")
     if frames.get("values") is not None:
         v = pd.DataFrame(frames["values"])
