@@ -116,3 +116,14 @@ def test_download_filters_and_404(web_client):
     assert len(rows) == 36
     assert web_client.get("/downloads/nope.csv").status_code == 404
     assert web_client.get("/downloads/areas.xlsx").status_code == 404
+
+
+def test_openreferral_service_by_id_is_public(web_client):
+    """One service of the feed by its id: the same public record as in the list (home-based
+    providers approximate, unpublished contacts dropped); unknown ids are 404."""
+    feed = web_client.get("/openreferral/services?per_page=500").get_json()
+    for s in feed["contents"]:
+        one = web_client.get(f"/openreferral/services/{s['id']}")
+        assert one.status_code == 200
+        assert one.get_json() == s
+    assert web_client.get("/openreferral/services/nope").status_code == 404

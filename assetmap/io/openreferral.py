@@ -258,9 +258,10 @@ def _rows(frame):
         yield from frame.to_dict("records")
 
 
-def service_by_id(store, service_id: str, *, base_url=None) -> dict | None:
-    """``/services/{id}``: the fully nested service, or None."""
-    frame = _public(_assets_of(store))
+def service_by_id(source, service_id: str, *, base_url=None) -> dict | None:
+    """``/services/{id}``: the fully nested service, or None. ``source`` as for
+    :func:`services_page` (a Store or a frame of assets)."""
+    frame = _public(_assets_of(source))
     for rec in _rows(frame):
         if uid("service", str(rec["id"])) == service_id or str(rec["id"]) == service_id:
             return service_record(rec, base_url=base_url)

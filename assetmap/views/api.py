@@ -267,11 +267,14 @@ def _openreferral_services():
 
 @bp.get("/openreferral/services/<service_id>")
 def openreferral_service(service_id):
-    orm = _or_module()
-    if orm is None:
-        abort(503, "the Open Referral module is not installed")
-    s = orm.service_by_id(get_store(), service_id,
-                          base_url=request.host_url.rstrip("/") + "/openreferral")
-    if s is None:
-        abort(404)
-    return _resp(s)
+    """One service, from the page data the feed uses (not a store read per request)."""
+    def build():
+        orm = _or_module()
+        if orm is None:
+            abort(503, "the Open Referral module is not installed")
+        s = orm.service_by_id(web_data().assets, service_id,
+                              base_url=request.host_url.rstrip("/") + "/openreferral")
+        if s is None:
+            abort(404)
+        return _resp(s)
+    return _memo_response(build)
