@@ -2,7 +2,9 @@
 
 SQLAlchemy 2 Core tables; a SQLite file by default (WAL, foreign keys on) and PostgreSQL +
 PostGIS by URL through the same code. Geometry is a :class:`Geom` column: WKB bytes on
-SQLite, a PostGIS ``geometry(…, 4326)`` on PostgreSQL. Every write runs inside one
+SQLite, a PostGIS ``geometry(…, 4326)`` on PostgreSQL (2-D). Text columns (:func:`Str`,
+:func:`Txt`) behave on PostgreSQL as on SQLite: no length limit enforced, byte-order
+sorting, NUL characters dropped (see :class:`_PGText`). Every write runs inside one
 transaction and bumps the store's data version, so analysis results and cached maps can say
 which data they were built from.
 """
@@ -55,7 +57,11 @@ class _PostGISGeometry(UserDefinedType):
         return func.ST_AsBinary(col, type_=self)
 
     def bind_processor(self, dialect):
-        return _to_wkb
+        # the column is XY (typmod ``Geometry``) and the store is 2-D throughout; PostGIS
+        # refuses a Z or M coordinate ("Geometry has Z dimension but column does not"), so
+        # a 3-D GeoJSON or GPKG import would fail only here: drop them (SQLite keeps the
+        # bytes it is given, and nothing reads Z)
+        return lambda value: None if value is None else _to_wkb(shapely.force_2d(value))
 
     def result_processor(self, dialect, coltype):
         return _from_wkb
@@ -78,19 +84,62 @@ class _WKBBlob(TypeDecorator):
 Geom = _WKBBlob().with_variant(_PostGISGeometry(), "postgresql")
 
 
+class _PGText(TypeDecorator):
+    """The PostgreSQL side of every text column, so that it behaves as SQLite's does:
+
+    * unbounded: SQLite never enforces a VARCHAR length, PostgreSQL raises
+      StringDataRightTruncation; the lengths in the table definitions document intent (the
+      limits users see are checked in ``model``/``submissions`` with a proper InputError);
+    * collation "C" (byte order, SQLite's BINARY): ORDER BY, min/max and comparisons give
+      the same answer whatever locale the server's database was created with (en_US,
+      ICU... sort "B" before "a" differently, and ignore or reorder punctuation);
+    * NUL characters removed: PostgreSQL text cannot hold them ("PostgreSQL text fields
+      cannot contain NUL (0x00) bytes") and they have no meaning in any field.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(collation="C")
+
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, str) and "\x00" in value:
+            return value.replace("\x00", "")
+        return value
+
+
+def Str(length: int) -> String:
+    """A short text column: VARCHAR(length) on SQLite (not enforced there), see _PGText."""
+    return String(length).with_variant(_PGText(), "postgresql")
+
+
+def Txt() -> Text:
+    """A long text column: TEXT on SQLite, see _PGText."""
+    return Text().with_variant(_PGText(), "postgresql")
+
+
+def _int(value):
+    """An integer key or version as Python int (None stays None). A numpy integer (a value
+    taken from a data frame) binds as a BLOB through sqlite3 and then silently matches
+    nothing there, while psycopg binds it as a number: coerce at the door so both backends
+    answer alike."""
+    return None if value is None else int(value)
+
+
 metadata = MetaData()
 
 meta_table = Table("meta", metadata,
-                   Column("key", String(64), primary_key=True),
-                   Column("value", Text))
+                   Column("key", Str(64), primary_key=True),
+                   Column("value", Txt()))
 
 areas = Table(
     "areas", metadata,
-    Column("code", String(16), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("level", String(8), nullable=False, index=True),
-    Column("parent_code", String(16)),
-    Column("parent_name", String(200)),
+    Column("code", Str(16), primary_key=True),
+    Column("name", Str(200), nullable=False),
+    Column("level", Str(8), nullable=False, index=True),
+    Column("parent_code", Str(16)),
+    Column("parent_name", Str(200)),
     *[Column(b, Float) for b in model.AGE_BANDS],
     Column("pwc_lon", Float), Column("pwc_lat", Float),
     Column("geometry", Geom, nullable=False),
@@ -98,19 +147,19 @@ areas = Table(
 
 indicators = Table(
     "indicators", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("title", String(300), nullable=False),
-    Column("unit", String(40), nullable=False),
-    Column("polarity", String(12), nullable=False),
-    Column("ci_method", String(12), nullable=False),
-    Column("source", Text), Column("period", String(60)), Column("description", Text),
+    Column("id", Str(64), primary_key=True),
+    Column("title", Str(300), nullable=False),
+    Column("unit", Str(40), nullable=False),
+    Column("polarity", Str(12), nullable=False),
+    Column("ci_method", Str(12), nullable=False),
+    Column("source", Txt()), Column("period", Str(60)), Column("description", Txt()),
 )
 
 indicator_values = Table(
     "indicator_values", metadata,
-    Column("indicator_id", String(64), ForeignKey("indicators.id", ondelete="CASCADE"),
+    Column("indicator_id", Str(64), ForeignKey("indicators.id", ondelete="CASCADE"),
            primary_key=True),
-    Column("area_code", String(16), ForeignKey("areas.code", ondelete="CASCADE"),
+    Column("area_code", Str(16), ForeignKey("areas.code", ondelete="CASCADE"),
            primary_key=True),
     Column("value", Float), Column("count", Float), Column("denominator", Float),
     Column("lower_ci", Float), Column("upper_ci", Float),
@@ -118,95 +167,95 @@ indicator_values = Table(
 
 assets = Table(
     "assets", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("category", String(32), nullable=False, index=True),
-    Column("description", Text), Column("address", Text), Column("postcode", String(10)),
-    Column("opening_hours", Text), Column("contact", Text),
+    Column("id", Str(64), primary_key=True),
+    Column("name", Str(200), nullable=False),
+    Column("category", Str(32), nullable=False, index=True),
+    Column("description", Txt()), Column("address", Txt()), Column("postcode", Str(10)),
+    Column("opening_hours", Txt()), Column("contact", Txt()),
     Column("contact_public", Boolean, nullable=False, default=False),
-    Column("website", Text),
-    Column("source", String(16), nullable=False), Column("source_ref", String(200), index=True),
-    Column("status", String(12), nullable=False, index=True),
+    Column("website", Txt()),
+    Column("source", Str(16), nullable=False), Column("source_ref", Str(200), index=True),
+    Column("status", Str(12), nullable=False, index=True),
     Column("home_based", Boolean, nullable=False, default=False),
-    Column("last_reviewed", String(32)),
-    Column("created_by", String(100)), Column("created_at", String(32)),
-    Column("updated_by", String(100)), Column("updated_at", String(32)),
+    Column("last_reviewed", Str(32)),
+    Column("created_by", Str(100)), Column("created_at", Str(32)),
+    Column("updated_by", Str(100)), Column("updated_at", Str(32)),
     Column("version", Integer, nullable=False, default=1),
     Column("geometry", Geom, nullable=False),
 )
 
 providers = Table(
     "providers", metadata,
-    Column("asset_id", String(64), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
-    Column("service_types", Text, nullable=False), Column("client_groups", Text, nullable=False),
-    Column("hourly_price", Float), Column("quality_mark", String(8), nullable=False),
-    Column("cqc_registered", Boolean, nullable=False), Column("cqc_location_id", String(40)),
+    Column("asset_id", Str(64), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_types", Txt(), nullable=False), Column("client_groups", Txt(), nullable=False),
+    Column("hourly_price", Float), Column("quality_mark", Str(8), nullable=False),
+    Column("cqc_registered", Boolean, nullable=False), Column("cqc_location_id", Str(40)),
     Column("direct_payments", Boolean, nullable=False),
     Column("preferred_list", Boolean, nullable=False),
     Column("staff_fte", Float), Column("capacity_hours", Float), Column("vacancies", Float),
-    Column("community_focus", Text), Column("radius_km", Float),
-    Column("charity_number", String(20)), Column("company_number", String(20)),
+    Column("community_focus", Txt()), Column("radius_km", Float),
+    Column("charity_number", Str(20)), Column("company_number", Str(20)),
 )
 
 asset_versions = Table(
     "asset_versions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("asset_id", String(64), ForeignKey("assets.id"), nullable=False, index=True),
+    Column("asset_id", Str(64), ForeignKey("assets.id"), nullable=False, index=True),
     Column("version", Integer, nullable=False),
-    Column("action", String(20), nullable=False),
-    Column("data", Text, nullable=False),
-    Column("changed_by", String(100)), Column("changed_at", String(32), nullable=False),
-    Column("reason", Text),
+    Column("action", Str(20), nullable=False),
+    Column("data", Txt(), nullable=False),
+    Column("changed_by", Str(100)), Column("changed_at", Str(32), nullable=False),
+    Column("reason", Txt()),
 )
 
 networks = Table(
     "networks", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("hub_asset_id", String(64)),
-    Column("members", Integer), Column("activities", Text),
+    Column("id", Str(64), primary_key=True),
+    Column("name", Str(200), nullable=False),
+    Column("hub_asset_id", Str(64)),
+    Column("members", Integer), Column("activities", Txt()),
     Column("geometry", Geom, nullable=False),
 )
 
 blobs = Table(
     "blobs", metadata,
-    Column("name", String(100), primary_key=True),
-    Column("sha256", String(64), nullable=False),
+    Column("name", Str(100), primary_key=True),
+    Column("sha256", Str(64), nullable=False),
     Column("data", LargeBinary, nullable=False),
-    Column("created_at", String(32), nullable=False),
+    Column("created_at", Str(32), nullable=False),
 )
 
 postcodes = Table(
     "postcodes", metadata,
-    Column("postcode", String(10), primary_key=True),
+    Column("postcode", Str(10), primary_key=True),
     Column("lon", Float, nullable=False), Column("lat", Float, nullable=False),
-    Column("area_code", String(16)),
+    Column("area_code", Str(16)),
 )
 
 runs = Table(
     "runs", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("created_at", String(32), nullable=False),
+    Column("created_at", Str(32), nullable=False),
     Column("data_version", Integer, nullable=False),
-    Column("params", Text, nullable=False),
-    Column("summary", Text),
+    Column("params", Txt(), nullable=False),
+    Column("summary", Txt()),
 )
 
 run_results = Table(
     "run_results", metadata,
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    Column("name", String(64), primary_key=True),
+    Column("name", Str(64), primary_key=True),
     Column("data", LargeBinary, nullable=False),
 )
 
 users = Table(
     "users", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(100), nullable=False, unique=True),
-    Column("role", String(16), nullable=False),
-    Column("password_hash", Text, nullable=False),
+    Column("name", Str(100), nullable=False, unique=True),
+    Column("role", Str(16), nullable=False),
+    Column("password_hash", Txt(), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", String(32), nullable=False),
+    Column("created_at", Str(32), nullable=False),
 )
 
 #: Contributions (issue 6): a new asset (kind "new", its asset row is ``pending``) or a
@@ -215,17 +264,17 @@ users = Table(
 submissions = Table(
     "submissions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("asset_id", String(64), ForeignKey("assets.id"), nullable=False, index=True),
-    Column("kind", String(8), nullable=False),
-    Column("status", String(12), nullable=False, index=True),
-    Column("data", Text, nullable=False),
+    Column("asset_id", Str(64), ForeignKey("assets.id"), nullable=False, index=True),
+    Column("kind", Str(8), nullable=False),
+    Column("status", Str(12), nullable=False, index=True),
+    Column("data", Txt(), nullable=False),
     Column("base_version", Integer),
-    Column("token_hash", String(64), index=True),
-    Column("submitted_by", String(100), index=True),
-    Column("created_at", String(32), nullable=False),
-    Column("updated_at", String(32), nullable=False),
-    Column("reviewed_by", String(100)), Column("reviewed_at", String(32)),
-    Column("reason", Text),
+    Column("token_hash", Str(64), index=True),
+    Column("submitted_by", Str(100), index=True),
+    Column("created_at", Str(32), nullable=False),
+    Column("updated_at", Str(32), nullable=False),
+    Column("reviewed_by", Str(100)), Column("reviewed_at", Str(32)),
+    Column("reason", Txt()),
     Column("version", Integer, nullable=False, default=1),
 )
 
@@ -508,7 +557,7 @@ class Store:
                 raise NotFound(f"no asset with id '{asset_id}'")
             q = update(assets).where(assets.c.id == asset_id)
             if expected_version is not None:
-                q = q.where(assets.c.version == expected_version)
+                q = q.where(assets.c.version == _int(expected_version))
             stamp = now_iso()
             res = c.execute(q.values(status=status, version=assets.c.version + 1,
                                      updated_by=changed_by, updated_at=stamp,
@@ -591,7 +640,7 @@ class Store:
         (name -> serialised bytes, e.g. GeoParquet or JSON)."""
         with self._begin(conn) as c:
             run_id = c.execute(insert(runs).values(
-                created_at=now_iso(), data_version=data_version,
+                created_at=now_iso(), data_version=_int(data_version),
                 params=json.dumps(params, sort_keys=True, default=str),
                 summary=json.dumps(summary or {}, sort_keys=True, default=str))
             ).inserted_primary_key[0]
@@ -607,7 +656,7 @@ class Store:
 
     def get_run(self, run_id: int, conn: Connection | None = None) -> dict:
         with self._use(conn) as c:
-            r = c.execute(select(runs).where(runs.c.id == run_id)).first()
+            r = c.execute(select(runs).where(runs.c.id == _int(run_id))).first()
         if r is None:
             raise NotFound(f"no analysis run {run_id}")
         return _run_dict(r)
@@ -615,11 +664,12 @@ class Store:
     def run_result(self, run_id: int, name: str, conn: Connection | None = None) -> bytes | None:
         with self._use(conn) as c:
             return c.execute(select(run_results.c.data).where(
-                (run_results.c.run_id == run_id) & (run_results.c.name == name))).scalar()
+                (run_results.c.run_id == _int(run_id)) & (run_results.c.name == name))).scalar()
 
     def run_result_names(self, run_id: int) -> list[str]:
         with self.engine.connect() as c:
-            return list(c.execute(select(run_results.c.name).where(run_results.c.run_id == run_id)
+            return list(c.execute(select(run_results.c.name)
+                                  .where(run_results.c.run_id == _int(run_id))
                                   .order_by(run_results.c.name)).scalars())
 
     # --- users -----------------------------------------------------------------------
@@ -636,7 +686,8 @@ class Store:
 
     def get_user(self, name: str | None = None, user_id: int | None = None) -> dict | None:
         q = select(users)
-        q = q.where(users.c.name == name) if name is not None else q.where(users.c.id == user_id)
+        q = q.where(users.c.name == name) if name is not None else \
+            q.where(users.c.id == _int(user_id))
         with self.engine.connect() as c:
             r = c.execute(q).first()
         return None if r is None else dict(r._mapping)
@@ -798,7 +849,7 @@ class Store:
 
     def get_submission(self, submission_id: int, conn: Connection | None = None) -> dict:
         with self._use(conn) as c:
-            r = c.execute(self._submission_query().where(submissions.c.id == submission_id)
+            r = c.execute(self._submission_query().where(submissions.c.id == _int(submission_id))
                           ).first()
         if r is None:
             raise NotFound(f"no submission {submission_id}")
@@ -837,7 +888,7 @@ class Store:
                          **values) -> None:
         q = update(submissions).where(submissions.c.id == sub["id"])
         if expected_version is not None:
-            q = q.where(submissions.c.version == expected_version)
+            q = q.where(submissions.c.version == _int(expected_version))
         res = c.execute(q.values(version=submissions.c.version + 1, updated_at=now_iso(),
                                  **values))
         if res.rowcount != 1:
@@ -875,7 +926,7 @@ class Store:
             if reviewed:
                 vals["last_reviewed"] = stamp
             res = c.execute(update(assets).where((assets.c.id == asset_id)
-                                                 & (assets.c.version == expected_version))
+                                                 & (assets.c.version == _int(expected_version)))
                             .values(**vals))
             if res.rowcount != 1:
                 raise self._conflict(c, asset_id)
@@ -892,7 +943,7 @@ class Store:
                            expected_version: int, changed_by: str | None, action: str,
                            reason: str | None, stamp: str) -> int:
         res = c.execute(update(assets).where((assets.c.id == asset_id)
-                                             & (assets.c.version == expected_version))
+                                             & (assets.c.version == _int(expected_version)))
                         .values(status=status, version=assets.c.version + 1,
                                 updated_by=changed_by, updated_at=stamp, last_reviewed=stamp))
         if res.rowcount != 1:
@@ -1000,7 +1051,7 @@ class Store:
         stamp = now_iso()
         with self._use(conn, write=True) as c:
             res = c.execute(update(assets).where((assets.c.id == asset_id)
-                                                 & (assets.c.version == expected_version))
+                                                 & (assets.c.version == _int(expected_version)))
                             .values(version=assets.c.version + 1, last_reviewed=stamp,
                                     updated_by=changed_by, updated_at=stamp))
             if res.rowcount != 1:
@@ -1009,7 +1060,8 @@ class Store:
 
     def get_version(self, version_id: int, conn: Connection | None = None) -> dict:
         with self._use(conn) as c:
-            r = c.execute(select(asset_versions).where(asset_versions.c.id == version_id)).first()
+            r = c.execute(select(asset_versions)
+                          .where(asset_versions.c.id == _int(version_id))).first()
         if r is None:
             raise NotFound(f"no stored version {version_id}")
         d = dict(r._mapping)
@@ -1040,7 +1092,7 @@ class Store:
                                                              "created_at")}
             vals.update(updated_by=changed_by, updated_at=stamp, version=cur["version"] + 1)
             res = c.execute(update(assets).where((assets.c.id == asset_id)
-                                                 & (assets.c.version == expected_version))
+                                                 & (assets.c.version == _int(expected_version)))
                             .values(**vals))
             if res.rowcount != 1:
                 raise self._conflict(c, asset_id)
@@ -1073,7 +1125,8 @@ class Store:
         if not vals:
             return
         with self._begin(conn) as c:
-            if c.execute(update(users).where(users.c.id == user_id).values(**vals)).rowcount != 1:
+            if c.execute(update(users).where(users.c.id == _int(user_id))
+                         .values(**vals)).rowcount != 1:
                 raise NotFound(f"no user {user_id}")
 
 def _run_dict(r) -> dict:
@@ -1110,13 +1163,13 @@ def open_store(url: str | None = None) -> Store:
 outreach_plans = Table(
     "outreach_plans", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(200), nullable=False),
-    Column("created_at", String(32), nullable=False),
-    Column("created_by", String(100)),
+    Column("name", Str(200), nullable=False),
+    Column("created_at", Str(32), nullable=False),
+    Column("created_by", Str(100)),
     Column("run_id", Integer),
     Column("data_version", Integer),
-    Column("params", Text, nullable=False),
-    Column("plan", Text, nullable=False),
+    Column("params", Txt(), nullable=False),
+    Column("plan", Txt(), nullable=False),
 )
 
 
