@@ -125,6 +125,12 @@ def serve(ctx, host, port, threads):
     import waitress
     from .app import create_app
     app = create_app({"DATABASE": ctx.obj.get("db") or settings.default_db_url()})
+    # Compile (or load from the cache) the walking graph now, so no request ever pays for it.
+    from . import pipeline
+    store = app.extensions["assetmap_store"]
+    if store.blob_hash("osm"):
+        click.echo("Preparing the walking graph ...", err=True)
+        pipeline.load_graph(store)
     click.echo(f"AssetMap is running at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="AssetMap")
 
