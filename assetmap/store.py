@@ -340,10 +340,19 @@ class Store:
                                                   {"key": "data_version", "value": "0"}])
 
     def drop_all(self) -> None:
-        """Remove every AssetMap table (tests and ``demo --force``)."""
+        """Remove every AssetMap table (tests and ``demo --force``). The data version keeps
+        counting up, so caches keyed by it never mistake new data for old."""
+        try:
+            before = self.data_version()
+        except Exception:  # tables missing or unreadable: start again from 0
+            before = 0
         with self.engine.begin() as conn:
             metadata.drop_all(conn)
         self.create()
+        if before:
+            with self.engine.begin() as conn:
+                conn.execute(update(meta_table).where(meta_table.c.key == "data_version")
+                             .values(value=str(before)))
 
     def dispose(self) -> None:
         self.engine.dispose()

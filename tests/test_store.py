@@ -796,3 +796,13 @@ def test_concurrent_approvals_one_wins(any_store):
     assert (sub["status"], sub["version"], sub["reviewed_by"]) == ("approved", 2, won[0])
     assert list(any_store.asset_history(made["asset_id"])["action"]) == ["submitted",
                                                                         "approved"]
+
+
+def test_drop_all_keeps_counting_the_data_version(any_store):
+    any_store.write_areas(make_areas())
+    v = any_store.data_version()
+    assert v > 0
+    any_store.drop_all()
+    assert any_store.counts()["areas"] == 0
+    any_store.write_areas(make_areas())
+    assert any_store.data_version() > v
