@@ -142,6 +142,18 @@ def test_password_change_signs_out_other_sessions(contrib_app, form_client):
     assert r.status_code == 400
 
 
+def test_password_change_guesses_are_rate_limited(contrib_app, form_client):
+    contrib_app.config["LOGIN_MAX_FAILURES"] = 3
+    a = form_client("connie")
+    for _ in range(3):
+        r = a.post("/account", {"current_password": "wrong-guess", "new_password": "x" * 12,
+                                "confirm_password": "x" * 12})
+        assert r.status_code == 400
+    r = a.post("/account", {"current_password": "contrib-pass-7402",
+                            "new_password": "a-new-pass-8812", "confirm_password": "a-new-pass-8812"})
+    assert r.status_code == 429 and "Too many" in r.get_data(as_text=True)
+
+
 def test_deactivated_user_is_signed_out_and_cannot_sign_in(contrib_app, form_client):
     store = store_of(contrib_app)
     cora = form_client("cora")

@@ -117,7 +117,13 @@ def account():
     user = store.get_user(user_id=g.user["id"])
     current = request.form.get("current_password") or ""
     new = request.form.get("new_password") or ""
+    who = (user["name"] or "").lower()       # the same budget as failed sign-ins
+    wait = limiter("login_user").blocked(who)
+    if wait:
+        return render_template("account.html", error="Too many wrong passwords. Try again in "
+                                                     f"{auth.wait_message(wait)}."), 429
     if not auth.verify_password(user["password_hash"], current):
+        limiter("login_user").hit(who)
         return render_template("account.html", error="Your current password is not right."), 400
     if new != (request.form.get("confirm_password") or ""):
         return render_template("account.html", error="The two new passwords differ."), 400
