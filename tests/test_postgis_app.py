@@ -6,29 +6,15 @@ Skips unless ASSETMAP_TEST_PG_URL points at a reachable server (``.ci/run`` star
 ``scripts/pg_test_server.sh start DIR PORT`` prints a URL for a local run)."""
 from __future__ import annotations
 
-import os
 import time
 
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-PG_URL = os.environ.get("ASSETMAP_TEST_PG_URL")
+from pghelp import PG_OK, PG_URL
 
-
-def _pg_reachable() -> bool:
-    if not PG_URL:
-        return False
-    try:
-        from assetmap.store import Store
-        s = Store(PG_URL)
-        s.dispose()
-        return True
-    except Exception:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _pg_reachable(),
+pytestmark = pytest.mark.skipif(not PG_OK,
                                 reason="no PostgreSQL+PostGIS server (set ASSETMAP_TEST_PG_URL)")
 
 PLANNER = ("pgpat", "planner-pass-6402")

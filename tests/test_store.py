@@ -2,7 +2,6 @@
 is reachable through ASSETMAP_TEST_PG_URL) on PostgreSQL + PostGIS, through the same code."""
 from __future__ import annotations
 
-import os
 
 import geopandas as gpd
 import pandas as pd
@@ -15,21 +14,8 @@ from assetmap import store as store_module
 from assetmap.errors import ConflictError, InputError, NotFound
 from assetmap.store import Store
 
-PG_URL = os.environ.get("ASSETMAP_TEST_PG_URL")
+from pghelp import PG_OK, PG_URL
 
-
-def _pg_reachable() -> bool:
-    if not PG_URL:
-        return False
-    try:
-        s = Store(PG_URL)
-        s.dispose()
-        return True
-    except Exception:
-        return False
-
-
-PG_OK = _pg_reachable()
 
 
 @pytest.fixture(params=["sqlite", "postgis"])
