@@ -313,6 +313,13 @@ def users_list(ctx, as_json):
         click.echo(f"{r['name']:<30}{r['role']:<13}{'active' if r['active'] else 'inactive'}")
 
 
+def _existing_user(ctx, name: str) -> dict:
+    user = _store(ctx).get_user(name=name)
+    if user is None:
+        raise InputError(f"no user called '{name}'", field="name")
+    return user
+
+
 @users.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -320,10 +327,7 @@ def users_list(ctx, as_json):
 def users_passwd(ctx, name, password_stdin):
     """Set a new password for NAME (signs out their sessions)."""
     from . import auth
-    store = _store(ctx)
-    user = store.get_user(name=name)
-    if user is None:
-        raise InputError(f"no user called '{name}'", field="name")
+    store, user = _store(ctx), _existing_user(ctx, name)
     password = _read_password(password_stdin)
     auth.check_password_strength(password, name)
     store.update_user(user["id"], password_hash=auth.hash_password(password))
@@ -336,10 +340,7 @@ def users_passwd(ctx, name, password_stdin):
 @click.pass_context
 def users_deactivate(ctx, name, activate):
     """Stop NAME signing in (accounts are kept for the audit trail)."""
-    store = _store(ctx)
-    user = store.get_user(name=name)
-    if user is None:
-        raise InputError(f"no user called '{name}'", field="name")
+    store, user = _store(ctx), _existing_user(ctx, name)
     store.update_user(user["id"], active=bool(activate))
     click.echo(f"'{name}' {'can sign in again' if activate else 'can no longer sign in'}.")
 

@@ -926,27 +926,39 @@ class Store:
                         if k in data["asset"]})
             if status is not None:
                 row["status"] = status
-            geom = cur["geometry"] if data.get("lon") is None else \
-                shapely.Point(data["lon"], data["lat"])
-            clean = self._clean_asset(row, geom, "edit")
-            vals = {k: clean[k] for k in clean if k not in ("id", "version", "created_by",
-                                                             "created_at")}
-            vals.update(updated_by=changed_by, updated_at=stamp, version=cur["version"] + 1)
-            if reviewed:
-                vals["last_reviewed"] = stamp
-            res = c.execute(update(assets).where((assets.c.id == asset_id)
-                                                 & (assets.c.version == _int(expected_version)))
-                            .values(**vals))
-            if res.rowcount != 1:
-                raise self._conflict(c, asset_id)
-            if data.get("provider"):
-                prov = self._clean_provider(asset_id, data["provider"], "edit")
-                if cur_prov:
-                    c.execute(update(providers).where(providers.c.asset_id == asset_id)
-                              .values(**{k: v for k, v in prov.items() if k != "asset_id"}))
-                else:
-                    c.execute(insert(providers).values(**prov))
+            self._write_next_version(
+                c, asset_id, cur, cur_prov, row, _location(cur, data), data.get("provider"),
+                mode="edit", expected_version=expected_version, changed_by=changed_by,
+                stamp=stamp, extra={"last_reviewed": stamp} if reviewed else None)
             return self._record_version(c, asset_id, action, changed_by, stamp, reason)
+
+    def _write_next_version(self, c: Connection, asset_id: str, cur: dict, cur_prov,
+                            row: dict, geom, provider: dict | None, *, mode: str,
+                            expected_version: int, changed_by: str | None, stamp: str,
+                            extra: dict | None = None,
+                            drop_missing_provider: bool = False) -> None:
+        """Write ``row`` (and ``provider``) over the asset as its next version, refusing with
+        ConflictError unless the asset is still at ``expected_version``. Without a
+        ``provider`` the service record is kept, or removed if ``drop_missing_provider``."""
+        clean = self._clean_asset(row, geom, mode)
+        vals = {k: clean[k] for k in clean if k not in ("id", "version", "created_by",
+                                                         "created_at")}
+        vals.update(updated_by=changed_by, updated_at=stamp, version=cur["version"] + 1,
+                    **(extra or {}))
+        res = c.execute(update(assets).where((assets.c.id == asset_id)
+                                             & (assets.c.version == _int(expected_version)))
+                        .values(**vals))
+        if res.rowcount != 1:
+            raise self._conflict(c, asset_id)
+        if provider:
+            clean_p = self._clean_provider(asset_id, provider, mode)
+            if cur_prov:
+                c.execute(update(providers).where(providers.c.asset_id == asset_id)
+                          .values(**{k: v for k, v in clean_p.items() if k != "asset_id"}))
+            else:
+                c.execute(insert(providers).values(**clean_p))
+        elif drop_missing_provider and cur_prov:
+            c.execute(delete(providers).where(providers.c.asset_id == asset_id))
 
     def _set_status_locked(self, c: Connection, asset_id: str, status: str, *,
                            expected_version: int, changed_by: str | None, action: str,
@@ -1094,29 +1106,12 @@ class Store:
             row.update({k: data.get(k) for k in (*self.EDITABLE_ASSET_FIELDS,
                                                  "source", "source_ref")
                         if k in data})
-            geom = cur["geometry"] if data.get("lon") is None else \
-                shapely.Point(data["lon"], data["lat"])
-            clean = self._clean_asset(row, geom, "restore")
-            vals = {k: clean[k] for k in clean if k not in ("id", "version", "created_by",
-                                                             "created_at")}
-            vals.update(updated_by=changed_by, updated_at=stamp, version=cur["version"] + 1)
-            res = c.execute(update(assets).where((assets.c.id == asset_id)
-                                                 & (assets.c.version == _int(expected_version)))
-                            .values(**vals))
-            if res.rowcount != 1:
-                raise self._conflict(c, asset_id)
-            prov = data.get("provider")
-            if prov:
-                clean_p = self._clean_provider(asset_id, prov, "restore")
-                if cur_prov:
-                    c.execute(update(providers).where(providers.c.asset_id == asset_id)
-                              .values(**{k: v for k, v in clean_p.items() if k != "asset_id"}))
-                else:
-                    c.execute(insert(providers).values(**clean_p))
-            elif cur_prov:
-                # the restored version had no service record; the current one stays in the
-                # history (asset_versions) and can itself be restored
-                c.execute(delete(providers).where(providers.c.asset_id == asset_id))
+            # a restored version without a service record removes the current one (which
+            # stays in the history, asset_versions, and can itself be restored)
+            self._write_next_version(
+                c, asset_id, cur, cur_prov, row, _location(cur, data), data.get("provider"),
+                mode="restore", expected_version=expected_version, changed_by=changed_by,
+                stamp=stamp, drop_missing_provider=True)
             return self._record_version(c, asset_id, f"restored v{old['version']}", changed_by,
                                         stamp, reason=f"restored version {old['version']}")
 
@@ -1137,6 +1132,13 @@ class Store:
             if c.execute(update(users).where(users.c.id == _int(user_id))
                          .values(**vals)).rowcount != 1:
                 raise NotFound(f"no user {user_id}")
+
+def _location(cur: dict, data: dict):
+    """The point ``data`` moves the asset to (lon/lat), or its current one."""
+    if data.get("lon") is None:
+        return cur["geometry"]
+    return shapely.Point(data["lon"], data["lat"])
+
 
 def _run_dict(r) -> dict:
     d = dict(r._mapping)
