@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import folium
 
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 from . import model, settings
@@ -97,10 +97,30 @@ def new_map(bounds=None, tiles: str | None = None, *, scroll_zoom: bool = True) 
 
 
 def render_parts(m: folium.Map) -> MapParts:
+    """The map's head, body and script HTML, each element rendered exactly once.
+
+    branca's ``MacroElement.render`` (and folium's ``Popup.render``) wrap what they have
+    rendered in ``Element(text)``, which compiles that text as a new Jinja template, and
+    ``Figure.render`` renders it again: any ``{{ ... }}`` in a name typed by a user would
+    then run on the server. Here the children are rendered once and the wrapped output is
+    joined verbatim (``Element._template_str``), never rendered a second time."""
     root = m.get_root()
-    root.render()
-    return MapParts(header=localise_assets(root.header.render()), html=root.html.render(),
-                    script=root.script.render())
+    for child in list(root._children.values()):    # what Figure.render does first
+        child.render()
+    return MapParts(header=localise_assets(_verbatim(root.header)), html=_verbatim(root.html),
+                    script=_verbatim(root.script))
+
+
+def _verbatim(section: Element) -> str:
+    """A figure section's children joined as branca's default template joins them, taking
+    the already-rendered text of plain ``Element`` wrappers as it is."""
+    out = []
+    for child in section._children.values():
+        if type(child) is Element and child._template_str is not None:
+            out.append(child._template_str)
+        else:                                   # links and other elements with own templates
+            out.append(child.render())
+    return "".join("\n    " + part for part in out)
 
 
 def cached_map(store, name: str, build, key: tuple = ()) -> MapParts:

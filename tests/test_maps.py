@@ -116,3 +116,19 @@ def test_localise_assets():
     h = '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>'
     assert maps.localise_assets(h) == \
         f'<script src="{settings.VENDOR_URL}leaflet/dist/leaflet.js"></script>'
+
+
+def test_render_parts_renders_each_element_once():
+    """Text that reached a folium element unescaped is still never run as a template: the
+    output of every element is joined as it is, not compiled and rendered again (branca's
+    Figure.render would turn "X-{{7*7}}-Y" into "X-49-Y")."""
+    import folium
+
+    m = maps.new_map((-1.2, 52.7, -1.1, 52.8), tiles="none")
+    folium.Marker([52.75, -1.15], tooltip=folium.Tooltip("X-{{7*7}}-Y"),
+                  popup=folium.Popup("P-{{7*'7'}}-Q")).add_to(m)
+    parts = maps.render_parts(m)
+    out = parts.header + parts.html + parts.script
+    assert "X-{{7*7}}-Y" in out and "P-{{7*'7'}}-Q" in out
+    assert "X-49-Y" not in out and "7777777" not in out
+    assert "leaflet" in parts.header and "L.map(" in parts.script

@@ -7,6 +7,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from .. import settings
+from ._style import js_json
 
 
 def display_frame(gdf: gpd.GeoDataFrame, columns, tolerance_m: float = settings.SIMPLIFY_TOLERANCE_M,
@@ -31,14 +32,14 @@ class SharedGeometry(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = {{ this.data|tojson }};
+        var {{ this.get_name() }} = {{ this.data_js }};
         {% endmacro %}
     """)
 
     def __init__(self, geojson: dict):
         super().__init__()
         self._name = "SharedGeometry"
-        self.data = geojson
+        self.data_js = js_json(geojson)
 
 
 class PolygonData(MacroElement):
@@ -48,7 +49,7 @@ class PolygonData(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var styles = {{ this.styles|tojson }}, rows = {{ this.rows|tojson }};
+            var styles = {{ this.styles_js }}, rows = {{ this.rows_js }};
             L.geoJson({{ this.shared.get_name() }}, {
                 style: function (f) { var r = rows[f.properties.i]; return styles[r ? r[0] : 0]; },
                 onEachFeature: function (f, layer) {
@@ -69,7 +70,8 @@ class PolygonData(MacroElement):
     def __init__(self, shared, styles, rows, highlight=True):
         super().__init__()
         self._name = "PolygonData"
-        self.shared, self.styles, self.rows, self.highlight = shared, styles, rows, highlight
+        self.shared, self.highlight = shared, highlight
+        self.styles_js, self.rows_js = js_json(styles), js_json(rows)
 
 
 def shared_geometry(m, gdf: gpd.GeoDataFrame) -> SharedGeometry:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from branca.element import MacroElement
 from folium.template import Template
 
-from ._style import esc
+from ._style import esc, js_json
 
 
 class Legend(MacroElement):
@@ -18,11 +18,11 @@ class Legend(MacroElement):
         (function () {
             var map = {{ this._parent.get_name() }};
             var layer = {{ this.layer.get_name() }};
-            var legend = L.control({position: {{ this.position|tojson }}});
+            var legend = L.control({position: {{ this.position_js }}});
             legend.onAdd = function () {
                 var div = L.DomUtil.create('div', 'am-legend leaflet-bar');
-                div.setAttribute('data-layer', {{ this.title|tojson }});
-                div.innerHTML = {{ this.html|tojson }};
+                div.setAttribute('data-layer', {{ this.title_js }});
+                div.innerHTML = {{ this.html_js }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -40,9 +40,11 @@ class Legend(MacroElement):
         self._name = "Legend"
         self.layer = layer
         self.title = title
-        self.position = position
+        self.position_js = js_json(position)
+        self.title_js = js_json(title)
         self.html = (f"<details{' open' if open_ else ''}><summary>{esc(title)}</summary>"
                      f"{body_html}</details>")
+        self.html_js = js_json(self.html)
 
 
 def swatch_rows(items) -> str:

@@ -9,12 +9,11 @@ is set as a DOM property (never parsed as HTML); ``link`` is an escaped URL or "
 """
 from __future__ import annotations
 
-import json
-
 import folium
 from folium.plugins import FastMarkerCluster
+from folium.template import Template
 
-from ._style import esc, table_html
+from ._style import esc, js_json, table_html
 
 _CALLBACK = """(function () {
     var styles = %(styles)s, labels = %(labels)s;
@@ -37,9 +36,27 @@ _CALLBACK = """(function () {
 })()"""
 
 
-def _js(obj) -> str:
-    return json.dumps(obj, ensure_ascii=True).replace("<", "\\u003c").replace(">", "\\u003e") \
-        .replace("&", "\\u0026")
+class _Cluster(FastMarkerCluster):
+    """folium's FastMarkerCluster with its rows written by :func:`js_json`, so no text in
+    them can open a template block when branca compiles the output again."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function(){
+                {{ this.callback }}
+                var data = {{ this.data_js }};
+                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                for (var i = 0; i < data.length; i++) {
+                    callback(data[i]).addTo(cluster);
+                }
+                cluster.addTo({{ this._parent.get_name() }});
+                return cluster;
+            })();
+        {% endmacro %}""")
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        self.data_js = js_json(self.data)
 
 
 def text_colour(hex_colour: str) -> str:
@@ -62,13 +79,13 @@ def cluster_layer(rows, *, styles, labels, name: str, show: bool = True,
             vals.pop()
         data.append([round(float(lat), 5), round(float(lon), 5), int(style), title, subtitle or "",
                      plain, vals, link or ""])
-    callback = _CALLBACK % {"styles": _js(st), "labels": _js(list(labels))}
+    callback = _CALLBACK % {"styles": js_json(st), "labels": js_json(list(labels))}
     # FastMarkerCluster always adds itself to its parent, so ``show`` lives on a wrapping
     # FeatureGroup (the overlay the LayerControl toggles).
     group = folium.FeatureGroup(name=name, show=show)
-    FastMarkerCluster(data, callback=callback, name=name, control=False,
-                      disableClusteringAtZoom=disable_at_zoom, showCoverageOnHover=False,
-                      spiderfyOnMaxZoom=True, chunkedLoading=True).add_to(group)
+    _Cluster(data, callback=callback, name=name, control=False,
+             disableClusteringAtZoom=disable_at_zoom, showCoverageOnHover=False,
+             spiderfyOnMaxZoom=True, chunkedLoading=True).add_to(group)
     return group
 
 

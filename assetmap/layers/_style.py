@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import html
+import json
 import math
+import re
 
 #: Sequential, colour-blind safe (ColorBrewer YlGnBu), light = low, dark = high.
 SEQUENTIAL = {
@@ -18,16 +20,40 @@ OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
 NO_DATA = "#d9d9d9"
 
 
+#: Characters that mean something to a template engine or a JS template literal, and the
+#: HTML character references that show the same character but are inert there.
+_INERT = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;",
+                        "\0": "\ufffd"})
+
+
 def esc(value) -> str:
     """HTML-escaped text for anything that came from users or imported files.
 
-    Safe inside HTML and also inside the JavaScript template literals folium writes popups
-    and tooltips into: backticks, ``$`` and backslashes become entities too (they show the
-    same in HTML but are inert in a template literal)."""
+    Safe inside HTML and also in the places folium and branca put map text: backticks,
+    ``$``, backslashes and braces become character references (they show the same in HTML
+    but are inert in a JavaScript template literal and can never open a Jinja ``{{ }}`` or
+    ``{% %}`` block), and NUL becomes U+FFFD. ``maps.render_parts`` also renders every
+    map element once only, so user text is never read as a template even where it is not
+    escaped (a DOM property such as a marker's title)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return html.escape(str(value), quote=True).replace("`", "&#96;").replace(
-        "$", "&#36;").replace("\\", "&#92;")
+    return html.escape(str(value), quote=True).translate(_INERT)
+
+
+#: A ``{`` that would open a Jinja block. In JSON text a ``{`` that starts an object is
+#: always followed by ``"`` or ``}``, so every match is inside a string.
+_OPENER = re.compile(r"\{(?=[{%#])")
+
+
+def js_json(obj) -> str:
+    """``obj`` as JSON text to write into a folium or branca template (``{{ this.x_js }}``):
+    like Jinja's ``tojson`` (``<``, ``>``, ``&`` and ``'`` as ``\\u`` escapes, so it cannot
+    close a script element) and, beyond it, no ``{`` that could open a template block:
+    branca compiles a map element's output as a template once more, so raw user text there
+    would be a syntax error at best. The browser reads the same strings."""
+    text = json.dumps(obj, ensure_ascii=True).replace("<", "\\u003c").replace(
+        ">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+    return _OPENER.sub(lambda _m: "\\u007b", text)
 
 
 def fmt(value, digits: int = 1, unit: str = "") -> str:

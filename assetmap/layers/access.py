@@ -14,7 +14,7 @@ from ..model import ASSET_CATEGORIES
 from .. import settings
 from ._geo import polygon_layer
 from ._legend import add_legend, swatch_rows
-from ._style import NO_DATA, esc, fmt
+from ._style import NO_DATA, esc, fmt, js_json
 
 #: Minutes bands (upper bound, colour): short walks light, long walks dark (YlOrBr, CB safe).
 MINUTE_BANDS = [(5, "#ffffd4"), (10, "#fed98e"), (15, "#fe9929"), (20, "#d95f0e"),
@@ -88,13 +88,14 @@ class _IsochroneGroup(MacroElement):
         {% macro script(this, kwargs) %}
         window.assetmapLayers = window.assetmapLayers || {};
         window.assetmapLayers.isochrones = {{ this._parent.get_name() }};
-        window.assetmapLayers.isochroneUrl = {{ this.url|tojson }};
+        window.assetmapLayers.isochroneUrl = {{ this.url_js }};
         {% endmacro %}
     """)
 
     def __init__(self, url):
         super().__init__()
         self.url = url
+        self.url_js = js_json(url)
 
 
 def add_isochrones(m, geojson: dict | None = None, *, name: str = "Walking isochrones",

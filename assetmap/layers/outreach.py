@@ -15,7 +15,7 @@ from folium.plugins import Draw
 from folium.template import Template
 
 from ._legend import add_legend, swatch_rows
-from ._style import esc
+from ._style import esc, js_json
 
 PATCH_COLOUR = "#12355b"
 ROUTE_COLOUR = "#D55E00"      # Okabe-Ito vermillion: stands out on the blues
@@ -138,7 +138,7 @@ class _DrawToField(MacroElement):
             var map = {{ this._parent.get_name() }};
             var fg = {{ this.group.get_name() }};
             function save() {
-                var field = document.getElementById({{ this.field|tojson }});
+                var field = document.getElementById({{ this.field_js }});
                 if (!field) { return; }
                 var layers = fg.getLayers();
                 field.value = layers.length ? JSON.stringify(layers[layers.length - 1].toGeoJSON().geometry) : "";
@@ -150,7 +150,7 @@ class _DrawToField(MacroElement):
                 save();
             });
             map.on('draw:edited draw:deleted', save);
-            var field = document.getElementById({{ this.field|tojson }});
+            var field = document.getElementById({{ this.field_js }});
             if (field && field.value) {
                 try {
                     var gj = JSON.parse(field.value);
@@ -169,6 +169,7 @@ class _DrawToField(MacroElement):
         self._name = "DrawToField"
         self.group = group
         self.field = field
+        self.field_js = js_json(field)
 
 
 def add_draw_control(m, field_id: str = "patch-polygon"):
