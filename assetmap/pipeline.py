@@ -1,25 +1,27 @@
 """The whole analyse step: read the store, run the analysis, store the results as a run.
 
-``run(store, params=None, progress=None) -> Analysis`` reads the LSOA-level areas, the indicator
-values, the approved assets and providers and the OSM street network from the store, computes
+``run(store, params=None, progress=None) -> Analysis`` is a short sequence of named steps:
 
-1. the loneliness risk (Age UK model) where the census inputs are present; inputs the data
-   lack entirely are held at ``loneliness.REFERENCE_VALUES`` (the ranking is unchanged) and
-   named in the summary's ``loneliness_assumed_inputs``; a loneliness_risk indicator given
-   directly is used instead when the inputs are incomplete,
-2. the need index (score, rank, decile) and Fingertips-style comparisons with the borough,
-3. walking access: minutes to the nearest asset of each category and counts within
-   ``access_thresholds_min``, from population-weighted origin points per area,
-4. E2SFCA supply versus need-weighted 65+ demand, for all providers, per service type, per
-   client group and per service type x client group combination that occurs among providers
-   (:func:`provider_groups`),
-5. gaps (need x supply tertiles, ranked) and the asset categories missing within reach,
-6. the isolation score and its Gi* / local Moran hotspots (FDR-corrected),
-7. walking isochrones of the assets in ``isochrone_categories``,
+1. :func:`read_inputs`: the LSOA areas, indicator values, approved assets and providers;
+2. :func:`loneliness_step`: the Age UK loneliness model where the census inputs are present
+   (inputs the data lack are held at ``loneliness.REFERENCE_VALUES`` and named in the
+   summary); a loneliness_risk indicator given directly is used otherwise;
+3. :func:`need_step`: the need index (score, rank, decile), Fingertips-style comparisons with
+   the borough (and England where given) and the borough values with their intervals;
+4. :func:`access_step`: walking minutes to the nearest asset of each category and counts
+   within ``access_thresholds_min`` over the street network (the one routing service,
+   :mod:`assetmap.analysis.routing`), from population-weighted origin points per area;
+5. :func:`supply_step`: E2SFCA supply against need-weighted 65+ demand for all providers and
+   per provider group (:func:`provider_groups`);
+6. :func:`gaps_step`: need x supply classes, gaps ranked, categories missing within reach;
+7. :func:`hotspots_step`: the isolation score and its Gi* / local Moran hotspots;
+8. :func:`isochrones_step`: walking isochrones of the assets in ``isochrone_categories``;
+9. :func:`areas_step` and :func:`summary_step`: the per-area frame and the run summary.
 
-and stores them with their parameters and the data version read (``store.save_run``). Web
-pages read stored runs back with :func:`load`; they never recompute. :func:`isochrone` draws
-a walking isochrone around any point on demand.
+Every frame is conformed to the result contract (:mod:`assetmap.results`) and stored with
+the parameters and the data version read (``store.save_run``). Pages read runs back with
+:func:`load`; they never recompute. :func:`isochrones_at` and :func:`walk_minutes` answer
+on-demand questions with the same routing service.
 
 Every default comes from ``settings`` (the upper-case name of each parameter) and can be
 overridden per run: ``run(store, {"walk_speed_kmh": 3.0, "need_weights": {...}})``;
@@ -29,9 +31,8 @@ The same inputs and parameters give identical results (all randomness is seeded)
 """
 from __future__ import annotations
 
-import io
 import json
-import threading
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +42,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import model, settings
-from .analysis import catchment, gaps, hotspots, loneliness, need, network
+from . import model, results, settings
+from .analysis import catchment, gaps, hotspots, loneliness, need, network, routing
 from .errors import InputError, NoData
+
+log = logging.getLogger(__name__)
 
 #: Parameters a run accepts (lower-case names of ``settings`` entries), plus ``slow_walk``.
 PARAM_NAMES = (
@@ -57,47 +60,16 @@ PARAM_NAMES = (
     "england_benchmarks",
 )
 #: Results of a run, by name (each a (Geo)DataFrame; see :class:`Analysis`).
-FRAMES = ("areas", "indicators", "access", "e2sfca", "gaps", "hotspots", "isochrones")
+FRAMES = ("areas", "indicators", "benchmarks", "access", "e2sfca", "gaps", "hotspots", "isochrones")
 #: Steps reported to ``progress`` (for a progress bar's length).
 STEPS = 9
-
-_GRAPHS: dict[str, network.WalkGraph] = {}
-_GRAPHS_LOCK = threading.Lock()
 
 
 @dataclass
 class Analysis:
-    """One analysis run's results.
-
-    areas       GeoDataFrame (EPSG:4326), one row per LSOA: code, name, parent_code,
-                parent_name, population, pop_65_plus, need_score (weighted mean of
-                polarity-aware z-scores), need_rank (1 = most need), need_decile (10 = the
-                tenth with most need), need_n_indicators, loneliness_logodds, loneliness_prob, min_<category>
-                (walking minutes to the nearest, capped at access_max_minutes), social_min,
-                n<T>_social (social assets within T minutes), e2sfca_all (provider capacity
-                hours per week per need-weighted 65+ resident), e2sfca_all_per_1000,
-                need_class, supply_class (tertiles, 1 = low, 3 = high; of need_score and
-                e2sfca_all), bivariate_class, gap, gap_rank (1 = widest), missing_within_reach
-                ('|'-joined categories beyond gap_reach_minutes), isolation_score, gi_z, gi_p,
-                gi_q, hotspot_class (hot/cold/not significant), lisa_i, lisa_z, lisa_p, lisa_q,
-                lisa_quadrant, lisa_class (HH/LL/HL/LH/not significant), island, geometry.
-    indicators  long: indicator_id, area_code, value, lower_ci, upper_ci, benchmark,
-                benchmark_name ("borough", or "England" for a second set of rows where
-                England values are given), comparison (better/similar/worse/higher/lower/
-                not compared).
-    access      long: area_code, category (asset categories and "social"), minutes,
-                within_<T> for T in access_thresholds_min (population-weighted mean count).
-    e2sfca      long: area_code, group_kind ("all", "service_type", "client_group",
-                "service_client"), group ("all", a service type, a client group, or
-                "<service_type>+<client_group>"), service_type and client_group (the
-                group's restriction, '' where none), demand, supply_total, access,
-                access_per_1000.
-    gaps        long: area_code, group_kind, group, service_type, client_group, need_score,
-                access, need_class, supply_class, bivariate_class ("N3-S1"), gap, gap_score,
-                gap_rank (per group).
-    hotspots    area_code, isolation_score, gi_z ... island, n_neighbours (as in areas).
-    isochrones  GeoDataFrame (EPSG:4326): asset_id, name, category, minutes, geometry.
-    """
+    """One analysis run's results: one frame per name in :data:`FRAMES`, each exactly as
+    the result contract declares it (``assetmap.results.FRAMES``: columns, dtypes, units
+    and meaning), plus the parameters, the data version read and the summary."""
 
     run_id: int | None
     data_version: int
@@ -105,6 +77,7 @@ class Analysis:
     summary: dict
     areas: gpd.GeoDataFrame
     indicators: pd.DataFrame
+    benchmarks: pd.DataFrame
     access: pd.DataFrame
     e2sfca: pd.DataFrame
     gaps: pd.DataFrame
@@ -162,7 +135,8 @@ def resolve_params(params: dict | None = None) -> dict:
     return out
 
 
-# --- graph -------------------------------------------------------------------------------------------
+
+# --- the street network (through the one routing service) -------------------------------------
 def graph_cache_dir(store, params: dict | None = None) -> Path:
     d = (params or {}).get("graph_cache_dir") or settings.GRAPH_CACHE_DIR
     if d:
@@ -174,43 +148,22 @@ def graph_cache_dir(store, params: dict | None = None) -> Path:
 
 
 def load_graph(store, params: dict | None = None) -> network.WalkGraph | None:
-    """The store's compiled walking graph (None without an OSM file): from this process's
-    memory, else the cache folder, else compiled from the OSM blob and cached."""
-    digest = store.blob_hash("osm")
-    if digest is None:
-        return None
-    non_walk = tuple((params or {}).get("non_walkable_highways") or settings.NON_WALKABLE_HIGHWAYS)
-    key = f"{digest}:{','.join(sorted(non_walk))}"
-    with _GRAPHS_LOCK:
-        if key in _GRAPHS:
-            return _GRAPHS[key]
-    cache = graph_cache_dir(store, params)
-    custom = sorted(non_walk) != sorted(settings.NON_WALKABLE_HIGHWAYS)
-    p = network.cache_path(cache, digest)
-    g = None
-    if p.exists() and not custom:
-        try:
-            g = network.WalkGraph.load(p)
-        except (OSError, ValueError, KeyError):
-            g = None
-    if g is None:
+    """The store's compiled walking graph (None without an OSM file), from
+    :func:`routing.compiled_graph`'s cache."""
+    def read_osm():
         blob = store.get_blob("osm")
-        if blob is None:
-            return None
-        g = network.graph_from_osm(blob[0], None if custom else cache, non_walkable=non_walk)
-    with _GRAPHS_LOCK:
-        _GRAPHS[key] = g
-    return g
+        return None if blob is None else blob[0]
+    non_walk = (params or {}).get("non_walkable_highways") or settings.NON_WALKABLE_HIGHWAYS
+    return routing.compiled_graph(store.blob_hash("osm"), read_osm,
+                                  graph_cache_dir(store, params), non_walk)
 
 
-def _router(graph, params):
-    if graph is None:
-        return network.CrowFlyRouter(params["crow_fly_detour"])
-    if graph.min_component != int(params["min_component_nodes"]):
-        graph.min_component = int(params["min_component_nodes"])
-        graph._snappable = None
-        graph._tree = None
-    return network.GraphRouter(graph, params["max_snap_distance_m"])
+def router_for(store, params: dict | None = None):
+    """The router every consumer of this store uses: over its street network, or crow-fly
+    (``router.kind``) where it has none."""
+    p = resolve_params(params)
+    return routing.router(load_graph(store, p), max_snap_m=p["max_snap_distance_m"],
+                          min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
 
 
 # --- the run ----------------------------------------------------------------------------------------
@@ -230,21 +183,38 @@ def _pwc_xy(areas: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
-def run(store, params: dict | None = None, progress: Callable[[str], None] | None = None,
-        *, save: bool = True) -> Analysis:
-    """Run the analysis on the store's data and store it as a new run (see the module notes)."""
-    p = resolve_params(params)
-    say = progress or (lambda message: None)
-    timings: dict[str, float] = {}
-    t_all = t0 = time.perf_counter()
+class _Clock:
+    """Seconds per step, reported to ``progress`` as each step ends."""
 
-    def lap(name):
-        nonlocal t0
+    def __init__(self, progress):
+        self.say = progress or (lambda message: None)
+        self.timings: dict[str, float] = {}
+        self.start = self.t0 = time.perf_counter()
+
+    def lap(self, name: str) -> None:
         t = time.perf_counter()
-        timings[name] = round(t - t0, 3)
-        t0 = t
-        say(name)
+        self.timings[name] = round(t - self.t0, 3)
+        self.t0 = t
+        self.say(name)
 
+    def total(self) -> float:
+        return round(time.perf_counter() - self.start, 3)
+
+
+@dataclass
+class Inputs:
+    """What a run reads from the store."""
+    data_version: int
+    areas: gpd.GeoDataFrame
+    codes: list
+    values: pd.DataFrame
+    meta: pd.DataFrame
+    wide: pd.DataFrame
+    assets: gpd.GeoDataFrame
+    england: dict
+
+
+def read_inputs(store, p: dict) -> Inputs:
     data_version = store.data_version()
     areas = store.read_areas(level="lsoa")
     if areas.empty:
@@ -252,71 +222,80 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
     codes = areas["code"].tolist()
     values = store.read_values()
     values = values[values["area_code"].isin(set(codes))]
-    meta = store.read_indicators()
     wide = (values.pivot(index="area_code", columns="indicator_id", values="value")
             if len(values) else pd.DataFrame(index=pd.Index([], name="area_code")))
-    wide = wide.reindex(codes)
-    lap("read the store")
-
-    # 1-2. loneliness and need ------------------------------------------------------------
-    lon_assumed: list[str] = []
-    given = "loneliness_risk" in wide and wide["loneliness_risk"].notna().any()
-    if loneliness.available(wide) or (not given and loneliness.any_available(wide)):
-        # inputs the data lack are held at a reference value (the same for every area:
-        # the ranking is unchanged; the summary names them)
-        lon_assumed = loneliness.assumed_inputs(wide)
-        lon = loneliness.loneliness_risk(wide, assume_missing=True)
-        lon_source = "model"
-        wide["loneliness_risk"] = lon["loneliness_prob"].to_numpy() * 100.0
-    elif given:
-        v = wide["loneliness_risk"].to_numpy(dtype=float)
-        prob = v / 100.0 if np.nanmax(v) > 1.5 else v
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lo = np.log(prob / (1 - prob))
-        lon = pd.DataFrame({"loneliness_logodds": lo, "loneliness_prob": prob}, index=wide.index)
-        lon_source = "indicator"
-    else:
-        lon = pd.DataFrame({"loneliness_logodds": np.nan, "loneliness_prob": np.nan},
-                           index=wide.index)
-        lon_source = "missing"
-    polar = need.indicator_polarities(meta)
-    need_df, need_info = need.need_index(wide, p["need_weights"], polar)
-    comparisons = need.compare(values, meta, level=p["ci_level"])
     england = dict(p["england_benchmarks"] or {})
     if not england:
         try:
             england = json.loads(store.get_meta("england_benchmarks") or "{}")
         except (TypeError, ValueError):
             england = {}
-    if england:
-        eng = need.compare(values, meta, level=p["ci_level"], benchmark=england,
+    return Inputs(data_version, areas, codes, values, store.read_indicators(),
+                  wide.reindex(codes), store.read_assets(statuses=("approved",)), england)
+
+
+def loneliness_step(wide: pd.DataFrame) -> tuple[pd.DataFrame, str, list[str]]:
+    """(per-area loneliness_logodds and loneliness_prob, source, inputs held at reference)
+    from the census inputs (model), a given loneliness_risk indicator, or nothing. Sets the
+    ``loneliness_risk`` column of ``wide`` (percent) where the model ran."""
+    given = "loneliness_risk" in wide and wide["loneliness_risk"].notna().any()
+    if loneliness.available(wide) or (not given and loneliness.any_available(wide)):
+        # inputs the data lack are held at a reference value (the same for every area:
+        # the ranking is unchanged; the summary names them)
+        assumed = loneliness.assumed_inputs(wide)
+        lon = loneliness.loneliness_risk(wide, assume_missing=True)
+        wide["loneliness_risk"] = lon["loneliness_prob"].to_numpy() * 100.0
+        return lon, "model", assumed
+    if given:
+        v = wide["loneliness_risk"].to_numpy(dtype=float)
+        prob = v / 100.0 if np.nanmax(v) > 1.5 else v
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lo = np.log(prob / (1 - prob))
+        return pd.DataFrame({"loneliness_logodds": lo, "loneliness_prob": prob},
+                            index=wide.index), "indicator", []
+    return pd.DataFrame({"loneliness_logodds": np.nan, "loneliness_prob": np.nan},
+                        index=wide.index), "missing", []
+
+
+@dataclass
+class Need:
+    frame: pd.DataFrame             # need_score, need_rank, need_decile, need_n_indicators
+    info: dict
+    indicators: pd.DataFrame        # the comparisons (result frame "indicators")
+    benchmarks: pd.DataFrame        # the result frame "benchmarks"
+
+
+def need_step(inp: Inputs, p: dict) -> Need:
+    polar = need.indicator_polarities(inp.meta)
+    need_df, info = need.need_index(inp.wide, p["need_weights"], polar)
+    comparisons = need.compare(inp.values, inp.meta, level=p["ci_level"])
+    if inp.england:
+        eng = need.compare(inp.values, inp.meta, level=p["ci_level"], benchmark=inp.england,
                            benchmark_name="England")
         comparisons = pd.concat([comparisons, eng], ignore_index=True)
-    lap("need index and loneliness risk")
+    counts = inp.values[["indicator_id", "area_code", "count", "denominator"]]
+    comparisons = comparisons.merge(counts, on=["indicator_id", "area_code"], how="left")
+    bands = [b for b in model.AGE_BANDS if b in inp.areas]
+    population = pd.Series(inp.areas[bands].sum(axis=1, min_count=1).to_numpy(),
+                           index=inp.areas["code"])
+    bench = need.benchmarks(inp.values, inp.meta, population, comparisons, level=p["ci_level"])
+    return Need(need_df, info, comparisons, bench)
 
-    # 3. walking access ----------------------------------------------------------------------
-    graph = load_graph(store, p)
-    router = _router(graph, p)
-    lap("street network")
-    areas_p = areas.to_crs(settings.ANALYSIS_CRS)
-    n_areas = len(areas)
-    o_area, o_xy, o_w = network.area_origins(areas_p.geometry.values, _pwc_xy(areas),
-                                             graph, p["origins_per_area"], p["origin_seed"])
-    assets = store.read_assets(statuses=("approved",))
-    a_xy = _xy(assets.geometry)
-    a_cat = assets["category"].to_numpy(dtype=object)
-    cats = [c for c in model.ASSET_CATEGORIES if (a_cat == c).any()]
-    social = [c for c in p["social_categories"] if c in model.ASSET_CATEGORIES]
-    mpm = network.metres_per_minute(p["walk_speed_kmh"])
-    max_min = float(p["access_max_minutes"])
-    groups = [a_xy[a_cat == c] for c in cats] + [a_xy[np.isin(a_cat, social)]]
-    near_m = router.nearest(o_xy, groups, max_min * mpm)
-    near_min = np.minimum(near_m / mpm, max_min)            # unreachable -> the cap
-    area_min = network.aggregate(near_min, o_area, o_w, n_areas, p["access_aggregate"])
-    thresholds = [float(t) for t in p["access_thresholds_min"]]
-    reach_min = max(thresholds + [float(p["catchment_minutes"])])
-    r, c, m = router.table(o_xy, a_xy, reach_min * mpm)
-    t_min = m / mpm
+
+@dataclass
+class Access:
+    cats: list                  # asset categories present
+    area_min: np.ndarray        # (len(cats) + 1 social, areas) minutes to the nearest
+    counts: dict                # threshold -> (len(cats) + 1, areas) assets within
+    frame: pd.DataFrame         # the result frame "access"
+    o_area: np.ndarray          # origin points: area index, EPSG:27700 xy, weight
+    o_w: np.ndarray
+    table: tuple                # (origin rows, asset cols, minutes) within the widest cut-off
+    a_xy: np.ndarray
+
+
+def _origin_counts(cats, a_cat, social, o_area, o_w, n_areas, table, thresholds) -> dict:
+    r, c, t_min = table
     cat_index = {cname: i for i, cname in enumerate(cats)}
     a_ci = np.array([cat_index[x] for x in a_cat], dtype=np.int64) if len(a_cat) else \
         np.zeros(0, dtype=np.int64)
@@ -329,158 +308,256 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
         sw = within & a_social[c]
         np.add.at(mat[-1], r[sw], 1.0)
         counts[t] = network.aggregate(mat, o_area, o_w, n_areas, "mean")
+    return counts
+
+
+def access_step(inp: Inputs, p: dict, router, graph) -> Access:
+    areas_p = inp.areas.to_crs(settings.ANALYSIS_CRS)
+    n_areas = len(inp.areas)
+    o_area, o_xy, o_w = network.area_origins(areas_p.geometry.values, _pwc_xy(inp.areas),
+                                             graph, p["origins_per_area"], p["origin_seed"])
+    a_xy = _xy(inp.assets.geometry)
+    a_cat = inp.assets["category"].to_numpy(dtype=object)
+    cats = [c for c in model.ASSET_CATEGORIES if (a_cat == c).any()]
+    social = [c for c in p["social_categories"] if c in model.ASSET_CATEGORIES]
+    mpm = network.metres_per_minute(p["walk_speed_kmh"])
+    max_min = float(p["access_max_minutes"])
+    groups = [a_xy[a_cat == c] for c in cats] + [a_xy[np.isin(a_cat, social)]]
+    near_min = np.minimum(router.nearest(o_xy, groups, max_min * mpm) / mpm, max_min)
+    area_min = network.aggregate(near_min, o_area, o_w, n_areas, p["access_aggregate"])
+    thresholds = [float(t) for t in p["access_thresholds_min"]]
+    reach_min = max(thresholds + [float(p["catchment_minutes"])])
+    r, c, m = router.table(o_xy, a_xy, reach_min * mpm)
+    table = (r, c, m / mpm)
+    counts = _origin_counts(cats, a_cat, social, o_area, o_w, n_areas, table, thresholds)
     names = cats + ["social"]
-    access = pd.DataFrame({
-        "area_code": np.repeat(np.asarray(codes, dtype=object), len(names)),
+    frame = pd.DataFrame({
+        "area_code": np.repeat(np.asarray(inp.codes, dtype=object), len(names)),
         "category": np.tile(np.asarray(names, dtype=object), n_areas),
         "minutes": area_min.T.reshape(-1),
         **{f"within_{_tname(t)}": counts[t].T.reshape(-1) for t in thresholds},
     })
-    lap("walking access")
+    return Access(cats, area_min, counts, frame, o_area, o_w, table, a_xy)
 
-    # 4. E2SFCA ------------------------------------------------------------------------------------
-    bands = [b for b in model.AGE_BANDS if b in areas]
-    pop = areas[bands].to_numpy(dtype=float)
-    population = np.nansum(pop, axis=1)
-    pop65 = np.nansum(areas[["pop_65_74", "pop_75_84", "pop_85_plus"]].to_numpy(dtype=float), axis=1)
-    score = need_df["need_score"].to_numpy(dtype=float)
+
+@dataclass
+class Supply:
+    group_keys: list            # (group_kind, group, service_type, client_group)
+    by_group: np.ndarray        # (groups, areas) E2SFCA supply
+    providers: int
+    frame: pd.DataFrame         # the result frame "e2sfca"
+
+
+def _capacity(prov: pd.DataFrame, how: str) -> np.ndarray:
+    if how == "capacity" and len(prov):
+        cap = prov["capacity_hours"].to_numpy(dtype=float)
+        fill = np.nanmedian(cap) if (~np.isnan(cap)).any() else 1.0
+        return np.where(np.isnan(cap), fill, cap)
+    return np.ones(len(prov))
+
+
+def _demand(inp: Inputs, score: np.ndarray, p: dict) -> np.ndarray:
+    """Need-weighted residents aged 65+ per area."""
+    pop65 = np.nansum(inp.areas[["pop_65_74", "pop_75_84", "pop_85_plus"]].to_numpy(dtype=float),
+                      axis=1)
     lo_w, hi_w = (float(x) for x in p["demand_need_weight_range"])
     pct = gaps.percentile(score)
-    factor = np.where(np.isnan(pct), (lo_w + hi_w) / 2, lo_w + (hi_w - lo_w) * np.nan_to_num(pct))
-    demand_area = pop65 * factor
+    return pop65 * np.where(np.isnan(pct), (lo_w + hi_w) / 2,
+                            lo_w + (hi_w - lo_w) * np.nan_to_num(pct))
+
+
+def supply_step(inp: Inputs, p: dict, score: np.ndarray, acc: Access) -> Supply:
+    assets = inp.assets
     is_prov = assets["is_provider"].to_numpy(dtype=bool) if "is_provider" in assets else \
         np.zeros(len(assets), dtype=bool)
     prov_idx = np.flatnonzero(is_prov)
     prov = assets.iloc[prov_idx]
-    if p["supply"] == "capacity" and len(prov):
-        cap = prov["capacity_hours"].to_numpy(dtype=float)
-        fill = np.nanmedian(cap) if (~np.isnan(cap)).any() else 1.0
-        cap = np.where(np.isnan(cap), fill, cap)
-    else:
-        cap = np.ones(len(prov))
+    cap = _capacity(prov, p["supply"])
     group_keys, member = provider_groups(prov)
     S = np.column_stack([cap * mk for mk in member]) if len(prov) else np.zeros((0, len(member)))
     pos_in_prov = np.full(len(assets), -1)
     pos_in_prov[prov_idx] = np.arange(len(prov_idx))
+    r, c, t_min = acc.table
     sel = pos_in_prov[c] >= 0
-    W = catchment.weight_matrix(r[sel], pos_in_prov[c[sel]], t_min[sel], (len(o_area), len(prov)),
-                                p["catchment_minutes"], p["decay"], p["gaussian_beta_min"],
-                                p["stepped_weights"])
-    demand_o = demand_area[o_area] * o_w
-    acc_o, _ = catchment.e2sfca(W, demand_o, S)
-    acc_area = network.aggregate(acc_o.T, o_area, o_w, n_areas, "mean")
-    acc_area = np.atleast_2d(acc_area)
-    e_rows = []
-    for gi, (kind, g, st, cg) in enumerate(group_keys):
-        e_rows.append(pd.DataFrame({
-            "area_code": codes, "group_kind": kind, "group": g, "service_type": st,
-            "client_group": cg, "demand": demand_area,
-            "supply_total": float(S[:, gi].sum()) if len(prov) else 0.0,
-            "access": acc_area[gi], "access_per_1000": acc_area[gi] * 1000.0}))
-    e2 = pd.concat(e_rows, ignore_index=True)
-    lap("supply and demand (E2SFCA)")
+    W = catchment.weight_matrix(r[sel], pos_in_prov[c[sel]], t_min[sel],
+                                (len(acc.o_area), len(prov)), p["catchment_minutes"],
+                                p["decay"], p["gaussian_beta_min"], p["stepped_weights"])
+    demand_area = _demand(inp, score, p)
+    acc_o, _ = catchment.e2sfca(W, demand_area[acc.o_area] * acc.o_w, S)
+    by_group = np.atleast_2d(network.aggregate(acc_o.T, acc.o_area, acc.o_w, len(inp.codes),
+                                               "mean"))
+    rows = [pd.DataFrame({
+        "area_code": inp.codes, "group_kind": kind, "group": g, "service_type": st,
+        "client_group": cg, "demand": demand_area,
+        "supply_total": float(S[:, gi].sum()) if len(prov) else 0.0,
+        "supply": by_group[gi], "supply_per_1000": by_group[gi] * 1000.0})
+        for gi, (kind, g, st, cg) in enumerate(group_keys)]
+    return Supply(group_keys, by_group, len(prov), pd.concat(rows, ignore_index=True))
 
-    # 5. gaps ----------------------------------------------------------------------------------------
-    g_rows = []
-    for gi, (kind, g, st, cg) in enumerate(group_keys):
-        cl = gaps.classify(score, acc_area[gi], p["gap_classes"])
-        cl.insert(0, "access", acc_area[gi])
-        cl.insert(0, "need_score", score)
-        cl.insert(0, "client_group", cg)
-        cl.insert(0, "service_type", st)
-        cl.insert(0, "group", g)
-        cl.insert(0, "group_kind", kind)
-        cl.insert(0, "area_code", codes)
-        g_rows.append(cl)
-    gaps_df = pd.concat(g_rows, ignore_index=True)
-    cat_minutes = pd.DataFrame(area_min[:len(cats)].T, index=codes, columns=cats)
+
+def gaps_step(inp: Inputs, p: dict, score: np.ndarray, sup: Supply, acc: Access):
+    """(the result frame "gaps", the all-provider classes, categories missing in reach)."""
+    rows = []
+    for gi, (kind, g, st, cg) in enumerate(sup.group_keys):
+        cl = gaps.classify(score, sup.by_group[gi], p["gap_classes"])
+        head = pd.DataFrame({"area_code": inp.codes, "group_kind": kind, "group": g,
+                             "service_type": st, "client_group": cg, "need": score,
+                             "supply": sup.by_group[gi]})
+        rows.append(pd.concat([head, cl], axis=1))
+    cat_minutes = pd.DataFrame(acc.area_min[:len(acc.cats)].T, index=inp.codes,
+                               columns=acc.cats)
     missing = gaps.missing_within_reach(cat_minutes, p["gap_reach_minutes"])
-    lap("gaps")
+    return pd.concat(rows, ignore_index=True), rows[0], missing
 
-    # 6. isolation hotspots -------------------------------------------------------------------------
-    social_min = area_min[-1]
-    iso = hotspots.isolation_score(lon["loneliness_prob"].to_numpy(dtype=float), social_min,
-                                   p["isolation_loneliness_weight"])
-    Wq = hotspots.queen_weights(areas_p.geometry.values)
+
+def hotspots_step(inp: Inputs, p: dict, lon: pd.DataFrame, acc: Access) -> pd.DataFrame:
+    iso = hotspots.isolation_score(lon["loneliness_prob"].to_numpy(dtype=float),
+                                   acc.area_min[-1], p["isolation_loneliness_weight"])
+    Wq = hotspots.queen_weights(inp.areas.to_crs(settings.ANALYSIS_CRS).geometry.values)
     hs = hotspots.hotspots(iso, Wq, p["permutations"], p["hotspot_seed"], p["fdr_alpha"])
-    hs.insert(0, "isolation_score", iso)
-    hs.insert(0, "area_code", codes)
-    lap("isolation hotspots")
+    hs.insert(0, "isolation", iso)
+    hs.insert(0, "area_code", inp.codes)
+    return hs
 
-    # 7. isochrones ----------------------------------------------------------------------------------
-    iso_rows = []
-    if graph is not None:
+
+def isochrones_step(inp: Inputs, p: dict, router, acc: Access) -> gpd.GeoDataFrame:
+    """Walking isochrones of the assets in ``isochrone_categories`` (none without a street
+    network: a straight-line circle is not a walking isochrone)."""
+    rows = []
+    a_cat = inp.assets["category"].to_numpy(dtype=object)
+    if router.kind == "network":
         for i in np.flatnonzero(np.isin(a_cat, list(p["isochrone_categories"]))):
-            polys = network.isochrones(graph, a_xy[i, 0], a_xy[i, 1], p["isochrone_minutes"],
-                                       p["walk_speed_kmh"], p["isochrone_buffer_m"],
-                                       p["max_snap_distance_m"])
+            polys = network.isochrones(router.graph, acc.a_xy[i, 0], acc.a_xy[i, 1],
+                                       p["isochrone_minutes"], p["walk_speed_kmh"],
+                                       p["isochrone_buffer_m"], p["max_snap_distance_m"])
             for mins, poly in zip(p["isochrone_minutes"], polys):
-                iso_rows.append({"asset_id": assets["id"].iloc[i], "name": assets["name"].iloc[i],
-                                 "category": a_cat[i], "minutes": float(mins),
-                                 "geometry": poly.simplify(5.0)})
-    isochrones_gdf = gpd.GeoDataFrame(
-        iso_rows, columns=["asset_id", "name", "category", "minutes", "geometry"],
-        geometry="geometry", crs=settings.ANALYSIS_CRS).to_crs(settings.STORAGE_CRS)
-    lap("isochrones")
+                rows.append({"asset_id": inp.assets["id"].iloc[i],
+                             "name": inp.assets["name"].iloc[i], "category": a_cat[i],
+                             "minutes": float(mins), "geometry": poly.simplify(5.0)})
+    return gpd.GeoDataFrame(rows, columns=["asset_id", "name", "category", "minutes", "geometry"],
+                            geometry="geometry", crs=settings.ANALYSIS_CRS
+                            ).to_crs(settings.STORAGE_CRS)
 
-    # the areas frame -------------------------------------------------------------------------------
+
+def areas_step(inp: Inputs, p: dict, nd: Need, lon: pd.DataFrame, acc: Access, sup: Supply,
+               g_all: pd.DataFrame, missing: pd.Series, hs: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The per-area result frame "areas"."""
+    areas = inp.areas
     out = areas[["code", "name", "parent_code", "parent_name"]].copy()
-    out["population"] = population
-    out["pop_65_plus"] = pop65
-    for col in need_df.columns:
-        out[col] = need_df[col].to_numpy()
+    bands = [b for b in model.AGE_BANDS if b in areas]
+    out["population"] = np.nansum(areas[bands].to_numpy(dtype=float), axis=1)
+    out["pop_65_plus"] = np.nansum(
+        areas[["pop_65_74", "pop_75_84", "pop_85_plus"]].to_numpy(dtype=float), axis=1)
+    f = nd.frame
+    out["need_index"] = f["need_score"].to_numpy()
+    for col in ("need_rank", "need_decile"):            # 0 = not ranked (no indicator values)
+        out[col] = np.where(f[col].to_numpy() > 0, f[col].to_numpy(), np.nan)
+    out["need_indicators"] = f["need_n_indicators"].to_numpy()
     out["loneliness_logodds"] = lon["loneliness_logodds"].to_numpy(dtype=float)
-    out["loneliness_prob"] = lon["loneliness_prob"].to_numpy(dtype=float)
-    for k, cname in enumerate(cats):
-        out[f"min_{cname}"] = area_min[k]
-    out["social_min"] = social_min
-    for t in thresholds:
-        out[f"n{_tname(t)}_social"] = counts[t][-1]
-    out["e2sfca_all"] = acc_area[0]
-    out["e2sfca_all_per_1000"] = acc_area[0] * 1000.0
-    g_all = g_rows[0]
-    for col in ("need_class", "supply_class", "bivariate_class", "gap", "gap_rank"):
+    out["loneliness_risk"] = lon["loneliness_prob"].to_numpy(dtype=float)
+    for k, cname in enumerate(acc.cats):
+        out[f"min_{cname}"] = acc.area_min[k]
+    out["social_min"] = acc.area_min[-1]
+    for t in acc.counts:
+        out[f"n{_tname(t)}_social"] = acc.counts[t][-1]
+    out["supply_all"] = sup.by_group[0]
+    out["supply_all_per_1000"] = sup.by_group[0] * 1000.0
+    for col in ("need_class", "supply_class", "bivariate_class", "is_gap", "gap_rank"):
         out[col] = g_all[col].to_numpy()
     out["missing_within_reach"] = missing.to_numpy()
     for col in hs.columns:
         if col not in ("area_code", "n_neighbours"):
             out[col] = hs[col].to_numpy()
-    areas_out = gpd.GeoDataFrame(out, geometry=areas.geometry.values, crs=settings.STORAGE_CRS)
+    return gpd.GeoDataFrame(out, geometry=areas.geometry.values, crs=settings.STORAGE_CRS)
 
-    total = round(time.perf_counter() - t_all, 3)
+
+def notes_for(summary: dict) -> list[str]:
+    """What a reader of this run's results must be told, in plain words."""
+    notes = []
+    if summary.get("missing_indicators"):
+        notes.append("The need index could not use: "
+                     + ", ".join(map(str, summary["missing_indicators"])) + ".")
+    assumed = summary.get("loneliness_assumed_inputs") or []
+    if assumed:
+        names = [loneliness.INPUT_LABELS.get(a, str(a)) for a in assumed]
+        notes.append("Loneliness risk: the data have no " + ", ".join(names) + "; the model "
+                     "holds " + ("it" if len(names) == 1 else "them") + " at a reference "
+                     "value for every area, so areas are ranked on the other inputs.")
+    if summary.get("router") == "crow-fly":
+        notes.append("No street network: walking times are straight-line estimates.")
+    return notes
+
+
+def summary_step(inp: Inputs, nd: Need, lon_source: str, lon_assumed: list, router, graph,
+                 acc: Access, sup: Supply, areas_out, hs, iso, clock: _Clock) -> dict:
     summary = {
-        "areas": n_areas,
-        "assets": int(len(assets)), "providers": int(len(prov)),
-        "asset_categories": cats,
+        "areas": len(inp.codes),
+        "assets": int(len(inp.assets)), "providers": sup.providers,
+        "asset_categories": acc.cats,
         "router": router.kind,
         "graph": None if graph is None else {"nodes": graph.n_nodes, "edges": graph.n_edges,
                                              "osm_sha256": graph.sha256},
-        "origins": int(len(o_area)),
-        "indicators_used": need_info["used"],
-        "missing_indicators": need_info["missing"],
+        "origins": int(len(acc.o_area)),
+        "indicators_used": nd.info["used"],
+        "missing_indicators": nd.info["missing"],
         "loneliness_source": lon_source,
         "loneliness_assumed_inputs": lon_assumed,
         "loneliness_assumed_values": {k: loneliness.REFERENCE_VALUES[k] for k in lon_assumed},
-        "england_benchmarks": sorted(england),
-        "gaps": int(g_all["gap"].sum()),
-        "top_gaps": out.loc[out["gap"]].sort_values("gap_rank")["code"].head(10).tolist(),
-        "hotspots": {"hot": int((hs["hotspot_class"] == "hot").sum()),
-                     "cold": int((hs["hotspot_class"] == "cold").sum()),
+        "england_benchmarks": sorted(inp.england),
+        "gaps": int(areas_out["is_gap"].sum()),
+        "top_gaps": areas_out.loc[areas_out["is_gap"]].sort_values("gap_rank")["code"]
+        .head(10).tolist(),
+        "hotspots": {"hot": int((hs["gi_class"] == "hot").sum()),
+                     "cold": int((hs["gi_class"] == "cold").sum()),
                      **{q: int((hs["lisa_class"] == q).sum()) for q in ("HH", "LL", "HL", "LH")}},
         "islands": int(hs["island"].sum()),
-        "e2sfca_groups": [f"{k}:{g}" for k, g, _, _ in group_keys],
-        "isochrones": int(len(isochrones_gdf)),
-        "timings_s": timings, "seconds": total,
+        "e2sfca_groups": [f"{k}:{g}" for k, g, _, _ in sup.group_keys],
+        "isochrones": int(len(iso)),
     }
-    result = Analysis(run_id=None, data_version=data_version, params=p, summary=summary,
-                      areas=areas_out, indicators=comparisons, access=access, e2sfca=e2,
-                      gaps=gaps_df, hotspots=hs, isochrones=isochrones_gdf)
+    summary["notes"] = notes_for(summary)
+    summary["timings_s"] = clock.timings
+    summary["seconds"] = clock.total()
+    return summary
+
+
+def run(store, params: dict | None = None, progress: Callable[[str], None] | None = None,
+        *, save: bool = True) -> Analysis:
+    """Run the analysis on the store's data and store it as a new run (see the module notes)."""
+    p = resolve_params(params)
+    clock = _Clock(progress)
+    inp = read_inputs(store, p)
+    clock.lap("read the store")
+    lon, lon_source, lon_assumed = loneliness_step(inp.wide)
+    nd = need_step(inp, p)
+    score = nd.frame["need_score"].to_numpy(dtype=float)
+    clock.lap("need index and loneliness risk")
+    graph = load_graph(store, p)
+    router = routing.router(graph, max_snap_m=p["max_snap_distance_m"],
+                            min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
+    clock.lap("street network")
+    acc = access_step(inp, p, router, graph)
+    clock.lap("walking access")
+    sup = supply_step(inp, p, score, acc)
+    clock.lap("supply and demand (E2SFCA)")
+    gaps_df, g_all, missing = gaps_step(inp, p, score, sup, acc)
+    clock.lap("gaps")
+    hs = hotspots_step(inp, p, lon, acc)
+    clock.lap("isolation hotspots")
+    iso = isochrones_step(inp, p, router, acc)
+    clock.lap("isochrones")
+    areas_out = areas_step(inp, p, nd, lon, acc, sup, g_all, missing, hs)
+    summary = summary_step(inp, nd, lon_source, lon_assumed, router, graph, acc, sup,
+                           areas_out, hs, iso, clock)
+    frames = {"areas": areas_out, "indicators": nd.indicators, "benchmarks": nd.benchmarks,
+              "access": acc.frame, "e2sfca": sup.frame, "gaps": gaps_df, "hotspots": hs,
+              "isochrones": iso}
+    result = Analysis(run_id=None, data_version=inp.data_version, params=p, summary=summary,
+                      **{k: results.conform(k, f) for k, f in frames.items()})
     if save:
-        blobs = {name: to_bytes(frame) for name, frame in result.frames().items()}
-        result.run_id = store.save_run(p, data_version, blobs, summary)
-        run_row = store.get_run(result.run_id)
-        result.created_at = run_row["created_at"]
-    say("stored the run")
+        blobs = {name: results.to_bytes(frame) for name, frame in result.frames().items()}
+        result.run_id = store.save_run(p, inp.data_version, blobs, summary)
+        result.created_at = store.get_run(result.run_id)["created_at"]
+    clock.say("stored the run")
     return result
 
 
@@ -527,54 +604,18 @@ def _tname(t: float) -> str:
     return str(int(t)) if float(t).is_integer() else str(t).replace(".", "_")
 
 
-# --- serialisation ------------------------------------------------------------------------------------
-def _has_pyarrow() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-        return True
-    except ImportError:
-        return False
+def _tname(t: float) -> str:
+    return str(int(t)) if float(t).is_integer() else str(t).replace(".", "_")
 
 
-def to_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as (Geo)Parquet bytes (pyarrow), or JSON / GeoJSON text without pyarrow."""
-    if _has_pyarrow():
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False)
-        return buf.getvalue()
-    if isinstance(frame, gpd.GeoDataFrame):
-        return json.dumps({"type": "assetmap-geojson", "crs": str(frame.crs),
-                           "columns": [str(c) for c in frame.columns],
-                           "geometry": frame.geometry.name,
-                           "data": json.loads(frame.to_json(na="null"))}).encode()
-    return json.dumps({"type": "assetmap-json",
-                       "data": json.loads(frame.to_json(orient="split", index=False))}).encode()
-
-
-def from_bytes(data: bytes) -> pd.DataFrame:
-    data = bytes(data)
-    if data[:4] == b"PAR1":
-        buf = io.BytesIO(data)
-        try:
-            return gpd.read_parquet(buf)
-        except (ValueError, KeyError):
-            buf.seek(0)
-            return pd.read_parquet(buf)
-    obj = json.loads(data.decode())
-    if obj.get("type") == "assetmap-geojson":
-        gdf = gpd.GeoDataFrame.from_features(obj["data"]["features"], crs=obj["crs"])
-        if not len(gdf):
-            gdf = gpd.GeoDataFrame({c: [] for c in obj["columns"] if c != obj["geometry"]},
-                                   geometry=[], crs=obj["crs"])
-        gdf = gdf.rename_geometry(obj["geometry"]) if gdf.geometry.name != obj["geometry"] \
-            else gdf
-        return gdf[obj["columns"]]
-    d = obj["data"]
-    return pd.DataFrame(d["data"], columns=d["columns"])
+# --- reading runs back --------------------------------------------------------------------------------
+class OutdatedRun(NoData):
+    """A stored run made by an older version, whose frames do not meet the result contract."""
 
 
 def load(store, run_id: int | None = None) -> Analysis:
-    """A stored run read back (the latest without ``run_id``)."""
+    """A stored run read back (the latest without ``run_id``), every frame conformed to the
+    result contract; a run stored by an older version raises :class:`OutdatedRun`."""
     if run_id is None:
         row = store.latest_run()
         if row is None:
@@ -584,27 +625,57 @@ def load(store, run_id: int | None = None) -> Analysis:
     frames = {}
     for name in FRAMES:
         blob = store.run_result(row["id"], name)
-        frames[name] = from_bytes(blob) if blob is not None else pd.DataFrame()
+        if blob is None:
+            raise OutdatedRun(f"analysis run {row['id']} has no '{name}' results: it was made "
+                              "by an older version; run `assetmap analyse` again")
+        try:
+            frames[name] = results.conform(name, results.from_bytes(blob))
+        except results.ContractError as e:
+            raise OutdatedRun(f"analysis run {row['id']} was made by an older version ({e}); "
+                              "run `assetmap analyse` again") from e
     return Analysis(run_id=row["id"], data_version=row["data_version"], params=row["params"],
                     summary=row["summary"], created_at=row["created_at"], **frames)
 
 
-# --- isochrones on demand -------------------------------------------------------------------------------
+# --- on demand ------------------------------------------------------------------------------------------
+def _bng(lon, lat) -> np.ndarray:
+    pts = gpd.GeoSeries(gpd.points_from_xy(np.atleast_1d(lon), np.atleast_1d(lat)),
+                        crs=settings.STORAGE_CRS)
+    return _xy(pts)
+
+
+def isochrones_at(store, lon: float, lat: float, minutes=None, *,
+                  speed_kmh: float | None = None, params: dict | None = None
+                  ) -> tuple[gpd.GeoDataFrame, str]:
+    """Walking isochrones (EPSG:4326, one row per minutes value, ``settings.ISOCHRONE_MINUTES``
+    by default) around a longitude/latitude, and the method: "network", or "straight-line"
+    where the store has no street network or the point is off it."""
+    p = resolve_params(params)
+    minutes = [float(m) for m in np.atleast_1d(p["isochrone_minutes"] if minutes is None
+                                               else minutes)]
+    x, y = _bng(lon, lat)[0]
+    polys, method = routing.isochrones(router_for(store, p), x, y, minutes,
+                                       speed_kmh=speed_kmh or p["walk_speed_kmh"],
+                                       buffer_m=p["isochrone_buffer_m"])
+    gdf = gpd.GeoDataFrame({"minutes": minutes}, geometry=[g.simplify(5.0) for g in polys],
+                           crs=settings.ANALYSIS_CRS)
+    return gdf.to_crs(settings.STORAGE_CRS), method
+
+
 def isochrone(store, lon: float, lat: float, minutes=None, *, speed_kmh: float | None = None,
               params: dict | None = None) -> gpd.GeoDataFrame:
-    """Walking isochrones (EPSG:4326) around a longitude/latitude, one row per minutes value
-    (``settings.ISOCHRONE_MINUTES`` by default). The compiled graph stays in memory, so after
-    the first call in a process this takes milliseconds."""
-    p = resolve_params(params)
-    minutes = list(np.atleast_1d(p["isochrone_minutes"] if minutes is None else minutes))
-    speed = float(speed_kmh or p["walk_speed_kmh"])
-    graph = load_graph(store, p)
-    if graph is None:
+    """Walking isochrones over the street network only (:class:`NoData` without one)."""
+    if store.blob_hash("osm") is None:
         raise NoData("the store holds no street network: import an OSM file first")
-    pt = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=settings.STORAGE_CRS)
-    xy = _xy(pt)[0]
-    polys = network.isochrones(graph, xy[0], xy[1], minutes, speed, p["isochrone_buffer_m"],
-                               p["max_snap_distance_m"])
-    gdf = gpd.GeoDataFrame({"minutes": [float(m) for m in minutes]},
-                           geometry=[g.simplify(5.0) for g in polys], crs=settings.ANALYSIS_CRS)
-    return gdf.to_crs(settings.STORAGE_CRS)
+    return isochrones_at(store, lon, lat, minutes, speed_kmh=speed_kmh, params=params)[0]
+
+
+def walk_minutes(store, lon: float, lat: float, points_lon, points_lat, limit_min: float,
+                 params: dict | None = None) -> tuple[np.ndarray, str]:
+    """Walking minutes from a longitude/latitude to each point (``inf`` beyond ``limit_min``)
+    and the method ("network" or "straight-line")."""
+    p = resolve_params(params)
+    r = router_for(store, p)
+    pts = _bng(points_lon, points_lat) if len(np.atleast_1d(points_lon)) else np.zeros((0, 2))
+    mins = routing.minutes_to(r, _bng(lon, lat)[0], pts, limit_min, p["walk_speed_kmh"])
+    return mins, routing.method_of(r)

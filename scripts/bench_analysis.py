@@ -157,7 +157,7 @@ def bench_hotspots(seed: int) -> dict:
     y[:2000] += 2.0                                     # a planted block of high values
     res, t_ours = timed(hotspots.hotspots, y, W, 999, seed)
     log(f"hotspots: AssetMap Gi* + local Moran, 999 permutations, {n:,} areas: {t_ours:.2f} s "
-        f"({(res['hotspot_class'] != 'not significant').sum()} significant Gi* after FDR)")
+        f"({(res['gi_class'] != 'not significant').sum()} significant Gi* after FDR)")
     out = {"hotspots_assetmap_s": round(t_ours, 3)}
     try:
         import esda

@@ -91,8 +91,9 @@ def test_gap_classes_and_rank():
     supply = np.array([9, 8, 7, 6, 5, 4, 3, 2, 1], dtype=float)
     out = gaps.classify(need, supply, 3)
     assert out["bivariate_class"].tolist()[-1] == "N3-S1"
-    assert out["gap"].tolist() == [False] * 6 + [True] * 3
-    assert out.loc[out["gap"], "gap_rank"].tolist() == [3, 2, 1]     # widest gap ranked first
+    assert out["is_gap"].tolist() == [False] * 6 + [True] * 3
+    assert out.loc[out["is_gap"], "gap_rank"].tolist() == [3, 2, 1]
+    assert out.loc[~out["is_gap"], "gap_rank"].isna().all()          # empty, not 0     # widest gap ranked first
     ties = gaps.classes([0, 0, 0, 0, 5, 6])
     assert len(set(ties[:4])) == 1
 

@@ -104,7 +104,7 @@ def test_planted_cluster_found(lattice):
     planted = np.zeros((N, N), dtype=bool)
     planted[3:9, 14:20] = True
     hs = H.hotspots(y.ravel(), W)
-    hot = (hs["hotspot_class"] == "hot").to_numpy().reshape(N, N)
+    hot = (hs["gi_class"] == "hot").to_numpy().reshape(N, N)
     hh = (hs["lisa_class"] == "HH").to_numpy().reshape(N, N)
     assert hot[planted].mean() > 0.6 and hh[planted].mean() > 0.4
     assert hot[~planted].sum() <= 10                       # only the block's rim spills over
@@ -117,7 +117,7 @@ def test_noise_has_no_significant_cluster_after_fdr(lattice):
     for seed in (21, 22, 23):
         y = np.random.default_rng(seed).normal(size=N * N)
         hs = H.hotspots(y, W)
-        assert (hs["hotspot_class"] == "not significant").all(), seed
+        assert (hs["gi_class"] == "not significant").all(), seed
         assert (hs["lisa_class"] == "not significant").all(), seed
         # without the correction some would pass p < 0.05
         assert (hs["gi_p"] < 0.05).sum() > 0
@@ -130,7 +130,7 @@ def test_islands_never_significant():
     y = np.r_[np.random.default_rng(1).normal(size=100), 100.0]
     hs = H.hotspots(y, W, 199)
     assert bool(hs["island"].iloc[-1]) and hs["n_neighbours"].iloc[-1] == 0
-    assert hs["hotspot_class"].iloc[-1] == "not significant"
+    assert hs["gi_class"].iloc[-1] == "not significant"
     assert hs["lisa_class"].iloc[-1] == "not significant"
     assert hs["gi_p"].iloc[-1] == 1.0
     assert np.isfinite(hs["gi_z"].iloc[:-1]).all()

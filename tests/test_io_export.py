@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from assetmap.cli import main
 from assetmap.errors import InputError
+from assetmap import results
 from assetmap.io import export
 
 from test_io_common import CODES, area_store, centre, io_store  # noqa: F401
@@ -56,9 +57,11 @@ def test_need_layer_without_a_run(area_store, tmp_path):
 
 def test_result_layers_from_the_latest_run(area_store, tmp_path, monkeypatch):
     fake = types.SimpleNamespace(
-        areas=pd.DataFrame({"code": CODES, "need_score": [0.1, 0.2, 0.3, 0.4]}),
+        areas=results.conform("areas", pd.DataFrame({"code": CODES,
+                                                     "need_index": [0.1, 0.2, 0.3, 0.4]}),
+                              partial=True),
         gaps=pd.DataFrame({"area_code": CODES, "group_kind": "all", "group": "all",
-                           "gap": [True, False, False, True]}),
+                           "is_gap": [True, False, False, True]}),
         access=pd.DataFrame({"area_code": CODES * 2, "category": ["library"] * 4 + ["park"] * 4,
                              "minutes": range(8)}),
         hotspots=pd.DataFrame(), indicators=pd.DataFrame(), e2sfca=pd.DataFrame(),
@@ -69,7 +72,7 @@ def test_result_layers_from_the_latest_run(area_store, tmp_path, monkeypatch):
     acc = pd.read_csv(tmp_path / "a.csv")
     assert acc.set_index("area_code").loc[CODES[1], "minutes_park"] == 5
     need = export.layer_frame(area_store, "need")
-    assert need["need_score"].tolist() == [0.1, 0.2, 0.3, 0.4]
+    assert need["need_index"].tolist() == [0.1, 0.2, 0.3, 0.4]
     from assetmap.errors import NoData
     with pytest.raises(NoData):
         export.export_layer(area_store, "hotspots", tmp_path / "h.csv")

@@ -98,36 +98,3 @@ def test_pages_on_an_empty_store(empty_app):
                 "/downloads", "/downloads/areas.csv", "/downloads/assets.geojson", "/api/v1/",
                 "/api/v1/areas", "/api/v1/providers", "/openreferral/services"):
         assert c.get(url).status_code == 200, url
-
-
-def test_unranked_areas_are_not_rank_zero():
-    """The need index gives areas without any indicator rank and decile 0 ("none"): pages
-    must show them as not ranked, never as "rank 0" sorted before rank 1."""
-    import pandas as pd
-    from assetmap.views.data import normalise_analysis
-    areas = pd.DataFrame({"code": ["A", "B", "C"], "need_score": [0.5, float("nan"), -0.2],
-                          "need_rank": [1, 0, 2], "need_decile": [10, 0, 1]})
-    out = normalise_analysis({"areas": areas})["areas"]
-    assert out["need_rank"].tolist()[0::2] == [1, 2] and pd.isna(out["need_rank"].iloc[1])
-    assert pd.isna(out["need_decile"].iloc[1]) and out["need_decile"].iloc[0] == 10
-
-
-def test_fallback_gap_ranks_count_gap_areas_only():
-    """Without ranks from the run, the gap table's ranks are 1..n over the gap areas (a
-    non-gap area with a high need-minus-supply score must not take a rank)."""
-    import geopandas as gpd
-    import pandas as pd
-    from assetmap.views import data as webdata
-    gaps = pd.DataFrame({
-        "area_code": list("ABCDE"), "service_type": "", "client_group": "",
-        "need": [0.9, 0.8, 0.95, 0.1, 0.7], "supply": [0.1, 0.2, 0.35, 0.9, 0.15],
-        "need_class": [3, 3, 3, 1, 3], "supply_class": [1, 1, 2, 3, 1]})
-    empty = gpd.GeoDataFrame({"code": []}, geometry=[], crs=4326)
-    wd = webdata.WebData(data_version=1, run=None, area_name="x", areas=empty,
-                         indicators=pd.DataFrame(), values=pd.DataFrame(),
-                         benchmarks=pd.DataFrame(), assets=empty, networks=empty)
-    webdata._apply(wd, {"gaps": gaps})
-    g = wd.gaps.set_index("area_code")
-    assert g["is_gap"].tolist() == [True, True, False, False, True]
-    assert sorted(g.loc[g["is_gap"], "gap_rank"].astype(int)) == [1, 2, 3]
-    assert g.loc[~g["is_gap"], "gap_rank"].isna().all()

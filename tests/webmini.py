@@ -10,6 +10,7 @@ import geopandas as gpd
 from shapely.geometry import Point, box
 
 from assetmap import model, settings
+from assetmap.analysis import need as need_mod
 
 XSS = "<img src=x onerror=alert(1)>"
 N = 6
@@ -166,9 +167,16 @@ def analysis_frames(store) -> dict:
                         "lisa_i": need - need.mean()})
     hot["gi_p"] = np.where(abs(hot["gi_z"]) > 2, 0.01, 0.4)
     hot["gi_q"] = hot["gi_p"] * 2
-    hot["gi_class"] = np.where(hot["gi_q"] < 0.05, np.where(hot["gi_z"] > 0, "hot", "cold"), "ns")
+    hot["gi_class"] = np.where(hot["gi_q"] < 0.05, np.where(hot["gi_z"] > 0, "hot", "cold"), "not significant")
     hot["lisa_p"] = hot["gi_p"]
     hot["lisa_q"] = hot["gi_q"]
-    hot["lisa_class"] = np.where(hot["lisa_q"] < 0.05, np.where(hot["gi_z"] > 0, "HH", "LL"), "ns")
+    hot["lisa_class"] = np.where(hot["lisa_q"] < 0.05, np.where(hot["gi_z"] > 0, "HH", "LL"), "not significant")
+    values, meta = store.read_values(), store.read_indicators()
+    ind = need_mod.compare(values, meta).merge(
+        values[["indicator_id", "area_code", "count", "denominator"]],
+        on=["indicator_id", "area_code"], how="left")
+    pop = areas.set_index("code")[list(model.AGE_BANDS)].sum(axis=1)
+    bench = need_mod.benchmarks(values, meta, pop, ind)
     return {"areas": res, "access": pd.DataFrame(acc), "gaps": gaps, "hotspots": hot,
+            "indicators": ind, "benchmarks": bench,
             "run": {"id": 1, "created_at": "2026-01-01T00:00:00+00:00", "data_version": store.data_version()}}

@@ -3,7 +3,7 @@
 Each area gets a need class and a supply class by tertile (``settings.GAP_CLASSES`` = 3 by
 default; 1 = low, 3 = high) of its rank among the areas (ties share a class), combined into a
 bivariate class ``"N3-S1"``. A *gap* is high need with low supply (need class = top, supply
-class = 1). Gaps are ranked by ``gap_score = need percentile - supply percentile`` (1 = the
+class = 1; ``is_gap``). Gaps are ranked by ``gap_score = need percentile - supply percentile`` (1 = the
 widest gap). Separately, :func:`missing_within_reach` lists the asset categories whose nearest
 asset is farther than ``settings.GAP_REACH_MINUTES`` away.
 """
@@ -35,14 +35,14 @@ def classify(need, supply, k: int | None = None) -> pd.DataFrame:
     sc = classes(supply, k)
     gap = (nc == k) & (sc == 1)
     score = percentile(need) - percentile(supply)
-    rank = np.zeros(len(nc), dtype=int)
+    rank = np.full(len(nc), np.nan)            # empty where not a gap
     if gap.any():
         order = pd.Series(np.where(gap, score, np.nan)).rank(method="min", ascending=False)
-        rank[gap] = order[gap].to_numpy().astype(int)
+        rank[gap] = order[gap].to_numpy()
     return pd.DataFrame({
         "need_class": nc, "supply_class": sc,
         "bivariate_class": [f"N{a}-S{b}" if a and b else "" for a, b in zip(nc, sc)],
-        "gap": gap, "gap_score": score, "gap_rank": rank,
+        "is_gap": gap, "gap_score": score, "gap_rank": rank,
     })
 
 

@@ -232,7 +232,7 @@ def hotspots(y, W, permutations: int | None = None, seed: int | None = None,
     p_g[island] = 1.0
     p_i[island] = 1.0
     return pd.DataFrame({
-        "gi_z": gz, "gi_p": p_g, "gi_q": q_g, "hotspot_class": hot.astype(object),
+        "gi_z": gz, "gi_p": p_g, "gi_q": q_g, "gi_class": hot.astype(object),
         "lisa_i": lm["I"], "lisa_z": lm["z"], "lisa_p": p_i, "lisa_q": q_i,
         "lisa_quadrant": quad.astype(object), "lisa_class": lisa.astype(object),
         "island": island, "n_neighbours": np.diff(B.indptr),

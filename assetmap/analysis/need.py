@@ -268,3 +268,54 @@ def compare(values: pd.DataFrame, meta: pd.DataFrame | None = None, *,
     if not parts:
         return pd.DataFrame(columns=cols)
     return pd.concat(parts, ignore_index=True)[cols]
+
+
+# --- the borough (and England) value of each indicator --------------------------------------------
+def _borough_interval(v: pd.DataFrame, ci_method: str, level: float | None) -> tuple[float, float,
+                                                                                     float]:
+    """(value, lower, upper) of one indicator for the whole borough: pooled count over pooled
+    denominator (on the values' own scale) with a Wilson interval for proportions, else the
+    population-weighted mean of the values (no interval)."""
+    ok = v[["count", "denominator", "value"]].notna().all(axis=1) & (v["denominator"] > 0)
+    if ok.any() and v["denominator"].sum(min_count=1) > 0:
+        sub = v[ok]
+        scale = float(np.nanmedian(sub["value"] / (sub["count"] / sub["denominator"])))
+        scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+        x, n = float(sub["count"].sum()), float(sub["denominator"].sum())
+        lo = hi = np.nan
+        if ci_method == "wilson" and n > 0:
+            lo, hi = (scale * float(t[0]) for t in wilson_ci(np.array([x]), np.array([n]), level))
+        return scale * x / n, lo, hi
+    vals = v.dropna(subset=["value"])
+    if not len(vals):
+        return np.nan, np.nan, np.nan
+    w = vals["population"].fillna(1.0).to_numpy() if "population" in vals else None
+    return float(np.average(vals["value"], weights=w)), np.nan, np.nan
+
+
+def benchmarks(values: pd.DataFrame, meta: pd.DataFrame, population: pd.Series | None = None,
+               comparisons: pd.DataFrame | None = None, *, level: float | None = None
+               ) -> pd.DataFrame:
+    """Per indicator: the borough value with its 95% interval and England's value.
+
+    The borough value is the one the comparisons used (``comparisons``' borough benchmark)
+    where there is one, else :func:`_borough_interval`'s; the interval always comes from
+    the pooled counts. ``population``: residents per area code (weights of the mean)."""
+    cols = ["indicator_id", "borough", "borough_lower", "borough_upper", "england"]
+    rows = []
+    given = {}
+    if comparisons is not None and len(comparisons):
+        for (ind, name), b in comparisons.groupby(["indicator_id", "benchmark_name"])["benchmark"]:
+            given[(ind, str(name).lower())] = float(b.iloc[0])
+    v_all = values.copy()
+    if population is not None:
+        v_all["population"] = v_all["area_code"].map(population)
+    for ind in meta.itertuples(index=False):
+        v = v_all[v_all["indicator_id"] == ind.id]
+        if v.empty:
+            continue
+        b, lo, hi = _borough_interval(v, ind.ci_method, level)
+        rows.append({"indicator_id": ind.id, "borough": given.get((ind.id, "borough"), b),
+                     "borough_lower": lo, "borough_upper": hi,
+                     "england": given.get((ind.id, "england"), np.nan)})
+    return pd.DataFrame(rows, columns=cols)

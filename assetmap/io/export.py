@@ -24,8 +24,8 @@ LAYERS = STORE_LAYERS + RESULT_LAYERS
 FORMATS = ("geojson", "gpkg", "csv")
 _SUFFIX = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv"}
 #: Columns of the need layer taken from an analysis run's areas frame.
-NEED_COLUMNS = ["population", "pop_65_plus", "need_score", "need_rank", "need_decile",
-                "need_n_indicators", "loneliness_logodds", "loneliness_prob", "isolation_score"]
+NEED_COLUMNS = ["population", "pop_65_plus", "need_index", "need_rank", "need_decile",
+                "need_indicators", "loneliness_logodds", "loneliness_risk", "isolation"]
 
 
 def format_for(path, fmt: str | None) -> str:
@@ -94,8 +94,7 @@ def layer_frame(store, layer: str) -> gpd.GeoDataFrame | pd.DataFrame:
         out = base[["code", "name", "parent_code", "parent_name", "pwc_lon", "pwc_lat",
                     "geometry"]].copy()
         if res is not None and len(res):
-            cols = ["code"] + [c for c in NEED_COLUMNS if c in res.columns]
-            out = out.merge(pd.DataFrame(res[cols]), on="code", how="left")
+            out = out.merge(pd.DataFrame(res[["code"] + NEED_COLUMNS]), on="code", how="left")
         if len(wide):
             out = out.merge(wide, left_on="code", right_index=True, how="left")
         return gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS)
@@ -105,9 +104,7 @@ def layer_frame(store, layer: str) -> gpd.GeoDataFrame | pd.DataFrame:
         raise NoData(f"the latest analysis run has no '{layer}' results")
     if layer == "isochrones":
         return frame
-    if layer == "hotspots" and "area_code" not in frame.columns and "code" in frame.columns:
-        frame = frame.rename(columns={"code": "area_code"})
-    if layer == "access" and {"category", "minutes"} <= set(frame.columns):
+    if layer == "access":
         vals = [c for c in frame.columns if c not in ("area_code", "category")]
         wide = frame.pivot_table(index="area_code", columns="category", values=vals,
                                  aggfunc="first")

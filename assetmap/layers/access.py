@@ -61,9 +61,12 @@ def add_to(m, areas, minutes, *, category: str, name: str | None = None, show: b
     return group
 
 
-def isochrone_geojson(polygons: dict, *, label: str = "", method: str = "network") -> dict:
-    """GeoJSON FeatureCollection from {minutes: shapely polygon (WGS84)}, largest first."""
+def isochrone_geojson(polygons, *, label: str = "", method: str = "network") -> dict:
+    """GeoJSON FeatureCollection, largest first, from {minutes: shapely polygon (WGS84)} or
+    an isochrones frame (minutes, geometry)."""
     import shapely
+    if hasattr(polygons, "geometry"):
+        polygons = dict(zip(polygons["minutes"], polygons.geometry))
     feats = []
     for minutes in sorted(polygons, reverse=True):
         geom = polygons[minutes]

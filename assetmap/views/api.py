@@ -12,7 +12,8 @@ from flask import Blueprint, Response, abort, jsonify, request, url_for
 
 from .. import __version__, model, settings
 from ..layers.access import isochrone_geojson
-from . import get_store, routing
+from .. import pipeline
+from . import get_store
 from .downloads import LAYERS, export_frame, filter_area, to_geojson
 from .main import web_data
 
@@ -220,7 +221,7 @@ def isochrone():
     store = get_store()
     wd = web_data()
     def build():
-        polys, method = routing.isochrones(store, lon, lat, minutes, analysis=wd.analysis)
+        polys, method = pipeline.isochrones_at(store, lon, lat, minutes)
         body = isochrone_geojson(polys, method=method)
         body["method"] = method
         return json.dumps(_sanitise(body))

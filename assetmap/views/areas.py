@@ -11,7 +11,8 @@ from flask import Blueprint, abort, render_template
 
 from .. import maps, model, settings
 from ..layers.access import isochrone_geojson
-from . import get_store, routing
+from .. import pipeline
+from . import get_store
 from .main import web_data
 
 bp = Blueprint("areas", __name__)
@@ -71,8 +72,8 @@ def profile(wd, code: str, store) -> dict:
             "value": _num(r["value"]), "lower": _num(r.get("lower_ci")), "upper": _num(r.get("upper_ci")),
             "count": _num(r.get("count")), "borough": _num(b.get("borough")) if len(b) else None,
             "england": _num(b.get("england")) if len(b) else None,
-            "flag": r.get("flag") or "not compared",
-            "flag_class": FLAG_CLASS.get(r.get("flag") or "not compared", "nc"),
+            "flag": r.get("comparison") or "not compared",
+            "flag_class": FLAG_CLASS.get(r.get("comparison") or "not compared", "nc"),
             "spine": spine(allv, _num(r["value"]), _num(b.get("borough")) if len(b) else None,
                            meta["polarity"]),
             "source": meta.get("source"), "period": meta.get("period"),
@@ -101,8 +102,8 @@ def profile(wd, code: str, store) -> dict:
     nearby = wd.assets.iloc[0:0]
     method = "network"
     if len(wd.assets):
-        mins, method = routing.walk_minutes(store, lon, lat, wd.assets.geometry.x.to_numpy(),
-                                            wd.assets.geometry.y.to_numpy(), REACH_MIN, wd.analysis)
+        mins, method = pipeline.walk_minutes(store, lon, lat, wd.assets.geometry.x.to_numpy(),
+                                             wd.assets.geometry.y.to_numpy(), REACH_MIN)
         nearby = wd.assets.assign(walk_min=mins)
         nearby = nearby[np.isfinite(nearby["walk_min"])].sort_values("walk_min")
     return {
@@ -139,7 +140,7 @@ def area(code):
     p = wd.memoise(("profile", code), lambda: profile(wd, code, store))
 
     def iso():
-        polys, method = routing.isochrones(store, p["lon"], p["lat"], analysis=wd.analysis)
+        polys, method = pipeline.isochrones_at(store, p["lon"], p["lat"])
         return isochrone_geojson(polys, label="from the area's population-weighted centre",
                                  method=method), method
     gj, method = wd.memoise(("area-isochrone", code), iso)

@@ -12,7 +12,8 @@ from flask import Blueprint, render_template, request
 from .. import maps, model, settings
 from ..layers.access import isochrone_geojson
 from ..layers.providers import QUALITY_LABELS
-from . import get_store, routing
+from .. import pipeline
+from . import get_store
 from .main import web_data
 
 bp = Blueprint("directory", __name__)
@@ -135,8 +136,8 @@ def search(wd, f, store=None, origin=None) -> tuple[pd.DataFrame, str | None]:
     a["walk_min"] = np.nan
     if origin is not None and len(a):
         limit = f["within"] or 60.0
-        mins, method = routing.walk_minutes(store, origin[0], origin[1], a.geometry.x.to_numpy(),
-                                            a.geometry.y.to_numpy(), limit, wd.analysis)
+        mins, method = pipeline.walk_minutes(store, origin[0], origin[1], a.geometry.x.to_numpy(),
+                                             a.geometry.y.to_numpy(), limit)
         a["walk_min"] = mins
         a = a[np.isfinite(a["walk_min"])]
         a = a.sort_values(["walk_min", "name"])
@@ -182,7 +183,7 @@ def _referral(wd, store, f, budget, origin):
         assets = assets[assets["category"].isin(tuple(settings.SOCIAL_CATEGORIES) +
                                                 ("gp_practice", "pharmacy"))]
     minutes = [m for m in settings.ISOCHRONE_MINUTES if m <= f["within"]] or [f["within"]]
-    iso, imethod = routing.isochrones(store, origin[0], origin[1], minutes, analysis=wd.analysis)
+    iso, imethod = pipeline.isochrones_at(store, origin[0], origin[1], minutes)
     providers = providers.head(settings.REFERRAL_MAX_PROVIDERS)
     assets = assets.head(settings.REFERRAL_MAX_ASSETS)
     shown = pd.concat([providers, assets])
