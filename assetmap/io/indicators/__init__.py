@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import model
-from ..errors import InputError
-from .common import BadRows, ImportReport, blank, find_col, norm, read_table, to_float
+from ... import model
+from ...errors import InputError
+from ..common import BadRows, ImportReport, blank, find_col, norm, read_table, to_float
 
 LOOKUP_BLOB = "lsoa_lookup"
 
