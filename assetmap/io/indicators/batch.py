@@ -1,0 +1,120 @@
+"""What every reader yields (:class:`IndicatorBatch`), the indicators the recognisers know,
+and the cell helpers they share (numbers, area codes, the code vintage of a column)."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ... import model
+from ..common import BadRows, blank, to_float
+
+#: Extra indicators the recognisers produce beyond model.INDICATORS.
+EXTRA_INDICATORS = {m.id: m for m in [
+    model.IndicatorMeta("imd_rank", "IMD rank (1 = most deprived in England)", "rank",
+                        "high_good", "none", "English Indices of Deprivation 2019 (MHCLG)"),
+    model.IndicatorMeta("no_car_households", "Households with no car or van (%)", "%",
+                        "high_bad", "wilson", "Census 2021 (ONS), car or van availability"),
+    model.IndicatorMeta("mean_household_size", "Mean household size (people)", "people",
+                        "neutral", "none", "Census 2021 (ONS), household size"),
+    model.IndicatorMeta("older_family_households",
+                        "Single-family households all aged 66+ (% of households)", "%",
+                        "neutral", "wilson", "Census 2021 (ONS), household composition"),
+    model.IndicatorMeta("lon_health_good", "Loneliness model input: share in good health",
+                        "share", "neutral", "none",
+                        "Census 2021 general health, all ages (no 65+ breakdown published "
+                        "at LSOA level)"),
+    model.IndicatorMeta("lon_health_fair", "Loneliness model input: share in fair health",
+                        "share", "neutral", "none",
+                        "Census 2021 general health, all ages (approximation for 65+)"),
+    model.IndicatorMeta("lon_health_poor",
+                        "Loneliness model input: share in bad or very bad health", "share",
+                        "neutral", "none",
+                        "Census 2021 general health, all ages (approximation for 65+)"),
+    model.IndicatorMeta("lon_widowed", "Loneliness model input: share of 65+ widowed", "share",
+                        "neutral", "none", "Census marital status (mapping file)"),
+    model.IndicatorMeta("lon_aged_75_79", "Loneliness model input: share of 65+ aged 75-79",
+                        "share", "neutral", "none", "Census 2021 (ONS), age by five-year band"),
+    model.IndicatorMeta("lon_household_size",
+                        "Loneliness model input: mean household size of people aged 65+",
+                        "people", "neutral", "none",
+                        "Derived from Census 2021 household composition, household size and "
+                        "age (approximation)"),
+]}
+KNOWN = {**model.INDICATORS, **EXTRA_INDICATORS}
+
+#: The value columns of AssetMap's own long layout.
+VALUE_COLS = ["value", "count", "denominator", "lower_ci", "upper_ci"]
+
+
+@dataclass
+class IndicatorBatch:
+    """What one file yields: indicator metadata, values per area (codes as in the file),
+    optional area columns (population by age band) and the code vintage."""
+
+    kind: str
+    meta: dict = field(default_factory=dict)            # id -> dict of INDICATOR_COLUMNS
+    values: list = field(default_factory=list)          # dicts: indicator_id, area_code, ...
+    area_columns: dict = field(default_factory=dict)    # code -> {pop_0_17: ...}
+    code_year: str | None = None
+    notes: list = field(default_factory=list)
+    lookup: pd.DataFrame | None = None
+
+    def want(self, ind_id: str, **overrides) -> None:
+        if ind_id in self.meta:
+            return
+        m = KNOWN.get(ind_id)
+        d = {"id": ind_id, "title": ind_id, "unit": "value", "polarity": "neutral",
+             "ci_method": "none", "source": None, "period": None, "description": None}
+        if m is not None:
+            d.update({k: getattr(m, k) for k in d if k != "id"})
+        d.update({k: v for k, v in overrides.items() if v is not None and str(v).strip()})
+        self.meta[ind_id] = d
+
+    def put(self, ind_id, code, value=None, count=None, denominator=None, lower_ci=None,
+            upper_ci=None, row=None) -> None:
+        self.values.append({"indicator_id": ind_id, "area_code": code, "value": value,
+                            "count": count, "denominator": denominator, "lower_ci": lower_ci,
+                            "upper_ci": upper_ci, "_row": row})
+
+    def rate(self, ind_id, code, count, denom, *, mult=100.0, row=None) -> None:
+        value = None if not denom else count / denom * mult
+        self.put(ind_id, code, value=value, count=count, denominator=denom, row=row)
+
+
+def rnd(v, nd=6):
+    """``v`` rounded to ``nd`` places; None for None or NaN."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), nd)
+
+
+def num(bad: BadRows, v, row, col):
+    """A cell as a float (None when blank); a bad row when it is not a number."""
+    try:
+        return to_float(v)
+    except (TypeError, ValueError):
+        bad.add(row, col, f"'{v}' is not a number")
+        return None
+
+
+def clean_code(bad: BadRows, v, row, col):
+    """A cell as an upper-case ONS area code; a bad row when blank or not a code."""
+    s = None if blank(v) else str(v).strip().upper()
+    if s is None:
+        bad.add(row, col, "the area code is blank")
+        return None
+    if not model.AREA_CODE_RE.match(s):
+        bad.add(row, col, f"'{v}' is not an ONS area code (e.g. E01006074)")
+        return None
+    return s
+
+
+def year_of(col: str) -> str | None:
+    """The code vintage a column name says ("2011", "2021"), or None."""
+    c = col.lower()
+    if re.search(r"(11cd|2011|_11\b|\(2011\))", c):
+        return "2011"
+    if re.search(r"(21cd|2021|_21\b|\(2021\))", c):
+        return "2021"
+    return None
