@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from assetmap import auth, submissions
+from assetmap import auth
+from assetmap.community import forms
 from assetmap.errors import InputErrors
 from contribhelp import inside_point, pending_ids, provider_form, store_of, submit
 
@@ -140,7 +141,7 @@ def test_all_problems_are_reported_at_once():
     form = MultiDict([("name", ""), ("category", "x"), ("lat", "999"), ("lon", "0"),
                       ("hourly_price", "-1"), ("website", "ftp://x")])
     with pytest.raises(InputErrors) as e:
-        submissions.validate_form(form)
+        forms.validate_form(form)
     fields = {x.field for x in e.value.errors}
     assert {"name", "category", "location", "website"} <= fields
 
@@ -238,8 +239,8 @@ def test_home_based_update_form_hides_the_home(contrib_app, form_client):
 def test_opening_hours_round_trip():
     times = {"Mo": ("09:00", "17:00"), "Tu": ("09:00", "17:00"), "We": ("09:00", "17:00"),
              "Fr": ("10:00", "12:00"), "Sa": ("10:00", "12:00")}
-    text = submissions.compose_opening_hours(times, 'ring "first"')
+    text = forms.compose_opening_hours(times, 'ring "first"')
     assert text == "Mo-We 09:00-17:00; Fr,Sa 10:00-12:00 || \"ring 'first'\""
-    assert submissions.parse_opening_hours(text) == (times, "ring 'first'")
-    assert submissions.parse_opening_hours("sunrise-sunset") is None
-    assert submissions.opening_form_values("sunrise-sunset") == {"opening_notes": "sunrise-sunset"}
+    assert forms.parse_opening_hours(text) == (times, "ring 'first'")
+    assert forms.parse_opening_hours("sunrise-sunset") is None
+    assert forms.opening_form_values("sunrise-sunset") == {"opening_notes": "sunrise-sunset"}

@@ -141,7 +141,7 @@ def account():
 def error_page(exc: AssetMapError, status: int):
     titles = {400: "Please check your input", 403: "Not allowed", 404: "Not found",
               409: "Changed by someone else", 429: "Too many requests"}
-    from ..submissions import LABELS
+    from ..community.forms import LABELS
 
     def text(e):
         msg = getattr(e, "message", None) or str(e)

@@ -7,7 +7,8 @@ import threading
 
 from flask import (Blueprint, abort, g, jsonify, redirect, render_template, request, url_for)
 
-from .. import auth, maps, model, privacy, submissions
+from .. import auth, maps, model, privacy
+from ..community import forms
 from ..errors import InputError, NotFound, PermissionDenied
 from ..layers import areas as areas_layer
 from . import get_store
@@ -23,7 +24,7 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
 def vocab() -> dict:
     return {"categories": model.ASSET_CATEGORIES, "service_types": model.SERVICE_TYPES,
             "client_groups": model.CLIENT_GROUPS, "quality_marks": model.QUALITY_MARKS,
-            "days": [(d, submissions.DAY_NAMES[d]) for d in submissions.DAYS]}
+            "days": [(d, forms.DAY_NAMES[d]) for d in forms.DAYS]}
 
 
 def postcode_lookup(store):
@@ -37,8 +38,8 @@ def postcode_lookup(store):
 
 
 def validate(form, store, *, keep_location_ok=False, can_set_preferred=False, current=None):
-    return submissions.validate_form(
-        form, area=submissions.borough_shape(store), postcode_lookup=postcode_lookup(store),
+    return forms.validate_form(
+        form, area=forms.borough_shape(store), postcode_lookup=postcode_lookup(store),
         keep_location_ok=keep_location_ok, can_set_preferred=can_set_preferred, current=current)
 
 
@@ -128,7 +129,7 @@ def _hidden_fields(row) -> tuple:
     if not row.get("contact_public"):
         hidden.append("contact")
     if row.get("home_based"):
-        hidden.extend(submissions.HOME_HIDDEN)
+        hidden.extend(forms.HOME_HIDDEN)
     return tuple(hidden)
 
 
@@ -138,8 +139,8 @@ def contribute():
     asset_id = request.args.get("asset")
     if asset_id:
         pub, full = _public_asset(store, asset_id)
-        values = submissions.form_values(pub, pub, lon=pub["geometry"].x, lat=pub["geometry"].y,
-                                         show_location=not full.get("home_based"))
+        values = forms.form_values(pub, pub, lon=pub["geometry"].x, lat=pub["geometry"].y,
+                                   show_location=not full.get("home_based"))
         return render_form("contribute.html", values=values, asset=pub,
                            hidden={"asset_id": asset_id}, hidden_fields=_hidden_fields(full),
                            keep_location=True, submit_label="Send the change",
@@ -162,7 +163,7 @@ def submit():
                      can_set_preferred=auth.has_role(*auth.CAN_MODERATE), current=full)
     except InputError as e:
         return render_form("contribute.html", values=submitted_values(),
-                           errors=submissions.errors_by_field(e), asset=asset,
+                           errors=forms.errors_by_field(e), asset=asset,
                            hidden={"asset_id": asset_id} if asset_id else {},
                            hidden_fields=_hidden_fields(full) if full else (),
                            keep_location=bool(asset_id), action=url_for("contribute.submit"),
@@ -198,13 +199,13 @@ def postcode():
 def _submission_context(store, sub):
     """What the contributor sees of their submission (their own data; a home-based
     location only approximately)."""
-    data = submissions.Contribution.from_data(sub["data"])
+    data = forms.Contribution.from_data(sub["data"])
     current = store.get_asset(sub["asset_id"])
     home = bool(data.asset.get("home_based") or current.get("home_based"))
     lon, lat = (data.lon, data.lat) if data.lon is not None else \
         (current["geometry"].x, current["geometry"].y)
-    values = submissions.form_values(data.asset, data.provider, lon=lon, lat=lat,
-                                     show_location=not home)
+    values = forms.form_values(data.asset, data.provider, lon=lon, lat=lat,
+                               show_location=not home)
     shown = None
     if lon is not None:
         if home:
@@ -215,8 +216,8 @@ def _submission_context(store, sub):
         else:
             shown = (round(lon, 6), round(lat, 6))
     return {"sub": sub, "data": data, "values": values, "home": home, "shown": shown,
-            "labels": submissions.LABELS, "hidden": {"version": sub["version"]},
-            "hidden_fields": submissions.HOME_HIDDEN if home else (),
+            "labels": forms.LABELS, "hidden": {"version": sub["version"]},
+            "hidden_fields": forms.HOME_HIDDEN if home else (),
             "keep_location": True, "current_status": current["status"],
             "submit_label": "Suggest a change" if sub["status"] == "approved"
             else "Send the corrected version"}
@@ -231,12 +232,12 @@ def _amend(store, sub, action_url, template_ctx):
                      current=store.get_asset(sub["asset_id"]))
     except InputError as e:
         ctx = dict(template_ctx, values=submitted_values())
-        return render_form("submission.html", errors=submissions.errors_by_field(e),
+        return render_form("submission.html", errors=forms.errors_by_field(e),
                            action=action_url, status=400, **ctx)
     if c.lon is None and sub["kind"] == "update":
         c.lon, c.lat = sub["data"].get("lon"), sub["data"].get("lat")
     if template_ctx["home"]:
-        keep_hidden(c, sub["data"].get("asset") or {}, submissions.HOME_HIDDEN)
+        keep_hidden(c, sub["data"].get("asset") or {}, forms.HOME_HIDDEN)
     try:
         expected = int(request.form.get("version", ""))
     except ValueError:

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import shapely
 
-from . import model, settings
-from .errors import InputError, InputErrors
-from .privacy import HOME_PRIVATE_FIELDS
+from .. import model, settings
+from ..errors import InputError, InputErrors
+from ..privacy import HOME_PRIVATE_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -624,7 +624,7 @@ def run_now(store, state: _Refresher | None = None):
     """Run the analysis pipeline on ``store`` now; returns the run id or None. Robust to the
     pipeline being absent or failing (logged; the approval itself stands)."""
     try:
-        from . import pipeline
+        from .. import pipeline
     except ImportError:
         log.info("analysis pipeline not installed; nothing to refresh")
         return None

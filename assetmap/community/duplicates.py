@@ -18,7 +18,7 @@ import re
 import geopandas as gpd
 import numpy as np
 
-from . import settings
+from .. import settings
 
 #: Words that do not tell two organisations apart.
 _STOP = {"the", "a", "an", "and", "of", "for", "ltd", "limited", "cic", "llp", "plc", "group",

@@ -1,0 +1,2 @@
+"""Contributions from community groups and providers: the form and its validation,
+duplicates, review dates and the analysis refresh after approvals (no Flask here)."""
