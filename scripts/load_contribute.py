@@ -260,8 +260,8 @@ def main(argv=None):
                         ["name"].str.startswith("Load ")).sum())
     pending_now = store.count_submissions().get("pending", 0)
     if args.refresh == "background":
-        from assetmap.community import forms
-        forms.refresher(store).wait(300)
+        from assetmap.community import refresh
+        refresh.refresher(store).wait(300)
     run_after = store.latest_run()
     server5xx = sum(v for (k, code), v in stats.status.items() if code >= 500)
 

@@ -10,7 +10,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from assetmap import auth
-from assetmap.community import forms
+from assetmap.community import forms, hours
 from assetmap.errors import InputErrors
 from contribhelp import inside_point, pending_ids, provider_form, store_of, submit
 
@@ -239,8 +239,8 @@ def test_home_based_update_form_hides_the_home(contrib_app, form_client):
 def test_opening_hours_round_trip():
     times = {"Mo": ("09:00", "17:00"), "Tu": ("09:00", "17:00"), "We": ("09:00", "17:00"),
              "Fr": ("10:00", "12:00"), "Sa": ("10:00", "12:00")}
-    text = forms.compose_opening_hours(times, 'ring "first"')
+    text = hours.compose_opening_hours(times, 'ring "first"')
     assert text == "Mo-We 09:00-17:00; Fr,Sa 10:00-12:00 || \"ring 'first'\""
-    assert forms.parse_opening_hours(text) == (times, "ring 'first'")
-    assert forms.parse_opening_hours("sunrise-sunset") is None
-    assert forms.opening_form_values("sunrise-sunset") == {"opening_notes": "sunrise-sunset"}
+    assert hours.parse_opening_hours(text) == (times, "ring 'first'")
+    assert hours.parse_opening_hours("sunrise-sunset") is None
+    assert hours.opening_form_values("sunrise-sunset") == {"opening_notes": "sunrise-sunset"}

@@ -8,7 +8,7 @@ import threading
 from flask import (Blueprint, abort, g, jsonify, redirect, render_template, request, url_for)
 
 from .. import auth, maps, model, privacy
-from ..community import forms
+from ..community import area, forms, hours
 from ..errors import InputError, NotFound, PermissionDenied
 from ..layers import areas as areas_layer
 from . import get_store
@@ -24,7 +24,7 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
 def vocab() -> dict:
     return {"categories": model.ASSET_CATEGORIES, "service_types": model.SERVICE_TYPES,
             "client_groups": model.CLIENT_GROUPS, "quality_marks": model.QUALITY_MARKS,
-            "days": [(d, forms.DAY_NAMES[d]) for d in forms.DAYS]}
+            "days": [(d, hours.DAY_NAMES[d]) for d in hours.DAYS]}
 
 
 def postcode_lookup(store):
@@ -39,7 +39,7 @@ def postcode_lookup(store):
 
 def validate(form, store, *, keep_location_ok=False, can_set_preferred=False, current=None):
     return forms.validate_form(
-        form, area=forms.borough_shape(store), postcode_lookup=postcode_lookup(store),
+        form, area=area.borough_shape(store), postcode_lookup=postcode_lookup(store),
         keep_location_ok=keep_location_ok, can_set_preferred=can_set_preferred, current=current)
 
 

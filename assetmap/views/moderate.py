@@ -8,8 +8,8 @@ import geopandas as gpd
 import shapely
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from .. import auth, maps, model, privacy
-from ..community import duplicates, forms
+from .. import auth, maps, model, privacy, settings
+from ..community import diffs, duplicates, forms, refresh, review
 from ..errors import InputError, NotFound
 from ..layers import areas as areas_layer
 from ..layers._style import esc
@@ -125,7 +125,7 @@ def _item_page(store, sid, *, errors=None, values=None, status=200):
     home = bool(data.asset.get("home_based") or current.get("home_based"))
     lon, lat = (data.lon, data.lat) if data.lon is not None else \
         (current["geometry"].x, current["geometry"].y)
-    changes = forms.diff(current, data) if sub["kind"] == "update" else []
+    changes = diffs.diff(current, data) if sub["kind"] == "update" else []
     dups = _duplicates(store, sub)
     shown = _shown_point(lon, lat, home)
     points = [(shown[0], shown[1], "#d55e00", data.asset.get("name"),
@@ -163,7 +163,7 @@ def approve(sid):
     store.approve_submission(sid, expected_version=_int("version"),
                              expected_asset_version=_int("asset_version"),
                              reviewer=g.user["name"])
-    forms.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+    refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
     flash("Approved: it is now on the public map. The gap analysis is being refreshed.",
           "success")
     return redirect(url_for("moderate.queue"), code=303)
@@ -208,7 +208,7 @@ def edit(sid):
         store.approve_submission(sid, expected_version=sub["version"],
                                  expected_asset_version=sub["asset_version"],
                                  reviewer=g.user["name"])
-        forms.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+        refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
         flash("Saved and approved. The gap analysis is being refreshed.", "success")
         return redirect(url_for("moderate.queue"), code=303)
     flash("Saved your corrections; the submission is still pending.", "success")
@@ -227,7 +227,7 @@ def assets():
     q = (request.args.get("q") or "").strip().lower()[:100]
     if q:
         df = df[df["name"].str.lower().str.contains(q, regex=False)]
-    df = df.assign(review_due=[forms.review_due(v) for v in df["last_reviewed"]])
+    df = df.assign(review_due=[review.review_due(v) for v in df["last_reviewed"]])
     stale_only = request.args.get("stale") == "1"
     if stale_only:
         df = df[df["review_due"]]
@@ -236,7 +236,7 @@ def assets():
     return render_template("moderate_assets.html", rows=rows.to_dict("records"), total=total,
                            status=status, q=q, stale=stale_only,
                            categories=model.ASSET_CATEGORIES, statuses=model.ASSET_STATUSES,
-                           stale_days=forms.settings.STALE_AFTER_DAYS)
+                           stale_days=settings.STALE_AFTER_DAYS)
 
 
 def _asset_page(store, asset_id, *, errors=None, values=None, status=200):
@@ -255,7 +255,7 @@ def _asset_page(store, asset_id, *, errors=None, values=None, status=200):
     body = render_template("moderate_asset.html", asset=pub, home=home, map=parts,
                            hidden_fields=forms.HOME_HIDDEN if home else (),
                            values=values, errors=errors or {}, pending=pending,
-                           review_due=forms.review_due(full.get("last_reviewed")),
+                           review_due=review.review_due(full.get("last_reviewed")),
                            labels=forms.LABELS,
                            action=url_for("moderate.asset_edit", asset_id=asset_id),
                            map_name=map_name, **vocab())
@@ -284,7 +284,7 @@ def asset_edit(asset_id):
     store.update_asset(asset_id, c.as_data(), expected_version=_int("asset_version"),
                        changed_by=g.user["name"], action="edit", reviewed=True)
     if current["status"] == "approved":
-        forms.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+        refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
     flash("Saved.", "success")
     return redirect(url_for("moderate.asset", asset_id=asset_id), code=303)
 
@@ -306,7 +306,7 @@ def asset_status(asset_id):
         raise InputError("unknown action", field="action")
     store.set_asset_status(asset_id, new, expected_version=_int("asset_version"),
                            changed_by=g.user["name"], reason=reason or None)
-    forms.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+    refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
     flash("Retired: it no longer shows on public maps (it is kept, and can be reinstated)."
           if new == "retired" else "Reinstated.", "success")
     return redirect(url_for("moderate.asset", asset_id=asset_id), code=303)
@@ -334,7 +334,7 @@ def history(asset_id):
     rows = []
     for h in hist:
         data = json.loads(h["data"])
-        rows.append({**h, "changes": forms.version_changes(prev, data),
+        rows.append({**h, "changes": diffs.version_changes(prev, data),
                      "status_then": data.get("status")})
         prev = data
     return render_template("asset_history.html", asset=full, rows=list(reversed(rows))), \
@@ -348,7 +348,7 @@ def restore(asset_id, version_id):
     v = store.restore_version(asset_id, version_id, expected_version=_int("asset_version"),
                               changed_by=g.user["name"])
     if store.get_asset(asset_id)["status"] == "approved":
-        forms.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+        refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
     flash(f"Restored; that content is now version {v}.", "success")
     return redirect(url_for("moderate.history", asset_id=asset_id), code=303)
 
