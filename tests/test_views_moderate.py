@@ -10,8 +10,8 @@ import geopandas as gpd
 import shapely
 from sqlalchemy import update
 
-from assetmap import auth, settings
-from assetmap.community import duplicates, refresh, review
+from assetmap import settings
+from assetmap.community import duplicates, refresh, review, tokens
 from assetmap.store import assets as assets_table
 from contribhelp import (approve, inside_point, pending_ids, provider_form, store_of, submit,
                          versions)
@@ -172,7 +172,7 @@ def test_contributor_cannot_put_themselves_on_the_preferred_list(contrib_app, fo
     store = store_of(contrib_app)
     lon, lat = inside_point(store)
     token = submit(form_client(), provider_form(lon, lat, preferred_list="on"))
-    a = store.get_asset(store.submission_by_token(auth.token_hash(token))["asset_id"])
+    a = store.get_asset(store.submission_by_token(tokens.token_hash(token))["asset_id"])
     assert not a["preferred_list"]
 
 

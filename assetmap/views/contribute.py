@@ -7,11 +7,12 @@ import threading
 
 from flask import (Blueprint, abort, g, jsonify, redirect, render_template, request, url_for)
 
-from .. import auth, maps, model, privacy
-from ..community import area, forms, hours
+from .. import accounts, maps, model, privacy
+from ..community import area, forms, hours, tokens
 from ..errors import InputError, NotFound, PermissionDenied
 from ..layers import areas as areas_layer
 from . import get_store
+from .access import current_user, has_role, require_login
 from .auth import client_key, limiter, register_error_pages
 
 bp = Blueprint("contribute", __name__)
@@ -101,7 +102,7 @@ def check_submit_rate():
     if not lim.hit(client_key()):
         wait = lim.blocked(client_key())
         raise RateLimited(f"You have sent a lot of submissions from here. Please wait "
-                          f"{auth.wait_message(wait)} and try again.")
+                          f"{accounts.wait_message(wait)} and try again.")
 
 
 class RateLimited(InputError):
@@ -157,10 +158,10 @@ def submit():
     if asset_id:
         asset, full = _public_asset(store, asset_id)
     check_submit_rate()
-    user = auth.current_user()
+    user = current_user()
     try:
         c = validate(request.form, store, keep_location_ok=bool(asset_id),
-                     can_set_preferred=auth.has_role(*auth.CAN_MODERATE), current=full)
+                     can_set_preferred=has_role(*accounts.CAN_MODERATE), current=full)
     except InputError as e:
         return render_form("contribute.html", values=submitted_values(),
                            errors=forms.errors_by_field(e), asset=asset,
@@ -169,14 +170,14 @@ def submit():
                            keep_location=bool(asset_id), action=url_for("contribute.submit"),
                            submit_label="Send the change" if asset_id else "Send for approval",
                            status=400)
-    token = auth.new_token()
+    token = tokens.new_token()
     who = user["name"] if user else None
     if asset_id:
         keep_hidden(c, full, _hidden_fields(full))
-        store.propose_update(asset_id, c.as_data(), token_hash=auth.token_hash(token),
+        store.propose_update(asset_id, c.as_data(), token_hash=tokens.token_hash(token),
                              submitted_by=who)
     else:
-        store.create_submission(c.as_data(), token_hash=auth.token_hash(token),
+        store.create_submission(c.as_data(), token_hash=tokens.token_hash(token),
                                 submitted_by=who)
     return redirect(url_for("contribute.submission", token=token, created=1), code=303)
 
@@ -225,10 +226,10 @@ def _submission_context(store, sub):
 
 def _amend(store, sub, action_url, template_ctx):
     check_submit_rate()
-    user = auth.current_user()
+    user = current_user()
     try:
         c = validate(request.form, store, keep_location_ok=True,
-                     can_set_preferred=auth.has_role(*auth.CAN_MODERATE),
+                     can_set_preferred=has_role(*accounts.CAN_MODERATE),
                      current=store.get_asset(sub["asset_id"]))
     except InputError as e:
         ctx = dict(template_ctx, values=submitted_values())
@@ -252,7 +253,7 @@ def submission(token):
     store = get_store()
     if len(token) > 100:
         abort(404)
-    sub = store.submission_by_token(auth.token_hash(token))
+    sub = store.submission_by_token(tokens.token_hash(token))
     action = url_for("contribute.submission", token=token)
     ctx = _submission_context(store, sub)
     if request.method == "POST":
@@ -268,14 +269,14 @@ def submission(token):
 
 
 @bp.get("/my/submissions")
-@auth.require_login
+@require_login
 def my_submissions():
     subs = get_store().list_submissions(statuses=None, submitted_by=g.user["name"])
     return render_template("my_submissions.html", subs=list(reversed(subs)))
 
 
 @bp.route("/my/submissions/<int:sid>", methods=["GET", "POST"])
-@auth.require_login
+@require_login
 def my_submission(sid):
     store = get_store()
     sub = store.get_submission(sid)

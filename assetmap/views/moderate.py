@@ -8,20 +8,21 @@ import geopandas as gpd
 import shapely
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from .. import auth, maps, model, privacy, settings
+from .. import accounts, maps, model, privacy, settings
 from ..community import diffs, duplicates, forms, refresh, review
 from ..errors import InputError, NotFound
 from ..layers import areas as areas_layer
 from ..layers._style import esc
 from . import get_store
+from .access import require_role
 from .auth import register_error_pages
 from .contribute import keep_hidden, submitted_values, validate, vocab
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
 register_error_pages(bp)
 
-VIEW = auth.CAN_SEE_PRIVATE          # planners and coordinators
-ACT = auth.CAN_MODERATE              # planners
+VIEW = accounts.CAN_SEE_PRIVATE      # planners and coordinators
+ACT = accounts.CAN_MODERATE          # planners
 NO_CACHE = {"Cache-Control": "no-store"}
 #: The queue shows the oldest this many pending submissions (with their duplicate checks).
 QUEUE_PAGE = 100
@@ -83,7 +84,7 @@ def _duplicates(store, sub, known=None):
 
 # --- the queue ----------------------------------------------------------------------------------
 @bp.get("")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def queue():
     store = get_store()
     total = store.count_submissions().get("pending", 0)
@@ -113,7 +114,7 @@ def queue():
 
 
 @bp.get("/<int:sid>")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def item(sid):
     return _item_page(get_store(), sid)
 
@@ -157,7 +158,7 @@ def _item_page(store, sid, *, errors=None, values=None, status=200):
 
 
 @bp.post("/<int:sid>/approve")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def approve(sid):
     store = get_store()
     store.approve_submission(sid, expected_version=_int("version"),
@@ -170,7 +171,7 @@ def approve(sid):
 
 
 @bp.post("/<int:sid>/reject")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def reject(sid):
     store = get_store()
     reason = forms.clean_text(request.form.get("reason", ""), multiline=True)
@@ -184,7 +185,7 @@ def reject(sid):
 
 
 @bp.post("/<int:sid>/edit")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def edit(sid):
     store = get_store()
     sub = store.get_submission(sid)
@@ -217,7 +218,7 @@ def edit(sid):
 
 # --- assets: review dates, edit, retire, history ----------------------------------------------------
 @bp.get("/assets")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def assets():
     store = get_store()
     status = request.args.get("status", "approved")
@@ -263,13 +264,13 @@ def _asset_page(store, asset_id, *, errors=None, values=None, status=200):
 
 
 @bp.get("/asset/<asset_id>")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def asset(asset_id):
     return _asset_page(get_store(), asset_id)
 
 
 @bp.post("/asset/<asset_id>/edit")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def asset_edit(asset_id):
     store = get_store()
     current = store.get_asset(asset_id)
@@ -290,7 +291,7 @@ def asset_edit(asset_id):
 
 
 @bp.post("/asset/<asset_id>/status")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def asset_status(asset_id):
     """Retire (with a reason) or reinstate; nothing is ever deleted."""
     store = get_store()
@@ -313,7 +314,7 @@ def asset_status(asset_id):
 
 
 @bp.post("/asset/<asset_id>/reviewed")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def asset_reviewed(asset_id):
     get_store().mark_reviewed(asset_id, expected_version=_int("asset_version"),
                               changed_by=g.user["name"])
@@ -324,7 +325,7 @@ def asset_reviewed(asset_id):
 
 
 @bp.get("/asset/<asset_id>/history")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def history(asset_id):
     store = get_store()
     full = store.get_asset(asset_id)
@@ -342,7 +343,7 @@ def history(asset_id):
 
 
 @bp.post("/asset/<asset_id>/restore/<int:version_id>")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def restore(asset_id, version_id):
     store = get_store()
     v = store.restore_version(asset_id, version_id, expected_version=_int("asset_version"),

@@ -11,12 +11,11 @@ Roles (``model.ROLES``):
 * ``contributor`` sees and amends their own submissions.
 
 Anyone, signed in or not, may submit; anonymous contributors get a private link instead.
-Flask is imported only inside the view helpers at the end (the module is usable from the
-CLI and from scripts without a web app).
+No Flask here (the module is usable from the CLI and from scripts without a web app): the
+view decorators that read the signed-in user are in ``assetmap.views.access``.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import secrets
@@ -27,8 +26,8 @@ from collections import deque
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from . import model, settings
-from .errors import InputError, PermissionDenied
+from .. import model, settings
+from ..errors import InputError
 
 _hasher = PasswordHasher(time_cost=settings.ARGON2_TIME_COST,
                          memory_cost=settings.ARGON2_MEMORY_KIB,
@@ -100,17 +99,6 @@ def stamps_match(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 
 
-# --- tokens for private submission links ----------------------------------------------------
-def new_token() -> str:
-    """An unguessable token (192 bits) for a contributor's private link."""
-    return secrets.token_urlsafe(24)
-
-
-def token_hash(token: str) -> str:
-    """Only this hash is stored; the link itself is shown once to the contributor."""
-    return hashlib.sha256(("assetmap-link:" + (token or "")).encode()).hexdigest()
-
-
 # --- rate limits ----------------------------------------------------------------------------
 class RateLimiter:
     """At most ``limit`` events per ``window`` seconds per key (sliding window, thread-safe,
@@ -160,43 +148,7 @@ def wait_message(seconds: float) -> str:
     return f"about {minutes} minute{'s' if minutes != 1 else ''}"
 
 
-# --- Flask helpers (imported lazily) ------------------------------------------------------------
-def current_user():
-    """The signed-in user (dict without the password hash) or None."""
-    from flask import g
-    return getattr(g, "user", None)
-
-
-def has_role(*roles: str) -> bool:
-    user = current_user()
-    return user is not None and user["role"] in roles
-
-
-def require_role(*roles: str):
-    """View decorator: signed-in users with one of ``roles`` only. Anonymous visitors are
-    sent to the sign-in page (GET) or refused (other methods); other roles get 403."""
-    def deco(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            from flask import redirect, request, url_for
-            user = current_user()
-            if user is None:
-                if request.method == "GET":
-                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-                raise PermissionDenied("please sign in first")
-            if user["role"] not in roles:
-                raise PermissionDenied(
-                    f"your role ({user['role']}) does not allow this; it needs "
-                    + " or ".join(roles))
-            return view(*args, **kwargs)
-        return wrapped
-    return deco
-
-
-def require_login(view):
-    return require_role(*model.ROLES)(view)
-
-
+# --- redirects --------------------------------------------------------------------------------
 def safe_next(target: str | None, default: str = "/") -> str:
     """A redirect target that stays on this site (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith("//") \
