@@ -129,7 +129,7 @@ def blank(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v == ""
 
 
-# --- validation: the shared error collection -------------------------------------------------------
+# --- validation: the shared error collection ---------------------------------------------------
 class FormErrors(list):
     """The problems found so far (an :class:`InputError` each, naming its field), in the
     order the form lists its fields."""
@@ -147,7 +147,7 @@ class FormErrors(list):
             raise self[0] if len(self) == 1 else InputErrors(list(self))
 
 
-# --- validation: identity, text, web address, postcode ----------------------------------------------
+# --- validation: identity, text, web address, postcode -----------------------------------------
 def check_text(form, errors: FormErrors) -> dict:
     """Every free-text field cleaned (no control characters, within its length limit);
     field -> text or None."""
@@ -199,7 +199,7 @@ def check_postcode(form, errors: FormErrors) -> str | None:
     return postcode
 
 
-# --- validation: opening hours ------------------------------------------------------------------------
+# --- validation: opening hours -----------------------------------------------------------------
 def check_opening_hours(form, notes: str | None, errors: FormErrors) -> str | None:
     """The grid of days (``oh_mo_open``/``oh_mo_close``, ...) and the notes, as OSM
     opening_hours text; a problem with a day is reported on its opening-time field."""
@@ -224,7 +224,7 @@ def check_opening_hours(form, notes: str | None, errors: FormErrors) -> str | No
     return opening
 
 
-# --- validation: location ---------------------------------------------------------------------------
+# --- validation: location ----------------------------------------------------------------------
 def check_coordinates(form, errors: FormErrors) -> tuple[float | None, float | None]:
     """(lon, lat) typed or set by clicking the map; (None, None) when blank or wrong."""
     lat_s, lon_s = _get(form, "lat").strip(), _get(form, "lon").strip()
@@ -267,7 +267,7 @@ def check_location(form, postcode: str | None, errors: FormErrors, *, area=None,
     return lon, lat
 
 
-# --- validation: the asset record (contact, consent, home-based) ---------------------------------------
+# --- validation: the asset record (contact, consent, home-based) -------------------------------
 def contact_consent(form, contact: str | None) -> bool:
     """Publish contact details only when asked to and there are some to publish."""
     return _bool(form, "contact_public") and bool(contact)
@@ -285,7 +285,7 @@ def asset_fields(form, text: dict, *, category: str, postcode: str | None,
     }
 
 
-# --- validation: the service record (micro-providers and other services) ---------------------------------
+# --- validation: the service record (micro-providers and other services) -----------------------
 def wants_provider(form, category: str) -> bool:
     """Micro-providers, or any asset whose contributor ticked that it offers services."""
     return category == "micro_provider" or _bool(form, "is_provider")
@@ -394,7 +394,7 @@ def check_provider(form, text: dict, errors: FormErrors, *, can_set_preferred: b
     }
 
 
-# --- validation: the whole form ------------------------------------------------------------------------
+# --- validation: the whole form ----------------------------------------------------------------
 def validate_form(form, *, area=None, postcode_lookup=None, keep_location_ok: bool = False,
                   can_set_preferred: bool = False, current: dict | None = None) -> Contribution:
     """Check every field of a contribution form; returns a :class:`Contribution` or raises
@@ -432,7 +432,7 @@ def errors_by_field(exc: InputError) -> dict[str, list[str]]:
     return out
 
 
-# --- form values from stored data -------------------------------------------------------------------
+# --- form values from stored data --------------------------------------------------------------
 def _provider_values(p: dict) -> dict:
     out: dict = {"is_provider": True}
     for f in PROVIDER_FIELDS:
