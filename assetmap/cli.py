@@ -291,11 +291,11 @@ def users():
 def users_add(ctx, name, role, password_stdin):
     """Add a user. The password is asked for twice, or read from standard input
     (--password-stdin) or the ASSETMAP_PASSWORD environment variable."""
-    from . import auth
-    name = auth.check_user_name(name)
+    from . import accounts
+    name = accounts.check_user_name(name)
     password = _read_password(password_stdin)
-    auth.check_password_strength(password, name)
-    _store(ctx).add_user(name, role, auth.hash_password(password))
+    accounts.check_password_strength(password, name)
+    _store(ctx).add_user(name, role, accounts.hash_password(password))
     click.echo(f"Added {role} '{name}'.")
 
 
@@ -326,11 +326,11 @@ def _existing_user(ctx, name: str) -> dict:
 @click.pass_context
 def users_passwd(ctx, name, password_stdin):
     """Set a new password for NAME (signs out their sessions)."""
-    from . import auth
+    from . import accounts
     store, user = _store(ctx), _existing_user(ctx, name)
     password = _read_password(password_stdin)
-    auth.check_password_strength(password, name)
-    store.update_user(user["id"], password_hash=auth.hash_password(password))
+    accounts.check_password_strength(password, name)
+    store.update_user(user["id"], password_hash=accounts.hash_password(password))
     click.echo(f"New password set for '{name}'.")
 
 

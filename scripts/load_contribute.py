@@ -33,7 +33,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assetmap import auth, settings  # noqa: E402
+from assetmap import accounts, settings  # noqa: E402
+from assetmap.community import tokens  # noqa: E402
 from assetmap.store import Store  # noqa: E402
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -203,7 +204,7 @@ def main(argv=None):
     store = build_store(tmp / "load.sqlite", args.grid)
     planners = [f"planner{i}" for i in range(args.planners)]
     for p in planners:
-        store.add_user(p, "planner", auth.hash_password(PLANNER_PASSWORD))
+        store.add_user(p, "planner", accounts.hash_password(PLANNER_PASSWORD))
     approved_before = len(store.read_assets())
     runs_before = store.latest_run()
     print(f"store: {store.counts()['areas']} areas, {approved_before} approved assets "
@@ -247,7 +248,7 @@ def main(argv=None):
     names = Counter(s["data"]["asset"]["name"] for s in subs)
     all_assets = store.read_assets(statuses=None, with_providers=False)
     asset_names = Counter(all_assets["name"])
-    missing = [t for t in stats.tokens if by_hash.get(auth.token_hash(t), 0) != 1]
+    missing = [t for t in stats.tokens if by_hash.get(tokens.token_hash(t), 0) != 1]
     name_mismatch = [t for t, n in stats.tokens.items() if names.get(n, 0) != 1
                      or asset_names.get(n, 0) != 1]
     extra = len(subs) - len(stats.tokens)
@@ -260,8 +261,8 @@ def main(argv=None):
                         ["name"].str.startswith("Load ")).sum())
     pending_now = store.count_submissions().get("pending", 0)
     if args.refresh == "background":
-        from assetmap import submissions
-        submissions.refresher(store).wait(300)
+        from assetmap.community import refresh
+        refresh.refresher(store).wait(300)
     run_after = store.latest_run()
     server5xx = sum(v for (k, code), v in stats.status.items() if code >= 500)
 

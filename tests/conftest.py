@@ -196,13 +196,13 @@ CONTRIB_USERS = {"pat": ("planner", "planner-pass-9183"), "pia": ("planner", "pl
 @pytest.fixture(scope="session")
 def contrib_db_file(web_db_file, tmp_path_factory):
     """The tiny web borough plus planner, coordinator and contributor accounts."""
-    from assetmap import auth
+    from assetmap import accounts
     from assetmap.store import Store
     path = tmp_path_factory.mktemp("contrib") / "contrib.sqlite"
     shutil.copy(web_db_file, path)
     s = Store(f"sqlite:///{path}")
     for name, (role, password) in CONTRIB_USERS.items():
-        s.add_user(name, role, auth.hash_password(password))
+        s.add_user(name, role, accounts.hash_password(password))
     s.dispose()
     return path
 

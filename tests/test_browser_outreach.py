@@ -17,9 +17,9 @@ PASSWORD = "coord-pass-5521"
 
 @pytest.fixture
 def coordinator(app):
-    from assetmap import auth
+    from assetmap import accounts
     app.extensions["assetmap_store"].add_user("cora", "coordinator",
-                                              auth.hash_password(PASSWORD))
+                                              accounts.hash_password(PASSWORD))
     return "cora"
 
 

@@ -23,7 +23,7 @@ PLANNER = ("pgpat", "planner-pass-6402")
 @pytest.fixture
 def pg_demo(tmp_path):
     """The demo borough and one analysis run in PostGIS (an empty database first)."""
-    from assetmap import auth, demo, pipeline
+    from assetmap import accounts, demo, pipeline
     from assetmap.store import Store
     store = Store(PG_URL)
     store.drop_all()
@@ -31,7 +31,7 @@ def pg_demo(tmp_path):
     counts = demo.build_into(store)
     # the compiled walking graph goes to this test's folder, not the instance folder
     analysis = pipeline.run(store, {"graph_cache_dir": str(tmp_path / "cache")})
-    store.add_user(PLANNER[0], "planner", auth.hash_password(PLANNER[1]))
+    store.add_user(PLANNER[0], "planner", accounts.hash_password(PLANNER[1]))
     yield store, counts, analysis, time.perf_counter() - t0
     store.dispose()
 
@@ -47,7 +47,8 @@ def pg_app(pg_demo, tmp_path):
 
 
 def test_demo_analysis_and_pages_on_postgis(pg_demo, pg_app, demo_store):
-    from assetmap import auth, pipeline, settings
+    from assetmap import pipeline, settings
+    from assetmap.community import tokens
     from assetmap.store import COUNTED_TABLES
     store, counts, analysis, build_s = pg_demo
     t0 = time.perf_counter()
@@ -97,7 +98,7 @@ def test_demo_analysis_and_pages_on_postgis(pg_demo, pg_app, demo_store):
     lon, lat = inside_point(store)
     token = submit(FormClient(pg_app), provider_form(lon, lat, name="Postgis Pals"))
     sid = pending_ids(store)[0]
-    assert store.submission_by_token(auth.token_hash(token))["id"] == sid
+    assert store.submission_by_token(tokens.token_hash(token))["id"] == sid
     assert "Postgis Pals" not in client.get("/").get_data(as_text=True)
     planner = FormClient(pg_app).login(*PLANNER)
     assert "1 submission" in planner.get("/moderate").get_data(as_text=True)

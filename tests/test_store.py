@@ -222,7 +222,7 @@ def test_postgis_geometry_is_spatial(any_store):
 # optional service record, and lon/lat (None keeps the current location of an update).
 
 def contribution(lon, lat, *, provider: bool = True, **asset) -> dict:
-    from assetmap.submissions import Contribution
+    from assetmap.community.forms import Contribution
     a = {"name": "Ashbrook Home Helpers", "category": "micro_provider" if provider else "library",
          "description": "Help at home for older people", "address": "2 Mill Lane",
          "postcode": "AB1 2CD", "opening_hours": "Mo,Tu 09:00-17:00", "contact": "07700 900123",

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from assetmap import auth, submissions
+from assetmap import accounts
+from assetmap.community import forms, hours, tokens
 from assetmap.errors import InputErrors
 from contribhelp import inside_point, pending_ids, provider_form, store_of, submit
 
@@ -37,7 +38,7 @@ def test_submission_is_pending_invisible_and_has_a_private_link(contrib_app, for
     lon, lat = inside_point(store)
     before_public = len(store.read_assets())
     token = submit(anon, provider_form(lon, lat, name="Sunny Side Befrienders"))
-    sub = store.submission_by_token(auth.token_hash(token))
+    sub = store.submission_by_token(tokens.token_hash(token))
     assert sub["status"] == "pending" and sub["asset_status"] == "pending"
     assert len(store.read_assets()) == before_public          # public reads: approved only
     a = store.get_asset(sub["asset_id"])
@@ -55,7 +56,7 @@ def test_submission_is_pending_invisible_and_has_a_private_link(contrib_app, for
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     raw = Path(store.url[len("sqlite:///"):]).read_bytes()
-    assert token.encode() not in raw and sub["token_hash"] == auth.token_hash(token)
+    assert token.encode() not in raw and sub["token_hash"] == tokens.token_hash(token)
     assert form_client().get("/submission/" + token[:-2] + "xx").status_code == 404
 
 
@@ -70,7 +71,7 @@ def test_amend_through_the_private_link(contrib_app, form_client):
     r = anon.post(f"/submission/{token}", provider_form(lon, lat, name="Ashbrook Home Help",
                                                          hourly_price="20", version=version))
     assert r.status_code == 303
-    sub = store.submission_by_token(auth.token_hash(token))
+    sub = store.submission_by_token(tokens.token_hash(token))
     a = store.get_asset(sub["asset_id"])
     assert a["name"] == "Ashbrook Home Help" and a["hourly_price"] == 20.0
     assert a["status"] == "pending" and a["version"] == 2
@@ -140,7 +141,7 @@ def test_all_problems_are_reported_at_once():
     form = MultiDict([("name", ""), ("category", "x"), ("lat", "999"), ("lon", "0"),
                       ("hourly_price", "-1"), ("website", "ftp://x")])
     with pytest.raises(InputErrors) as e:
-        submissions.validate_form(form)
+        forms.validate_form(form)
     fields = {x.field for x in e.value.errors}
     assert {"name", "category", "location", "website"} <= fields
 
@@ -156,7 +157,7 @@ def test_location_from_a_postcode(contrib_app, form_client):
     assert anon.get("/contribute/postcode?postcode=%3Cscript%3E").status_code == 400
     token = submit(anon, provider_form(0, 0, lat="", lon="", postcode="ab1 0aa",
                                        category="community_centre", name="Postcode Hall"))
-    a = store.get_asset(store.submission_by_token(auth.token_hash(token))["asset_id"])
+    a = store.get_asset(store.submission_by_token(tokens.token_hash(token))["asset_id"])
     assert a["postcode"] == "AB1 0AA"
     assert (round(a["geometry"].x, 6), round(a["geometry"].y, 6)) == (round(pc["lon"], 6),
                                                                       round(pc["lat"], 6))
@@ -190,7 +191,7 @@ def test_contributor_account_sees_own_submissions(contrib_app, form_client):
     r = connie.get(f"/my/submissions/{sub['id']}")
     assert r.status_code == 200
     # another contributor cannot open it
-    store.add_user("other", "contributor", auth.hash_password("other-pass-1234"))
+    store.add_user("other", "contributor", accounts.hash_password("other-pass-1234"))
     other = form_client()
     other.login("other", "other-pass-1234")
     assert other.get(f"/my/submissions/{sub['id']}").status_code == 403
@@ -238,8 +239,8 @@ def test_home_based_update_form_hides_the_home(contrib_app, form_client):
 def test_opening_hours_round_trip():
     times = {"Mo": ("09:00", "17:00"), "Tu": ("09:00", "17:00"), "We": ("09:00", "17:00"),
              "Fr": ("10:00", "12:00"), "Sa": ("10:00", "12:00")}
-    text = submissions.compose_opening_hours(times, 'ring "first"')
+    text = hours.compose_opening_hours(times, 'ring "first"')
     assert text == "Mo-We 09:00-17:00; Fr,Sa 10:00-12:00 || \"ring 'first'\""
-    assert submissions.parse_opening_hours(text) == (times, "ring 'first'")
-    assert submissions.parse_opening_hours("sunrise-sunset") is None
-    assert submissions.opening_form_values("sunrise-sunset") == {"opening_notes": "sunrise-sunset"}
+    assert hours.parse_opening_hours(text) == (times, "ring 'first'")
+    assert hours.parse_opening_hours("sunrise-sunset") is None
+    assert hours.opening_form_values("sunrise-sunset") == {"opening_notes": "sunrise-sunset"}

@@ -10,7 +10,8 @@ import geopandas as gpd
 import shapely
 from sqlalchemy import update
 
-from assetmap import auth, duplicates, settings, submissions
+from assetmap import settings
+from assetmap.community import duplicates, refresh, review, tokens
 from assetmap.store import assets as assets_table
 from contribhelp import (approve, inside_point, pending_ids, provider_form, store_of, submit,
                          versions)
@@ -116,9 +117,9 @@ def test_approve_publishes_records_who_and_refreshes(contrib_app, form_client):
 def test_background_refresh_coalesces(contrib_app):
     store = store_of(contrib_app)
     run0 = store.latest_run()
-    r = submissions.refresher(store)
+    r = refresh.refresher(store)
     for _ in range(5):
-        submissions.request_refresh(store, "background")
+        refresh.request_refresh(store, "background")
     assert r.wait(60)
     run1 = store.latest_run()
     assert run1["id"] > (run0["id"] if run0 else 0)
@@ -171,7 +172,7 @@ def test_contributor_cannot_put_themselves_on_the_preferred_list(contrib_app, fo
     store = store_of(contrib_app)
     lon, lat = inside_point(store)
     token = submit(form_client(), provider_form(lon, lat, preferred_list="on"))
-    a = store.get_asset(store.submission_by_token(auth.token_hash(token))["asset_id"])
+    a = store.get_asset(store.submission_by_token(tokens.token_hash(token))["asset_id"])
     assert not a["preferred_list"]
 
 
@@ -185,8 +186,8 @@ def test_review_dates_and_stale_flag(contrib_app, form_client):
         c.execute(update(assets_table).values(last_reviewed=recent))
         c.execute(update(assets_table).where(assets_table.c.id.in_(ids[:2]))
                   .values(last_reviewed=old))
-    assert submissions.review_due(old) and not submissions.review_due(recent)
-    assert submissions.review_due(None)
+    assert review.review_due(old) and not review.review_due(recent)
+    assert review.review_due(None)
     pat = form_client("pat")
     text = pat.get("/moderate/assets?stale=1").get_data(as_text=True)
     listed = set(re.findall(r'href="/moderate/asset/([^"]+)"', text))
@@ -195,7 +196,7 @@ def test_review_dates_and_stale_flag(contrib_app, form_client):
     page = pat.get(f"/moderate/asset/{ids[0]}").get_data(as_text=True)
     r = pat.post(f"/moderate/asset/{ids[0]}/reviewed", {"asset_version": versions(page)["asset_version"]})
     assert r.status_code == 303
-    assert not submissions.review_due(store.get_asset(ids[0])["last_reviewed"])
+    assert not review.review_due(store.get_asset(ids[0])["last_reviewed"])
     text = pat.get("/moderate/assets?stale=1").get_data(as_text=True)
     assert set(re.findall(r'href="/moderate/asset/([^"]+)"', text)) == {ids[1]}
     assert store.asset_history(ids[0])["action"].iloc[-1] == "reviewed"

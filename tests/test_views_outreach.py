@@ -46,10 +46,10 @@ class Browser:
 
 @pytest.fixture
 def outreach_app(app):
-    from assetmap import auth
+    from assetmap import accounts
     store = app.extensions["assetmap_store"]
     for name, (role, pw) in PASSWORDS.items():
-        store.add_user(name, role, auth.hash_password(pw))
+        store.add_user(name, role, accounts.hash_password(pw))
     return app
 
 
@@ -243,9 +243,9 @@ def test_template_literal_names_are_inert_in_the_plan_map(coord, outreach_app):
 
 
 def test_plan_views_on_an_empty_store_explain_not_crash(empty_app):
-    from assetmap import auth
+    from assetmap import accounts
     store = empty_app.extensions["assetmap_store"]
-    store.add_user("cora", "coordinator", auth.hash_password(PASSWORDS["cora"][1]))
+    store.add_user("cora", "coordinator", accounts.hash_password(PASSWORDS["cora"][1]))
     b = Browser(empty_app).login("cora")
     q = "patch=wards&ids=E05990001"
     for url in (f"/outreach/plan?{q}", f"/outreach/plan/print?{q}", f"/outreach/plan.csv?{q}",
@@ -256,9 +256,9 @@ def test_plan_views_on_an_empty_store_explain_not_crash(empty_app):
 
 
 def test_only_the_author_or_a_planner_deletes_a_saved_plan(outreach_app, coord):
-    from assetmap import auth
+    from assetmap import accounts
     store = outreach_app.extensions["assetmap_store"]
-    store.add_user("cody", "coordinator", auth.hash_password("coord-pass-8830"))
+    store.add_user("cody", "coordinator", accounts.hash_password("coord-pass-8830"))
     PASSWORDS["cody"] = ("coordinator", "coord-pass-8830")
     try:
         pid = store.save_outreach_plan("cora's round", {"params": {}}, created_by="cora")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from .. import auth, model
+from .. import accounts, model
 from ..errors import InputError
 from . import get_store
+from .access import require_role
 from .auth import register_error_pages
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -14,7 +15,7 @@ register_error_pages(bp)
 
 
 @bp.get("/users")
-@auth.require_role(*auth.CAN_MANAGE_USERS)
+@require_role(*accounts.CAN_MANAGE_USERS)
 def users():
     df = get_store().list_users()
     return render_template("admin_users.html", users=df.to_dict("records"), roles=model.ROLES,
@@ -22,17 +23,17 @@ def users():
 
 
 @bp.post("/users")
-@auth.require_role(*auth.CAN_MANAGE_USERS)
+@require_role(*accounts.CAN_MANAGE_USERS)
 def add_user():
     store = get_store()
     name = request.form.get("name", "")
     role = request.form.get("role", "")
     password = request.form.get("password", "")
     try:
-        name = auth.check_user_name(name)
-        auth.check_role(role)
-        auth.check_password_strength(password, name)
-        store.add_user(name, role, auth.hash_password(password))
+        name = accounts.check_user_name(name)
+        accounts.check_role(role)
+        accounts.check_password_strength(password, name)
+        store.add_user(name, role, accounts.hash_password(password))
     except InputError as e:
         df = store.list_users()
         return render_template("admin_users.html", users=df.to_dict("records"),
@@ -43,7 +44,7 @@ def add_user():
 
 
 @bp.post("/users/<int:user_id>")
-@auth.require_role(*auth.CAN_MANAGE_USERS)
+@require_role(*accounts.CAN_MANAGE_USERS)
 def change_user(user_id):
     store = get_store()
     target = store.get_user(user_id=user_id)
@@ -55,7 +56,7 @@ def change_user(user_id):
         raise InputError("you cannot deactivate yourself or change your own role (ask "
                          "another planner)", field="action")
     if action == "role":
-        store.update_user(user_id, role=auth.check_role(request.form.get("role", "")))
+        store.update_user(user_id, role=accounts.check_role(request.form.get("role", "")))
         flash(f"{target['name']} is now a {request.form.get('role')}.", "success")
     elif action == "deactivate":
         store.update_user(user_id, active=False)
@@ -65,8 +66,8 @@ def change_user(user_id):
         flash(f"{target['name']} can sign in again.", "success")
     elif action == "password":
         password = request.form.get("password", "")
-        auth.check_password_strength(password, target["name"])
-        store.update_user(user_id, password_hash=auth.hash_password(password))
+        accounts.check_password_strength(password, target["name"])
+        store.update_user(user_id, password_hash=accounts.hash_password(password))
         flash(f"New password set for {target['name']}; their sessions are signed out.",
               "success")
     else:

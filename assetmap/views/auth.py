@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import (Blueprint, current_app, g, redirect, render_template, request, session,
                    url_for)
 
-from .. import auth, settings
+from .. import accounts, settings
 from ..errors import AssetMapError, ConflictError, InputError, InputErrors, NotFound, \
     PermissionDenied
 from . import get_store
+from .access import require_login
 
 bp = Blueprint("auth", __name__)
 
@@ -21,8 +22,8 @@ def load_user():
     if uid is None:
         return
     user = get_store().get_user(user_id=uid)
-    if user is None or not user["active"] or not auth.stamps_match(
-            session.get("stamp"), auth.session_stamp(user["password_hash"])):
+    if user is None or not user["active"] or not accounts.stamps_match(
+            session.get("stamp"), accounts.session_stamp(user["password_hash"])):
         session.clear()
         return
     g.user = {k: v for k, v in user.items() if k != "password_hash"}
@@ -33,12 +34,12 @@ def inject_user():
     user = getattr(g, "user", None)
     role = user["role"] if user else None
     return {"current_user": user,
-            "can_moderate": role in auth.CAN_MODERATE,
-            "can_see_private": role in auth.CAN_SEE_PRIVATE,
-            "can_manage_users": role in auth.CAN_MANAGE_USERS}
+            "can_moderate": role in accounts.CAN_MODERATE,
+            "can_see_private": role in accounts.CAN_SEE_PRIVATE,
+            "can_manage_users": role in accounts.CAN_MANAGE_USERS}
 
 
-def limiter(name: str) -> auth.RateLimiter:
+def limiter(name: str) -> accounts.RateLimiter:
     """The app's rate limiters (config overrides settings), created on first use."""
     limits = current_app.extensions.setdefault("assetmap_limits", {})
     if name not in limits:
@@ -52,7 +53,7 @@ def limiter(name: str) -> auth.RateLimiter:
                        cfg.get("SUBMISSION_WINDOW_S", settings.SUBMISSION_WINDOW_S)),
             "postcode": (cfg.get("POSTCODE_LOOKUP_LIMIT", 120), 60),
         }[name]
-        limits[name] = auth.RateLimiter(*spec)
+        limits[name] = accounts.RateLimiter(*spec)
     return limits[name]
 
 
@@ -63,7 +64,7 @@ def client_key() -> str:
 
 
 def _home_for(user) -> str:
-    if user and user["role"] in auth.CAN_SEE_PRIVATE:
+    if user and user["role"] in accounts.CAN_SEE_PRIVATE:
         return url_for("moderate.queue")
     if user:
         return url_for("contribute.my_submissions")
@@ -72,7 +73,7 @@ def _home_for(user) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    nxt = auth.safe_next(request.values.get("next"), default="")
+    nxt = accounts.safe_next(request.values.get("next"), default="")
     if request.method == "GET":
         return render_template("login.html", next=nxt, name="")
     name = (request.form.get("name") or "").strip()[:100]
@@ -82,23 +83,23 @@ def login():
     if wait:
         return render_template("login.html", next=nxt, name=name,
                                error="Too many failed sign-in attempts. Try again in "
-                                     f"{auth.wait_message(wait)}."), 429
+                                     f"{accounts.wait_message(wait)}."), 429
     user = get_store().get_user(name=name) if name else None
-    ok = auth.verify_password(user["password_hash"] if user else None, password)
+    ok = accounts.verify_password(user["password_hash"] if user else None, password)
     if not ok or not user["active"]:
         limiter("login_user").hit(who)
         limiter("login_ip").hit(ip)
         return render_template("login.html", next=nxt, name=name,
                                error="Wrong user name or password."), 401
     limiter("login_user").reset(who)
-    if auth.needs_rehash(user["password_hash"]):
-        new_hash = auth.hash_password(password)
+    if accounts.needs_rehash(user["password_hash"]):
+        new_hash = accounts.hash_password(password)
         get_store().update_user(user["id"], password_hash=new_hash)
         user["password_hash"] = new_hash
     session.clear()                      # a fresh session on every sign-in
     session.permanent = True
     session["uid"] = user["id"]
-    session["stamp"] = auth.session_stamp(user["password_hash"])
+    session["stamp"] = accounts.session_stamp(user["password_hash"])
     return redirect(nxt or _home_for(user))
 
 
@@ -109,7 +110,7 @@ def logout():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@auth.require_login
+@require_login
 def account():
     if request.method == "GET":
         return render_template("account.html")
@@ -121,19 +122,19 @@ def account():
     wait = limiter("login_user").blocked(who)
     if wait:
         return render_template("account.html", error="Too many wrong passwords. Try again in "
-                                                     f"{auth.wait_message(wait)}."), 429
-    if not auth.verify_password(user["password_hash"], current):
+                                                     f"{accounts.wait_message(wait)}."), 429
+    if not accounts.verify_password(user["password_hash"], current):
         limiter("login_user").hit(who)
         return render_template("account.html", error="Your current password is not right."), 400
     if new != (request.form.get("confirm_password") or ""):
         return render_template("account.html", error="The two new passwords differ."), 400
     try:
-        auth.check_password_strength(new, user["name"])
+        accounts.check_password_strength(new, user["name"])
     except InputError as e:
         return render_template("account.html", error=f"{e.message[0].upper()}{e.message[1:]}."), 400
-    new_hash = auth.hash_password(new)
+    new_hash = accounts.hash_password(new)
     store.update_user(user["id"], password_hash=new_hash)
-    session["stamp"] = auth.session_stamp(new_hash)   # other sessions are signed out
+    session["stamp"] = accounts.session_stamp(new_hash)   # other sessions are signed out
     return render_template("account.html", message="Your password has been changed.")
 
 
@@ -141,7 +142,7 @@ def account():
 def error_page(exc: AssetMapError, status: int):
     titles = {400: "Please check your input", 403: "Not allowed", 404: "Not found",
               409: "Changed by someone else", 429: "Too many requests"}
-    from ..submissions import LABELS
+    from ..community.forms import LABELS
 
     def text(e):
         msg = getattr(e, "message", None) or str(e)

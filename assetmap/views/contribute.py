@@ -7,10 +7,12 @@ import threading
 
 from flask import (Blueprint, abort, g, jsonify, redirect, render_template, request, url_for)
 
-from .. import auth, maps, model, privacy, submissions
+from .. import accounts, maps, model, privacy
+from ..community import area, forms, hours, tokens
 from ..errors import InputError, NotFound, PermissionDenied
 from ..layers import areas as areas_layer
 from . import get_store
+from .access import current_user, has_role, require_login
 from .auth import client_key, limiter, register_error_pages
 
 bp = Blueprint("contribute", __name__)
@@ -23,7 +25,7 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
 def vocab() -> dict:
     return {"categories": model.ASSET_CATEGORIES, "service_types": model.SERVICE_TYPES,
             "client_groups": model.CLIENT_GROUPS, "quality_marks": model.QUALITY_MARKS,
-            "days": [(d, submissions.DAY_NAMES[d]) for d in submissions.DAYS]}
+            "days": [(d, hours.DAY_NAMES[d]) for d in hours.DAYS]}
 
 
 def postcode_lookup(store):
@@ -37,8 +39,8 @@ def postcode_lookup(store):
 
 
 def validate(form, store, *, keep_location_ok=False, can_set_preferred=False, current=None):
-    return submissions.validate_form(
-        form, area=submissions.borough_shape(store), postcode_lookup=postcode_lookup(store),
+    return forms.validate_form(
+        form, area=area.borough_shape(store), postcode_lookup=postcode_lookup(store),
         keep_location_ok=keep_location_ok, can_set_preferred=can_set_preferred, current=current)
 
 
@@ -100,7 +102,7 @@ def check_submit_rate():
     if not lim.hit(client_key()):
         wait = lim.blocked(client_key())
         raise RateLimited(f"You have sent a lot of submissions from here. Please wait "
-                          f"{auth.wait_message(wait)} and try again.")
+                          f"{accounts.wait_message(wait)} and try again.")
 
 
 class RateLimited(InputError):
@@ -128,7 +130,7 @@ def _hidden_fields(row) -> tuple:
     if not row.get("contact_public"):
         hidden.append("contact")
     if row.get("home_based"):
-        hidden.extend(submissions.HOME_HIDDEN)
+        hidden.extend(forms.HOME_HIDDEN)
     return tuple(hidden)
 
 
@@ -138,8 +140,8 @@ def contribute():
     asset_id = request.args.get("asset")
     if asset_id:
         pub, full = _public_asset(store, asset_id)
-        values = submissions.form_values(pub, pub, lon=pub["geometry"].x, lat=pub["geometry"].y,
-                                         show_location=not full.get("home_based"))
+        values = forms.form_values(pub, pub, lon=pub["geometry"].x, lat=pub["geometry"].y,
+                                   show_location=not full.get("home_based"))
         return render_form("contribute.html", values=values, asset=pub,
                            hidden={"asset_id": asset_id}, hidden_fields=_hidden_fields(full),
                            keep_location=True, submit_label="Send the change",
@@ -156,26 +158,26 @@ def submit():
     if asset_id:
         asset, full = _public_asset(store, asset_id)
     check_submit_rate()
-    user = auth.current_user()
+    user = current_user()
     try:
         c = validate(request.form, store, keep_location_ok=bool(asset_id),
-                     can_set_preferred=auth.has_role(*auth.CAN_MODERATE), current=full)
+                     can_set_preferred=has_role(*accounts.CAN_MODERATE), current=full)
     except InputError as e:
         return render_form("contribute.html", values=submitted_values(),
-                           errors=submissions.errors_by_field(e), asset=asset,
+                           errors=forms.errors_by_field(e), asset=asset,
                            hidden={"asset_id": asset_id} if asset_id else {},
                            hidden_fields=_hidden_fields(full) if full else (),
                            keep_location=bool(asset_id), action=url_for("contribute.submit"),
                            submit_label="Send the change" if asset_id else "Send for approval",
                            status=400)
-    token = auth.new_token()
+    token = tokens.new_token()
     who = user["name"] if user else None
     if asset_id:
         keep_hidden(c, full, _hidden_fields(full))
-        store.propose_update(asset_id, c.as_data(), token_hash=auth.token_hash(token),
+        store.propose_update(asset_id, c.as_data(), token_hash=tokens.token_hash(token),
                              submitted_by=who)
     else:
-        store.create_submission(c.as_data(), token_hash=auth.token_hash(token),
+        store.create_submission(c.as_data(), token_hash=tokens.token_hash(token),
                                 submitted_by=who)
     return redirect(url_for("contribute.submission", token=token, created=1), code=303)
 
@@ -198,13 +200,13 @@ def postcode():
 def _submission_context(store, sub):
     """What the contributor sees of their submission (their own data; a home-based
     location only approximately)."""
-    data = submissions.Contribution.from_data(sub["data"])
+    data = forms.Contribution.from_data(sub["data"])
     current = store.get_asset(sub["asset_id"])
     home = bool(data.asset.get("home_based") or current.get("home_based"))
     lon, lat = (data.lon, data.lat) if data.lon is not None else \
         (current["geometry"].x, current["geometry"].y)
-    values = submissions.form_values(data.asset, data.provider, lon=lon, lat=lat,
-                                     show_location=not home)
+    values = forms.form_values(data.asset, data.provider, lon=lon, lat=lat,
+                               show_location=not home)
     shown = None
     if lon is not None:
         if home:
@@ -215,8 +217,8 @@ def _submission_context(store, sub):
         else:
             shown = (round(lon, 6), round(lat, 6))
     return {"sub": sub, "data": data, "values": values, "home": home, "shown": shown,
-            "labels": submissions.LABELS, "hidden": {"version": sub["version"]},
-            "hidden_fields": submissions.HOME_HIDDEN if home else (),
+            "labels": forms.LABELS, "hidden": {"version": sub["version"]},
+            "hidden_fields": forms.HOME_HIDDEN if home else (),
             "keep_location": True, "current_status": current["status"],
             "submit_label": "Suggest a change" if sub["status"] == "approved"
             else "Send the corrected version"}
@@ -224,19 +226,19 @@ def _submission_context(store, sub):
 
 def _amend(store, sub, action_url, template_ctx):
     check_submit_rate()
-    user = auth.current_user()
+    user = current_user()
     try:
         c = validate(request.form, store, keep_location_ok=True,
-                     can_set_preferred=auth.has_role(*auth.CAN_MODERATE),
+                     can_set_preferred=has_role(*accounts.CAN_MODERATE),
                      current=store.get_asset(sub["asset_id"]))
     except InputError as e:
         ctx = dict(template_ctx, values=submitted_values())
-        return render_form("submission.html", errors=submissions.errors_by_field(e),
+        return render_form("submission.html", errors=forms.errors_by_field(e),
                            action=action_url, status=400, **ctx)
     if c.lon is None and sub["kind"] == "update":
         c.lon, c.lat = sub["data"].get("lon"), sub["data"].get("lat")
     if template_ctx["home"]:
-        keep_hidden(c, sub["data"].get("asset") or {}, submissions.HOME_HIDDEN)
+        keep_hidden(c, sub["data"].get("asset") or {}, forms.HOME_HIDDEN)
     try:
         expected = int(request.form.get("version", ""))
     except ValueError:
@@ -251,7 +253,7 @@ def submission(token):
     store = get_store()
     if len(token) > 100:
         abort(404)
-    sub = store.submission_by_token(auth.token_hash(token))
+    sub = store.submission_by_token(tokens.token_hash(token))
     action = url_for("contribute.submission", token=token)
     ctx = _submission_context(store, sub)
     if request.method == "POST":
@@ -267,14 +269,14 @@ def submission(token):
 
 
 @bp.get("/my/submissions")
-@auth.require_login
+@require_login
 def my_submissions():
     subs = get_store().list_submissions(statuses=None, submitted_by=g.user["name"])
     return render_template("my_submissions.html", subs=list(reversed(subs)))
 
 
 @bp.route("/my/submissions/<int:sid>", methods=["GET", "POST"])
-@auth.require_login
+@require_login
 def my_submission(sid):
     store = get_store()
     sub = store.get_submission(sid)

@@ -8,19 +8,21 @@ import geopandas as gpd
 import shapely
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from .. import auth, duplicates, maps, model, privacy, submissions
+from .. import accounts, maps, model, privacy, settings
+from ..community import diffs, duplicates, forms, refresh, review
 from ..errors import InputError, NotFound
 from ..layers import areas as areas_layer
 from ..layers._style import esc
 from . import get_store
+from .access import require_role
 from .auth import register_error_pages
 from .contribute import keep_hidden, submitted_values, validate, vocab
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
 register_error_pages(bp)
 
-VIEW = auth.CAN_SEE_PRIVATE          # planners and coordinators
-ACT = auth.CAN_MODERATE              # planners
+VIEW = accounts.CAN_SEE_PRIVATE      # planners and coordinators
+ACT = accounts.CAN_MODERATE          # planners
 NO_CACHE = {"Cache-Control": "no-store"}
 #: The queue shows the oldest this many pending submissions (with their duplicate checks).
 QUEUE_PAGE = 100
@@ -67,7 +69,7 @@ def _known_assets(store):
 
 
 def _duplicates(store, sub, known=None):
-    data = submissions.Contribution.from_data(sub["data"])
+    data = forms.Contribution.from_data(sub["data"])
     cur = None
     lon, lat = data.lon, data.lat
     if lon is None:
@@ -82,7 +84,7 @@ def _duplicates(store, sub, known=None):
 
 # --- the queue ----------------------------------------------------------------------------------
 @bp.get("")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def queue():
     store = get_store()
     total = store.count_submissions().get("pending", 0)
@@ -90,7 +92,7 @@ def queue():
     known = duplicates.DuplicateIndex(_known_assets(store))
     points, rows = [], []
     for s in subs:
-        data = submissions.Contribution.from_data(s["data"])
+        data = forms.Contribution.from_data(s["data"])
         dups = _duplicates(store, s, known)
         home = bool(data.asset.get("home_based") or s["asset_home_based"])
         lon, lat = data.lon, data.lat
@@ -112,19 +114,19 @@ def queue():
 
 
 @bp.get("/<int:sid>")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def item(sid):
     return _item_page(get_store(), sid)
 
 
 def _item_page(store, sid, *, errors=None, values=None, status=200):
     sub = store.get_submission(sid)
-    data = submissions.Contribution.from_data(sub["data"])
+    data = forms.Contribution.from_data(sub["data"])
     current = store.get_asset(sub["asset_id"])
     home = bool(data.asset.get("home_based") or current.get("home_based"))
     lon, lat = (data.lon, data.lat) if data.lon is not None else \
         (current["geometry"].x, current["geometry"].y)
-    changes = submissions.diff(current, data) if sub["kind"] == "update" else []
+    changes = diffs.diff(current, data) if sub["kind"] == "update" else []
     dups = _duplicates(store, sub)
     shown = _shown_point(lon, lat, home)
     points = [(shown[0], shown[1], "#d55e00", data.asset.get("name"),
@@ -140,39 +142,39 @@ def _item_page(store, sid, *, errors=None, values=None, status=200):
                            f"({esc(r['status'])})"))
     parts, map_name = _marker_map(store, points, focus=shown)
     if values is None:
-        values = submissions.form_values(data.asset, data.provider, lon=lon, lat=lat,
-                                         show_location=not home)
+        values = forms.form_values(data.asset, data.provider, lon=lon, lat=lat,
+                                   show_location=not home)
     cur_pub = privacy.public_assets(store.read_assets(statuses=None, ids=[sub["asset_id"]]),
                                     private_ok=True).iloc[0].to_dict()
-    shown_data = submissions.Contribution(asset=submissions.redact_home(data.asset),
-                                          provider=data.provider, lon=None, lat=None)
+    shown_data = forms.Contribution(asset=forms.redact_home(data.asset),
+                                    provider=data.provider, lon=None, lat=None)
     body = render_template("moderate_item.html", sub=sub, data=shown_data, current=cur_pub,
-                           hidden_fields=submissions.HOME_HIDDEN if home else (),
+                           hidden_fields=forms.HOME_HIDDEN if home else (),
                            changes=changes, dups=dups, home=home, map=parts, values=values,
-                           errors=errors or {}, labels=submissions.LABELS,
+                           errors=errors or {}, labels=forms.LABELS,
                            action=url_for("moderate.edit", sid=sid), map_name=map_name,
                            **vocab())
     return body, status, NO_CACHE
 
 
 @bp.post("/<int:sid>/approve")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def approve(sid):
     store = get_store()
     store.approve_submission(sid, expected_version=_int("version"),
                              expected_asset_version=_int("asset_version"),
                              reviewer=g.user["name"])
-    submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+    refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
     flash("Approved: it is now on the public map. The gap analysis is being refreshed.",
           "success")
     return redirect(url_for("moderate.queue"), code=303)
 
 
 @bp.post("/<int:sid>/reject")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def reject(sid):
     store = get_store()
-    reason = submissions.clean_text(request.form.get("reason", ""), multiline=True)
+    reason = forms.clean_text(request.form.get("reason", ""), multiline=True)
     if len(reason) > 1000:
         raise InputError("keep the reason under 1000 characters", field="reason")
     store.reject_submission(sid, reason=reason, expected_version=_int("version"),
@@ -183,7 +185,7 @@ def reject(sid):
 
 
 @bp.post("/<int:sid>/edit")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def edit(sid):
     store = get_store()
     sub = store.get_submission(sid)
@@ -192,13 +194,13 @@ def edit(sid):
         c = validate(request.form, store, keep_location_ok=True, can_set_preferred=True,
                      current=current)
     except InputError as e:
-        return _item_page(store, sid, errors=submissions.errors_by_field(e),
+        return _item_page(store, sid, errors=forms.errors_by_field(e),
                           values=submitted_values(),
                           status=400)
     if c.lon is None:
         c.lon, c.lat = sub["data"].get("lon"), sub["data"].get("lat")
     if sub["data"]["asset"].get("home_based") or current.get("home_based"):
-        keep_hidden(c, sub["data"]["asset"], submissions.HOME_HIDDEN)
+        keep_hidden(c, sub["data"]["asset"], forms.HOME_HIDDEN)
     store.edit_submission(sid, c.as_data(), expected_version=_int("version"),
                           expected_asset_version=_int("asset_version"),
                           changed_by=g.user["name"])
@@ -207,7 +209,7 @@ def edit(sid):
         store.approve_submission(sid, expected_version=sub["version"],
                                  expected_asset_version=sub["asset_version"],
                                  reviewer=g.user["name"])
-        submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+        refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
         flash("Saved and approved. The gap analysis is being refreshed.", "success")
         return redirect(url_for("moderate.queue"), code=303)
     flash("Saved your corrections; the submission is still pending.", "success")
@@ -216,7 +218,7 @@ def edit(sid):
 
 # --- assets: review dates, edit, retire, history ----------------------------------------------------
 @bp.get("/assets")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def assets():
     store = get_store()
     status = request.args.get("status", "approved")
@@ -226,7 +228,7 @@ def assets():
     q = (request.args.get("q") or "").strip().lower()[:100]
     if q:
         df = df[df["name"].str.lower().str.contains(q, regex=False)]
-    df = df.assign(review_due=[submissions.review_due(v) for v in df["last_reviewed"]])
+    df = df.assign(review_due=[review.review_due(v) for v in df["last_reviewed"]])
     stale_only = request.args.get("stale") == "1"
     if stale_only:
         df = df[df["review_due"]]
@@ -235,7 +237,7 @@ def assets():
     return render_template("moderate_assets.html", rows=rows.to_dict("records"), total=total,
                            status=status, q=q, stale=stale_only,
                            categories=model.ASSET_CATEGORIES, statuses=model.ASSET_STATUSES,
-                           stale_days=submissions.settings.STALE_AFTER_DAYS)
+                           stale_days=settings.STALE_AFTER_DAYS)
 
 
 def _asset_page(store, asset_id, *, errors=None, values=None, status=200):
@@ -248,27 +250,27 @@ def _asset_page(store, asset_id, *, errors=None, values=None, status=200):
                                            f"<strong>{esc(full['name'])}</strong>")],
                                   focus=shown)
     if values is None:
-        values = submissions.form_values(full, full, lon=full["geometry"].x,
-                                         lat=full["geometry"].y, show_location=not home)
+        values = forms.form_values(full, full, lon=full["geometry"].x,
+                                   lat=full["geometry"].y, show_location=not home)
     pending = store.list_submissions(("pending",), asset_id=asset_id)
     body = render_template("moderate_asset.html", asset=pub, home=home, map=parts,
-                           hidden_fields=submissions.HOME_HIDDEN if home else (),
+                           hidden_fields=forms.HOME_HIDDEN if home else (),
                            values=values, errors=errors or {}, pending=pending,
-                           review_due=submissions.review_due(full.get("last_reviewed")),
-                           labels=submissions.LABELS,
+                           review_due=review.review_due(full.get("last_reviewed")),
+                           labels=forms.LABELS,
                            action=url_for("moderate.asset_edit", asset_id=asset_id),
                            map_name=map_name, **vocab())
     return body, status, NO_CACHE
 
 
 @bp.get("/asset/<asset_id>")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def asset(asset_id):
     return _asset_page(get_store(), asset_id)
 
 
 @bp.post("/asset/<asset_id>/edit")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def asset_edit(asset_id):
     store = get_store()
     current = store.get_asset(asset_id)
@@ -276,25 +278,25 @@ def asset_edit(asset_id):
         c = validate(request.form, store, keep_location_ok=True, can_set_preferred=True,
                      current=current)
     except InputError as e:
-        return _asset_page(store, asset_id, errors=submissions.errors_by_field(e),
+        return _asset_page(store, asset_id, errors=forms.errors_by_field(e),
                            values=submitted_values(), status=400)
     if current.get("home_based"):
-        keep_hidden(c, current, submissions.HOME_HIDDEN)
+        keep_hidden(c, current, forms.HOME_HIDDEN)
     store.update_asset(asset_id, c.as_data(), expected_version=_int("asset_version"),
                        changed_by=g.user["name"], action="edit", reviewed=True)
     if current["status"] == "approved":
-        submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+        refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
     flash("Saved.", "success")
     return redirect(url_for("moderate.asset", asset_id=asset_id), code=303)
 
 
 @bp.post("/asset/<asset_id>/status")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def asset_status(asset_id):
     """Retire (with a reason) or reinstate; nothing is ever deleted."""
     store = get_store()
     action = request.form.get("action")
-    reason = submissions.clean_text(request.form.get("reason", ""), multiline=True)[:1000]
+    reason = forms.clean_text(request.form.get("reason", ""), multiline=True)[:1000]
     if action == "retire":
         if not reason:
             raise InputError("give a reason for retiring", field="reason")
@@ -305,14 +307,14 @@ def asset_status(asset_id):
         raise InputError("unknown action", field="action")
     store.set_asset_status(asset_id, new, expected_version=_int("asset_version"),
                            changed_by=g.user["name"], reason=reason or None)
-    submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+    refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
     flash("Retired: it no longer shows on public maps (it is kept, and can be reinstated)."
           if new == "retired" else "Reinstated.", "success")
     return redirect(url_for("moderate.asset", asset_id=asset_id), code=303)
 
 
 @bp.post("/asset/<asset_id>/reviewed")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def asset_reviewed(asset_id):
     get_store().mark_reviewed(asset_id, expected_version=_int("asset_version"),
                               changed_by=g.user["name"])
@@ -323,7 +325,7 @@ def asset_reviewed(asset_id):
 
 
 @bp.get("/asset/<asset_id>/history")
-@auth.require_role(*VIEW)
+@require_role(*VIEW)
 def history(asset_id):
     store = get_store()
     full = store.get_asset(asset_id)
@@ -333,7 +335,7 @@ def history(asset_id):
     rows = []
     for h in hist:
         data = json.loads(h["data"])
-        rows.append({**h, "changes": submissions.version_changes(prev, data),
+        rows.append({**h, "changes": diffs.version_changes(prev, data),
                      "status_then": data.get("status")})
         prev = data
     return render_template("asset_history.html", asset=full, rows=list(reversed(rows))), \
@@ -341,13 +343,13 @@ def history(asset_id):
 
 
 @bp.post("/asset/<asset_id>/restore/<int:version_id>")
-@auth.require_role(*ACT)
+@require_role(*ACT)
 def restore(asset_id, version_id):
     store = get_store()
     v = store.restore_version(asset_id, version_id, expected_version=_int("asset_version"),
                               changed_by=g.user["name"])
     if store.get_asset(asset_id)["status"] == "approved":
-        submissions.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
+        refresh.request_refresh(store, current_app.config.get("ANALYSIS_REFRESH"))
     flash(f"Restored; that content is now version {v}.", "success")
     return redirect(url_for("moderate.history", asset_id=asset_id), code=303)
 

@@ -18,7 +18,8 @@ from collections import OrderedDict
 from flask import (Blueprint, Response, abort, g, redirect, render_template, request, url_for)
 
 from .. import maps, model, outreach, settings
-from ..auth import CAN_MODERATE, require_role
+from ..accounts import CAN_MODERATE
+from .access import require_role
 from ..errors import InputError, NoData, PermissionDenied
 from ..layers import outreach as outreach_layer
 from ..layers import hotspots as hotspots_layer

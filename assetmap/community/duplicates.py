@@ -18,7 +18,7 @@ import re
 import geopandas as gpd
 import numpy as np
 
-from . import settings
+from .. import settings
 
 #: Words that do not tell two organisations apart.
 _STOP = {"the", "a", "an", "and", "of", "for", "ltd", "limited", "cic", "llp", "plc", "group",
@@ -48,7 +48,7 @@ def _text(v) -> str:
     return v.strip().upper() if isinstance(v, str) else ""
 
 
-def _metres(lon1, lat1, lon2, lat2):
+def great_circle_m(lon1, lat1, lon2, lat2):
     """Great-circle distance in metres (vectorised over the second point)."""
     r = 6_371_008.8
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -72,18 +72,14 @@ class DuplicateIndex:
         self.postcode = np.array([_text(v) for v in col("postcode")], dtype=object)
         self.cqc = np.array([_text(v) for v in col("cqc_location_id")], dtype=object)
 
-    def find(self, candidate: dict, *, exclude_ids=(), radius_m: float | None = None,
-             similarity: float | None = None, limit: int = 10) -> list[dict]:
-        radius_m = settings.DUPLICATE_RADIUS_M if radius_m is None else radius_m
-        similarity = settings.DUPLICATE_NAME_SIMILARITY if similarity is None else similarity
-        n = len(self.ids)
-        if n == 0:
-            return []
+    def _reasons(self, candidate: dict, radius_m: float,
+                 similarity: float) -> tuple[dict[int, list[str]], np.ndarray]:
+        """Row -> reasons it may be the same as ``candidate``, and every row's distance."""
         reasons: dict[int, list[str]] = {}
         lon, lat = candidate.get("lon"), candidate.get("lat")
-        dist = np.full(n, np.nan)
+        dist = np.full(len(self.ids), np.nan)
         if lon is not None and lat is not None and not (math.isnan(lon) or math.isnan(lat)):
-            dist = _metres(float(lon), float(lat), self.lon, self.lat)
+            dist = great_circle_m(float(lon), float(lat), self.lon, self.lat)
             name = candidate.get("name") or ""
             for i in np.flatnonzero(dist <= radius_m):
                 if name_similarity(name, self.names[i]) >= similarity:
@@ -96,6 +92,15 @@ class DuplicateIndex:
         if cqc:
             for i in np.flatnonzero(self.cqc == cqc):
                 reasons.setdefault(int(i), []).append(f"same CQC location id {cqc}")
+        return reasons, dist
+
+    def find(self, candidate: dict, *, exclude_ids=(), radius_m: float | None = None,
+             similarity: float | None = None, limit: int = 10) -> list[dict]:
+        radius_m = settings.DUPLICATE_RADIUS_M if radius_m is None else radius_m
+        similarity = settings.DUPLICATE_NAME_SIMILARITY if similarity is None else similarity
+        if len(self.ids) == 0:
+            return []
+        reasons, dist = self._reasons(candidate, radius_m, similarity)
         exclude = set(exclude_ids)
         out = []
         for i, why in reasons.items():
@@ -108,7 +113,6 @@ class DuplicateIndex:
         out.sort(key=lambda r: (-len(r["reasons"]), r["distance_m"] if r["distance_m"] is not None
                                 else 1e12))
         return out[:limit]
-
 
 def find_duplicates(candidate: dict, known: gpd.GeoDataFrame, *, exclude_ids=(),
                     radius_m: float | None = None, similarity: float | None = None,

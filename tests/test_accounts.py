@@ -7,33 +7,33 @@ import time
 
 import pytest
 
-from assetmap import auth
+from assetmap import accounts
 from assetmap.errors import InputError
 from contribhelp import store_of
 
 
 # --- passwords and limits (no web app) ---------------------------------------------------------
 def test_argon2_hash_and_verify():
-    h = auth.hash_password("a fine long password")
+    h = accounts.hash_password("a fine long password")
     assert h.startswith("$argon2id$")
     assert "a fine long password" not in h
-    assert auth.verify_password(h, "a fine long password")
-    assert not auth.verify_password(h, "a fine long passworD")
-    assert not auth.verify_password(None, "anything")            # unknown user
-    assert not auth.verify_password("not-a-hash", "anything")
-    assert auth.hash_password("same") != auth.hash_password("same")   # salted
-    assert not auth.needs_rehash(h)
+    assert accounts.verify_password(h, "a fine long password")
+    assert not accounts.verify_password(h, "a fine long passworD")
+    assert not accounts.verify_password(None, "anything")            # unknown user
+    assert not accounts.verify_password("not-a-hash", "anything")
+    assert accounts.hash_password("same") != accounts.hash_password("same")   # salted
+    assert not accounts.needs_rehash(h)
 
 
 @pytest.mark.parametrize("pw,name", [("short", "x"), ("alice-alice", "alice-alice"),
                                       ("aaaaaaaaaaaa", "x"), ("x" * 300, "y")])
 def test_weak_passwords_refused(pw, name):
     with pytest.raises(InputError):
-        auth.check_password_strength(pw, name)
+        accounts.check_password_strength(pw, name)
 
 
 def test_rate_limiter_window():
-    lim = auth.RateLimiter(3, 0.3)
+    lim = accounts.RateLimiter(3, 0.3)
     assert all(lim.hit("k") for _ in range(3))
     assert not lim.hit("k")
     assert lim.blocked("k") > 0
@@ -44,17 +44,11 @@ def test_rate_limiter_window():
     assert lim.blocked("k") == 0
 
 
-def test_tokens_are_unguessable_and_stored_hashed():
-    a, b = auth.new_token(), auth.new_token()
-    assert a != b and len(a) >= 32
-    assert auth.token_hash(a) != a and len(auth.token_hash(a)) == 64
-
-
 @pytest.mark.parametrize("target,ok", [("/moderate", True), ("/moderate?x=1", True),
                                        ("//evil.example/", False), ("https://evil.example/", False),
                                        ("/\\evil.example", False), ("", False), (None, False)])
 def test_safe_next(target, ok):
-    assert (auth.safe_next(target, "DEFAULT") == target) is ok
+    assert (accounts.safe_next(target, "DEFAULT") == target) is ok
 
 
 # --- sign in -------------------------------------------------------------------------------------
