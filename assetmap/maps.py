@@ -17,6 +17,7 @@ from .layers import areas as areas_layer
 from .layers import assets as assets_layer
 from .layers import gaps as gaps_layer
 from .layers import hotspots as hotspots_layer
+from .layers import moderation as moderation_layer
 from .layers import needs as needs_layer
 from .layers import networks as networks_layer
 from .layers import providers as providers_layer
@@ -405,4 +406,17 @@ def build_directory_map(results, *, centre=None, isochrone: dict | None = None):
                             fill=True, fill_color="#F0E442", fill_opacity=1,
                             tooltip="Search point").add_to(m)
     _control(m)
+    return m
+
+
+def build_moderation_map(areas, points, *, focus=None) -> folium.Map:
+    """The moderation map: the borough outline and the submissions at their shown points
+    (``layers.moderation``), zoomed to ``focus`` (lon, lat) when given."""
+    m = new_map(areas.total_bounds if len(areas) else None)
+    if len(areas):
+        areas_layer.add_to(m, areas, name="Area covered", show=True)
+    moderation_layer.add_to(m, points)
+    if focus is not None:
+        m.fit_bounds([[focus[1] - 0.004, focus[0] - 0.006], [focus[1] + 0.004, focus[0] + 0.006]])
+    folium.LayerControl(collapsed=True).add_to(m)
     return m

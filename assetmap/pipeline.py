@@ -42,7 +42,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import model, results, settings
+from . import model, privacy, results, settings
 from .analysis import catchment, gaps, hotspots, loneliness, need, network, routing
 from .errors import InputError, NoData
 
@@ -230,8 +230,10 @@ def read_inputs(store, p: dict) -> Inputs:
             england = json.loads(store.get_meta("england_benchmarks") or "{}")
         except (TypeError, ValueError):
             england = {}
+    # homes are measured from their published grid-cell centre, never the exact point
+    assets = privacy.published_points(store.read_assets(statuses=("approved",)))
     return Inputs(data_version, areas, codes, values, store.read_indicators(),
-                  wide.reindex(codes), store.read_assets(statuses=("approved",)), england)
+                  wide.reindex(codes), assets, england)
 
 
 def loneliness_step(wide: pd.DataFrame) -> tuple[pd.DataFrame, str, list[str]]:
@@ -289,6 +291,7 @@ class Access:
     counts: dict                # threshold -> (len(cats) + 1, areas) assets within
     frame: pd.DataFrame         # the result frame "access"
     o_area: np.ndarray          # origin points: area index, EPSG:27700 xy, weight
+    origins_xy: np.ndarray
     o_w: np.ndarray
     table: tuple                # (origin rows, asset cols, minutes) within the widest cut-off
     a_xy: np.ndarray
@@ -324,7 +327,9 @@ def access_step(inp: Inputs, p: dict, router, graph) -> Access:
     max_min = float(p["access_max_minutes"])
     groups = [a_xy[a_cat == c] for c in cats] + [a_xy[np.isin(a_cat, social)]]
     near_min = np.minimum(router.nearest(o_xy, groups, max_min * mpm) / mpm, max_min)
-    area_min = network.aggregate(near_min, o_area, o_w, n_areas, p["access_aggregate"])
+    # published to 0.1 minute: finer digits say nothing to a reader but help an attacker
+    area_min = np.round(network.aggregate(near_min, o_area, o_w, n_areas,
+                                          p["access_aggregate"]), 1)
     thresholds = [float(t) for t in p["access_thresholds_min"]]
     reach_min = max(thresholds + [float(p["catchment_minutes"])])
     r, c, m = router.table(o_xy, a_xy, reach_min * mpm)
@@ -337,7 +342,7 @@ def access_step(inp: Inputs, p: dict, router, graph) -> Access:
         "minutes": area_min.T.reshape(-1),
         **{f"within_{_tname(t)}": counts[t].T.reshape(-1) for t in thresholds},
     })
-    return Access(cats, area_min, counts, frame, o_area, o_w, table, a_xy)
+    return Access(cats, area_min, counts, frame, o_area, o_xy, o_w, table, a_xy)
 
 
 @dataclass

@@ -38,6 +38,25 @@ def approximate_location(points: gpd.GeoSeries, cell: float = HOME_GRID_M) -> gp
                          crs=ANALYSIS_CRS).to_crs(crs)
 
 
+def home_based(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """True for the records whose point is somebody's home."""
+    if "home_based" not in gdf:
+        return pd.Series(False, index=gdf.index)
+    return gdf["home_based"].fillna(False).astype(bool)
+
+
+def published_points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The same records with every home moved to its grid-cell centre, fields untouched:
+    what the analysis measures from, so that nothing computed from a home (walking minutes,
+    E2SFCA, isochrones, distances) can be inverted to find it."""
+    home = home_based(gdf)
+    if not home.any():
+        return gdf
+    out = gdf.copy()
+    out.loc[home, out.geometry.name] = approximate_location(out.geometry[home]).values
+    return out
+
+
 def public_assets(gdf: gpd.GeoDataFrame, *, private_ok: bool = False) -> gpd.GeoDataFrame:
     """What a viewer may see of these assets.
 

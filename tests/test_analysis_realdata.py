@@ -128,7 +128,7 @@ def test_pipeline_runs_on_real_area(trafford, tmp_path):
     assert a.summary["loneliness_source"] == "missing"
     assert a.summary["providers"] == 0
     areas_out = a.areas.set_index("code")
-    assert areas_out["need_score"].notna().all()
+    assert areas_out["need_index"].notna().all()
     if LIBRARIES.is_file():
         assert areas_out["min_library"].between(0, settings.ACCESS_MAX_MINUTES).all()
         assert areas_out["min_library"].min() < 10

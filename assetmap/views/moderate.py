@@ -3,7 +3,6 @@ reinstate and restore assets, and keep review dates; coordinators see the same p
 only (pending records and private fields, never a home's exact location)."""
 from __future__ import annotations
 
-import folium
 import geopandas as gpd
 import shapely
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -11,7 +10,6 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from .. import accounts, maps, model, privacy, settings
 from ..community import diffs, duplicates, forms, refresh, review
 from ..errors import InputError, NotFound
-from ..layers import areas as areas_layer
 from ..layers._style import esc
 from . import get_store
 from .access import require_role
@@ -47,25 +45,14 @@ def _shown_point(lon, lat, home: bool):
 
 def _marker_map(store, points, *, focus=None):
     """A map of (lon, lat, colour, label, popup_html) points over the area outline."""
-    areas = store.read_areas(level=None)
-    m = maps.new_map(areas.total_bounds if len(areas) else None)
-    if len(areas):
-        areas_layer.add_to(m, areas, name="Area covered", show=True)
-    group = folium.FeatureGroup(name="Submissions")
-    for lon, lat, colour, label, popup in points:
-        folium.CircleMarker([lat, lon], radius=8, color="#222222", weight=1, fill=True,
-                            fill_color=colour, fill_opacity=0.9,
-                            tooltip=folium.Tooltip(esc(label)),
-                            popup=folium.Popup(popup, max_width=300)).add_to(group)
-    group.add_to(m)
-    if focus is not None:
-        m.fit_bounds([[focus[1] - 0.004, focus[0] - 0.006], [focus[1] + 0.004, focus[0] + 0.006]])
-    folium.LayerControl(collapsed=True).add_to(m)
+    m = maps.build_moderation_map(store.read_areas(level=None), points, focus=focus)
     return maps.render_parts(m), m.get_name()
 
 
 def _known_assets(store):
-    return store.read_assets(statuses=("approved", "pending"))
+    """Records a submission is checked against, homes at their published cell centre (the
+    distances printed must not locate a home)."""
+    return privacy.published_points(store.read_assets(statuses=("approved", "pending")))
 
 
 def _duplicates(store, sub, known=None):
