@@ -337,17 +337,10 @@ def refresh_centroids(store, conn, codes=None) -> int:
     postcode points (postcodes follow addresses, so they weigh by where people live), or
     the postcode nearest that mean when the mean falls outside the polygon. Areas with
     fewer than MIN_POSTCODES_FOR_CENTROID postcodes keep their representative point."""
-    from ..store import postcodes as pc_table
-    from sqlalchemy import select
     areas = store.read_areas(level=None, codes=codes, conn=conn)
     if areas.empty:
         return 0
-    pcs = pd.DataFrame([dict(r._mapping) for r in conn.execute(
-        select(pc_table.c.lon, pc_table.c.lat))], columns=["lon", "lat"])
-    if pcs.empty:
-        return 0
-    x0, y0, x1, y1 = areas.total_bounds
-    pcs = pcs[(pcs.lon >= x0) & (pcs.lon <= x1) & (pcs.lat >= y0) & (pcs.lat <= y1)]
+    pcs = store.postcodes_within(areas.total_bounds, conn=conn)
     if pcs.empty:
         return 0
     pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(pcs.lon, pcs.lat), crs=STORAGE_CRS)

@@ -1,0 +1,222 @@
+"""The store's base: the engine, the schema's creation, transactions and the data version,
+the meta table, counts; and the small helpers every concern's mixin shares.
+
+Every write runs inside one transaction and bumps the store's data version, so analysis
+results and cached maps can say which data they were built from.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (Integer, Table, Text, and_, bindparam, create_engine, delete, event, func,
+                        insert, select, text, update)
+from sqlalchemy.engine import Connection, Engine
+
+from .. import model
+from ..settings import default_db_url
+from .schema import COUNTED_TABLES, SCHEMA_VERSION, areas, meta_table, metadata
+
+if TYPE_CHECKING:
+    from . import Store
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _int(value):
+    """An integer key or version as Python int (None stays None). A numpy integer (a value
+    taken from a data frame) binds as a BLOB through sqlite3 and then silently matches
+    nothing there, while psycopg binds it as a number: coerce at the door so both backends
+    answer alike."""
+    return None if value is None else int(value)
+
+
+def _nan_to_none(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _records(df: pd.DataFrame, columns) -> list[dict]:
+    cols = [c for c in columns if c in df.columns]
+    return [{c: _nan_to_none(r[c]) for c in cols} for r in df[cols].to_dict("records")]
+
+
+def _frame(rows, schema: dict) -> pd.DataFrame:
+    """Rows read back, with the dtypes the schema promises."""
+    return model.apply_dtypes(pd.DataFrame(rows, columns=list(schema)), schema)
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+class StoreCore:
+    """A handle on one AssetMap database (SQLite file or PostgreSQL+PostGIS): the engine,
+    transactions and the data version. Each concern's methods come from a mixin (see
+    ``assetmap.store.Store``)."""
+
+    def __init__(self, url: str | None = None, *, create: bool = True):
+        self.url = url or default_db_url()
+        if self.url.startswith("sqlite:///"):
+            path = Path(self.url[len("sqlite:///"):])
+            if str(path) not in ("", ":memory:"):
+                path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if create:
+            self.create()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def create(self) -> None:
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            metadata.create_all(conn)
+            if conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema")
+                            ).scalar() is None:
+                conn.execute(insert(meta_table), [{"key": "schema", "value": str(SCHEMA_VERSION)},
+                                                  {"key": "data_version", "value": "0"}])
+
+    def drop_all(self) -> None:
+        """Remove every AssetMap table (tests and ``demo --force``). The data version keeps
+        counting up, so caches keyed by it never mistake new data for old."""
+        try:
+            before = self.data_version()
+        except Exception:  # tables missing or unreadable: start again from 0
+            before = 0
+        with self.engine.begin() as conn:
+            metadata.drop_all(conn)
+        self.create()
+        if before:
+            with self.engine.begin() as conn:
+                conn.execute(update(meta_table).where(meta_table.c.key == "data_version")
+                             .values(value=str(before)))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- transactions ----------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One all-or-nothing unit of work; writes inside it bump the data version once."""
+        with self.engine.begin() as conn:
+            conn.info["assetmap_dirty"] = False
+            yield conn
+            if conn.info.get("assetmap_dirty"):
+                self._bump_version(conn)
+
+    @contextlib.contextmanager
+    def _use(self, conn: Connection | None, *, write: bool = False) -> Iterator[Connection]:
+        if conn is not None:
+            if write:
+                conn.info["assetmap_dirty"] = True
+            yield conn
+            return
+        if write:
+            with self.transaction() as c:
+                c.info["assetmap_dirty"] = True
+                yield c
+        else:
+            with self.engine.connect() as c:
+                yield c
+
+    def _begin(self, conn: Connection | None):
+        """A transaction that does not change the data version (runs, users)."""
+        return contextlib.nullcontext(conn) if conn is not None else self.engine.begin()
+
+    def _bump_version(self, conn: Connection) -> None:
+        conn.execute(update(meta_table).where(meta_table.c.key == "data_version")
+                     .values(value=func.cast(func.cast(meta_table.c.value, Integer) + 1, Text)))
+
+    def _upsert(self, conn: Connection, table: Table, rows: list[dict], keys: list[str]) -> None:
+        """Insert rows, updating in place any whose key exists (portable; keeps foreign keys
+        that point at the row intact)."""
+        if not rows:
+            return
+        existing = self._existing_keys(conn, table, rows, keys)
+        new = [r for r in rows if tuple(r[k] for k in keys) not in existing]
+        old = [r for r in rows if tuple(r[k] for k in keys) in existing]
+        if old:
+            cols = [c for c in old[0] if c not in keys]
+            stmt = update(table).where(and_(*[table.c[k] == bindparam("_k_" + k) for k in keys])
+                                       ).values({c: bindparam("_v_" + c) for c in cols})
+            params = [{**{"_k_" + k: r[k] for k in keys}, **{"_v_" + c: r.get(c) for c in cols}}
+                      for r in old]
+            conn.execute(stmt, params)
+        for i in range(0, len(new), 1000):
+            conn.execute(insert(table), new[i:i + 1000])
+
+    @staticmethod
+    def _existing_keys(conn: Connection, table: Table, rows: list[dict],
+                       keys: list[str]) -> set[tuple]:
+        """The keys (as tuples) among ``rows`` that ``table`` already holds."""
+        existing: set[tuple] = set()
+        if len(keys) == 1:
+            k = keys[0]
+            ids = [r[k] for r in rows]
+            for i in range(0, len(ids), 500):
+                existing |= {(v,) for v in conn.execute(
+                    select(table.c[k]).where(table.c[k].in_(ids[i:i + 500]))).scalars()}
+        else:
+            for r in rows:
+                cond = and_(*[table.c[k] == r[k] for k in keys])
+                if conn.execute(select(table.c[keys[0]]).where(cond)).first() is not None:
+                    existing.add(tuple(r[k] for k in keys))
+        return existing
+
+    # --- meta ------------------------------------------------------------------------
+    def data_version(self, conn: Connection | None = None) -> int:
+        with self._use(conn) as c:
+            return int(c.execute(select(meta_table.c.value)
+                                 .where(meta_table.c.key == "data_version")).scalar() or 0)
+
+    def get_meta(self, key: str, default=None, conn: Connection | None = None):
+        with self._use(conn) as c:
+            v = c.execute(select(meta_table.c.value).where(meta_table.c.key == key)).scalar()
+        return default if v is None else v
+
+    def set_meta(self, key: str, value, conn: Connection | None = None) -> None:
+        with self._use(conn, write=True) as c:
+            c.execute(delete(meta_table).where(meta_table.c.key == key))
+            c.execute(insert(meta_table).values(key=key, value=None if value is None else str(value)))
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as c:
+            return {name: int(c.execute(select(func.count()).select_from(metadata.tables[name]))
+                              .scalar()) for name in COUNTED_TABLES}
+
+    def areas_signature(self) -> tuple:
+        """A cheap fingerprint of the stored areas (for caching the borough outline)."""
+        with self.engine.connect() as c:
+            r = c.execute(select(func.count(), func.min(areas.c.code),
+                                 func.max(areas.c.code))).first()
+        return tuple(r)
+
+
+def open_store(url: str | None = None) -> Store:
+    """The full :class:`~assetmap.store.Store` at ``url`` (imported here, not at the top:
+    ``Store`` is assembled in the package from this module's base and the mixins)."""
+    from . import Store
+    return Store(url)

@@ -1,0 +1,272 @@
+"""The schema: column types that behave alike on SQLite and PostgreSQL + PostGIS, and every
+table.
+
+Geometry is a :class:`Geom` column: WKB bytes on SQLite, a PostGIS ``geometry(…, 4326)`` on
+PostgreSQL (2-D). Text columns (:func:`Str`, :func:`Txt`) behave on PostgreSQL as on SQLite:
+no length limit enforced, byte-order sorting, NUL characters dropped (see :class:`_PGText`).
+"""
+from __future__ import annotations
+
+import shapely
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, LargeBinary, MetaData, String,
+                        Table, Text, func)
+from sqlalchemy.types import TypeDecorator, UserDefinedType
+
+from .. import model
+
+SCHEMA_VERSION = 1
+
+
+def _to_wkb(value):
+    return None if value is None else shapely.to_wkb(value)
+
+
+def _from_wkb(value):
+    return None if value is None else shapely.from_wkb(bytes(value))
+
+
+class _PostGISGeometry(UserDefinedType):
+    """A PostGIS geometry column in EPSG:4326, exchanged with Python as WKB."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw):
+        return "geometry(Geometry, 4326)"
+
+    def bind_expression(self, bindvalue):
+        return func.ST_SetSRID(func.ST_GeomFromWKB(bindvalue), 4326)
+
+    def column_expression(self, col):
+        return func.ST_AsBinary(col, type_=self)
+
+    def bind_processor(self, dialect):
+        # the column is XY (typmod ``Geometry``) and the store is 2-D throughout; PostGIS
+        # refuses a Z or M coordinate ("Geometry has Z dimension but column does not"), so
+        # a 3-D GeoJSON or GPKG import would fail only here: drop them (SQLite keeps the
+        # bytes it is given, and nothing reads Z)
+        return lambda value: None if value is None else _to_wkb(shapely.force_2d(value))
+
+    def result_processor(self, dialect, coltype):
+        return _from_wkb
+
+
+class _WKBBlob(TypeDecorator):
+    """Geometry as WKB bytes in a BLOB (SQLite)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return _to_wkb(value)
+
+    def process_result_value(self, value, dialect):
+        return _from_wkb(value)
+
+
+#: Shapely geometry column: WKB BLOB on SQLite, PostGIS geometry on PostgreSQL.
+Geom = _WKBBlob().with_variant(_PostGISGeometry(), "postgresql")
+
+
+class _PGText(TypeDecorator):
+    """The PostgreSQL side of every text column, so that it behaves as SQLite's does:
+
+    * unbounded: SQLite never enforces a VARCHAR length, PostgreSQL raises
+      StringDataRightTruncation; the lengths in the table definitions document intent (the
+      limits users see are checked in ``model``/``submissions`` with a proper InputError);
+    * collation "C" (byte order, SQLite's BINARY): ORDER BY, min/max and comparisons give
+      the same answer whatever locale the server's database was created with (en_US,
+      ICU... sort "B" before "a" differently, and ignore or reorder punctuation);
+    * NUL characters removed: PostgreSQL text cannot hold them ("PostgreSQL text fields
+      cannot contain NUL (0x00) bytes") and they have no meaning in any field.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(collation="C")
+
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, str) and "\x00" in value:
+            return value.replace("\x00", "")
+        return value
+
+
+def Str(length: int) -> String:
+    """A short text column: VARCHAR(length) on SQLite (not enforced there), see _PGText."""
+    return String(length).with_variant(_PGText(), "postgresql")
+
+
+def Txt() -> Text:
+    """A long text column: TEXT on SQLite, see _PGText."""
+    return Text().with_variant(_PGText(), "postgresql")
+
+
+metadata = MetaData()
+
+meta_table = Table("meta", metadata,
+                   Column("key", Str(64), primary_key=True),
+                   Column("value", Txt()))
+
+areas = Table(
+    "areas", metadata,
+    Column("code", Str(16), primary_key=True),
+    Column("name", Str(200), nullable=False),
+    Column("level", Str(8), nullable=False, index=True),
+    Column("parent_code", Str(16)),
+    Column("parent_name", Str(200)),
+    *[Column(b, Float) for b in model.AGE_BANDS],
+    Column("pwc_lon", Float), Column("pwc_lat", Float),
+    Column("geometry", Geom, nullable=False),
+)
+
+indicators = Table(
+    "indicators", metadata,
+    Column("id", Str(64), primary_key=True),
+    Column("title", Str(300), nullable=False),
+    Column("unit", Str(40), nullable=False),
+    Column("polarity", Str(12), nullable=False),
+    Column("ci_method", Str(12), nullable=False),
+    Column("source", Txt()), Column("period", Str(60)), Column("description", Txt()),
+)
+
+indicator_values = Table(
+    "indicator_values", metadata,
+    Column("indicator_id", Str(64), ForeignKey("indicators.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("area_code", Str(16), ForeignKey("areas.code", ondelete="CASCADE"),
+           primary_key=True),
+    Column("value", Float), Column("count", Float), Column("denominator", Float),
+    Column("lower_ci", Float), Column("upper_ci", Float),
+)
+
+assets = Table(
+    "assets", metadata,
+    Column("id", Str(64), primary_key=True),
+    Column("name", Str(200), nullable=False),
+    Column("category", Str(32), nullable=False, index=True),
+    Column("description", Txt()), Column("address", Txt()), Column("postcode", Str(10)),
+    Column("opening_hours", Txt()), Column("contact", Txt()),
+    Column("contact_public", Boolean, nullable=False, default=False),
+    Column("website", Txt()),
+    Column("source", Str(16), nullable=False), Column("source_ref", Str(200), index=True),
+    Column("status", Str(12), nullable=False, index=True),
+    Column("home_based", Boolean, nullable=False, default=False),
+    Column("last_reviewed", Str(32)),
+    Column("created_by", Str(100)), Column("created_at", Str(32)),
+    Column("updated_by", Str(100)), Column("updated_at", Str(32)),
+    Column("version", Integer, nullable=False, default=1),
+    Column("geometry", Geom, nullable=False),
+)
+
+providers = Table(
+    "providers", metadata,
+    Column("asset_id", Str(64), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_types", Txt(), nullable=False), Column("client_groups", Txt(), nullable=False),
+    Column("hourly_price", Float), Column("quality_mark", Str(8), nullable=False),
+    Column("cqc_registered", Boolean, nullable=False), Column("cqc_location_id", Str(40)),
+    Column("direct_payments", Boolean, nullable=False),
+    Column("preferred_list", Boolean, nullable=False),
+    Column("staff_fte", Float), Column("capacity_hours", Float), Column("vacancies", Float),
+    Column("community_focus", Txt()), Column("radius_km", Float),
+    Column("charity_number", Str(20)), Column("company_number", Str(20)),
+)
+
+asset_versions = Table(
+    "asset_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asset_id", Str(64), ForeignKey("assets.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("action", Str(20), nullable=False),
+    Column("data", Txt(), nullable=False),
+    Column("changed_by", Str(100)), Column("changed_at", Str(32), nullable=False),
+    Column("reason", Txt()),
+)
+
+networks = Table(
+    "networks", metadata,
+    Column("id", Str(64), primary_key=True),
+    Column("name", Str(200), nullable=False),
+    Column("hub_asset_id", Str(64)),
+    Column("members", Integer), Column("activities", Txt()),
+    Column("geometry", Geom, nullable=False),
+)
+
+blobs = Table(
+    "blobs", metadata,
+    Column("name", Str(100), primary_key=True),
+    Column("sha256", Str(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", Str(32), nullable=False),
+)
+
+postcodes = Table(
+    "postcodes", metadata,
+    Column("postcode", Str(10), primary_key=True),
+    Column("lon", Float, nullable=False), Column("lat", Float, nullable=False),
+    Column("area_code", Str(16)),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", Str(32), nullable=False),
+    Column("data_version", Integer, nullable=False),
+    Column("params", Txt(), nullable=False),
+    Column("summary", Txt()),
+)
+
+run_results = Table(
+    "run_results", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", Str(64), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Str(100), nullable=False, unique=True),
+    Column("role", Str(16), nullable=False),
+    Column("password_hash", Txt(), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", Str(32), nullable=False),
+)
+
+#: Contributions (issue 6): a new asset (kind "new", its asset row is ``pending``) or a
+#: proposed change to an existing one (kind "update", the asset stays as it is until a
+#: planner approves). ``token_hash`` is the SHA-256 of the contributor's private link.
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asset_id", Str(64), ForeignKey("assets.id"), nullable=False, index=True),
+    Column("kind", Str(8), nullable=False),
+    Column("status", Str(12), nullable=False, index=True),
+    Column("data", Txt(), nullable=False),
+    Column("base_version", Integer),
+    Column("token_hash", Str(64), index=True),
+    Column("submitted_by", Str(100), index=True),
+    Column("created_at", Str(32), nullable=False),
+    Column("updated_at", Str(32), nullable=False),
+    Column("reviewed_by", Str(100)), Column("reviewed_at", Str(32)),
+    Column("reason", Txt()),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+#: Coordinators' saved outreach plans (issue 7).
+outreach_plans = Table(
+    "outreach_plans", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Str(200), nullable=False),
+    Column("created_at", Str(32), nullable=False),
+    Column("created_by", Str(100)),
+    Column("run_id", Integer),
+    Column("data_version", Integer),
+    Column("params", Txt(), nullable=False),
+    Column("plan", Txt(), nullable=False),
+)
+
+#: Tables reported by ``assetmap info``, in dependency order.
+COUNTED_TABLES = ("areas", "indicators", "indicator_values", "assets", "providers",
+                  "asset_versions", "networks", "blobs", "postcodes", "runs", "run_results",
+                  "users")
