@@ -1,4 +1,4 @@
-"""Outreach plans (assetmap.outreach, assetmap.outreach_tour): ranking on the demo borough,
+"""Outreach plans (assetmap.outreach, assetmap.outreach.tour): ranking on the demo borough,
 suggestions within the walk, tours against brute force, save/reopen, comparison, downloads."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from shapely.geometry import Point, mapping
 
 from assetmap import model, settings
 from assetmap.errors import InputError
-from assetmap.outreach_tour import (best_tour, brute_force_tour, exact_tour, heuristic_tour,
+from assetmap.outreach.tour import (best_tour, brute_force_tour, exact_tour, heuristic_tour,
                                     tour_length)
 
 
@@ -335,7 +335,7 @@ def test_downloads(ctx):
 def test_outreach_does_not_import_flask():
     import subprocess
     import sys
-    code = ("import sys, assetmap.outreach, assetmap.outreach_tour; "
+    code = ("import sys, assetmap.outreach, assetmap.outreach.tour; "
             "assert 'flask' not in sys.modules and 'folium' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -44,10 +44,10 @@ from pyproj import Transformer
 from shapely.geometry import mapping, shape
 from shapely.ops import transform as _transform
 
-from . import model, settings
-from .errors import InputError, NoData
-from .outreach_tour import best_tour, tour_length
-from .privacy import public_assets
+from .. import model, settings
+from ..errors import InputError, NoData
+from .tour import best_tour, tour_length
+from ..privacy import public_assets
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +263,7 @@ def _analysis_frames(store, run) -> tuple[pd.DataFrame | None, pd.DataFrame, obj
         notes.append("No analysis run yet: areas are ranked on their indicators only.")
         return None, pd.DataFrame(), None, notes
     try:
-        from . import pipeline
+        from .. import pipeline
         analysis = pipeline.load(store, run_id=run["id"])
     except Exception as e:  # noqa: BLE001 - an unreadable run must not stop a plan
         log.warning("outreach: could not load analysis run %s: %s", run.get("id"), e)
@@ -299,7 +299,7 @@ def _analysis_frames(store, run) -> tuple[pd.DataFrame | None, pd.DataFrame, obj
 
 def _router(store, analysis):
     """The walking router (street network if there is one) and its graph."""
-    from .analysis import network
+    from ..analysis import network
     for name in ("router", "walk_router"):
         r = _get(analysis, name)
         if r is not None and hasattr(r, "table"):
@@ -311,7 +311,7 @@ def _router(store, analysis):
             graph = g
     if graph is None:
         try:
-            from . import pipeline
+            from .. import pipeline
             for name in ("load_graph", "walk_graph", "graph_for"):
                 fn = getattr(pipeline, name, None)
                 if callable(fn):
@@ -523,7 +523,7 @@ def select_patch(ctx: Context, params: PlanParams) -> tuple[np.ndarray, shapely.
 def _walk_catchment(ctx: Context, params: PlanParams):
     """The streets within ``params.walk_minutes`` of a venue (its walking isochrone), or a
     circle of the same walk where there is no street network."""
-    from .analysis.network import isochrones
+    from ..analysis.network import isochrones
     a = ctx.assets
     hit = a[a["id"].astype(str) == str(params.ids[0])] if len(a) else a
     if not len(hit):
@@ -1033,7 +1033,7 @@ def path_geometry(ctx: Context, xy: np.ndarray, seq: list[int]) -> list[list[flo
 # --- commissioning gaps ---------------------------------------------------------------------------
 def _origins(ctx: Context, idx: np.ndarray):
     """Origin points (EPSG:27700) for the patch's areas with their 65+ population shares."""
-    from .analysis.network import area_origins
+    from ..analysis.network import area_origins
     a = ctx.areas.iloc[idx]
     pwc = np.column_stack([a["x"].to_numpy(), a["y"].to_numpy()])
     ai, xy, w = area_origins(a.geometry.to_numpy(), pwc, ctx.graph)
