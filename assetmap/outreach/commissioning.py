@@ -94,12 +94,37 @@ def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=
     walk, largest first."""
     minutes = settings.OUTREACH_COMMISSION_MINUTES if minutes is None else minutes
     arows = ctx.assets.to_dict("records") if arows is None else arows
-    mpm = _mpm(params)
     ai, oxy, pop = _origins(ctx, idx)
     total = float(pop.sum())
     if total <= 0:
         return []
     codes = ctx.areas["code"].iloc[idx].to_numpy()
+    groups, meta, home = _gap_groups(arows, params)
+    d = _group_distances(ctx, oxy, groups, home, minutes * _mpm(params))
+    out = []
+    for k, (kind, what, cg) in enumerate(meta):
+        unreached = ~np.isfinite(d[k])
+        n = float(pop[unreached].sum())
+        if n < settings.OUTREACH_MIN_UNREACHED:
+            continue
+        flagged = _gap_areas(ctx.gaps, codes, what, cg) if kind == "service" else 0
+        sentence = _gap_sentence(kind, what, cg, n, total, minutes, k in home, flagged)
+        out.append({"sentence": sentence, "kind": kind, "service_type": what
+                    if kind == "service" else None, "category": what if kind == "venue" else None,
+                    "client_group": cg, "people_65_plus": int(round(n)),
+                    "areas": int(len(set(ai[unreached]))),
+                    "share": round(n / total, 3), "analysis_gap_areas": int(flagged),
+                    "chosen": kind == "service" and cg == params.client_group and (
+                        not params.service_type or params.service_type == what)})
+    out.sort(key=lambda r: (not r["chosen"], -r["people_65_plus"], r["sentence"]))
+    return out
+
+
+def _gap_groups(arows: list, params: PlanParams) -> tuple[list, list, dict]:
+    """(points, (kind, what, client group), home): the asset groups a gap is measured
+    against, by position: providers per service type x client group, then community venues
+    per category. Services delivered in the home (``OUTREACH_HOME_SERVICES``) are not walked
+    to: their group has no points, and ``home`` holds their providers' points and radii (m)."""
     groups, meta, home = [], [], {}
     types = list(settings.OUTREACH_SERVICE_TYPES)
     if params.service_type and params.service_type not in types:
@@ -109,8 +134,7 @@ def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=
             sel = [j for j, r in enumerate(arows) if r.get("is_provider")
                    and st in model.split_list(r.get("service_types"))
                    and cg in model.split_list(r.get("client_groups"))]
-            xy = np.array([[arows[j]["geometry"].x, arows[j]["geometry"].y]
-                           for j in sel]).reshape(-1, 2)
+            xy = _points(arows, sel)
             if st in settings.OUTREACH_HOME_SERVICES:
                 radius = np.array([(_num(arows[j].get("radius_km")) or
                                     settings.OUTREACH_DEFAULT_RADIUS_KM) * 1000.0 for j in sel])
@@ -119,11 +143,20 @@ def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=
             groups.append(xy)
             meta.append(("service", st, cg))
     for cat in settings.SOCIAL_CATEGORIES:
-        sel = [j for j, r in enumerate(arows) if r.get("category") == cat]
-        groups.append(np.array([[arows[j]["geometry"].x, arows[j]["geometry"].y]
-                                for j in sel]).reshape(-1, 2))
+        groups.append(_points(arows, [j for j, r in enumerate(arows) if r.get("category") == cat]))
         meta.append(("venue", cat, None))
-    limit = minutes * mpm
+    return groups, meta, home
+
+
+def _points(arows: list, sel: list) -> np.ndarray:
+    """The (n, 2) EPSG:27700 points of ``arows[sel]``."""
+    return np.array([[arows[j]["geometry"].x, arows[j]["geometry"].y] for j in sel]).reshape(-1, 2)
+
+
+def _group_distances(ctx: Context, oxy: np.ndarray, groups: list, home: dict,
+                     limit: float) -> np.ndarray:
+    """Group x origin: metres walked to the group's nearest asset (inf beyond ``limit``);
+    for an in-home group, 0 where one of its providers covers the origin, inf otherwise."""
     nonempty = [k for k, g in enumerate(groups) if len(g)]
     d = np.full((len(groups), len(oxy)), np.inf)
     if nonempty:
@@ -132,37 +165,29 @@ def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=
         if len(xy):
             dist = np.sqrt(((oxy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
             d[k] = np.where((dist <= radius[None, :]).any(axis=1), 0.0, np.inf)
-    out = []
-    for k, (kind, what, cg) in enumerate(meta):
-        unreached = ~np.isfinite(d[k])
-        n = float(pop[unreached].sum())
-        if n < settings.OUTREACH_MIN_UNREACHED:
-            continue
-        areas_hit = int(len(set(ai[unreached])))
-        if kind == "service":
-            head = f"No {SERVICE_PHRASES[what]} for {GROUP_PHRASES[cg]}"
-        else:
-            head = f"No {CATEGORY_PHRASES.get(what, what)}"
-        if k in home:
-            sentence = f"{head} covering the homes of {people(n)} people aged 65+"
-        else:
-            sentence = f"{head} within {minutes:g} minutes' walk of {people(n)} people aged 65+"
-        if n >= total - 0.5:
-            sentence += " (everyone aged 65+ in the patch)"
-        else:
-            sentence += f" ({100 * n / total:.0f}% of the patch's people aged 65+)"
-        flagged = _gap_areas(ctx.gaps, codes, what, cg) if kind == "service" else 0
-        if flagged:
-            sentence += (f"; the analysis finds high need and low supply of "
-                         f"{SERVICE_PHRASES[what]} in {flagged} of its areas")
-        out.append({"sentence": sentence + ".", "kind": kind, "service_type": what
-                    if kind == "service" else None, "category": what if kind == "venue" else None,
-                    "client_group": cg, "people_65_plus": int(round(n)), "areas": areas_hit,
-                    "share": round(n / total, 3), "analysis_gap_areas": int(flagged),
-                    "chosen": kind == "service" and cg == params.client_group and (
-                        not params.service_type or params.service_type == what)})
-    out.sort(key=lambda r: (not r["chosen"], -r["people_65_plus"], r["sentence"]))
-    return out
+    return d
+
+
+def _gap_sentence(kind: str, what: str, cg: str | None, n: float, total: float,
+                  minutes: float, in_home: bool, flagged: int) -> str:
+    """'No day activities for people with learning disabilities within 20 minutes' walk of
+    1,200 people aged 65+ (35% of the patch's people aged 65+).'"""
+    if kind == "service":
+        head = f"No {SERVICE_PHRASES[what]} for {GROUP_PHRASES[cg]}"
+    else:
+        head = f"No {CATEGORY_PHRASES.get(what, what)}"
+    if in_home:
+        sentence = f"{head} covering the homes of {people(n)} people aged 65+"
+    else:
+        sentence = f"{head} within {minutes:g} minutes' walk of {people(n)} people aged 65+"
+    if n >= total - 0.5:
+        sentence += " (everyone aged 65+ in the patch)"
+    else:
+        sentence += f" ({100 * n / total:.0f}% of the patch's people aged 65+)"
+    if flagged:
+        sentence += (f"; the analysis finds high need and low supply of "
+                     f"{SERVICE_PHRASES[what]} in {flagged} of its areas")
+    return sentence + "."
 
 
 def _gap_areas(g: pd.DataFrame, codes, service_type: str, client_group: str) -> int:

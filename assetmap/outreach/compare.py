@@ -8,6 +8,8 @@ from .plan import make_plan
 
 
 def save(store, plan: dict, name: str = "", created_by: str | None = None) -> int:
+    """Save ``plan`` in the store (named after its patch and client group unless ``name``
+    is given); its id."""
     name = (name or "").strip() or f"{plan['patch']['label']} ({plan['params']['client_group']})"
     return store.save_outreach_plan(name, plan, created_by=created_by)
 
@@ -28,6 +30,25 @@ def compare(store, saved: dict) -> dict:
     current = make_plan(store, params)
     old, new = saved["reach"]["assets"], current["reach"]["assets"]
     added = [{"id": i, **new[i]} for i in sorted(new) if i not in old]
+    closed, moved = _gone_assets(store, old, new)
+    updated = [{"id": i, **new[i], "old_version": old[i]["version"]} for i in sorted(new)
+               if i in old and new[i]["version"] != old[i]["version"]]
+    vac = [{"id": i, "name": new[i]["name"], "before": old[i].get("vacancies"),
+            "now": new[i].get("vacancies")} for i in sorted(new)
+           if i in old and new[i].get("is_provider")
+           and (old[i].get("vacancies") or 0) != (new[i].get("vacancies") or 0)]
+    need = _need_changes(store, saved["need"], current["need"])
+    return {"saved_run_id": saved.get("run_id"), "current_run_id": current.get("run_id"),
+            "saved_data_version": saved.get("data_version"),
+            "current_data_version": current.get("data_version"),
+            "new_assets": added, "closed_assets": closed, "moved_assets": moved,
+            "updated_assets": updated, "vacancy_changes": vac, "need_changes": need,
+            "summary": _summary(added, closed, updated, vac, need), "current": current}
+
+
+def _gone_assets(store, old: dict, new: dict) -> tuple[list[dict], list[dict]]:
+    """(closed, moved): assets once in reach and no longer, split by their status now
+    (still approved: moved out of reach; otherwise closed, retired or removed)."""
     gone_ids = [i for i in sorted(old) if i not in new]
     status = {}
     if gone_ids:
@@ -41,17 +62,17 @@ def compare(store, saved: dict) -> dict:
             moved.append(rec)
         else:
             closed.append(rec)
-    updated = [{"id": i, **new[i], "old_version": old[i]["version"]} for i in sorted(new)
-               if i in old and new[i]["version"] != old[i]["version"]]
-    vac = [{"id": i, "name": new[i]["name"], "before": old[i].get("vacancies"),
-            "now": new[i].get("vacancies")} for i in sorted(new)
-           if i in old and new[i].get("is_provider")
-           and (old[i].get("vacancies") or 0) != (new[i].get("vacancies") or 0)]
+    return closed, moved
+
+
+def _need_changes(store, old_need: dict, new_need: dict) -> list[dict]:
+    """The areas whose need or isolation moved by ``OUTREACH_NEED_CHANGE_Z`` or more, or
+    whose rank or hotspot status changed, by rank now."""
     names = dict(zip(store.read_areas(None)["code"], store.read_areas(None)["name"]))
     need = []
     thr = settings.OUTREACH_NEED_CHANGE_Z
-    for code, o in saved["need"].items():
-        c = current["need"].get(code)
+    for code, o in old_need.items():
+        c = new_need.get(code)
         if c is None:
             continue
         d_need = c["need_z"] - o["need_z"]
@@ -63,6 +84,11 @@ def compare(store, saved: dict) -> dict:
                          "need_change_z": round(d_need, 2), "isolation_change_z": round(d_iso, 2),
                          "hotspot_before": o["hotspot"], "hotspot_now": c["hotspot"]})
     need.sort(key=lambda r: r["rank_now"])
+    return need
+
+
+def _summary(added, closed, updated, vac, need) -> list[str]:
+    """The changes in a few sentences."""
     summary = []
     if added:
         summary.append(f"{len(added)} new asset{'s' if len(added) != 1 else ''} within reach: "
@@ -80,10 +106,4 @@ def compare(store, saved: dict) -> dict:
                        f"{'s' if len(need) != 1 else ''}")
     if not summary:
         summary.append("Nothing has changed since the plan was made.")
-    return {"saved_run_id": saved.get("run_id"), "current_run_id": current.get("run_id"),
-            "saved_data_version": saved.get("data_version"),
-            "current_data_version": current.get("data_version"),
-            "new_assets": added, "closed_assets": closed, "moved_assets": moved,
-            "updated_assets": updated, "vacancy_changes": vac, "need_changes": need,
-            "summary": summary, "current": current}
-
+    return summary

@@ -172,6 +172,32 @@ def _router(store, analysis):
 
 
 def _load_context(store, run) -> Context:
+    """Read the store's areas, indicators, assets and networks and the run's results."""
+    areas = _read_areas(store)
+    indicators = store.read_indicators()
+    wide, z, borough = _indicator_frames(store, areas, indicators)
+    res, gaps, analysis, notes = _analysis_frames(store, run)
+    areas = _with_results(areas, res, z, wide)
+    assets = _read_assets(store)
+    networks = store.read_networks()
+    networks = networks.to_crs(settings.ANALYSIS_CRS) if len(networks) else networks
+    router, graph = _router(store, analysis)
+    postcodes = _postcodes(store, areas)
+    if graph is None:
+        notes.append("No street network: walking times are straight-line distances x "
+                     f"{settings.CROW_FLY_DETOUR}.")
+    return Context(data_version=store.data_version(), run_id=run["id"] if run else None,
+                   area_name=store.get_meta("area_name") or settings.DEMO_LA_NAME,
+                   areas=areas.reset_index(drop=True), zscores=z, values=wide, borough=borough,
+                   indicators=indicators, assets=assets.reset_index(drop=True),
+                   networks=networks, gaps=gaps, router=router, graph=graph, notes=notes,
+                   postcodes=postcodes)
+
+
+def _read_areas(store) -> gpd.GeoDataFrame:
+    """The LSOAs (or whatever areas there are) in EPSG:27700 with their 65+ and total
+    populations and a centre (x, y): the population-weighted one where it lies in the area,
+    a representative point otherwise."""
     areas = store.read_areas("lsoa")
     if areas.empty:
         areas = store.read_areas(None)
@@ -189,8 +215,12 @@ def _load_context(store, run) -> Context:
         shapely.Point(x[i], y[i])) for i in range(len(areas))])
     areas["x"] = np.where(inside, x, rp.x)
     areas["y"] = np.where(inside, y, rp.y)
+    return areas
 
-    indicators = store.read_indicators()
+
+def _indicator_frames(store, areas, indicators) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(raw values, polarity-aware z-scores, borough values): area code x indicator id, the
+    borough value being the population-weighted mean."""
     vals = store.read_values()
     wide = vals.pivot(index="area_code", columns="indicator_id", values="value") \
         if len(vals) else pd.DataFrame(index=pd.Index([], name="area_code"))
@@ -207,8 +237,12 @@ def _load_context(store, run) -> Context:
         ok = v.notna()
         w = pop[ok] if pop[ok].sum() > 0 else None
         borough[c] = float(np.average(v[ok], weights=w)) if ok.any() else float("nan")
+    return wide, z, borough
 
-    res, gaps, analysis, notes = _analysis_frames(store, run)
+
+def _with_results(areas, res, z, wide) -> gpd.GeoDataFrame:
+    """The areas with the run's need, isolation and hotspot columns (falling back on the
+    indicators where the run lacks a column)."""
     if res is not None and "code" in res:
         cols = [c for c in res.columns if c != "code" and c not in areas.columns]
         areas = areas.merge(res[["code"] + cols], on="code", how="left")
@@ -218,7 +252,6 @@ def _load_context(store, run) -> Context:
     for c in ("gi_class", "lisa_class"):
         if c not in areas:
             areas[c] = None
-    # Fall back on the indicators where the run lacks a column.
     if areas["need_index"].isna().all() and len(z.columns):
         w = {k: v for k, v in settings.NEED_WEIGHTS.items() if k in z}
         if w:
@@ -228,25 +261,17 @@ def _load_context(store, run) -> Context:
         areas["loneliness_risk"] = wide["loneliness_risk"].to_numpy()
     if areas["isolation"].isna().all():
         areas["isolation"] = areas["loneliness_risk"]
+    return areas
 
+
+def _read_assets(store) -> gpd.GeoDataFrame:
+    """The approved assets, public view (home-based ones approximated), in EPSG:27700."""
     assets = public_assets(store.read_assets(), private_ok=True)
     assets = assets.to_crs(settings.ANALYSIS_CRS) if len(assets) else assets.set_crs(
         settings.STORAGE_CRS, allow_override=True).to_crs(settings.ANALYSIS_CRS)
     if "is_provider" not in assets:
         assets["is_provider"] = False
-    networks = store.read_networks()
-    networks = networks.to_crs(settings.ANALYSIS_CRS) if len(networks) else networks
-    router, graph = _router(store, analysis)
-    postcodes = _postcodes(store, areas)
-    if graph is None:
-        notes.append("No street network: walking times are straight-line distances x "
-                     f"{settings.CROW_FLY_DETOUR}.")
-    return Context(data_version=store.data_version(), run_id=run["id"] if run else None,
-                   area_name=store.get_meta("area_name") or settings.DEMO_LA_NAME,
-                   areas=areas.reset_index(drop=True), zscores=z, values=wide, borough=borough,
-                   indicators=indicators, assets=assets.reset_index(drop=True),
-                   networks=networks, gaps=gaps, router=router, graph=graph, notes=notes,
-                   postcodes=postcodes)
+    return assets
 
 
 def _postcodes(store, areas) -> pd.DataFrame:

@@ -22,9 +22,9 @@ def csv_rows(plan: dict) -> list[dict]:
             a = assets[s["id"]]
             detail = a["category_label"]
             if a["is_provider"]:
+                vac = a.get("vacancies") if a.get("vacancies") is not None else "?"
                 detail = (f"{', '.join(SERVICE_PHRASES.get(t, t) for t in a['service_types'])}; "
-                          f"vacancies {a.get('vacancies') if a.get('vacancies') is not None else '?'}"
-                          f"; quality {a.get('quality_mark')}")
+                          f"vacancies {vac}; quality {a.get('quality_mark')}")
             rows.append({"section": "provider" if s["kind"] == "provider" else "venue",
                          "rank": r["rank"], "area_code": r["code"], "area_name": r["name"],
                          "ward": r["ward"], "item": a["name"], "detail": detail,
@@ -60,6 +60,7 @@ CSV_COLUMNS = ["section", "rank", "area_code", "area_name", "ward", "item", "det
 
 
 def to_csv(plan: dict) -> str:
+    """The plan's :func:`csv_rows` as CSV text (``CSV_COLUMNS``)."""
     import csv
     import io
     buf = io.StringIO()
@@ -78,6 +79,7 @@ def _csv_safe(v):
 
 
 def route_geojson(plan: dict) -> dict:
+    """The route as a GeoJSON FeatureCollection: the walked line, then a point per stop."""
     route = plan["route"]
     feats = [{"type": "Feature", "properties": {
         "name": f"Outreach route: {plan['patch']['label']}",
@@ -93,6 +95,7 @@ def route_geojson(plan: dict) -> dict:
 
 
 def route_gpx(plan: dict) -> str:
+    """The route as GPX 1.1: a waypoint per stop and the walked line as a track."""
     from xml.sax.saxutils import escape, quoteattr
     route = plan["route"]
     name = escape(f"Outreach route: {plan['patch']['label']}")

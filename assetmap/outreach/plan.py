@@ -39,73 +39,9 @@ def build_plan(ctx: Context, params: PlanParams) -> dict:
     """The outreach plan for ``params`` on ``ctx`` (a JSON-ready dict; see module notes)."""
     params.check()
     idx, patch_geom, label = select_patch(ctx, params)
-    a = ctx.areas
-    scores = _scores(ctx, params)
-    pct_iso = pd.to_numeric(a["isolation"], errors="coerce").rank(pct=True).to_numpy()
-    patch = scores.iloc[idx].copy()
-    patch["i"] = idx
-    patch = patch.sort_values(["score", "code"], ascending=[False, True])
-    patch["rank"] = np.arange(1, len(patch) + 1)
-    mpm = _mpm(params)
-    limit_m = params.walk_minutes * mpm
-    assets = ctx.assets
-    axy = _xy(assets)
-    arows = assets.to_dict("records") if len(assets) else []
-    social_idx = np.flatnonzero(assets["category"].isin(settings.SOCIAL_CATEGORIES).to_numpy()) \
-        if len(assets) else np.zeros(0, int)
-    match_idx = np.array([i for i, r in enumerate(arows) if _matches(r, params)], dtype=int)
-
-    top = patch.head(params.top)
-    top_i = top["i"].to_numpy()
-    oxy = np.column_stack([a["x"].to_numpy()[top_i], a["y"].to_numpy()[top_i]])
-    r, c, m = ctx.router.table(oxy, axy, limit_m) if len(axy) else (np.zeros(0, int),) * 2 + (
-        np.zeros(0),)
-    minutes = {}
-    for ri, ci, mi in zip(r, c, m):
-        minutes.setdefault(int(ri), {})[int(ci)] = float(mi) / mpm
-    nearest_social = ctx.router.nearest(oxy, [axy[social_idx]], 60 * mpm)[0] / mpm \
-        if len(social_idx) else np.full(len(oxy), np.inf)
-
-    knock = _knock_first(ctx, top["code"].tolist(), axy[social_idx], mpm)
-    used_assets: dict[str, dict] = {}
-    area_rows = []
-    for k, row in enumerate(top.itertuples()):
-        arow = a.iloc[row.i]
-        near = minutes.get(k, {})
-        provs = sorted(
-            [j for j in near if j in set(match_idx.tolist())],
-            key=lambda j: (-(1 if (arows[j].get("vacancies") or 0) > 0 else 0),
-                           round(near[j], 1),
-                           _QUALITY_ORDER.get(arows[j].get("quality_mark") or "none", 3),
-                           str(arows[j]["id"])))
-        venues = sorted([j for j in near if j in set(social_idx.tolist())],
-                        key=lambda j: (round(near[j], 1), str(arows[j]["id"])))
-        sugg = []
-        for j in provs[:settings.OUTREACH_MAX_SUGGESTIONS]:
-            used_assets.setdefault(str(arows[j]["id"]), _asset_dict(arows[j]))
-            sugg.append({"id": str(arows[j]["id"]), "minutes": round(near[j], 1),
-                         "kind": "provider"})
-        for j in venues[:settings.OUTREACH_MAX_SUGGESTIONS]:
-            used_assets.setdefault(str(arows[j]["id"]), _asset_dict(arows[j]))
-            sugg.append({"id": str(arows[j]["id"]), "minutes": round(near[j], 1),
-                         "kind": "venue"})
-        miss_s, miss_v = _missing(arows, near, params)
-        lon, lat = _wgs([arow["x"]], [arow["y"]])
-        why, why_short = _why(ctx, row.code, arow, pct_iso[row.i],
-                              float(nearest_social[k]) if len(nearest_social) else None, params)
-        area_rows.append({
-            "rank": int(row.rank), "code": row.code, "name": arow["name"],
-            "ward": arow.get("parent_name") or "", "score": round(float(row.score), 3),
-            "isolation": _num(arow.get("isolation")), "need_index": _num(arow.get("need_index")),
-            "isolation_z": round(float(row.isolation_z), 2), "need_z": round(float(row.need_z), 2),
-            "unmet_z": round(float(row.unmet_z), 2),
-            "hotspot": arow.get("gi_class") or "", "cluster": arow.get("lisa_class") or "",
-            "pop_65_plus": int(round(float(arow["pop_65_plus"] or 0))),
-            "lon": float(lon[0]), "lat": float(lat[0]),
-            "why": why, "why_short": why_short,
-            "suggestions": sugg, "missing_services": miss_s, "missing_venues": miss_v,
-            "missing": missing_text(miss_s, miss_v, params.client_group), "postcodes": knock.get(row.code, []),
-        })
+    patch = _ranked_patch(ctx, params, idx)
+    arows = ctx.assets.to_dict("records") if len(ctx.assets) else []
+    area_rows, used_assets = _area_rows(ctx, params, patch.head(params.top), arows)
     plan = {
         "format": PLAN_FORMAT, "params": params.to_dict(), "run_id": ctx.run_id,
         "data_version": ctx.data_version, "area_name": ctx.area_name,
@@ -116,12 +52,117 @@ def build_plan(ctx: Context, params: PlanParams) -> dict:
     plan["route"] = _route(ctx, params, plan)
     plan["gaps"] = commissioning_gaps(ctx, params, idx, arows)
     plan["reach"] = _reach_snapshot(ctx, params, idx, arows)
-    plan["need"] = {r.code: {"rank": int(r.rank), "score": round(float(r.score), 3),
-                             "isolation_z": round(float(r.isolation_z), 3),
-                             "need_z": round(float(r.need_z), 3),
-                             "hotspot": a.iloc[r.i].get("gi_class") or ""}
-                    for r in patch.itertuples()}
+    plan["need"] = _need_snapshot(ctx, patch)
     return json.loads(json.dumps(plan, default=_json_default))
+
+
+def _ranked_patch(ctx: Context, params: PlanParams, idx: np.ndarray) -> pd.DataFrame:
+    """The patch's areas with their scores, highest first (ties by code), with ``rank`` and
+    ``i`` (the row in ``ctx.areas``)."""
+    patch = _scores(ctx, params).iloc[idx].copy()
+    patch["i"] = idx
+    patch = patch.sort_values(["score", "code"], ascending=[False, True])
+    patch["rank"] = np.arange(1, len(patch) + 1)
+    return patch
+
+
+def _area_rows(ctx: Context, params: PlanParams, top: pd.DataFrame,
+               arows: list) -> tuple[list[dict], dict[str, dict]]:
+    """A row per top-ranked area (why, what to connect people to, what is missing, where to
+    knock first), and the assets those rows suggest, by id."""
+    a = ctx.areas
+    mpm = _mpm(params)
+    axy = _xy(ctx.assets)
+    social_idx = np.flatnonzero(
+        ctx.assets["category"].isin(settings.SOCIAL_CATEGORIES).to_numpy()) \
+        if len(ctx.assets) else np.zeros(0, int)
+    top_i = top["i"].to_numpy()
+    oxy = np.column_stack([a["x"].to_numpy()[top_i], a["y"].to_numpy()[top_i]])
+    minutes, nearest_social = _walks(ctx, params, oxy, axy, social_idx)
+    knock = _knock_first(ctx, top["code"].tolist(), axy[social_idx], mpm)
+    pct_iso = pd.to_numeric(a["isolation"], errors="coerce").rank(pct=True).to_numpy()
+    matching = {i for i, r in enumerate(arows) if _matches(r, params)}
+    social = set(social_idx.tolist())
+    used_assets: dict[str, dict] = {}
+    rows = []
+    for k, row in enumerate(top.itertuples()):
+        near = minutes.get(k, {})
+        sugg = _suggestions(arows, near, matching, social, used_assets)
+        nearest = float(nearest_social[k]) if len(nearest_social) else None
+        rows.append(_area_row(ctx, params, row, arows, near, sugg, pct_iso[row.i], nearest,
+                              knock.get(row.code, [])))
+    return rows, used_assets
+
+
+def _walks(ctx: Context, params: PlanParams, oxy: np.ndarray, axy: np.ndarray,
+           social_idx: np.ndarray) -> tuple[dict, np.ndarray]:
+    """For each origin (by position): {asset row: minutes} for the assets within the plan's
+    walk; and the minutes to its nearest community venue (inf beyond an hour)."""
+    mpm = _mpm(params)
+    limit_m = params.walk_minutes * mpm
+    r, c, m = ctx.router.table(oxy, axy, limit_m) if len(axy) else (np.zeros(0, int),) * 2 + (
+        np.zeros(0),)
+    minutes = {}
+    for ri, ci, mi in zip(r, c, m):
+        minutes.setdefault(int(ri), {})[int(ci)] = float(mi) / mpm
+    nearest_social = ctx.router.nearest(oxy, [axy[social_idx]], 60 * mpm)[0] / mpm \
+        if len(social_idx) else np.full(len(oxy), np.inf)
+    return minutes, nearest_social
+
+
+def _suggestions(arows: list, near: dict, matching: set, social: set,
+                 used_assets: dict) -> list[dict]:
+    """What to connect an area's people to: matching providers within the walk (those with
+    vacancies first, then nearer, then better quality), then community venues (nearer
+    first); each suggested asset is added to ``used_assets``."""
+    provs = sorted(
+        [j for j in near if j in matching],
+        key=lambda j: (-(1 if (arows[j].get("vacancies") or 0) > 0 else 0),
+                       round(near[j], 1),
+                       _QUALITY_ORDER.get(arows[j].get("quality_mark") or "none", 3),
+                       str(arows[j]["id"])))
+    venues = sorted([j for j in near if j in social],
+                    key=lambda j: (round(near[j], 1), str(arows[j]["id"])))
+    sugg = []
+    for kind, chosen in (("provider", provs), ("venue", venues)):
+        for j in chosen[:settings.OUTREACH_MAX_SUGGESTIONS]:
+            used_assets.setdefault(str(arows[j]["id"]), _asset_dict(arows[j]))
+            sugg.append({"id": str(arows[j]["id"]), "minutes": round(near[j], 1),
+                         "kind": kind})
+    return sugg
+
+
+def _area_row(ctx: Context, params: PlanParams, row, arows: list, near: dict, sugg: list,
+              pct_iso: float, nearest_social: float | None, postcodes: list) -> dict:
+    """One ranked area of the plan (``row``: its line of :func:`_ranked_patch`)."""
+    arow = ctx.areas.iloc[row.i]
+    miss_s, miss_v = _missing(arows, near, params)
+    lon, lat = _wgs([arow["x"]], [arow["y"]])
+    why, why_short = _why(ctx, row.code, arow, pct_iso, nearest_social, params)
+    return {
+        "rank": int(row.rank), "code": row.code, "name": arow["name"],
+        "ward": arow.get("parent_name") or "", "score": round(float(row.score), 3),
+        "isolation": _num(arow.get("isolation")), "need_index": _num(arow.get("need_index")),
+        "isolation_z": round(float(row.isolation_z), 2), "need_z": round(float(row.need_z), 2),
+        "unmet_z": round(float(row.unmet_z), 2),
+        "hotspot": arow.get("gi_class") or "", "cluster": arow.get("lisa_class") or "",
+        "pop_65_plus": int(round(float(arow["pop_65_plus"] or 0))),
+        "lon": float(lon[0]), "lat": float(lat[0]),
+        "why": why, "why_short": why_short,
+        "suggestions": sugg, "missing_services": miss_s, "missing_venues": miss_v,
+        "missing": missing_text(miss_s, miss_v, params.client_group), "postcodes": postcodes,
+    }
+
+
+def _need_snapshot(ctx: Context, patch: pd.DataFrame) -> dict:
+    """Each of the patch's areas' rank, score, isolation and need (what a later comparison
+    diffs against)."""
+    a = ctx.areas
+    return {r.code: {"rank": int(r.rank), "score": round(float(r.score), 3),
+                     "isolation_z": round(float(r.isolation_z), 3),
+                     "need_z": round(float(r.need_z), 3),
+                     "hotspot": a.iloc[r.i].get("gi_class") or ""}
+            for r in patch.itertuples()}
 
 
 # --- the patch ---------------------------------------------------------------------------------

@@ -15,11 +15,22 @@ from .tour import best_tour
 def _route(ctx: Context, params: PlanParams, plan: dict) -> dict:
     """A walking tour through the chosen stops (default: the top-ranked areas, each at a
     community venue near its centre where there is one)."""
-    mpm = _mpm(params)
-    stops = []
+    out = {"stops": [], "legs_minutes": [], "total_minutes": 0.0, "closed": params.closed,
+           "geometry": [], "method": ctx.router_kind, "solver": ""}
+    stops = _route_stops(ctx, params, plan)
+    if not stops:
+        return out
+    return _walk_stops(ctx, params, stops, out)
+
+
+def _route_stops(ctx: Context, params: PlanParams, plan: dict) -> list[dict]:
+    """The chosen stops in the order chosen, at EPSG:27700 ``x``, ``y``: a chosen venue as
+    it is, a chosen area at its :func:`_area_venue` or else its centre (areas sharing a venue
+    share one stop); repeats and unknown ids are dropped."""
     assets_by_id = {str(i): k for k, i in enumerate(ctx.assets["id"])} if len(ctx.assets) else {}
     by_code = {r["code"]: r for r in plan["areas"]}
     chosen = params.stop_ids or [f"area:{r['code']}" for r in plan["areas"][:params.stops]]
+    stops = []
     seen = set()
     for sid in chosen:
         kind, _, ref = sid.partition(":")
@@ -32,36 +43,49 @@ def _route(ctx: Context, params: PlanParams, plan: dict) -> dict:
             stops.append({"id": sid, "kind": "venue", "label": row["name"], "asset_id": ref,
                           "area_code": None, "x": row.geometry.x, "y": row.geometry.y})
         elif kind == "area":
-            hit = ctx.areas.index[ctx.areas["code"] == ref]
-            if not len(hit):
-                continue
-            arow = ctx.areas.loc[hit[0]]
-            venue = None
-            pa = by_code.get(ref)
-            if pa is not None:
-                for s in pa["suggestions"]:
-                    if s["kind"] == "venue" and s["minutes"] <= settings.OUTREACH_VENUE_MINUTES:
-                        venue = s
-                        break
-            if venue is not None and ("asset", venue["id"]) not in seen:
-                row = ctx.assets.iloc[assets_by_id[venue["id"]]]
-                seen.add(("asset", venue["id"]))
-                stops.append({"id": sid, "kind": "venue", "label": f"{row['name']}",
-                              "asset_id": venue["id"], "area_code": ref,
-                              "area_name": arow["name"], "x": row.geometry.x, "y": row.geometry.y})
-            elif venue is not None:      # two areas share a venue: one stop serves both
-                for s in stops:
-                    if s.get("asset_id") == venue["id"]:
-                        s["area_name"] = f"{s.get('area_name') or ''}, {arow['name']}".strip(", ")
-                continue
-            else:
-                stops.append({"id": sid, "kind": "area", "label": f"Centre of {arow['name']}",
-                              "asset_id": None, "area_code": ref, "area_name": arow["name"],
-                              "x": float(arow["x"]), "y": float(arow["y"])})
-    out = {"stops": [], "legs_minutes": [], "total_minutes": 0.0, "closed": params.closed,
-           "geometry": [], "method": ctx.router_kind, "solver": ""}
-    if not stops:
-        return out
+            _add_area_stop(ctx, sid, ref, by_code.get(ref), assets_by_id, stops, seen)
+    return stops
+
+
+def _area_venue(plan_area: dict | None) -> dict | None:
+    """The area's first suggested community venue within ``OUTREACH_VENUE_MINUTES``."""
+    if plan_area is None:
+        return None
+    for s in plan_area["suggestions"]:
+        if s["kind"] == "venue" and s["minutes"] <= settings.OUTREACH_VENUE_MINUTES:
+            return s
+    return None
+
+
+def _add_area_stop(ctx: Context, sid: str, ref: str, plan_area: dict | None,
+                   assets_by_id: dict, stops: list, seen: set) -> None:
+    """Add the stop for area ``ref`` to ``stops`` (or name the area on the venue stop it
+    shares with an earlier area)."""
+    hit = ctx.areas.index[ctx.areas["code"] == ref]
+    if not len(hit):
+        return
+    arow = ctx.areas.loc[hit[0]]
+    venue = _area_venue(plan_area)
+    if venue is not None and ("asset", venue["id"]) not in seen:
+        row = ctx.assets.iloc[assets_by_id[venue["id"]]]
+        seen.add(("asset", venue["id"]))
+        stops.append({"id": sid, "kind": "venue", "label": f"{row['name']}",
+                      "asset_id": venue["id"], "area_code": ref,
+                      "area_name": arow["name"], "x": row.geometry.x, "y": row.geometry.y})
+    elif venue is not None:      # two areas share a venue: one stop serves both
+        for s in stops:
+            if s.get("asset_id") == venue["id"]:
+                s["area_name"] = f"{s.get('area_name') or ''}, {arow['name']}".strip(", ")
+    else:
+        stops.append({"id": sid, "kind": "area", "label": f"Centre of {arow['name']}",
+                      "asset_id": None, "area_code": ref, "area_name": arow["name"],
+                      "x": float(arow["x"]), "y": float(arow["y"])})
+
+
+def _walk_stops(ctx: Context, params: PlanParams, stops: list[dict], out: dict) -> dict:
+    """``out`` filled in with the best tour through ``stops``: the stops in walking order
+    (numbered, at lon/lat), each leg's and the total minutes, and the walked line."""
+    mpm = _mpm(params)
     xy = np.array([[s["x"], s["y"]] for s in stops], dtype=float)
     D = walking_matrix(ctx.router, xy)
     n = len(stops)
@@ -100,26 +124,8 @@ def path_geometry(ctx: Context, xy: np.ndarray, seq: list[int]) -> list[list[flo
     """The walked line (lon/lat pairs) visiting ``xy[seq]`` in order: along the streets when
     there is a street network, straight otherwise."""
     pts = []
-    graph = ctx.graph
-    if graph is not None and len(seq) > 1:
-        from scipy.sparse.csgraph import dijkstra
-        nodes, _ = graph.snap(xy[:, 0], xy[:, 1])
-        uniq = sorted({int(nodes[i]) for i in seq if nodes[i] >= 0})
-        if uniq:
-            _, pred = dijkstra(graph.csr, directed=True, indices=uniq, return_predecessors=True)
-            row = {u: k for k, u in enumerate(uniq)}
-            for a, b in zip(seq[:-1], seq[1:]):
-                leg = [tuple(xy[a])]
-                na, nb = int(nodes[a]), int(nodes[b])
-                if na >= 0 and nb >= 0:
-                    chain = [nb]
-                    p = pred[row[na]]
-                    while chain[-1] != na and p[chain[-1]] >= 0:
-                        chain.append(int(p[chain[-1]]))
-                    if chain[-1] == na:
-                        leg += [(graph.x[v], graph.y[v]) for v in chain[::-1]]
-                leg.append(tuple(xy[b]))
-                pts += leg if not pts else leg[1:]
+    if ctx.graph is not None and len(seq) > 1:
+        pts = _street_points(ctx.graph, xy, seq)
     if not pts:
         pts = [tuple(xy[i]) for i in seq]
     arr = np.array(pts, dtype=float)
@@ -128,6 +134,38 @@ def path_geometry(ctx: Context, xy: np.ndarray, seq: list[int]) -> list[list[flo
         arr = shapely.get_coordinates(line)
     lon, lat = _wgs(arr[:, 0], arr[:, 1])
     return [[float(a), float(b)] for a, b in zip(lon, lat)]
+
+
+def _street_points(graph, xy: np.ndarray, seq: list[int]) -> list[tuple]:
+    """The points (EPSG:27700) of the shortest street paths from each stop of ``seq`` to the
+    next; [] when no stop snaps to the street network."""
+    from scipy.sparse.csgraph import dijkstra
+    nodes, _ = graph.snap(xy[:, 0], xy[:, 1])
+    uniq = sorted({int(nodes[i]) for i in seq if nodes[i] >= 0})
+    if not uniq:
+        return []
+    _, pred = dijkstra(graph.csr, directed=True, indices=uniq, return_predecessors=True)
+    row = {u: k for k, u in enumerate(uniq)}
+    pts = []
+    for a, b in zip(seq[:-1], seq[1:]):
+        leg = [tuple(xy[a])]
+        na, nb = int(nodes[a]), int(nodes[b])
+        if na >= 0 and nb >= 0:
+            leg += _street_leg(graph, pred[row[na]], na, nb)
+        leg.append(tuple(xy[b]))
+        pts += leg if not pts else leg[1:]
+    return pts
+
+
+def _street_leg(graph, pred: np.ndarray, na: int, nb: int) -> list[tuple]:
+    """The street nodes from ``na`` to ``nb`` (``pred``: Dijkstra predecessors from
+    ``na``); [] when ``nb`` cannot be reached."""
+    chain = [nb]
+    while chain[-1] != na and pred[chain[-1]] >= 0:
+        chain.append(int(pred[chain[-1]]))
+    if chain[-1] != na:
+        return []
+    return [(graph.x[v], graph.y[v]) for v in chain[::-1]]
 
 
 def _knock_first(ctx: Context, codes: list, venues_xy: np.ndarray, mpm: float) -> dict:
