@@ -1,0 +1,293 @@
+"""The stored data and analysis an outreach plan reads (:class:`Context`, in EPSG:27700),
+loaded once per data version and analysis run (:func:`context`), and the coordinate helpers
+between it and WGS84 (what plans carry)."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from .. import model, settings
+from ..errors import NoData
+from ..privacy import public_assets
+
+log = logging.getLogger(__name__)
+
+_TO_WGS = Transformer.from_crs(settings.ANALYSIS_CRS, settings.STORAGE_CRS, always_xy=True)
+_TO_BNG = Transformer.from_crs(settings.STORAGE_CRS, settings.ANALYSIS_CRS, always_xy=True)
+
+
+def _wgs(x, y):
+    """EPSG:27700 coordinates -> (lon, lat) arrays rounded to 6 places."""
+    lon, lat = _TO_WGS.transform(np.asarray(x, float), np.asarray(y, float))
+    return np.round(lon, 6), np.round(lat, 6)
+
+
+def _xy(gdf) -> np.ndarray:
+    """The (n, 2) coordinates of a frame of points."""
+    return np.column_stack([gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()]) \
+        if len(gdf) else np.zeros((0, 2))
+
+
+@dataclass
+class Context:
+    """The stored data and analysis a plan reads, in EPSG:27700, loaded once per data
+    version and analysis run (:func:`context`)."""
+
+    data_version: int
+    run_id: int | None
+    area_name: str
+    areas: gpd.GeoDataFrame      # code, name, parent_code, parent_name, pop_65_plus, population,
+    #                              x, y (population-weighted centre), need/isolation/hotspot cols
+    zscores: pd.DataFrame        # area code x indicator id, polarity-aware (high = more need)
+    values: pd.DataFrame         # area code x indicator id, raw values
+    borough: dict                # indicator id -> borough value (population-weighted mean)
+    indicators: pd.DataFrame
+    assets: gpd.GeoDataFrame     # approved, public view (home-based approximated), EPSG:27700
+    networks: gpd.GeoDataFrame   # EPSG:27700
+    gaps: pd.DataFrame           # analysis gaps (area_code, service_type, client_group, ...)
+    router: object               # analysis.network GraphRouter or CrowFlyRouter
+    graph: object = None         # analysis.network.WalkGraph when there is a street network
+    notes: list = field(default_factory=list)
+    postcodes: pd.DataFrame = None  # postcode, x, y, area_code (EPSG:27700), inside the areas
+
+    @property
+    def router_kind(self) -> str:
+        return getattr(self.router, "kind", "crow-fly")
+
+
+_ctx_cache: dict[tuple, Context] = {}
+_ctx_lock = threading.Lock()
+
+
+def context(store, run_id: int | None = None) -> Context:
+    """The :class:`Context` for the store's data version and ``run_id`` (latest if None)."""
+    run = store.get_run(run_id) if run_id is not None else store.latest_run()
+    key = (store.url, store.data_version(), run["id"] if run else None)
+    with _ctx_lock:
+        hit = _ctx_cache.get(key)
+    if hit is not None:
+        return hit
+    ctx = _load_context(store, run)
+    with _ctx_lock:
+        for k in [k for k in _ctx_cache if k[0] == store.url and k[1] != key[1]]:
+            del _ctx_cache[k]
+        if len(_ctx_cache) > 8:
+            _ctx_cache.clear()
+        _ctx_cache[key] = ctx
+    return ctx
+
+
+def clear_cache() -> None:
+    """Forget every loaded :class:`Context` (the next :func:`context` call reloads)."""
+    with _ctx_lock:
+        _ctx_cache.clear()
+
+
+def _get(obj, key):
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _rename(df: pd.DataFrame, mapping: dict) -> pd.DataFrame:
+    return df.rename(columns={k: v for k, v in mapping.items() if k in df and v not in df})
+
+
+def _analysis_frames(store, run) -> tuple[pd.DataFrame | None, pd.DataFrame, object, list]:
+    """(areas results, gaps, the Analysis object, notes) from the pipeline's stored run."""
+    notes = []
+    if run is None:
+        notes.append("No analysis run yet: areas are ranked on their indicators only.")
+        return None, pd.DataFrame(), None, notes
+    try:
+        from .. import pipeline
+        analysis = pipeline.load(store, run_id=run["id"])
+    except Exception as e:  # noqa: BLE001 - an unreadable run must not stop a plan
+        log.warning("outreach: could not load analysis run %s: %s", run.get("id"), e)
+        notes.append(f"The analysis run {run.get('id')} could not be read; areas are ranked "
+                     "on their indicators only.")
+        return None, pd.DataFrame(), None, notes
+    res = _get(analysis, "areas")
+    if res is None:
+        res = _get(analysis, "need")
+    if res is not None:
+        res = pd.DataFrame(res).copy()
+        if "code" not in res and res.index.name in ("code", "area_code"):
+            res = res.reset_index()
+        res = _rename(res, {"area_code": "code", "need_score": "need_index",
+                            "isolation_score": "isolation", "loneliness": "loneliness_risk",
+                            "loneliness_prob": "loneliness_risk", "hotspot_class": "gi_class"})
+        if "geometry" in res:
+            res = pd.DataFrame(res.drop(columns="geometry"))
+    hot = _get(analysis, "hotspots")
+    if hot is not None and res is not None:
+        hot = _rename(pd.DataFrame(hot).copy(), {"area_code": "code", "hotspot_class": "gi_class",
+                                                  "isolation_score": "isolation"})
+        if "code" in hot:
+            extra = [c for c in ("gi_z", "gi_q", "gi_class", "lisa_class", "isolation")
+                     if c in hot and c not in res]
+            if extra:
+                res = res.merge(hot[["code"] + extra], on="code", how="left")
+    gaps = _get(analysis, "gaps")
+    gaps = _rename(pd.DataFrame(gaps).copy(), {"code": "area_code"}) if gaps is not None \
+        else pd.DataFrame()
+    return res, gaps, analysis, notes
+
+
+def _router(store, analysis):
+    """The walking router (street network if there is one) and its graph."""
+    from ..analysis import network
+    for name in ("router", "walk_router"):
+        r = _get(analysis, name)
+        if r is not None and hasattr(r, "table"):
+            return r, getattr(r, "graph", None)
+    graph = None
+    for name in ("graph", "walk_graph"):
+        g = _get(analysis, name)
+        if g is not None and hasattr(g, "csr"):
+            graph = g
+    if graph is None:
+        try:
+            from .. import pipeline
+            for name in ("load_graph", "walk_graph", "graph_for"):
+                fn = getattr(pipeline, name, None)
+                if callable(fn):
+                    graph = fn(store)
+                    break
+        except Exception as e:  # noqa: BLE001
+            log.warning("outreach: no street graph from the pipeline: %s", e)
+    if graph is not None and getattr(graph, "n_nodes", 0):
+        params = _get(analysis, "params") or {}
+        return network.GraphRouter(graph, params.get("max_snap_distance_m")), graph
+    return network.CrowFlyRouter(), None
+
+
+def _load_context(store, run) -> Context:
+    """Read the store's areas, indicators, assets and networks and the run's results."""
+    areas = _read_areas(store)
+    indicators = store.read_indicators()
+    wide, z, borough = _indicator_frames(store, areas, indicators)
+    res, gaps, analysis, notes = _analysis_frames(store, run)
+    areas = _with_results(areas, res, z, wide)
+    assets = _read_assets(store)
+    networks = store.read_networks()
+    networks = networks.to_crs(settings.ANALYSIS_CRS) if len(networks) else networks
+    router, graph = _router(store, analysis)
+    postcodes = _postcodes(store, areas)
+    if graph is None:
+        notes.append("No street network: walking times are straight-line distances x "
+                     f"{settings.CROW_FLY_DETOUR}.")
+    return Context(data_version=store.data_version(), run_id=run["id"] if run else None,
+                   area_name=store.get_meta("area_name") or settings.DEMO_LA_NAME,
+                   areas=areas.reset_index(drop=True), zscores=z, values=wide, borough=borough,
+                   indicators=indicators, assets=assets.reset_index(drop=True),
+                   networks=networks, gaps=gaps, router=router, graph=graph, notes=notes,
+                   postcodes=postcodes)
+
+
+def _read_areas(store) -> gpd.GeoDataFrame:
+    """The LSOAs (or whatever areas there are) in EPSG:27700 with their 65+ and total
+    populations and a centre (x, y): the population-weighted one where it lies in the area,
+    a representative point otherwise."""
+    areas = store.read_areas("lsoa")
+    if areas.empty:
+        areas = store.read_areas(None)
+    if areas.empty:
+        raise NoData("the store holds no areas yet: import boundaries or build the demo")
+    areas = areas.to_crs(settings.ANALYSIS_CRS)
+    areas["pop_65_plus"] = areas[["pop_65_74", "pop_75_84", "pop_85_plus"]].sum(
+        axis=1, min_count=1).fillna(0.0)
+    areas["population"] = areas[list(model.AGE_BANDS)].sum(axis=1, min_count=1).fillna(0.0)
+    has = areas["pwc_lon"].notna() & areas["pwc_lat"].notna()
+    x, y = _TO_BNG.transform(areas["pwc_lon"].fillna(0).to_numpy(),
+                             areas["pwc_lat"].fillna(0).to_numpy())
+    rp = areas.geometry.representative_point()
+    inside = np.array([has.iloc[i] and areas.geometry.iloc[i].buffer(50).contains(
+        shapely.Point(x[i], y[i])) for i in range(len(areas))])
+    areas["x"] = np.where(inside, x, rp.x)
+    areas["y"] = np.where(inside, y, rp.y)
+    return areas
+
+
+def _indicator_frames(store, areas, indicators) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(raw values, polarity-aware z-scores, borough values): area code x indicator id, the
+    borough value being the population-weighted mean."""
+    vals = store.read_values()
+    wide = vals.pivot(index="area_code", columns="indicator_id", values="value") \
+        if len(vals) else pd.DataFrame(index=pd.Index([], name="area_code"))
+    wide = wide.reindex(areas["code"])
+    pol = dict(zip(indicators["id"], indicators["polarity"])) if len(indicators) else {}
+    z = (wide - wide.mean()) / wide.std(ddof=0).replace(0, np.nan)
+    for c in z.columns:
+        if pol.get(c) == "high_good":
+            z[c] = -z[c]
+    pop = areas.set_index("code")["population"].reindex(wide.index).fillna(0)
+    borough = {}
+    for c in wide.columns:
+        v = wide[c]
+        ok = v.notna()
+        w = pop[ok] if pop[ok].sum() > 0 else None
+        borough[c] = float(np.average(v[ok], weights=w)) if ok.any() else float("nan")
+    return wide, z, borough
+
+
+def _with_results(areas, res, z, wide) -> gpd.GeoDataFrame:
+    """The areas with the run's need, isolation and hotspot columns (falling back on the
+    indicators where the run lacks a column)."""
+    if res is not None and "code" in res:
+        cols = [c for c in res.columns if c != "code" and c not in areas.columns]
+        areas = areas.merge(res[["code"] + cols], on="code", how="left")
+    for c in ("need_index", "isolation", "loneliness_risk", "gi_z"):
+        if c not in areas:
+            areas[c] = np.nan
+    for c in ("gi_class", "lisa_class"):
+        if c not in areas:
+            areas[c] = None
+    if areas["need_index"].isna().all() and len(z.columns):
+        w = {k: v for k, v in settings.NEED_WEIGHTS.items() if k in z}
+        if w:
+            areas["need_index"] = sum(z[k].fillna(0).to_numpy() * v for k, v in w.items()) / sum(
+                w.values())
+    if areas["loneliness_risk"].isna().all() and "loneliness_risk" in wide:
+        areas["loneliness_risk"] = wide["loneliness_risk"].to_numpy()
+    if areas["isolation"].isna().all():
+        areas["isolation"] = areas["loneliness_risk"]
+    return areas
+
+
+def _read_assets(store) -> gpd.GeoDataFrame:
+    """The approved assets, public view (home-based ones approximated), in EPSG:27700."""
+    assets = public_assets(store.read_assets(), private_ok=True)
+    assets = assets.to_crs(settings.ANALYSIS_CRS) if len(assets) else assets.set_crs(
+        settings.STORAGE_CRS, allow_override=True).to_crs(settings.ANALYSIS_CRS)
+    if "is_provider" not in assets:
+        assets["is_provider"] = False
+    return assets
+
+
+def _postcodes(store, areas) -> pd.DataFrame:
+    """The store's postcodes inside the areas (each given the area holding its point)."""
+    cols = ["postcode", "x", "y", "area_code"]
+    fn = getattr(store, "postcodes_within", None)
+    if fn is None:
+        return pd.DataFrame(columns=cols)
+    pc = fn(areas.to_crs(settings.STORAGE_CRS).total_bounds)
+    if pc.empty:
+        return pd.DataFrame(columns=cols)
+    x, y = _TO_BNG.transform(pc["lon"].to_numpy(float), pc["lat"].to_numpy(float))
+    tree = shapely.STRtree(areas.geometry.to_numpy())
+    pi, ai = tree.query(shapely.points(x, y), predicate="within")
+    code = np.full(len(pc), None, dtype=object)
+    code[pi] = areas["code"].to_numpy()[ai]
+    out = pd.DataFrame({"postcode": pc["postcode"], "x": x, "y": y, "area_code": code})
+    return out[out["area_code"].notna()].reset_index(drop=True)
+

@@ -1,0 +1,115 @@
+"""Taking a plan away: one CSV table of its lists (no spreadsheet formulas from typed text),
+and its route as GeoJSON and GPX."""
+from __future__ import annotations
+
+from .commissioning import CATEGORY_PHRASES, GROUP_PHRASES, SERVICE_PHRASES
+
+
+def csv_rows(plan: dict) -> list[dict]:
+    """The plan's lists as one table: ranked areas, suggestions, missing, route, gaps."""
+    rows = []
+    assets = plan["assets"]
+    for r in plan["areas"]:
+        rows.append({"section": "area", "rank": r["rank"], "area_code": r["code"],
+                     "area_name": r["name"], "ward": r["ward"], "item": r["name"],
+                     "detail": "; ".join(r["why"]), "minutes": "", "score": r["score"],
+                     "people_65_plus": r["pop_65_plus"], "lon": r["lon"], "lat": r["lat"]})
+        for p in r.get("postcodes", []):
+            rows.append({"section": "postcode", "rank": r["rank"], "area_code": r["code"],
+                         "area_name": r["name"], "item": p["postcode"],
+                         "detail": "farthest from a community venue", "minutes": p["minutes"]})
+        for s in r["suggestions"]:
+            a = assets[s["id"]]
+            detail = a["category_label"]
+            if a["is_provider"]:
+                vac = a.get("vacancies") if a.get("vacancies") is not None else "?"
+                detail = (f"{', '.join(SERVICE_PHRASES.get(t, t) for t in a['service_types'])}; "
+                          f"vacancies {vac}; quality {a.get('quality_mark')}")
+            rows.append({"section": "provider" if s["kind"] == "provider" else "venue",
+                         "rank": r["rank"], "area_code": r["code"], "area_name": r["name"],
+                         "ward": r["ward"], "item": a["name"], "detail": detail,
+                         "minutes": s["minutes"], "asset_id": a["id"],
+                         "address": a.get("address") or "", "postcode": a.get("postcode") or "",
+                         "contact": a.get("contact") or "", "lon": a["lon"], "lat": a["lat"]})
+        walk = f"none within {plan['params']['walk_minutes']:g} minutes' walk"
+        group = GROUP_PHRASES[plan["params"]["client_group"]]
+        for st in r.get("missing_services", []):
+            rows.append({"section": "missing", "rank": r["rank"], "area_code": r["code"],
+                         "area_name": r["name"], "item": f"{SERVICE_PHRASES[st]} for {group}",
+                         "detail": walk})
+        for cat in r.get("missing_venues", []):
+            rows.append({"section": "missing", "rank": r["rank"], "area_code": r["code"],
+                         "area_name": r["name"], "item": CATEGORY_PHRASES.get(cat, cat),
+                         "detail": walk})
+    for s in plan["route"]["stops"]:
+        rows.append({"section": "route", "rank": s["n"], "area_code": s.get("area_code") or "",
+                     "area_name": s.get("area_name") or "", "item": s["label"],
+                     "detail": s["kind"], "lon": s["lon"], "lat": s["lat"],
+                     "minutes": plan["route"]["legs_minutes"][s["n"] - 1]
+                     if s["n"] - 1 < len(plan["route"]["legs_minutes"]) else ""})
+    for g in plan["gaps"]:
+        rows.append({"section": "commissioning gap", "item": g["sentence"],
+                     "people_65_plus": g["people_65_plus"], "detail": g.get("service_type")
+                     or g.get("category") or ""})
+    return rows
+
+
+CSV_COLUMNS = ["section", "rank", "area_code", "area_name", "ward", "item", "detail", "minutes",
+               "score", "people_65_plus", "asset_id", "address", "postcode", "contact", "lon",
+               "lat"]
+
+
+def to_csv(plan: dict) -> str:
+    """The plan's :func:`csv_rows` as CSV text (``CSV_COLUMNS``)."""
+    import csv
+    import io
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    w.writeheader()
+    for r in csv_rows(plan):
+        w.writerow({k: _csv_safe(r.get(k, "")) for k in CSV_COLUMNS})
+    return buf.getvalue()
+
+
+def _csv_safe(v):
+    """No spreadsheet formulas from user-typed text."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return "" if v is None else v
+
+
+def route_geojson(plan: dict) -> dict:
+    """The route as a GeoJSON FeatureCollection: the walked line, then a point per stop."""
+    route = plan["route"]
+    feats = [{"type": "Feature", "properties": {
+        "name": f"Outreach route: {plan['patch']['label']}",
+        "total_minutes": route["total_minutes"], "closed": route["closed"],
+        "method": route["method"]},
+        "geometry": {"type": "LineString", "coordinates": route["geometry"]}}]
+    for s in route["stops"]:
+        feats.append({"type": "Feature", "properties": {
+            "stop": s["n"], "name": s["label"], "kind": s["kind"],
+            "area_code": s.get("area_code"), "asset_id": s.get("asset_id")},
+            "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def route_gpx(plan: dict) -> str:
+    """The route as GPX 1.1: a waypoint per stop and the walked line as a track."""
+    from xml.sax.saxutils import escape, quoteattr
+    route = plan["route"]
+    name = escape(f"Outreach route: {plan['patch']['label']}")
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<gpx version="1.1" creator="AssetMap" xmlns="http://www.topografix.com/GPX/1/1">',
+           f"<metadata><name>{name}</name></metadata>"]
+    for s in route["stops"]:
+        out.append(f'<wpt lat={quoteattr(str(s["lat"]))} lon={quoteattr(str(s["lon"]))}>'
+                   f'<name>{escape(str(s["n"]) + ". " + s["label"])}</name>'
+                   f'<type>{escape(s["kind"])}</type></wpt>')
+    out.append(f"<trk><name>{name}</name><desc>{route['total_minutes']:g} minutes' walk"
+               "</desc><trkseg>")
+    for lon, lat in route["geometry"]:
+        out.append(f'<trkpt lat="{lat}" lon="{lon}"></trkpt>')
+    out.append("</trkseg></trk></gpx>")
+    return "\n".join(out) + "\n"
+
