@@ -13,7 +13,8 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from .. import model, settings
+from .. import model, pipeline, results, settings
+from ..analysis import need
 from ..errors import NoData
 from ..privacy import public_assets
 
@@ -90,85 +91,26 @@ def clear_cache() -> None:
         _ctx_cache.clear()
 
 
-def _get(obj, key):
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        return obj.get(key)
-    return getattr(obj, key, None)
-
-
-def _rename(df: pd.DataFrame, mapping: dict) -> pd.DataFrame:
-    return df.rename(columns={k: v for k, v in mapping.items() if k in df and v not in df})
-
-
 def _analysis_frames(store, run) -> tuple[pd.DataFrame | None, pd.DataFrame, object, list]:
-    """(areas results, gaps, the Analysis object, notes) from the pipeline's stored run."""
-    notes = []
+    """(areas results, gaps, the Analysis object, notes) from the stored run, read exactly
+    as the result contract declares them."""
     if run is None:
-        notes.append("No analysis run yet: areas are ranked on their indicators only.")
-        return None, pd.DataFrame(), None, notes
+        return None, results.empty("gaps"), None, [
+            "No analysis run yet: areas are ranked on their indicators only."]
     try:
-        from .. import pipeline
         analysis = pipeline.load(store, run_id=run["id"])
-    except Exception as e:  # noqa: BLE001 - an unreadable run must not stop a plan
-        log.warning("outreach: could not load analysis run %s: %s", run.get("id"), e)
-        notes.append(f"The analysis run {run.get('id')} could not be read; areas are ranked "
-                     "on their indicators only.")
-        return None, pd.DataFrame(), None, notes
-    res = _get(analysis, "areas")
-    if res is None:
-        res = _get(analysis, "need")
-    if res is not None:
-        res = pd.DataFrame(res).copy()
-        if "code" not in res and res.index.name in ("code", "area_code"):
-            res = res.reset_index()
-        res = _rename(res, {"area_code": "code", "need_score": "need_index",
-                            "isolation_score": "isolation", "loneliness": "loneliness_risk",
-                            "loneliness_prob": "loneliness_risk", "hotspot_class": "gi_class"})
-        if "geometry" in res:
-            res = pd.DataFrame(res.drop(columns="geometry"))
-    hot = _get(analysis, "hotspots")
-    if hot is not None and res is not None:
-        hot = _rename(pd.DataFrame(hot).copy(), {"area_code": "code", "hotspot_class": "gi_class",
-                                                  "isolation_score": "isolation"})
-        if "code" in hot:
-            extra = [c for c in ("gi_z", "gi_q", "gi_class", "lisa_class", "isolation")
-                     if c in hot and c not in res]
-            if extra:
-                res = res.merge(hot[["code"] + extra], on="code", how="left")
-    gaps = _get(analysis, "gaps")
-    gaps = _rename(pd.DataFrame(gaps).copy(), {"code": "area_code"}) if gaps is not None \
-        else pd.DataFrame()
-    return res, gaps, analysis, notes
+    except pipeline.OutdatedRun as e:     # an old run must not stop a plan: say so instead
+        return None, results.empty("gaps"), None, [
+            f"{e} Until then areas are ranked on their indicators only."]
+    res = pd.DataFrame(analysis.areas.drop(columns=analysis.areas.geometry.name))
+    return res, analysis.gaps, analysis, []
 
 
 def _router(store, analysis):
-    """The walking router (street network if there is one) and its graph."""
-    from ..analysis import network
-    for name in ("router", "walk_router"):
-        r = _get(analysis, name)
-        if r is not None and hasattr(r, "table"):
-            return r, getattr(r, "graph", None)
-    graph = None
-    for name in ("graph", "walk_graph"):
-        g = _get(analysis, name)
-        if g is not None and hasattr(g, "csr"):
-            graph = g
-    if graph is None:
-        try:
-            from .. import pipeline
-            for name in ("load_graph", "walk_graph", "graph_for"):
-                fn = getattr(pipeline, name, None)
-                if callable(fn):
-                    graph = fn(store)
-                    break
-        except Exception as e:  # noqa: BLE001
-            log.warning("outreach: no street graph from the pipeline: %s", e)
-    if graph is not None and getattr(graph, "n_nodes", 0):
-        params = _get(analysis, "params") or {}
-        return network.GraphRouter(graph, params.get("max_snap_distance_m")), graph
-    return network.CrowFlyRouter(), None
+    """The walking router of the one routing service (street network if there is one, else
+    crow-fly) and its graph (None without a network)."""
+    r = pipeline.router_for(store, analysis.params if analysis is not None else None)
+    return r, getattr(r, "graph", None)
 
 
 def _load_context(store, run) -> Context:
@@ -225,11 +167,7 @@ def _indicator_frames(store, areas, indicators) -> tuple[pd.DataFrame, pd.DataFr
     wide = vals.pivot(index="area_code", columns="indicator_id", values="value") \
         if len(vals) else pd.DataFrame(index=pd.Index([], name="area_code"))
     wide = wide.reindex(areas["code"])
-    pol = dict(zip(indicators["id"], indicators["polarity"])) if len(indicators) else {}
-    z = (wide - wide.mean()) / wide.std(ddof=0).replace(0, np.nan)
-    for c in z.columns:
-        if pol.get(c) == "high_good":
-            z[c] = -z[c]
+    z = need.standardise(wide, need.indicator_polarities(indicators))
     pop = areas.set_index("code")["population"].reindex(wide.index).fillna(0)
     borough = {}
     for c in wide.columns:
@@ -252,11 +190,9 @@ def _with_results(areas, res, z, wide) -> gpd.GeoDataFrame:
     for c in ("gi_class", "lisa_class"):
         if c not in areas:
             areas[c] = None
-    if areas["need_index"].isna().all() and len(z.columns):
-        w = {k: v for k, v in settings.NEED_WEIGHTS.items() if k in z}
-        if w:
-            areas["need_index"] = sum(z[k].fillna(0).to_numpy() * v for k, v in w.items()) / sum(
-                w.values())
+    if areas["need_index"].isna().all() and len(wide.columns):     # no run: the same index
+        areas["need_index"] = need.need_index(wide, None, need.indicator_polarities())[0][
+            "need_score"].to_numpy()
     if areas["loneliness_risk"].isna().all() and "loneliness_risk" in wide:
         areas["loneliness_risk"] = wide["loneliness_risk"].to_numpy()
     if areas["isolation"].isna().all():
