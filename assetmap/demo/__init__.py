@@ -55,7 +55,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay, cKDTree
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box
 
-from . import model, settings
+from .. import model, settings
 
 #: Number of progress messages :func:`build_into` reports.
 STEPS = 6
