@@ -3,6 +3,9 @@ street frontages, named, addressed and described; the provider records.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -170,9 +173,21 @@ class Sites:
         return f"{n} {s}, {settings.DEMO_LA_NAME}"
 
 
-def make_assets(rng, sites: Sites, lsoa_local, ward_of_lsoa, ward_names, ward_district,
-                 pwc_local, planted_idx, river):
-    """Community assets, micro-providers and their provider records."""
+@dataclass
+class _Where:
+    """Per site: its ward and whether it may hold a social venue or a micro-provider (far
+    enough from the planted estates), and the weights that draw venues to places."""
+
+    ward: np.ndarray
+    ok: np.ndarray
+    social_ok: np.ndarray
+    provider_ok: np.ndarray
+    centre_w: np.ndarray
+    local_w: np.ndarray
+    main_road: np.ndarray
+
+
+def _where(sites: Sites, lsoa_local, ward_of_lsoa, pwc_local, planted_idx) -> _Where:
     hot_pwc = pwc_local[planted_idx["hotspot"]]
     gap_pwc = pwc_local[planted_idx["gap"]]
     d_hot = np.min(np.hypot(sites.xy[:, None, 0] - hot_pwc[None, :, 0],
@@ -188,21 +203,34 @@ def make_assets(rng, sites: Sites, lsoa_local, ward_of_lsoa, ward_names, ward_di
     site_lsoa = np.full(len(sites.xy), -1)
     site_lsoa[si] = li
     site_ward = np.where(site_lsoa >= 0, ward_of_lsoa[np.maximum(site_lsoa, 0)], -1)
-    ok_site = site_lsoa >= 0
     centre_w = gauss(sites.xy[:, 0], sites.xy[:, 1], CENTRE, 550.0)
     local_w = sum(gauss(sites.xy[:, 0], sites.xy[:, 1], c, 250.0)
                   for c in list(VILLAGES.values()) + [GAP, DEPRIVED])
-    main_road = np.isin(sites.cls, ["primary", "tertiary"])
-    rows, prov_rows, xy_out = [], [], []
-    counters = {}
+    return _Where(ward=site_ward, ok=site_lsoa >= 0, social_ok=social_ok,
+                  provider_ok=provider_ok, centre_w=centre_w, local_w=local_w,
+                  main_road=np.isin(sites.cls, ["primary", "tertiary"]))
 
-    def add(cat, i, name, desc, extra=None):
-        aid = f"demo-a{len(rows) + 1:04d}"
-        w = int(site_ward[i])
+
+class _Catalogue:
+    """The assets placed so far (rows, local xy, provider records) and how each is named,
+    addressed and recorded."""
+
+    def __init__(self, rng, sites: Sites, where: _Where, ward_names, ward_district):
+        self.rng, self.sites, self.where = rng, sites, where
+        self.ward_names, self.ward_district = ward_names, ward_district
+        self.rows, self.xy, self.providers = [], [], []
+        self.counters: dict[str, int] = {}
+
+    def add(self, cat, i, name, desc, extra=None) -> str:
+        """Record an asset at site ``i``; returns its id."""
+        rng = self.rng
+        aid = f"demo-a{len(self.rows) + 1:04d}"
+        w = int(self.where.ward[i])
         hrs = HOURS.get(cat, ("Mo-Fr 09:00-17:00",))
         rec = {
             "id": aid, "name": name, "category": cat, "description": desc,
-            "address": sites.address(rng, i), "postcode": postcode(rng, ward_district[w]),
+            "address": self.sites.address(rng, i),
+            "postcode": postcode(rng, self.ward_district[w]),
             "opening_hours": hrs[int(rng.integers(len(hrs)))],
             "contact": _phone(rng), "contact_public": True, "website": None,
             "source": "demo", "source_ref": None, "status": "approved", "home_based": False,
@@ -214,99 +242,132 @@ def make_assets(rng, sites: Sites, lsoa_local, ward_of_lsoa, ward_names, ward_di
             rec.update(extra)
         if rec["website"] is None and cat not in ("park",) and rng.random() < 0.45:
             rec["website"] = f"https://{_slug(name)[:40]}.example.org"
-        rows.append(rec)
-        xy_out.append(sites.xy[i])
+        self.rows.append(rec)
+        self.xy.append(self.sites.xy[i])
         return aid
 
-    def uniq(name, i):
-        w = ward_names[int(site_ward[i])]
-        base = name
-        k = counters.get(base, 0)
-        counters[base] = k + 1
+    def ward_name(self, i) -> str:
+        return self.ward_names[int(self.where.ward[i])]
+
+    def uniq(self, name, i) -> str:
+        """``name``, or ``name (Ward)`` / ``name (Ward k)`` if already taken."""
+        k = self.counters.get(name, 0)
+        self.counters[name] = k + 1
         if k == 0:
-            return base
-        return f"{base} ({w})" if k == 1 else f"{base} ({w} {k})"
+            return name
+        w = self.ward_name(i)
+        return f"{name} ({w})" if k == 1 else f"{name} ({w} {k})"
 
-    def fill(tpl, i):
-        w = ward_names[int(site_ward[i])]
-        s = str(sites.street[i]).rsplit(" ", 1)[0]
-        return tpl.format(w=w, s=s, f="", l="")
+    def fill(self, tpl, i) -> str:
+        """A name template filled with site ``i``'s ward (``{w}``) and street stem (``{s}``)."""
+        s = str(self.sites.street[i]).rsplit(" ", 1)[0]
+        return tpl.format(w=self.ward_name(i), s=s, f="", l="")
 
-    # neighbourhood hubs first: one near the population centre of distinct wards
+
+def make_assets(rng, sites: Sites, lsoa_local, ward_of_lsoa, ward_names, ward_district,
+                pwc_local, planted_idx):
+    """Community assets, micro-providers and their provider records: (asset rows, local
+    xy, provider rows, hubs as (asset id, ward, xy))."""
+    where = _where(sites, lsoa_local, ward_of_lsoa, pwc_local, planted_idx)
+    cat = _Catalogue(rng, sites, where, ward_names, ward_district)
+    hubs = _place_hubs(rng, cat, ward_of_lsoa, pwc_local)
+    _place_venues(rng, cat)
+    _place_providers(rng, cat)
+    return cat.rows, np.array(cat.xy), cat.providers, hubs
+
+
+def _place_hubs(rng, cat: _Catalogue, ward_of_lsoa, pwc_local) -> list:
+    """Neighbourhood hubs first: one near the population centre of distinct wards, in random
+    ward order (the first eight get a network)."""
+    sites, where = cat.sites, cat.where
     hub_wards = []
     wpop = {}
     for li_, w in enumerate(ward_of_lsoa):
         wpop.setdefault(int(w), []).append(li_)
     for w in sorted(wpop):
         pw = pwc_local[wpop[w]].mean(axis=0)
-        mask = ok_site & social_ok & (site_ward == w)
+        mask = where.ok & where.social_ok & (where.ward == w)
         if not mask.any():
             continue
         hub_wards.append((w, pw, mask))
-    hubs = []      # in random ward order: the first eight get a network
+    hubs = []
     for k in rng.permutation(len(hub_wards))[:ASSET_COUNTS["neighbourhood_hub"]]:
         w, pw, mask = hub_wards[int(k)]
         weight = np.exp(-dist(sites.xy, pw) / 300.0)
         i = sites.pick(rng, weight, mask)
-        name = uniq(f"{ward_names[w]} Neighbourhood Network Hub", i)
-        hubs.append((add("neighbourhood_hub", i, name, CATEGORY_TEXT["neighbourhood_hub"]), w,
-                     sites.xy[i]))
+        name = cat.uniq(f"{cat.ward_names[w]} Neighbourhood Network Hub", i)
+        hubs.append((cat.add("neighbourhood_hub", i, name, CATEGORY_TEXT["neighbourhood_hub"]),
+                     w, sites.xy[i]))
+    return hubs
+
+
+def _venue_weight(kind, sites: Sites, where: _Where):
+    """Where venues of a category go: libraries and cafes in the centre, parks where it is
+    less dense, health services along main roads and in local centres."""
+    if kind == "library":
+        return 0.05 + where.centre_w
+    if kind in ("gp_practice", "pharmacy"):
+        return sites.rho + 2.0 * where.centre_w + where.local_w + where.main_road
+    if kind == "cafe_pub":
+        return 0.4 * sites.rho + 6.0 * where.centre_w + 2.0 * where.local_w + 1.5 * where.main_road
+    if kind == "park":
+        return 1.0 / (0.5 + sites.rho) + 0.3
+    return sites.rho + 0.6 * where.local_w + 0.3
+
+
+def _place_venues(rng, cat: _Catalogue) -> None:
+    """The community venues and services of :data:`ASSET_COUNTS` (hubs aside)."""
+    sites, where = cat.sites, cat.where
     social = set(settings.SOCIAL_CATEGORIES)
-    for cat in ("library", "gp_practice", "pharmacy", "community_centre", "sport_leisure",
-                "faith_venue", "park", "cafe_pub", "other"):
-        n = ASSET_COUNTS[cat]
-        mask = ok_site & (social_ok if cat in social else True)
-        if cat == "library":
-            weight = 0.05 + centre_w
-        elif cat in ("gp_practice", "pharmacy"):
-            weight = sites.rho + 2.0 * centre_w + local_w + main_road
-        elif cat == "cafe_pub":
-            weight = 0.4 * sites.rho + 6.0 * centre_w + 2.0 * local_w + 1.5 * main_road
-        elif cat == "park":
-            weight = 1.0 / (0.5 + sites.rho) + 0.3
-        else:
-            weight = sites.rho + 0.6 * local_w + 0.3
-        for j in range(n):
-            if cat == "library":
-                libs = [p for p, r in zip(xy_out, rows) if r["category"] == "library"]
+    for kind in ("library", "gp_practice", "pharmacy", "community_centre", "sport_leisure",
+                 "faith_venue", "park", "cafe_pub", "other"):
+        mask = where.ok & (where.social_ok if kind in social else True)
+        weight = _venue_weight(kind, sites, where)
+        for j in range(ASSET_COUNTS[kind]):
+            if kind == "library":
+                libs = [p for p, r in zip(cat.xy, cat.rows) if r["category"] == "library"]
                 i = sites.pick(rng, weight if j == 0 else 0.3 + sites.rho, mask,
                                avoid=libs, avoid_m=1500.0)
                 name = (f"{settings.DEMO_LA_NAME} Central Library" if j == 0 else
-                        uniq(f"{ward_names[int(site_ward[i])]} Library", i))
+                        cat.uniq(f"{cat.ward_name(i)} Library", i))
             else:
                 i = sites.pick(rng, weight, mask)
-                if cat == "cafe_pub":
-                    pool = PUBS if rng.random() < 0.55 else CAFES
-                    name = uniq(pool[int(rng.integers(len(pool)))], i)
-                elif cat == "faith_venue":
-                    tpl = FAITH[int(rng.integers(len(FAITH)))]
-                    name = uniq(tpl.format(w=ward_names[int(site_ward[i])],
-                                           s=SAINTS[int(rng.integers(len(SAINTS)))]), i)
-                elif cat == "park":
-                    name = uniq(fill(PARKS[int(rng.integers(len(PARKS)))], i), i)
-                elif cat == "sport_leisure":
-                    name = uniq(fill(SPORT[int(rng.integers(len(SPORT)))], i), i)
-                elif cat == "other":
-                    name = uniq(fill(OTHER[int(rng.integers(len(OTHER)))], i), i)
-                elif cat == "community_centre":
-                    tpl = ("{w} Community Centre", "{s} Community Hall", "{w} Village Hall",
-                           "{w} Community House", "{s} Centre")
-                    name = uniq(fill(tpl[int(rng.integers(len(tpl)))], i), i)
-                elif cat == "gp_practice":
-                    tpl = ("{s} Medical Centre", "{w} Surgery", "{s} Health Centre",
-                           "{w} Family Practice")
-                    name = uniq(fill(tpl[int(rng.integers(len(tpl)))], i), i)
-                else:
-                    tpl = ("{w} Pharmacy", "{s} Chemist", "{l}'s Pharmacy")
-                    t = tpl[int(rng.integers(len(tpl)))]
-                    name = uniq(t.format(w=ward_names[int(site_ward[i])],
-                                         s=str(sites.street[i]).rsplit(" ", 1)[0], f="",
-                                         l=SURNAMES[int(rng.integers(len(SURNAMES)))]), i)
-            desc = CATEGORY_TEXT[cat]
-            if cat == "cafe_pub" and name.startswith("The ") and name in PUBS:
+                name = _venue_name(rng, cat, kind, i)
+            desc = CATEGORY_TEXT[kind]
+            if kind == "cafe_pub" and name.startswith("The ") and name in PUBS:
                 desc = "Pub: food, quiz nights and a warm welcome."
-            add(cat, i, name, desc)
-    # micro-providers
+            cat.add(kind, i, name, desc)
+
+
+#: Name templates of the venues named by :meth:`_Catalogue.fill`.
+_FILLED = {"park": PARKS, "sport_leisure": SPORT, "other": OTHER,
+           "community_centre": ("{w} Community Centre", "{s} Community Hall", "{w} Village Hall",
+                                "{w} Community House", "{s} Centre"),
+           "gp_practice": ("{s} Medical Centre", "{w} Surgery", "{s} Health Centre",
+                           "{w} Family Practice")}
+
+
+def _venue_name(rng, cat: _Catalogue, kind, i) -> str:
+    """A name for a venue (not a library) at site ``i``."""
+    if kind == "cafe_pub":
+        pool = PUBS if rng.random() < 0.55 else CAFES
+        return cat.uniq(pool[int(rng.integers(len(pool)))], i)
+    if kind == "faith_venue":
+        tpl = FAITH[int(rng.integers(len(FAITH)))]
+        return cat.uniq(tpl.format(w=cat.ward_name(i),
+                                   s=SAINTS[int(rng.integers(len(SAINTS)))]), i)
+    if kind in _FILLED:
+        tpls = _FILLED[kind]
+        return cat.uniq(cat.fill(tpls[int(rng.integers(len(tpls)))], i), i)
+    tpl = ("{w} Pharmacy", "{s} Chemist", "{l}'s Pharmacy")
+    t = tpl[int(rng.integers(len(tpl)))]
+    return cat.uniq(t.format(w=cat.ward_name(i), s=str(cat.sites.street[i]).rsplit(" ", 1)[0],
+                             f="", l=SURNAMES[int(rng.integers(len(SURNAMES)))]), i)
+
+
+def _place_providers(rng, cat: _Catalogue) -> None:
+    """:data:`N_PROVIDERS` micro-providers (every third home-based), with provider records."""
+    sites, where = cat.sites, cat.where
     stypes = list(model.SERVICE_TYPES)
     sw = np.array([0.42, 0.22, 0.24, 0.05, 0.2, 0.08, 0.05])
     groups = list(model.CLIENT_GROUPS)
@@ -316,8 +377,8 @@ def make_assets(rng, sites: Sites, lsoa_local, ward_of_lsoa, ward_names, ward_di
         if home:
             weight = sites.rho * np.isin(sites.cls, ["residential", "unclassified"])
         else:
-            weight = sites.rho + 2.0 * centre_w + local_w
-        i = sites.pick(rng, weight, ok_site & provider_ok)
+            weight = sites.rho + 2.0 * where.centre_w + where.local_w
+        i = sites.pick(rng, weight, where.ok & where.provider_ok)
         k = int(rng.choice([1, 2, 3], p=[0.5, 0.35, 0.15]))
         st = sorted(rng.choice(len(stypes), size=k, replace=False, p=sw / sw.sum()).tolist())
         services = [stypes[s] for s in st]
@@ -325,39 +386,53 @@ def make_assets(rng, sites: Sites, lsoa_local, ward_of_lsoa, ward_names, ward_di
         f = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
         ln = SURNAMES[int(rng.integers(len(SURNAMES)))]
         tpls = PROVIDER_NAMES[services[0]]
-        name = uniq(tpls[int(rng.integers(len(tpls)))].format(
-            f=f, l=ln, w=ward_names[int(site_ward[i])]), i)
+        name = cat.uniq(tpls[int(rng.integers(len(tpls)))].format(
+            f=f, l=ln, w=cat.ward_name(i)), i)
         focus = FOCUS[int(rng.integers(len(FOCUS)))] if rng.random() < 0.3 else None
         offers = ", ".join(model.SERVICE_TYPES[s].lower() for s in services)
         who = ", ".join(model.CLIENT_GROUPS[g].lower() for g in cg)
         desc = (f"Micro-enterprise offering {offers} for {who}"
                 + (f"; a service for {focus}" if focus else "") + ".")
         email = f"hello@{_slug(name)[:30]}.example.org"
-        aid = add("micro_provider", i, name, desc,
-                  {"home_based": home, "contact": f"{_phone(rng)}; {email}",
-                   "website": None if home and rng.random() < 0.5 else
-                   f"https://{_slug(name)[:40]}.example.org"})
-        regulated = "domiciliary_care" in services or ("home_support" in services
-                                                       and rng.random() < 0.2)
-        fte = float(rng.choice([0.5, 1.0, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0]))
-        cap = float(round(fte * rng.uniform(22.0, 34.0)))
-        form = rng.random()
-        prov_rows.append({
-            "asset_id": aid, "service_types": model.join_list(services),
-            "client_groups": model.join_list(cg),
-            "hourly_price": float(np.clip(round(rng.normal(19.5, 2.4) * 2) / 2, 15.0, 25.0)),
-            "quality_mark": str(rng.choice(list(model.QUALITY_MARKS), p=[0.15, 0.3, 0.3, 0.25])),
-            "cqc_registered": bool(regulated),
-            "cqc_location_id": f"1-{int(rng.integers(10**9, 10**10))}" if regulated else None,
-            "direct_payments": bool(rng.random() < 0.85),
-            "preferred_list": bool(rng.random() < 0.4),
-            "staff_fte": fte, "capacity_hours": cap,
-            "vacancies": float(round(cap * rng.uniform(0.0, 0.3))),
-            "community_focus": focus,
-            "radius_km": float(round(rng.uniform(1.5, 3.0) if "day_activities" in services
-                                     else rng.uniform(2.0, 8.0), 1)),
-            "charity_number": f"{int(rng.integers(1_100_000, 1_199_999))}" if form > 0.85 else None,
-            "company_number": f"{int(rng.integers(9_000_000, 15_000_000)):08d}"
-                              if 0.45 < form else None,
-        })
-    return rows, np.array(xy_out), prov_rows, hubs
+        aid = cat.add("micro_provider", i, name, desc,
+                      {"home_based": home, "contact": f"{_phone(rng)}; {email}",
+                       "website": None if home and rng.random() < 0.5 else
+                       f"https://{_slug(name)[:40]}.example.org"})
+        cat.providers.append(_provider_record(rng, aid, services, cg, focus))
+
+
+def _provider_record(rng, aid, services, client_groups, focus) -> dict:
+    """The provider-table row of micro-provider ``aid`` (prices, quality, capacity, ...)."""
+    regulated = "domiciliary_care" in services or ("home_support" in services
+                                                   and rng.random() < 0.2)
+    fte = float(rng.choice([0.5, 1.0, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0]))
+    cap = float(round(fte * rng.uniform(22.0, 34.0)))
+    form = rng.random()
+    return {
+        "asset_id": aid, "service_types": model.join_list(services),
+        "client_groups": model.join_list(client_groups),
+        "hourly_price": float(np.clip(round(rng.normal(19.5, 2.4) * 2) / 2, 15.0, 25.0)),
+        "quality_mark": str(rng.choice(list(model.QUALITY_MARKS), p=[0.15, 0.3, 0.3, 0.25])),
+        "cqc_registered": bool(regulated),
+        "cqc_location_id": f"1-{int(rng.integers(10**9, 10**10))}" if regulated else None,
+        "direct_payments": bool(rng.random() < 0.85),
+        "preferred_list": bool(rng.random() < 0.4),
+        "staff_fte": fte, "capacity_hours": cap,
+        "vacancies": float(round(cap * rng.uniform(0.0, 0.3))),
+        "community_focus": focus,
+        "radius_km": float(round(rng.uniform(1.5, 3.0) if "day_activities" in services
+                                 else rng.uniform(2.0, 8.0), 1)),
+        "charity_number": f"{int(rng.integers(1_100_000, 1_199_999))}" if form > 0.85 else None,
+        "company_number": f"{int(rng.integers(9_000_000, 15_000_000)):08d}"
+                          if 0.45 < form else None,
+    }
+
+
+def asset_frames(rows, lon, lat, prov_rows):
+    """The asset rows as a GeoDataFrame (EPSG:4326, points rounded to 1e-7 degree) and the
+    provider records as a frame."""
+    assets = gpd.GeoDataFrame(pd.DataFrame(rows, columns=list(model.ASSET_COLUMNS)),
+                              geometry=shapely.points(np.column_stack(
+                                  [np.round(lon, 7), np.round(lat, 7)])),
+                              crs=settings.STORAGE_CRS)
+    return assets, pd.DataFrame(prov_rows, columns=list(model.PROVIDER_COLUMNS))

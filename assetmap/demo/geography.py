@@ -5,6 +5,7 @@ density, the river, the borough outline, LSOA polygons and wards.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -211,6 +212,17 @@ def make_lsoa_polygons(rng, bnd_local: Polygon, river: River):
                         dtype=object)
     faces_ll = faces_ll[shapely.area(faces_ll) > 0]
     faces_local = ll_to_local(faces_ll)
+    owner = _face_owners(faces_ll, cells_ll)
+    final = _same_side_groups(faces_local, owner, river)
+    polys_ll = np.array([shapely.union_all(faces_ll[final == c])
+                         for c in sorted(set(final.tolist()))], dtype=object)
+    _absorb_slivers(polys_ll)
+    la_ll = shapely.union_all(polys_ll)
+    return polys_ll, ll_to_local(polys_ll), la_ll
+
+
+def _face_owners(faces_ll, cells_ll) -> np.ndarray:
+    """The Voronoi cell each face lies in (by a point on its surface; else the nearest)."""
     rep_ll = shapely.point_on_surface(faces_ll)
     tree = shapely.STRtree(cells_ll)
     fi, ci = tree.query(rep_ll, predicate="intersects")
@@ -221,18 +233,23 @@ def make_lsoa_polygons(rng, bnd_local: Polygon, river: River):
     missing = np.flatnonzero(owner < 0)
     if len(missing):
         owner[missing] = tree.query_nearest(rep_ll[missing], all_matches=False)[1]
+    return owner
+
+
+def _same_side_groups(faces_local, owner, river: River) -> np.ndarray:
+    """Each face's LSOA: per cell, the largest connected group of faces on one side of the
+    river; faces left over join the neighbouring LSOA they share most edge with."""
     rep_local = shapely.get_coordinates(shapely.point_on_surface(faces_local))
     side = river.north(rep_local)
     area = shapely.area(faces_local)
     a, b, shared = _face_adjacency(faces_local)
     same = side[a] == side[b]
-    nbrs: dict[int, list[tuple[int, float]]] = {i: [] for i in range(len(faces_ll))}
+    nbrs: dict[int, list[tuple[int, float]]] = {i: [] for i in range(len(faces_local))}
     for i, j, s, ok in zip(a, b, shared, same):
         if ok:
             nbrs[int(i)].append((int(j), float(s)))
             nbrs[int(j)].append((int(i), float(s)))
-    # keep, per cell, the largest same-side connected group of faces
-    final = np.full(len(faces_ll), -1)
+    final = np.full(len(faces_local), -1)
     for c in sorted(set(owner.tolist())):
         mine = [int(i) for i in np.flatnonzero(owner == c)]
         start = max(mine, key=lambda i: area[i])
@@ -258,11 +275,13 @@ def make_lsoa_polygons(rng, bnd_local: Polygon, river: River):
                 changed = True
     left = final < 0
     final[left] = owner[left]
-    polys_ll = np.array([shapely.union_all(faces_ll[final == c])
-                         for c in sorted(set(final.tolist()))], dtype=object)
-    # (faces share exact vertices, so plain unions keep them on the grid.) Snap rounding can
-    # leave a sliver ring that polygonize rejects: give any hole to the neighbour sharing most
-    # of its edge
+    return final
+
+
+def _absorb_slivers(polys_ll) -> None:
+    """In place: faces share exact vertices, so plain unions keep them on the grid, but snap
+    rounding can leave a sliver ring that polygonize rejects: give any hole to the
+    neighbour sharing most of its edge (and unwrap one-part multipolygons)."""
     u = shapely.union_all(polys_ll)
     holes = [shapely.make_valid(Polygon(r)) for p in shapely.get_parts(u) for r in p.interiors]
     for h in holes:
@@ -272,8 +291,6 @@ def make_lsoa_polygons(rng, bnd_local: Polygon, river: River):
     for k, g in enumerate(polys_ll):
         if g.geom_type == "MultiPolygon" and len(g.geoms) == 1:
             polys_ll[k] = g.geoms[0]
-    la_ll = shapely.union_all(polys_ll)
-    return polys_ll, ll_to_local(polys_ll), la_ll
 
 
 def lsoa_adjacency(polys_local, north):
@@ -342,3 +359,71 @@ def make_wards(rng, cent, north, adj, n_wards):
             size[best[0]] += 1
         next_id += k
     return ward
+
+
+# --- Names and codes --------------------------------------------------------------------------
+#: Names for the wards no landmark names, given in order of bearing from the town centre.
+WARD_NAME_POOL = ("Millbrook", "St Anne's", "Riverside", "Northfield", "Wyvern", "Brookside",
+                  "Oakwood", "Castle Hill", "Fenwick", "Lowfield", "Harecroft", "Abbeyfields",
+                  "Greystoke", "Tanners Row", "Holywell")
+
+
+@dataclass
+class AreaNames:
+    """Names and codes of the wards and LSOAs (keys are indices into the generation arrays);
+    codes follow the names' alphabetical order."""
+
+    ward_name: dict[int, str]
+    ward_order: list[int]
+    ward_code: dict[int, str]
+    #: postcode district number of each ward (AS1, AS2, ... in code order)
+    ward_district: dict[int, int]
+    lsoa_name: dict[int, str]
+    lsoa_order: list[int]
+    lsoa_code: dict[int, str]
+
+
+def name_areas(ward, pwc, w_pwc) -> AreaNames:
+    """Names and codes for the wards (``ward``: each LSOA's ward) and LSOAs, from their
+    population-weighted centroids ``pwc`` (LSOAs) and ``w_pwc`` (wards), local xy."""
+    ward_name = _ward_names(ward, pwc, w_pwc)
+    ward_order = sorted(range(len(w_pwc)), key=lambda w: ward_name[w])
+    lsoa_name = _lsoa_names(ward, pwc, len(w_pwc))
+    lsoa_order = sorted(range(len(pwc)), key=lambda i: lsoa_name[i])
+    return AreaNames(
+        ward_name=ward_name, ward_order=ward_order,
+        ward_code={w: f"{WARD_CODE_PREFIX}{k + 1:04d}" for k, w in enumerate(ward_order)},
+        ward_district={w: k + 1 for k, w in enumerate(ward_order)},
+        lsoa_name=lsoa_name, lsoa_order=lsoa_order,
+        lsoa_code={i: f"{LSOA_CODE_PREFIX}{k + 1:04d}" for k, i in enumerate(lsoa_order)})
+
+
+def _ward_names(ward, pwc, w_pwc) -> dict[int, str]:
+    """The town centre, the planted estates, the suburbs and the villages name the ward they
+    lie in; the other wards take :data:`WARD_NAME_POOL` in order of bearing."""
+    names: dict[int, str] = {}
+    for label, c in (("Ashbrook Central", CENTRE), ("Ferry Fields", HOTSPOT), ("Eastgate", GAP),
+                     ("Kingsmead", AFFLUENT), *VILLAGES.items()):
+        w = int(ward[int(np.argmin(dist(pwc, c)))])
+        if w not in names:
+            names[w] = label
+    pool = list(WARD_NAME_POOL)
+    bearing = np.arctan2(w_pwc[:, 1] - CENTRE[1], w_pwc[:, 0] - CENTRE[0])
+    for w in sorted(range(len(w_pwc)), key=lambda w: bearing[w]):
+        if w not in names:
+            names[w] = pool.pop(0)
+    return names
+
+
+def _lsoa_names(ward, pwc, n_wards) -> dict[int, str]:
+    """ONS-like LSOA names: MSOA-like groups of about five LSOAs within wards, numbered north
+    to south, their LSOAs lettered west to east."""
+    groups = []
+    for w in range(n_wards):
+        mem = sorted(np.flatnonzero(ward == w).tolist(), key=lambda i: (-pwc[i, 1], pwc[i, 0]))
+        k = max(1, round(len(mem) / 5))
+        for part in np.array_split(np.array(mem), k):
+            groups.append(sorted(part.tolist(), key=lambda i: (pwc[i, 0], -pwc[i, 1])))
+    groups.sort(key=lambda g: (-pwc[g, 1].mean(), pwc[g, 0].mean()))
+    return {i: f"{settings.DEMO_LA_NAME} {gnum + 1:03d}{chr(65 + j)}"
+            for gnum, g in enumerate(groups) for j, i in enumerate(g)}

@@ -7,8 +7,10 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from .assets import PUBS
 from .geography import RIVER_NAME, River, xy_to_lonlat
 
+#: OSM tag of each asset category mapped as a point of interest (cafes and pubs by name).
 OSM_TAGS = {"cafe_pub": None, "faith_venue": ("amenity", "place_of_worship"),
             "park": ("leisure", "park"), "community_centre": ("amenity", "community_centre"),
             "sport_leisure": ("leisure", "sports_centre"), "pharmacy": ("amenity", "pharmacy"),
@@ -16,7 +18,8 @@ OSM_TAGS = {"cafe_pub": None, "faith_venue": ("amenity", "place_of_worship"),
 
 
 def to_osm_xml(nodes, ways, river: River, bnd: Polygon, pois) -> tuple[bytes, dict, dict]:
-    """OSM XML; returns (bytes, node id -> lon/lat, edge index -> way name)."""
+    """OSM XML of the street ways, the river and the points of interest ``pois`` ((tags,
+    (lon, lat)) pairs); returns (bytes, counts of nodes and ways, edge index -> way name)."""
     nodes = np.asarray(nodes)
     lon, lat = xy_to_lonlat(nodes)
     node_lines = []
@@ -26,7 +29,7 @@ def to_osm_xml(nodes, ways, river: River, bnd: Polygon, pois) -> tuple[bytes, di
     way_lines = []
     extra_xy = []
     edge_name = {}
-    for w_i, w in enumerate(ways):
+    for w in ways:
         refs = []
         for a, b, c in w["parts"]:
             if not refs:
@@ -38,23 +41,7 @@ def to_osm_xml(nodes, ways, river: River, bnd: Polygon, pois) -> tuple[bytes, di
             refs.append(b + 1)
         for k in w["edges"]:
             edge_name[k] = w["name"]
-        tags = [("highway", w["cls"])]
-        if w["name"]:
-            tags.append(("name", w["name"]))
-        if w["bridge"]:
-            tags += [("bridge", "yes"), ("layer", "1")]
-        if w["cls"] == "track":
-            tags.append(("tracktype", "grade2"))
-        if w["cls"] == "footway" and w["zone"] == "rural":
-            tags.append(("designation", "public_footpath"))
-        if w["cls"] == "primary":
-            tags.append(("maxspeed", "30 mph"))
-        if w["cls"] == "service":
-            tags.append(("service", "parking_aisle"))
-        if w["cls"] in ("residential", "service", "tertiary", "primary", "unclassified"):
-            tags.append(("sidewalk", "both" if w["zone"] in ("grid", "suburb", "culdesac")
-                         else "no"))
-        way_lines.append((refs, tags))
+        way_lines.append((refs, _way_tags(w)))
     # the river itself (not part of the street network)
     rl = shapely.intersection(river.line, bnd.buffer(300.0))
     rxy = shapely.get_coordinates(rl)[::2]
@@ -90,6 +77,42 @@ def to_osm_xml(nodes, ways, river: River, bnd: Polygon, pois) -> tuple[bytes, di
     stats = {"osm_nodes": next_id - 1, "osm_ways": len(way_lines),
              "street_nodes": len(nodes) + len(extra_xy) - len(river_refs)}
     return "\n".join(out).encode("utf-8"), stats, edge_name
+
+
+def _way_tags(w) -> list[tuple[str, str]]:
+    """The OSM tags of a street way (highway class, name, bridge, surface hints)."""
+    tags = [("highway", w["cls"])]
+    if w["name"]:
+        tags.append(("name", w["name"]))
+    if w["bridge"]:
+        tags += [("bridge", "yes"), ("layer", "1")]
+    if w["cls"] == "track":
+        tags.append(("tracktype", "grade2"))
+    if w["cls"] == "footway" and w["zone"] == "rural":
+        tags.append(("designation", "public_footpath"))
+    if w["cls"] == "primary":
+        tags.append(("maxspeed", "30 mph"))
+    if w["cls"] == "service":
+        tags.append(("service", "parking_aisle"))
+    if w["cls"] in ("residential", "service", "tertiary", "primary", "unclassified"):
+        tags.append(("sidewalk", "both" if w["zone"] in ("grid", "suburb", "culdesac")
+                     else "no"))
+    return tags
+
+
+def asset_pois(rows, lon, lat) -> list:
+    """The assets OSM would map as points of interest: (tags, (lon, lat)) in asset order."""
+    pois = []
+    for r, (lo, la) in zip(rows, zip(lon, lat)):
+        cat = r["category"]
+        if cat == "cafe_pub":
+            tag = ("amenity", "pub" if r["name"] in PUBS or "Inn" in r["name"] else "cafe")
+        else:
+            tag = OSM_TAGS.get(cat)
+        if tag is None:
+            continue
+        pois.append(([tag, ("name", r["name"])], (round(float(lo), 7), round(float(la), 7))))
+    return pois
 
 
 def _x(s) -> str:

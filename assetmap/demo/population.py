@@ -5,12 +5,46 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import shapely
+from shapely.geometry import Point
 
 from .. import model
-from .geography import AFFLUENT, CENTRE, DEPRIVED, GAP, HOTSPOT, gauss
+from .geography import AFFLUENT, CENTRE, DEPRIVED, GAP, HOTSPOT, density, dist, gauss
 
 #: Approximate IMD 2019 score thresholds of English LSOA deciles (decile 1 = most deprived).
 IMD_DECILE_THRESHOLDS = (45.0, 34.2, 27.4, 22.4, 18.3, 14.9, 11.8, 9.1, 6.6)
+
+
+def weighted_centroids(edges, lsoa_local, rep, river) -> np.ndarray:
+    """Population-weighted centroids of the LSOAs (local xy): the density-weighted mean of
+    the homes along their streets, or the nearest home when that mean falls outside the LSOA
+    or by the river, or ``rep`` (a point on the surface) where no street runs."""
+    homes = []
+    for ed in edges:
+        if ed["cls"] in ("residential", "unclassified", "tertiary", "primary", "service"):
+            homes.append(ed["coords"][1:-1] if len(ed["coords"]) > 2 else ed["coords"][:1])
+    homes = np.vstack(homes)
+    home_w = density(homes[:, 0], homes[:, 1])
+    hi, hl = shapely.STRtree(lsoa_local).query(shapely.points(homes), predicate="intersects")
+    n = len(lsoa_local)
+    pwc = np.zeros((n, 2))
+    for i in range(n):
+        sel = hi[hl == i]
+        poly = lsoa_local[i]
+        if len(sel):
+            m = (homes[sel] * home_w[sel, None]).sum(0) / home_w[sel].sum()
+            if not poly.contains(Point(m)) or abs(m[1] - np.interp(m[0], river.xs, river.ys)) < 30:
+                m = homes[sel][np.argmin(dist(homes[sel], m))]
+        else:
+            m = rep[i]
+        pwc[i] = m
+    return pwc
+
+
+def ward_centroids(pwc, ward, total) -> np.ndarray:
+    """Population-weighted centroids of the wards from their LSOAs' (``total``: residents)."""
+    return np.array([np.average(pwc[ward == w], axis=0, weights=total[ward == w])
+                     for w in range(int(ward.max()) + 1)])
 
 
 def imd_decile(score: float) -> int:

@@ -160,7 +160,20 @@ def build_streets(rng, bnd: Polygon, river: River):
     fprob = np.where(grid[F[:, 0]] & grid[F[:, 1]], 0.04,
                      np.where(rural[F[:, 0]] & rural[F[:, 1]], 0.3, 0.18))
     F = F[rng.random(len(F)) < fprob]
-    # shapes
+    edges = _shape_edges(rng, P, E, F, grid, rural)
+    _straighten_crossings(edges, P, bnd, keepout)
+    nodes = [tuple(p) for p in P]
+    # bridges
+    for bx, bname, bcls in BRIDGES:
+        _add_bridge(edges, nodes, river, bx, bname, bcls)
+    # cul-de-sacs and their footpath cut-throughs
+    _add_culdesacs(rng, edges, nodes, bnd, keepout)
+    return np.array(nodes), edges
+
+
+def _shape_edges(rng, P, E, F, grid, rural) -> list[dict]:
+    """Street edges ``E`` as polylines (straight in the town grid, gently curved elsewhere),
+    then footways ``F`` (straight); each a dict with its end nodes, zone and class."""
     edges = []
     for a, b in E:
         a, b = int(a), int(b)
@@ -188,14 +201,7 @@ def build_streets(rng, bnd: Polygon, river: River):
         edges.append({"u": a, "v": b, "coords": _straight(P[a], P[b], max(1, int(L // 50.0))),
                       "zone": zone, "cls": "footway", "name": None, "curved": None,
                       "n": max(1, int(L // 50.0))})
-    _straighten_crossings(edges, P, bnd, keepout)
-    nodes = [tuple(p) for p in P]
-    # bridges
-    for bx, bname, bcls in BRIDGES:
-        _add_bridge(edges, nodes, river, bx, bname, bcls)
-    # cul-de-sacs and their footpath cut-throughs
-    _add_culdesacs(rng, edges, nodes, bnd, keepout)
-    return np.array(nodes), edges
+    return edges
 
 
 def _straighten_crossings(edges, P, bnd, keepout):
@@ -216,6 +222,15 @@ def _straighten_crossings(edges, P, bnd, keepout):
     raise RuntimeError("demo streets: could not remove crossings")
 
 
+def _incident(edges) -> dict[int, list[int]]:
+    """Node -> indices of the edges that end there."""
+    incident: dict[int, list[int]] = {}
+    for k, ed in enumerate(edges):
+        incident.setdefault(ed["u"], []).append(k)
+        incident.setdefault(ed["v"], []).append(k)
+    return incident
+
+
 def _edge_tree(edges):
     geoms = np.array([LineString(ed["coords"]) for ed in edges], dtype=object)
     return geoms, shapely.STRtree(geoms)
@@ -230,10 +245,7 @@ def _add_bridge(edges, nodes, river, bx, bname, bcls):
     ends = [c - 32.0 * nrm, c + 32.0 * nrm]      # south, north
     geoms, tree = _edge_tree(edges)
     P = np.array(nodes)
-    incident: dict[int, list[int]] = {}
-    for k, ed in enumerate(edges):
-        incident.setdefault(ed["u"], []).append(k)
-        incident.setdefault(ed["v"], []).append(k)
+    incident = _incident(edges)
     end_ids = []
     river_poly = river.line.buffer(14.0)
     for end in ends:
@@ -271,6 +283,8 @@ def _add_bridge(edges, nodes, river, bx, bname, bcls):
 
 
 def _add_culdesacs(rng, edges, nodes, bnd, keepout):
+    """Short curving dead ends off suburban nodes with a wide free angle, then footpath
+    cut-throughs from some of their heads."""
     geoms, tree = _edge_tree(edges)
     P = np.array(nodes)
     rho = density(P[:, 0], P[:, 1])
@@ -320,15 +334,16 @@ def _add_culdesacs(rng, edges, nodes, bnd, keepout):
                           "cls": None, "name": None, "curved": False, "n": nseg})
         added_pts.append(eid)
     edges.extend(cul_edges)
-    # footpath cut-throughs from some cul-de-sac heads to the nearest other node
+    _add_cut_throughs(rng, edges, nodes, added_pts, keepout)
+
+
+def _add_cut_throughs(rng, edges, nodes, heads, keepout):
+    """Footpath cut-throughs from some cul-de-sac ``heads`` to the nearest other node."""
     geoms, tree = _edge_tree(edges)
     P = np.array(nodes)
     kd = cKDTree(P)
-    incident: dict[int, list[int]] = {}
-    for k, ed in enumerate(edges):
-        incident.setdefault(ed["u"], []).append(k)
-        incident.setdefault(ed["v"], []).append(k)
-    for eid in added_pts:
+    incident = _incident(edges)
+    for eid in heads:
         if rng.random() > 0.35:
             continue
         ds, js = kd.query(P[eid], k=6)

@@ -97,11 +97,26 @@ def classify_and_name(rng, nodes, edges, bnd, river):
                 ed["cls"] = "service" if rng.random() < 0.15 else "residential"
             else:
                 ed["cls"] = "residential"
-    return _chain_ways(rng, P, edges)
+    return _chain_ways(rng, edges)
 
 
-def _chain_ways(rng, P, edges):
+def _chain_ways(rng, edges):
     """Group edges into OSM ways by straight continuation; name them."""
+    return _name_ways(rng, edges, _chains(edges, _links(edges)))
+
+
+def _chain_key(ed):
+    """Edges chain only with edges of the same key (class, and name for named roads)."""
+    if ed["cls"] in ("primary", "tertiary"):
+        return (ed["cls"], ed["name"])
+    if ed["cls"] == "residential" and ed["zone"] == "culdesac":
+        return ("culdesac", None)
+    return (ed["cls"], None)
+
+
+def _links(edges) -> dict[tuple[int, int], tuple[int, int]]:
+    """At every node, pair the edge ends that continue each other most straightly: (edge,
+    end) -> (edge, end); end 0 is the edge's ``u``, 1 its ``v``. Bridges stay alone."""
     ends: dict[int, list[tuple[int, int]]] = {}
     for k, ed in enumerate(edges):
         if ed.get("bridge"):
@@ -109,15 +124,6 @@ def _chain_ways(rng, P, edges):
         ends.setdefault(ed["u"], []).append((k, 0))
         ends.setdefault(ed["v"], []).append((k, 1))
     link: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def key(k):
-        ed = edges[k]
-        if ed["cls"] in ("primary", "tertiary"):
-            return (ed["cls"], ed["name"])
-        if ed["cls"] == "residential" and ed["zone"] == "culdesac":
-            return ("culdesac", None)
-        return (ed["cls"], None)
-
     for node in sorted(ends):
         items = ends[node]
         if len(items) < 2:
@@ -130,7 +136,8 @@ def _chain_ways(rng, P, edges):
         pairs = []
         for a in range(len(items)):
             for b in range(a + 1, len(items)):
-                if key(items[a][0]) != key(items[b][0]) or items[a][0] == items[b][0]:
+                if (_chain_key(edges[items[a][0]]) != _chain_key(edges[items[b][0]])
+                        or items[a][0] == items[b][0]):
                     continue
                 dev = math.degrees(math.acos(max(-1.0, min(1.0, -float(dirs[a] @ dirs[b])))))
                 named = edges[items[a][0]]["cls"] in ("primary", "tertiary")
@@ -143,6 +150,12 @@ def _chain_ways(rng, P, edges):
             used |= {a, b}
             link[items[a]] = items[b]
             link[items[b]] = items[a]
+    return link
+
+
+def _chains(edges, link) -> list[list[tuple[int, int]]]:
+    """The ways as sequences of (edge, end entered by): open chains from their ends first,
+    then closed loops, and each bridge on its own."""
     seen = [False] * len(edges)
     ways = []
 
@@ -169,7 +182,12 @@ def _chain_ways(rng, P, edges):
         if not seen[k]:
             ways.append(walk(k, 0) if not edges[k].get("bridge") else [(k, 0)])
             seen[k] = True
-    # names
+    return ways
+
+
+def _name_ways(rng, edges, ways) -> list[dict]:
+    """Name the unnamed residential and unclassified ways (stem + suffix by zone, no name
+    twice while the combinations last); returns the ways as dicts."""
     combos = {z: [(s, x) for s in STEMS for x in sorted(set(suf))] for z, suf in SUFFIX.items()}
     for z in combos:
         order_ = rng.permutation(len(combos[z]))
@@ -196,13 +214,17 @@ def _chain_ways(rng, P, edges):
                     break
             name = cand
             used_names.add(name)
-        coords_nodes = []
-        for k, enter in seq:
-            ed = edges[k]
-            c = ed["coords"] if enter == 0 else ed["coords"][::-1]
-            a, b = (ed["u"], ed["v"]) if enter == 0 else (ed["v"], ed["u"])
-            coords_nodes.append((a, b, c))
-        out.append({"cls": cls, "name": name, "parts": coords_nodes,
-                    "bridge": bool(ed0.get("bridge")), "zone": ed0["zone"],
-                    "edges": [k for k, _ in seq]})
+        out.append(_way(edges, seq, cls, name))
     return out
+
+
+def _way(edges, seq, cls, name) -> dict:
+    parts = []
+    for k, enter in seq:
+        ed = edges[k]
+        c = ed["coords"] if enter == 0 else ed["coords"][::-1]
+        a, b = (ed["u"], ed["v"]) if enter == 0 else (ed["v"], ed["u"])
+        parts.append((a, b, c))
+    ed0 = edges[seq[0][0]]
+    return {"cls": cls, "name": name, "parts": parts, "bridge": bool(ed0.get("bridge")),
+            "zone": ed0["zone"], "edges": [k for k, _ in seq]}
