@@ -332,17 +332,14 @@ def test_pipeline_imports_no_web_stack():
 
 # --- the demo borough ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    demo = pytest.importorskip("assetmap.demo")
-    d = tmp_path_factory.mktemp("demo")
-    store = Store(f"sqlite:///{d / 'demo.sqlite'}")
-    demo.build_into(store)
+def demo_run(demo_copy):
+    store = demo_copy(analysed=False)
     pipeline._GRAPHS.clear()
     pipeline.run(store, {"permutations": 99, "isochrone_categories": []}, save=False)  # compile
     pipeline._GRAPHS.clear()
     t = time.perf_counter()
     a = pipeline.run(store)
-    return demo.generate().planted, a, time.perf_counter() - t
+    return json.loads(store.get_meta("planted")), a, time.perf_counter() - t
 
 
 def test_demo_planted_hotspot_found(demo_run):
