@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Regenerate data/boundaries/demo_borough.geojson from assetmap.demo.
 
-Run after any change to assetmap/demo.py that moves the demo's areas; tests/test_demo.py
+Run after any change to assetmap/demo/ that moves the demo's areas; tests/test_demo.py
 fails while the shipped file and ``demo.generate(settings.DEMO_SEED)`` disagree.
 
     python scripts/make_demo_boundaries.py [PATH]

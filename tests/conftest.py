@@ -1,9 +1,13 @@
-"""Shared fixtures: stores, the demo borough (built once per session), the app, a client,
-a CLI runner, and where the real data lives."""
+"""Shared fixtures: stores, the demo borough (built and analysed once, cached across sessions
+in pytest's cache folder), the app, a client, a CLI runner, and where the real data lives."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -24,22 +28,149 @@ def store(tmp_path):
     s.dispose()
 
 
+# --- the demo borough, built and analysed once, cached across sessions ------------------------
+#: Bump to throw away every cached demo store (e.g. after changing how they are made).
+DEMO_CACHE_FORMAT = 1
+#: What the built demo depends on, below assetmap/ (the analysed one: all of assetmap/).
+DEMO_BUILD_SOURCES = ("demo", "store", "store.py", "model.py", "settings.py", "errors.py")
+#: Libraries whose versions change the demo or the analysis (part of every cache key).
+DEMO_LIBRARIES = ("numpy", "scipy", "pandas", "shapely", "pyproj", "geopandas", "sqlalchemy",
+                  "pyarrow", "networkx", "osmium")
+
+
+def _sources_digest(parts) -> str:
+    """sha256 of the .py files (relative path and content) of ``parts`` of the imported
+    assetmap package (files or folders; missing ones are skipped)."""
+    import assetmap
+    pkg = Path(assetmap.__file__).resolve().parent
+    h = hashlib.sha256()
+    for part in parts:
+        p = pkg / part
+        files = sorted(p.rglob("*.py")) if p.is_dir() else [p] if p.is_file() else []
+        for f in files:
+            h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _environment() -> str:
+    """Python, library, GEOS and PROJ versions (and the cache format), one a line."""
+    from importlib import metadata
+    out = [sys.version, f"format {DEMO_CACHE_FORMAT}"]
+    for name in DEMO_LIBRARIES:
+        try:
+            out.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name} -")
+    import pyproj
+    import shapely
+    out += [f"geos {shapely.geos_version_string}", f"proj {pyproj.proj_version_str}"]
+    return "\n".join(out)
+
+
+def _demo_keys(seed: int) -> dict[str, str]:
+    env = _environment()
+    built = hashlib.sha256(f"{seed}\n{env}\n{_sources_digest(DEMO_BUILD_SOURCES)}".encode())
+    analysed = hashlib.sha256(f"{built.hexdigest()}\n{_sources_digest(['.'])}".encode())
+    return {"built": built.hexdigest()[:20], "analysed": analysed.hexdigest()[:20]}
+
+
+class DemoCache:
+    """The demo borough as built (``built``) and built then analysed with ``pipeline.run``
+    (``analysed``), each a folder holding ``demo.sqlite`` (and the analysed one the compiled
+    walking graph in ``cache/``, where the pipeline puts it).
+
+    The folders live in pytest's cache (``.pytest_cache/d/assetmap-demo``), so a second
+    session reuses them; with ``-p no:cacheprovider`` in a session temporary folder. Keys:
+    the demo seed, the library versions and the sources (``built``: the demo package and what
+    it writes through, see :data:`DEMO_BUILD_SOURCES`; ``analysed``: all of assetmap/), so a
+    change to any of them makes a new folder (old ones are deleted). Each folder is made in a
+    temporary folder and renamed into place, so an interrupted session leaves nothing half
+    made. Tests never open these files: :meth:`copy` hands out copies."""
+
+    def __init__(self, root: Path, seed: int):
+        self.root, self.seed = root, seed
+        self.keys = _demo_keys(seed)
+        for tmp in root.glob("tmp-*"):         # left by sessions killed an hour ago or more
+            if time.time() - tmp.stat().st_mtime > 3600:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    def folder(self, kind: str) -> Path:
+        """The folder of ``kind`` ('built' or 'analysed'), made first if missing."""
+        final = self.root / f"{kind}-{self.keys[kind]}"
+        if not (final / "demo.sqlite").exists():
+            self._make(kind, final)
+        return final
+
+    def _make(self, kind: str, final: Path) -> None:
+        from assetmap.store import Store
+        tmp = Path(tempfile.mkdtemp(prefix=f"tmp-{kind}-", dir=self.root))
+        try:
+            if kind == "built":
+                from assetmap import demo
+                s = Store(f"sqlite:///{tmp / 'demo.sqlite'}")
+                demo.build_into(s, seed=self.seed)
+            else:
+                from assetmap import pipeline
+                shutil.copy(self.folder("built") / "demo.sqlite", tmp / "demo.sqlite")
+                s = Store(f"sqlite:///{tmp / 'demo.sqlite'}")
+                pipeline.run(s)                 # the graph cache goes to tmp / "cache"
+            s.dispose()
+            for old in self.root.glob(f"{kind}-*"):    # other keys, or this one half gone
+                shutil.rmtree(old, ignore_errors=True)
+            try:
+                os.replace(tmp, final)
+            except OSError:                     # another session got there first
+                if not (final / "demo.sqlite").exists():
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def copy(self, dst: Path, *, analysed: bool = True, graph_cache: bool = False):
+        """A Store on a private copy (at ``dst``) of the analysed (or only built) demo; with
+        ``graph_cache`` also a copy of its compiled walking graph next to it."""
+        from assetmap.store import Store
+        src = self.folder("analysed" if analysed else "built")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src / "demo.sqlite", dst)
+        if graph_cache and (src / "cache").is_dir():
+            shutil.copytree(src / "cache", dst.parent / "cache", dirs_exist_ok=True)
+        return Store(f"sqlite:///{dst}")
+
+
 @pytest.fixture(scope="session")
-def demo_db_file(tmp_path_factory):
-    """A SQLite file holding the demo borough (seed from settings), built once per session.
-    Tests that change data copy it first (see ``demo_store_copy``)."""
-    demo = pytest.importorskip("assetmap.demo")
-    from assetmap.store import Store
+def demo_cache(request, tmp_path_factory) -> DemoCache:
+    """The session's :class:`DemoCache` (skips if there is no assetmap.demo)."""
+    pytest.importorskip("assetmap.demo")
+    from assetmap import settings
+    cache = getattr(request.config, "cache", None)       # None with -p no:cacheprovider
+    root = cache.mkdir("assetmap-demo") if cache is not None else \
+        tmp_path_factory.mktemp("assetmap-demo")
+    return DemoCache(Path(root), settings.DEMO_SEED)
+
+
+@pytest.fixture(scope="session")
+def demo_copy(demo_cache, tmp_path_factory):
+    """Factory: ``demo_copy(analysed=True)`` -> a Store on a fresh private copy of the cached
+    demo (analysed, or only built), in its own temporary folder. The caller disposes it."""
+    def make(analysed: bool = True, graph_cache: bool = False):
+        d = tmp_path_factory.mktemp("demo")
+        return demo_cache.copy(d / "demo.sqlite", analysed=analysed, graph_cache=graph_cache)
+    return make
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(demo_cache, tmp_path_factory):
+    """A SQLite file holding the analysed demo borough (seed from settings), a session copy
+    of the cached one with its compiled walking graph next to it (so ``demo_store`` reads
+    the graph as it did when the session built it). Tests that change data copy it first
+    (see ``demo_store_copy``)."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    s = Store(f"sqlite:///{path}")
-    demo.build_into(s)
+    s = demo_cache.copy(path, graph_cache=True)
     try:
         from assetmap import pipeline
-        pipeline.run(s, cache_dir=str(path.parent / "cache")) if "cache_dir" in \
-            pipeline.run.__code__.co_varnames else pipeline.run(s)
-    except ImportError:
-        pass
-    s.dispose()
+        pipeline.load_graph(s)        # into this process's memory, as a session build did
+    finally:
+        s.dispose()
     return path
 
 

@@ -8,7 +8,9 @@ import pytest
 import shapely
 
 from assetmap import settings
-from assetmap.analysis import network, synthetic
+from assetmap.analysis import network
+
+import synthetic
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ import pytest
 
 from assetmap import pipeline, results, settings
 from assetmap.analysis import routing
-from assetmap.analysis import synthetic
 from assetmap.errors import InputError, NoData
 from assetmap.store import Store
+
+import synthetic
 
 
 @pytest.fixture(scope="module")
@@ -321,8 +322,7 @@ def test_cli_analyse_json(synth):
 
 
 def test_pipeline_imports_no_web_stack():
-    code = ("import sys, assetmap.pipeline, assetmap.analysis.network, "
-            "assetmap.analysis.synthetic; "
+    code = ("import sys, assetmap.pipeline, assetmap.analysis.network; "
             "bad = [m for m in ('flask', 'folium') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -331,16 +331,10 @@ def test_pipeline_imports_no_web_stack():
 
 # --- the demo borough ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    demo = pytest.importorskip("assetmap.demo")
-    d = tmp_path_factory.mktemp("demo")
-    store = Store(f"sqlite:///{d / 'demo.sqlite'}")
-    demo.build_into(store)
-    routing.clear()
-    pipeline.run(store, {"permutations": 99, "isochrone_categories": []}, save=False)  # compile
-    routing.clear()
-    a = pipeline.run(store)
-    return demo.generate().planted, a, None
+def demo_run(demo_copy):
+    """The demo borough as analysed once per session (the cached analysed copy)."""
+    store = demo_copy(analysed=True)
+    return json.loads(store.get_meta("planted")), pipeline.load(store), None
 
 
 def test_demo_planted_hotspot_found(demo_run):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import settings
+from assetmap import settings
 
 
 def grid_edges(nx: int, ny: int, spacing: float = 50.0, origin=(0.0, 0.0), jitter: float = 0.0,
