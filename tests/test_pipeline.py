@@ -207,7 +207,7 @@ def test_params_override_and_validate(synth):
     fast_min = a.areas["min_pharmacy"].to_numpy()
     slow_min = slow.areas["min_pharmacy"].to_numpy()
     ok = slow_min < settings.ACCESS_MAX_MINUTES
-    np.testing.assert_allclose(slow_min[ok], fast_min[ok] * 1.5, rtol=1e-9)
+    np.testing.assert_allclose(slow_min[ok], fast_min[ok] * 1.5, atol=0.1 + 1e-9)  # 0.1 min
     assert len(slow.isochrones) == 0
     with pytest.raises(InputError):
         pipeline.run(store, {"walk_sped": 3}, save=False)

@@ -32,7 +32,7 @@ from .schema import (COUNTED_TABLES, SCHEMA_VERSION, Geom, Str, Txt, areas, asse
                      outreach_plans, postcodes, providers, run_results, runs, submissions, users)
 
 
-class Store(AreasMixin, AssetsMixin, ModerationMixin, RunsMixin, AccountsMixin, StoreCore):
+class Store(AreasMixin, ModerationMixin, AssetsMixin, RunsMixin, AccountsMixin, StoreCore):
     """A handle on one AssetMap database (SQLite file or PostgreSQL+PostGIS)."""
 
 

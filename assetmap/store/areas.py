@@ -10,14 +10,14 @@ from sqlalchemy.engine import Connection
 from .. import model
 from ..errors import InputError
 from ..settings import STORAGE_CRS
-from .core import _frame, _records
+from .core import StoreCore, _frame, _records
 from .schema import areas, indicator_values, indicators, postcodes
 
 #: The columns postcode reads return, in order.
 POSTCODE_COLUMNS = ["postcode", "lon", "lat", "area_code"]
 
 
-class AreasMixin:
+class AreasMixin(StoreCore):
     """Areas, indicators, indicator values and postcodes (mixed into ``Store``)."""
 
     # --- areas -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from .. import model
 from ..errors import ConflictError, InputError, NotFound
 from ..settings import STORAGE_CRS
-from .core import _frame, _int, _records, now_iso
+from .core import StoreCore, _frame, _int, _records, now_iso
 from .schema import asset_versions, assets, networks, providers
 
 
@@ -36,7 +36,7 @@ def _version_json(asset_row: dict, provider_row: dict | None) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
-class AssetsMixin:
+class AssetsMixin(StoreCore):
     """Assets, providers, asset versions and networks (mixed into ``Store``)."""
 
     #: Asset columns a contribution or an edit may change.

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ..errors import ConflictError, InputError, NotFound
+from .assets import AssetsMixin
 from .core import _int, now_iso
 from .schema import assets, providers, submissions
 
@@ -19,7 +20,7 @@ def _as_json(data: dict) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
-class ModerationMixin:
+class ModerationMixin(AssetsMixin):
     """Submissions and their review (mixed into ``Store``; uses the ``AssetsMixin`` helpers
     for every change to an asset)."""
 

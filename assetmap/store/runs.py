@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from ..errors import NotFound
-from .core import _int, now_iso
+from .core import StoreCore, _int, now_iso
 from .schema import blobs, run_results, runs
 
 
@@ -20,7 +20,7 @@ def _run_dict(r) -> dict:
     return d
 
 
-class RunsMixin:
+class RunsMixin(StoreCore):
     """Analysis runs, run results and blobs (mixed into ``Store``)."""
 
     # --- analysis runs ---------------------------------------------------------------
