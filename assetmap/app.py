@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import settings
 from .store import Store
+from .views._params import BoundedIntConverter
 
 #: CSRF protection on every form (POST/PUT/PATCH/DELETE); JSON endpoints that must accept
 #: cross-site calls opt out with ``csrf.exempt``.
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         return resp
 
+    app.url_map.converters["int"] = BoundedIntConverter     # before any route is added
     from .views import register
     register(app)
     return app

@@ -207,3 +207,7 @@ ANALYSIS_REFRESH_DELAY_S = 2.0
 #: England values per indicator id (e.g. {"llti": 17.3}) to compare areas with, besides the
 #: borough; a run also reads the store's meta key ``england_benchmarks`` (JSON) if set.
 ENGLAND_BENCHMARKS: dict = {}
+
+# --- Deployment safety (issue 13) -----------------------------------------------------------
+#: Ids in URLs are 64-bit signed integers in every store; larger ones are 404, not errors.
+MAX_ID = 2 ** 63 - 1

@@ -10,7 +10,7 @@ from flask import (Blueprint, abort, g, jsonify, redirect, render_template, requ
 from .. import auth, maps, model, privacy, submissions
 from ..errors import InputError, NotFound, PermissionDenied
 from ..layers import areas as areas_layer
-from . import get_store
+from . import _params, get_store
 from .auth import client_key, limiter, register_error_pages
 
 bp = Blueprint("contribute", __name__)
@@ -237,10 +237,7 @@ def _amend(store, sub, action_url, template_ctx):
         c.lon, c.lat = sub["data"].get("lon"), sub["data"].get("lat")
     if template_ctx["home"]:
         keep_hidden(c, sub["data"].get("asset") or {}, submissions.HOME_HIDDEN)
-    try:
-        expected = int(request.form.get("version", ""))
-    except ValueError:
-        raise InputError("the form is incomplete; reload the page", field="version")
+    expected = _params.record_id(request.form.get("version"), "version")
     store.amend_submission(sub["id"], c.as_data(), expected_version=expected,
                            changed_by=(user["name"] if user else "contributor (private link)"))
     return None
