@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import settings
 from .store import Store
+from .views import _hosts
 from .views._params import BoundedIntConverter
 
 #: CSRF protection on every form (POST/PUT/PATCH/DELETE); JSON endpoints that must accept
@@ -48,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    _hosts.init_app(app)
     app.extensions["assetmap_store"] = Store(app.config["DATABASE"])
     csrf.init_app(app)
 

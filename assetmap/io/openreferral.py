@@ -43,7 +43,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .. import model
+from .. import model, settings
 from ..errors import InputError
 from ..settings import STORAGE_CRS
 from . import assets_csv
@@ -124,7 +124,9 @@ def service_record(row, *, base_url: str | None = None) -> dict:
     home = bool(_v(row, "home_based"))
     contact = _v(row, "contact")
     is_provider = _v(row, "service_types") is not None
-    url = _v(row, "website") or (f"{base_url.rstrip('/')}/directory/{aid}" if base_url else None)
+    # without a website, the service's own record in the feed (``base_url`` is the feed's
+    # root, e.g. https://site/openreferral)
+    url = _v(row, "website") or (f"{base_url.rstrip('/')}/services/{sid}" if base_url else None)
 
     idents = []
     for col, scheme, label in (("cqc_location_id", "", "CQC location ID"),
@@ -312,7 +314,10 @@ def _flatten(services: list) -> dict[str, list]:
 def export_openreferral(store, out_dir, *, base_url: str | None = None) -> dict:
     """Write ``services.json`` (all services, fully nested, in one page envelope) and the
     HSDS tabular CSV files into ``out_dir`` (formula-safe: :mod:`assetmap.io.csvsafe`).
-    Returns counts per table."""
+    ``base_url`` (the feed's root) defaults to ``settings.BASE_URL`` + ``/openreferral``
+    when that is set. Returns counts per table."""
+    if base_url is None and settings.BASE_URL:
+        base_url = settings.BASE_URL + "/openreferral"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     page = services_page(store, page=1, per_page=10 ** 9, base_url=base_url)

@@ -14,6 +14,7 @@ from .. import __version__, model, settings
 from ..errors import InputError
 from ..layers.access import isochrone_geojson
 from . import _params, get_store, routing
+from ._hosts import PLACEHOLDER_ROOT, fill_root, public_root
 from .downloads import LAYERS, export_frame, filter_area, to_geojson
 from .main import web_data
 
@@ -58,7 +59,7 @@ def _memo_response(build, mime="application/json") -> Response:
     wd = web_data()
     key = ("api", request.full_path)
     status, body, mimetype = wd.memoise(key, lambda: _freeze(build()))
-    return Response(body, status=status, mimetype=mimetype,
+    return Response(fill_root(body), status=status, mimetype=mimetype,
                     headers={"Access-Control-Allow-Origin": "*"})
 
 
@@ -109,7 +110,7 @@ def index():
 def openapi():
     doc = json.loads(Path(OPENAPI_FILE).read_text())
     doc["info"]["version"] = __version__
-    doc["servers"] = [{"url": request.host_url.rstrip("/")}]
+    doc["servers"] = [{"url": public_root()}]
     return _resp(doc)
 
 
@@ -265,7 +266,7 @@ def _openreferral_services():
         abort(503, "the Open Referral module is not installed")
     body = orm.services_page(frame, page=page, per_page=per_page,
                              full=request.args.get("full", "true") != "false",
-                             base_url=request.host_url.rstrip("/") + "/openreferral")
+                             base_url=PLACEHOLDER_ROOT + "/openreferral")
     return _resp(body)
 
 
@@ -277,7 +278,7 @@ def openreferral_service(service_id):
         if orm is None:
             abort(503, "the Open Referral module is not installed")
         s = orm.service_by_id(web_data().assets, service_id,
-                              base_url=request.host_url.rstrip("/") + "/openreferral")
+                              base_url=PLACEHOLDER_ROOT + "/openreferral")
         if s is None:
             abort(404)
         return _resp(s)

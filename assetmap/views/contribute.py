@@ -11,6 +11,7 @@ from .. import auth, maps, model, privacy, submissions
 from ..errors import InputError, NotFound, PermissionDenied
 from ..layers import areas as areas_layer
 from . import _params, get_store
+from ._hosts import external_url
 from .auth import client_key, limiter, register_error_pages
 
 bp = Blueprint("contribute", __name__)
@@ -257,7 +258,8 @@ def submission(token):
             return resp[0], resp[1], PRIVATE_HEADERS
         return redirect(url_for("contribute.submission", token=token, amended=1), code=303)
     body, status = render_form("submission.html", action=action,
-                               link=url_for("contribute.submission", token=token, _external=True),
+                               link=external_url("contribute.submission", token=token,
+                                                 relative_if_untrusted=True),
                                created=bool(request.args.get("created")),
                                amended=bool(request.args.get("amended")), **ctx)
     return body, status, PRIVATE_HEADERS
