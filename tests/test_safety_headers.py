@@ -10,7 +10,7 @@ import pytest
 
 from assetmap.views import _headers
 
-SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.I)
+SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
 PAGES = ["/", "/gaps", "/hotspots", "/areas", "/areas/E01000008", "/areas/E01000008/summary",
          "/directory", "/referral", "/contribute", "/downloads", "/login"]
 

@@ -29,7 +29,7 @@ from .. import settings
 #: Inline event handlers our templates use (the Print buttons), allowed by their hashes.
 INLINE_HANDLERS = ("window.print()",)
 #: An inline script tag: ``<script`` without ``src=`` (and without a nonce yet).
-_INLINE_SCRIPT = re.compile(rb"<script(?=[\s>])(?![^>]*\s(?:src|nonce)\s*=)", re.I)
+_INLINE_SCRIPT = re.compile(rb"<script(?=[\s>])(?![^>]*\s(?:src|nonce)\s*=)", re.IGNORECASE)
 
 
 def csp_nonce() -> str:
@@ -51,7 +51,7 @@ def tile_origins(tiles: str) -> tuple[str, ...]:
     url = tiles
     if "://" not in tiles:
         try:
-            import xyzservices
+            import xyzservices  # type: ignore[import-untyped]
             name = "OpenStreetMap Mapnik" if tiles.lower() == "openstreetmap" else tiles
             url = xyzservices.providers.query_name(name).build_url(fill_subdomain=False)
         except (ImportError, ValueError):

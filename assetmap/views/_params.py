@@ -46,19 +46,21 @@ def number(value, name: str = "value", *, default=None, lo: float | None = None,
     ``clamp``, else refused. Refusals are :class:`InputError` naming ``name``."""
     if value is None or str(value).strip() == "":
         return default
-    if integer:
-        f = _whole(value, name)
-    else:
-        f = _parse(value, name)
+    f: float | int = _whole(value, name) if integer else _parse(value, name)
+    kind = int if integer else float
     if lo is not None and f < lo:
         if not clamp:
-            raise InputError(f"must be at least {lo:g}", field=name)
-        f = type(f)(lo)
+            raise InputError(f"must be at least {_show(lo)}", field=name)
+        f = kind(lo)
     if hi is not None and f > hi:
         if not clamp:
-            raise InputError(f"must be at most {hi:g}", field=name)
-        f = type(f)(hi)
+            raise InputError(f"must be at most {_show(hi)}", field=name)
+        f = kind(hi)
     return f
+
+
+def _show(x) -> str:
+    return str(x) if isinstance(x, int) else f"{x:g}"
 
 
 def _whole(value, name: str) -> int:
