@@ -1,4 +1,5 @@
-"""The Flask application factory: config, instance folder, store, blueprints."""
+"""The Flask application factory: config, instance folder, store, blueprints, and the
+request-level safety (trusted hosts, bounded ids, security headers)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import settings
 from .store import Store
+from .views import _headers, _hosts
+from .views._params import BoundedIntConverter
 
 #: CSRF protection on every form (POST/PUT/PATCH/DELETE); JSON endpoints that must accept
 #: cross-site calls opt out with ``csrf.exempt``.
@@ -47,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    _hosts.init_app(app)
     app.extensions["assetmap_store"] = Store(app.config["DATABASE"])
     csrf.init_app(app)
 
@@ -57,13 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             messages=["This form was missing its security token or it had expired. Go back, "
                       "reload the page and send it again."]), 400
 
-    @app.after_request
-    def _security_headers(resp):
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        return resp
-
+    _headers.init_app(app)
+    app.url_map.converters["int"] = BoundedIntConverter     # before any route is added
     from .views import register
     register(app)
     return app

@@ -207,3 +207,24 @@ ANALYSIS_REFRESH_DELAY_S = 2.0
 #: England values per indicator id (e.g. {"llti": 17.3}) to compare areas with, besides the
 #: borough; a run also reads the store's meta key ``england_benchmarks`` (JSON) if set.
 ENGLAND_BENCHMARKS: dict = {}
+
+# --- Deployment safety: public address, trusted hosts, production mode (issue 13) ---------
+#: The site's public root, e.g. ``https://assetmap.example.org`` (``ASSETMAP_BASE_URL``).
+#: When set, every absolute URL the app writes (Open Referral ``url`` fields, the OpenAPI
+#: ``servers`` entry, a contributor's private link, ``assetmap export openreferral``) starts
+#: with it, never with the request's Host header; it also turns on production mode.
+BASE_URL = os.environ.get("ASSETMAP_BASE_URL", "").strip().rstrip("/")
+#: Host names the site answers to (``ASSETMAP_TRUSTED_HOSTS``, comma-separated; a leading
+#: dot, ``.example.org``, accepts every subdomain). The base URL's host is always trusted.
+#: In production mode a request for any other host is refused (400); otherwise absolute
+#: URLs are built from the request only when its host is trusted (or a loopback name).
+TRUSTED_HOSTS = tuple(h.strip() for h in os.environ.get("ASSETMAP_TRUSTED_HOSTS", "").split(",")
+                      if h.strip())
+#: "production" refuses unknown hosts even without a base URL (``ASSETMAP_ENV``).
+ENV = os.environ.get("ASSETMAP_ENV", "development").strip().lower()
+#: Host names trusted outside production mode without being listed (a developer's machine).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+#: Strict-Transport-Security max-age (seconds), sent only with secure cookies (HTTPS).
+HSTS_MAX_AGE_S = 365 * 24 * 3600
+#: Ids in URLs are 64-bit signed integers in every store; larger ones are 404, not errors.
+MAX_ID = 2 ** 63 - 1

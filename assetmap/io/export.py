@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import AssetMapError, InputError, NoData
 from ..settings import STORAGE_CRS
+from .csvsafe import write_csv
 
 STORE_LAYERS = ("areas", "assets", "providers", "networks")
 RESULT_LAYERS = ("need", "access", "gaps", "hotspots", "indicators", "e2sfca", "isochrones")
@@ -125,8 +126,7 @@ def write_frame(frame, path, fmt: str, layer: str) -> int:
                 df["lon"] = g.x.round(6)
                 df["lat"] = g.y.round(6)
             df = df.drop(columns=frame.geometry.name)
-        df.to_csv(path, index=False)
-        return len(df)
+        return write_csv(df, path)
     if not is_geo:
         raise AssetMapError(f"'{layer}' has no geometry: export it as CSV")
     out = frame.copy()

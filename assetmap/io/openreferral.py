@@ -34,7 +34,6 @@ size, first_page, last_page, empty, contents``).
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -44,11 +43,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .. import model
+from .. import model, settings
 from ..errors import InputError
 from ..settings import STORAGE_CRS
 from . import assets_csv
 from .common import ImportReport, blank, check_file, text
+from .csvsafe import restore_cell, write_csv
 
 NAMESPACE = uuid.UUID("6f1c3c1e-7f3a-5b7e-9a53-2b1d6c0a4e11")
 TAXONOMIES = {
@@ -124,7 +124,9 @@ def service_record(row, *, base_url: str | None = None) -> dict:
     home = bool(_v(row, "home_based"))
     contact = _v(row, "contact")
     is_provider = _v(row, "service_types") is not None
-    url = _v(row, "website") or (f"{base_url.rstrip('/')}/directory/{aid}" if base_url else None)
+    # without a website, the service's own record in the feed (``base_url`` is the feed's
+    # root, e.g. https://site/openreferral)
+    url = _v(row, "website") or (f"{base_url.rstrip('/')}/services/{sid}" if base_url else None)
 
     idents = []
     for col, scheme, label in (("cqc_location_id", "", "CQC location ID"),
@@ -311,7 +313,11 @@ def _flatten(services: list) -> dict[str, list]:
 
 def export_openreferral(store, out_dir, *, base_url: str | None = None) -> dict:
     """Write ``services.json`` (all services, fully nested, in one page envelope) and the
-    HSDS tabular CSV files into ``out_dir``. Returns counts per table."""
+    HSDS tabular CSV files into ``out_dir`` (formula-safe: :mod:`assetmap.io.csvsafe`).
+    ``base_url`` (the feed's root) defaults to ``settings.BASE_URL`` + ``/openreferral``
+    when that is set. Returns counts per table."""
+    if base_url is None and settings.BASE_URL:
+        base_url = settings.BASE_URL + "/openreferral"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     page = services_page(store, page=1, per_page=10 ** 9, base_url=base_url)
@@ -319,14 +325,7 @@ def export_openreferral(store, out_dir, *, base_url: str | None = None) -> dict:
     (out / "services.json").write_text(json.dumps(page, indent=1, default=str), encoding="utf-8")
     tables = _flatten(page["contents"])
     for name, rows in tables.items():
-        cols = []
-        for r in rows:
-            cols += [k for k in r if k not in cols]
-        with open(out / f"{name}.csv", "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=cols or ["id"])
-            w.writeheader()
-            for r in rows:
-                w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+        write_csv(rows, out / f"{name}.csv")
     return {"services": len(page["contents"]), **{k: len(v) for k, v in tables.items()}}
 
 
@@ -354,7 +353,7 @@ def _read_csv_dir(folder: Path) -> list:
         for cand in (name, name.rstrip("s"), name[:-3] + "y" if name.endswith("ies") else None):
             if cand and (folder / f"{cand}.csv").exists():
                 df = pd.read_csv(folder / f"{cand}.csv", dtype=str, keep_default_na=False)
-                return [{k: (None if v == "" else v) for k, v in r.items()}
+                return [{k: (None if v == "" else restore_cell(v)) for k, v in r.items()}
                         for r in df.to_dict("records")]
         return []
     services = table("services")

@@ -2,6 +2,7 @@
 and its route as GeoJSON and GPX."""
 from __future__ import annotations
 
+from ..io.csvsafe import write_csv
 from .commissioning import CATEGORY_PHRASES, GROUP_PHRASES, SERVICE_PHRASES
 
 
@@ -60,22 +61,8 @@ CSV_COLUMNS = ["section", "rank", "area_code", "area_name", "ward", "item", "det
 
 
 def to_csv(plan: dict) -> str:
-    """The plan's :func:`csv_rows` as CSV text (``CSV_COLUMNS``)."""
-    import csv
-    import io
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    w.writeheader()
-    for r in csv_rows(plan):
-        w.writerow({k: _csv_safe(r.get(k, "")) for k in CSV_COLUMNS})
-    return buf.getvalue()
-
-
-def _csv_safe(v):
-    """No spreadsheet formulas from user-typed text."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return "" if v is None else v
+    """The plan's :func:`csv_rows` as formula-safe CSV text (``CSV_COLUMNS``)."""
+    return str(write_csv(csv_rows(plan), columns=CSV_COLUMNS))
 
 
 def route_geojson(plan: dict) -> dict:

@@ -11,9 +11,11 @@ import pandas as pd
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
 from .. import __version__, model, settings
+from ..errors import InputError
 from ..layers.access import isochrone_geojson
 from .. import pipeline
-from . import get_store
+from . import _params, get_store
+from ._hosts import PLACEHOLDER_ROOT, fill_root, public_root
 from .downloads import LAYERS, export_frame, filter_area, to_geojson
 from .main import web_data
 
@@ -23,13 +25,21 @@ OPENAPI_FILE = settings.STATIC_DIR / "openapi.json"
 MAX_PAGE = 500
 
 
-def _page_args(default=100):
+#: Largest offset or page number accepted (far beyond any real feed).
+MAX_OFFSET = 10 ** 9
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    """A whole-number query parameter, clamped to lo..hi; not a number: 400."""
     try:
-        limit = min(MAX_PAGE, max(1, int(request.args.get("limit", default))))
-        offset = max(0, int(request.args.get("offset", 0)))
-    except ValueError:
-        abort(400, "limit and offset must be integers")
-    return limit, offset
+        return _params.number(request.args.get(name), name, default=default, lo=lo, hi=hi,
+                              integer=True, clamp=True)
+    except InputError as e:
+        abort(400, f"{name} must be a whole number ({e.message})")
+
+
+def _page_args(default=100):
+    return _int_arg("limit", default, 1, MAX_PAGE), _int_arg("offset", 0, 0, MAX_OFFSET)
 
 
 def _json_records(df: pd.DataFrame) -> list[dict]:
@@ -50,7 +60,7 @@ def _memo_response(build, mime="application/json") -> Response:
     wd = web_data()
     key = ("api", request.full_path)
     status, body, mimetype = wd.memoise(key, lambda: _freeze(build()))
-    return Response(body, status=status, mimetype=mimetype,
+    return Response(fill_root(body), status=status, mimetype=mimetype,
                     headers={"Access-Control-Allow-Origin": "*"})
 
 
@@ -101,7 +111,7 @@ def index():
 def openapi():
     doc = json.loads(Path(OPENAPI_FILE).read_text())
     doc["info"]["version"] = __version__
-    doc["servers"] = [{"url": request.host_url.rstrip("/")}]
+    doc["servers"] = [{"url": public_root()}]
     return _resp(doc)
 
 
@@ -208,16 +218,14 @@ def analysis_result(name):
 def isochrone():
     """Walking isochrones around a point (GeoJSON), from the cached street graph."""
     try:
-        lat, lon = float(request.args["lat"]), float(request.args["lon"])
-    except (KeyError, ValueError):
+        lat = _params.number(request.args.get("lat"), "lat", lo=-90, hi=90)
+        lon = _params.number(request.args.get("lon"), "lon", lo=-180, hi=180)
+        minutes = _params.integers(request.args.get("minutes"), "minutes", lo=1, hi=60,
+                                   max_items=4)
+    except InputError as e:
+        abort(400, f"{e.field}: {e.message}")
+    if lat is None or lon is None:
         abort(400, "lat and lon are required numbers")
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not (math.isfinite(lat) and math.isfinite(lon)):
-        abort(400, "lat/lon out of range")
-    mins = request.args.get("minutes")
-    try:
-        minutes = [min(60, max(1, int(m))) for m in mins.split(",")][:4] if mins else None
-    except ValueError:
-        abort(400, "minutes must be integers, comma-separated")
     store = get_store()
     wd = web_data()
     def build():
@@ -248,11 +256,8 @@ def openreferral_services():
 def _openreferral_services():
     """A page of services in the Open Referral UK envelope (every approved asset is a
     service; home-based providers at approximate locations)."""
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(MAX_PAGE, max(1, int(request.args.get("per_page", request.args.get("size", 50)))))
-    except ValueError:
-        abort(400, "page and per_page must be integers")
+    page = _int_arg("page", 1, 1, MAX_OFFSET)
+    per_page = _int_arg("per_page" if "per_page" in request.args else "size", 50, 1, MAX_PAGE)
     wd = web_data()
     frame = wd.assets
     if request.args.get("kind") == "providers":
@@ -262,7 +267,7 @@ def _openreferral_services():
         abort(503, "the Open Referral module is not installed")
     body = orm.services_page(frame, page=page, per_page=per_page,
                              full=request.args.get("full", "true") != "false",
-                             base_url=request.host_url.rstrip("/") + "/openreferral")
+                             base_url=PLACEHOLDER_ROOT + "/openreferral")
     return _resp(body)
 
 
@@ -274,7 +279,7 @@ def openreferral_service(service_id):
         if orm is None:
             abort(503, "the Open Referral module is not installed")
         s = orm.service_by_id(web_data().assets, service_id,
-                              base_url=request.host_url.rstrip("/") + "/openreferral")
+                              base_url=PLACEHOLDER_ROOT + "/openreferral")
         if s is None:
             abort(404)
         return _resp(s)

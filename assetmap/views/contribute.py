@@ -11,7 +11,8 @@ from .. import accounts, maps, model, privacy
 from ..community import area, forms, hours, tokens
 from ..errors import InputError, NotFound, PermissionDenied
 from ..layers import areas as areas_layer
-from . import get_store
+from . import _params, get_store
+from ._hosts import external_url
 from .access import current_user, has_role, require_login
 from .auth import client_key, limiter, register_error_pages
 
@@ -239,10 +240,7 @@ def _amend(store, sub, action_url, template_ctx):
         c.lon, c.lat = sub["data"].get("lon"), sub["data"].get("lat")
     if template_ctx["home"]:
         keep_hidden(c, sub["data"].get("asset") or {}, forms.HOME_HIDDEN)
-    try:
-        expected = int(request.form.get("version", ""))
-    except ValueError:
-        raise InputError("the form is incomplete; reload the page", field="version")
+    expected = _params.record_id(request.form.get("version"), "version")
     store.amend_submission(sub["id"], c.as_data(), expected_version=expected,
                            changed_by=(user["name"] if user else "contributor (private link)"))
     return None
@@ -262,7 +260,8 @@ def submission(token):
             return resp[0], resp[1], PRIVATE_HEADERS
         return redirect(url_for("contribute.submission", token=token, amended=1), code=303)
     body, status = render_form("submission.html", action=action,
-                               link=url_for("contribute.submission", token=token, _external=True),
+                               link=external_url("contribute.submission", token=token,
+                                                 relative_if_untrusted=True),
                                created=bool(request.args.get("created")),
                                amended=bool(request.args.get("amended")), **ctx)
     return body, status, PRIVATE_HEADERS

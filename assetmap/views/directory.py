@@ -3,8 +3,6 @@ clicked point) and the referral view (postcode + need + budget -> who can help, 
 first, printable)."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 from flask import Blueprint, render_template, request
@@ -13,7 +11,7 @@ from .. import maps, model, settings
 from ..layers.access import isochrone_geojson
 from ..layers.providers import QUALITY_LABELS
 from .. import pipeline
-from . import get_store
+from . import _params, get_store
 from .main import web_data
 
 bp = Blueprint("directory", __name__)
@@ -23,11 +21,8 @@ MAX_LIST = settings.DIRECTORY_MAX_RESULTS
 
 
 def _float(v):
-    try:
-        f = float(str(v).replace("£", "").strip())
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
+    """An optional number filter: None when blank or not a finite number."""
+    return _params.lenient(v)
 
 
 def _flag(args, name) -> bool:

@@ -2,15 +2,13 @@
 and the page listing them."""
 from __future__ import annotations
 
-import io
-import json
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request
 
 from .. import model
+from ..io.csvsafe import write_csv
 from .main import web_data
 
 bp = Blueprint("downloads", __name__)
@@ -113,9 +111,7 @@ def _clean(df: pd.DataFrame) -> pd.DataFrame:
 def to_csv(frame) -> str:
     df = pd.DataFrame(frame.drop(columns=frame.geometry.name)) if isinstance(frame, gpd.GeoDataFrame) \
         else pd.DataFrame(frame)
-    buf = io.StringIO()
-    _clean(df).to_csv(buf, index=False)
-    return buf.getvalue()
+    return write_csv(_clean(df))
 
 
 def to_geojson(frame) -> str:

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 
 from .. import __version__, maps, model
 from ..layers.needs import SCHEMES
-from . import get_store
+from . import _params, get_store
 from . import data as webdata
 
 bp = Blueprint("main", __name__)
@@ -34,10 +34,8 @@ def home():
     ms = maps.measures(wd)
     measure = choice(request.args.get("indicator"), ms, maps.default_measure(wd))
     scheme = choice(request.args.get("scheme"), SCHEMES, "quantiles")
-    try:
-        k = min(7, max(3, int(request.args.get("k", 5))))
-    except ValueError:
-        k = 5
+    k = _params.lenient(request.args.get("k"), "k", default=5, lo=3, hi=7, integer=True,
+                        clamp=True)
     cats = sorted(set(wd.access["category"])) if len(wd.access) else []
     category = choice(request.args.get("access"), cats, "community_centre" if "community_centre" in cats
                       else (cats[0] if cats else None))

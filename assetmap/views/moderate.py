@@ -11,7 +11,7 @@ from .. import accounts, maps, model, privacy, settings
 from ..community import diffs, duplicates, forms, refresh, review
 from ..errors import InputError, NotFound
 from ..layers._style import esc
-from . import get_store
+from . import _params, get_store
 from .access import require_role
 from .auth import register_error_pages
 from .contribute import keep_hidden, submitted_values, validate, vocab
@@ -27,10 +27,7 @@ QUEUE_PAGE = 100
 
 
 def _int(name: str) -> int:
-    try:
-        return int(request.form.get(name, ""))
-    except ValueError:
-        raise InputError("the form is incomplete; reload the page and try again", field=name)
+    return _params.record_id(request.form.get(name), name)
 
 
 def _shown_point(lon, lat, home: bool):

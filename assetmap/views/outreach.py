@@ -23,7 +23,7 @@ from .access import require_role
 from ..errors import InputError, NoData, PermissionDenied
 from ..layers import outreach as outreach_layer
 from ..layers import hotspots as hotspots_layer
-from . import get_store
+from . import _params, get_store
 from .main import web_data
 
 bp = Blueprint("outreach", __name__, url_prefix="/outreach")
@@ -51,17 +51,22 @@ def params_from_args(args) -> outreach.PlanParams:
         field = {"wards": "ward", "areas": "area", "network": "network",
                  "walk": "venue"}.get(patch)
         ids = [v for v in args.getlist(field) if v] if field else []
-    d = {"patch": patch, "ids": ids, "polygon": args.get("polygon") or None,
+    polygon = _params.json_value(args.get("polygon"), "polygon",   # finite, not too deep
+                                 message="the drawn patch is not valid GeoJSON") \
+        if patch == "polygon" else None
+    d = {"patch": patch, "ids": ids, "polygon": polygon,
          "client_group": args.get("client_group") or "older_people",
          "service_type": args.get("service_type") or "",
-         "walk_minutes": args.get("walk_minutes") or settings.OUTREACH_WALK_MINUTES,
-         "speed_kmh": args.get("speed_kmh") or settings.WALK_SPEED_KMH,
-         "top": args.get("top") or settings.OUTREACH_TOP_AREAS,
-         "stops": args.get("stops") or settings.OUTREACH_ROUTE_STOPS,
+         # finite numbers here (1e309, nan: a clear 400); PlanParams checks the ranges
+         "walk_minutes": _params.number(args.get("walk_minutes"), "walk_minutes",
+                                        default=settings.OUTREACH_WALK_MINUTES),
+         "speed_kmh": _params.number(args.get("speed_kmh"), "speed_kmh",
+                                     default=settings.WALK_SPEED_KMH),
+         "top": _params.number(args.get("top"), "top", default=settings.OUTREACH_TOP_AREAS),
+         "stops": _params.number(args.get("stops"), "stops",
+                                 default=settings.OUTREACH_ROUTE_STOPS),
          "closed": args.get("closed", "1"),
          "stop_ids": [s for s in args.getlist("stop") if s]}
-    if patch != "polygon":
-        d["polygon"] = None
     return outreach.PlanParams.from_dict(d)
 
 
