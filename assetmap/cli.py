@@ -270,8 +270,9 @@ def export_cmd(ctx, layer, fmt, output):
         click.echo(f"Open Referral UK feed written to {output}: "
                    + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
         return
+    from . import pipeline
     from .io.export import export_layer
-    n = export_layer(store, layer, output, fmt)
+    n = export_layer(store, layer, output, fmt, load_run=pipeline.load)
     click.echo(f"Exported {n} {layer} to {output}")
 
 

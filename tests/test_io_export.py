@@ -66,16 +66,17 @@ def test_result_layers_from_the_latest_run(area_store, tmp_path, monkeypatch):
                              "minutes": range(8)}),
         hotspots=pd.DataFrame(), indicators=pd.DataFrame(), e2sfca=pd.DataFrame(),
         isochrones=gpd.GeoDataFrame())
-    monkeypatch.setattr(export, "_analysis", lambda store: fake)
-    assert export.export_layer(area_store, "gaps", tmp_path / "g.gpkg") == 4
-    assert export.export_layer(area_store, "access", tmp_path / "a.csv") == 4
+    def load(store):
+        return fake
+    assert export.export_layer(area_store, "gaps", tmp_path / "g.gpkg", load_run=load) == 4
+    assert export.export_layer(area_store, "access", tmp_path / "a.csv", load_run=load) == 4
     acc = pd.read_csv(tmp_path / "a.csv")
     assert acc.set_index("area_code").loc[CODES[1], "minutes_park"] == 5
-    need = export.layer_frame(area_store, "need")
+    need = export.layer_frame(area_store, "need", load)
     assert need["need_index"].tolist() == [0.1, 0.2, 0.3, 0.4]
     from assetmap.errors import NoData
     with pytest.raises(NoData):
-        export.export_layer(area_store, "hotspots", tmp_path / "h.csv")
+        export.export_layer(area_store, "hotspots", tmp_path / "h.csv", load_run=load)
 
 
 def test_bad_layer_and_format(area_store, tmp_path):

@@ -2,7 +2,7 @@
 
 Layers: ``areas assets providers networks`` (from the store) and ``need access gaps
 hotspots indicators e2sfca isochrones`` (from the latest analysis run, read through
-``assetmap.pipeline.load``). Assets and providers pass through
+``assetmap.pipeline.load``, which the caller passes as ``load_run``). Assets and providers pass through
 :func:`assetmap.privacy.public_assets` first: home-based providers at their grid-cell
 centre without an address, contacts only where published. Area results carry their area's
 polygon (GeoJSON/GeoPackage); CSV has no geometry, but points get ``lon``/``lat`` columns and
@@ -49,9 +49,12 @@ def _areas(store) -> gpd.GeoDataFrame:
     return a
 
 
-def _analysis(store):
-    from .. import pipeline   # analysis results; only needed for result layers
-    return pipeline.load(store)
+def _analysis(store, load_run):
+    """The latest analysis run, read by ``load_run(store)`` (``assetmap.pipeline.load``: the
+    caller passes it, since io comes before the analysis in the one-way flow)."""
+    if load_run is None:
+        raise NoData("result layers need the analysis: pass load_run=pipeline.load")
+    return load_run(store)
 
 
 def _with_geometry(store, frame: pd.DataFrame, key: str = "area_code") -> gpd.GeoDataFrame:
@@ -62,7 +65,7 @@ def _with_geometry(store, frame: pd.DataFrame, key: str = "area_code") -> gpd.Ge
     return gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS)
 
 
-def layer_frame(store, layer: str) -> gpd.GeoDataFrame | pd.DataFrame:
+def layer_frame(store, layer: str, load_run=None) -> gpd.GeoDataFrame | pd.DataFrame:
     """The frame behind a layer name (see LAYERS)."""
     from ..privacy import public_assets
     if layer not in LAYERS:
@@ -87,7 +90,7 @@ def layer_frame(store, layer: str) -> gpd.GeoDataFrame | pd.DataFrame:
     if layer == "need":
         wide = store.values_wide()
         try:
-            res = _analysis(store).areas
+            res = _analysis(store, load_run).areas
         except NoData:
             res = None
         areas = _areas(store)
@@ -99,7 +102,7 @@ def layer_frame(store, layer: str) -> gpd.GeoDataFrame | pd.DataFrame:
         if len(wide):
             out = out.merge(wide, left_on="code", right_index=True, how="left")
         return gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS)
-    an = _analysis(store)
+    an = _analysis(store, load_run)
     frame = getattr(an, layer)
     if frame is None or len(frame) == 0:
         raise NoData(f"the latest analysis run has no '{layer}' results")
@@ -143,7 +146,7 @@ def write_frame(frame, path, fmt: str, layer: str) -> int:
     return len(out)
 
 
-def export_layer(store, layer: str, path, fmt: str | None = None) -> int:
+def export_layer(store, layer: str, path, fmt: str | None = None, *, load_run=None) -> int:
     """Write one layer; returns the number of features/rows written."""
     fmt = format_for(path, fmt)
-    return write_frame(layer_frame(store, layer), path, fmt, layer)
+    return write_frame(layer_frame(store, layer, load_run), path, fmt, layer)

@@ -1,172 +1,20 @@
-"""The whole analyse step: read the store, run the analysis, store the results as a run.
-
-``run(store, params=None, progress=None) -> Analysis`` is a short sequence of named steps:
-
-1. :func:`read_inputs`: the LSOA areas, indicator values, approved assets and providers;
-2. :func:`loneliness_step`: the Age UK loneliness model where the census inputs are present
-   (inputs the data lack are held at ``loneliness.REFERENCE_VALUES`` and named in the
-   summary); a loneliness_risk indicator given directly is used otherwise;
-3. :func:`need_step`: the need index (score, rank, decile), Fingertips-style comparisons with
-   the borough (and England where given) and the borough values with their intervals;
-4. :func:`access_step`: walking minutes to the nearest asset of each category and counts
-   within ``access_thresholds_min`` over the street network (the one routing service,
-   :mod:`assetmap.analysis.routing`), from population-weighted origin points per area;
-5. :func:`supply_step`: E2SFCA supply against need-weighted 65+ demand for all providers and
-   per provider group (:func:`provider_groups`);
-6. :func:`gaps_step`: need x supply classes, gaps ranked, categories missing within reach;
-7. :func:`hotspots_step`: the isolation score and its Gi* / local Moran hotspots;
-8. :func:`isochrones_step`: walking isochrones of the assets in ``isochrone_categories``;
-9. :func:`areas_step` and :func:`summary_step`: the per-area frame and the run summary.
-
-Every frame is conformed to the result contract (:mod:`assetmap.results`) and stored with
-the parameters and the data version read (``store.save_run``). Pages read runs back with
-:func:`load`; they never recompute. :func:`isochrones_at` and :func:`walk_minutes` answer
-on-demand questions with the same routing service.
-
-Every default comes from ``settings`` (the upper-case name of each parameter) and can be
-overridden per run: ``run(store, {"walk_speed_kmh": 3.0, "need_weights": {...}})``;
-``{"slow_walk": True}`` is a shortcut for ``settings.SLOW_WALK_SPEED_KMH``.
-
-The same inputs and parameters give identical results (all randomness is seeded).
-"""
+"""The steps of a run, each a small function from the run's inputs (and the steps before
+it) to its part of the results; :func:`assetmap.pipeline.run` calls them in order."""
 from __future__ import annotations
 
 import json
-import logging
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import model, privacy, results, settings
-from .analysis import catchment, gaps, hotspots, loneliness, need, network, routing
-from .errors import InputError, NoData
-
-log = logging.getLogger(__name__)
-
-#: Parameters a run accepts (lower-case names of ``settings`` entries), plus ``slow_walk``.
-PARAM_NAMES = (
-    "need_weights", "ci_level", "walk_speed_kmh", "access_thresholds_min",
-    "max_snap_distance_m", "origins_per_area", "origin_seed", "access_max_minutes",
-    "access_aggregate", "min_component_nodes", "crow_fly_detour", "non_walkable_highways",
-    "catchment_minutes", "decay", "gaussian_beta_min", "stepped_weights", "supply",
-    "demand_need_weight_range", "gap_classes", "gap_reach_minutes", "permutations",
-    "hotspot_seed", "fdr_alpha", "isolation_loneliness_weight", "social_categories",
-    "isochrone_categories", "isochrone_minutes", "isochrone_buffer_m", "graph_cache_dir",
-    "england_benchmarks",
-)
-#: Results of a run, by name (each a (Geo)DataFrame; see :class:`Analysis`).
-FRAMES = ("areas", "indicators", "benchmarks", "access", "e2sfca", "gaps", "hotspots", "isochrones")
-#: Steps reported to ``progress`` (for a progress bar's length).
-STEPS = 9
+from .. import model, privacy, settings
+from ..analysis import catchment, gaps, hotspots, loneliness, need, network
+from ..errors import NoData
 
 
-@dataclass
-class Analysis:
-    """One analysis run's results: one frame per name in :data:`FRAMES`, each exactly as
-    the result contract declares it (``assetmap.results.FRAMES``: columns, dtypes, units
-    and meaning), plus the parameters, the data version read and the summary."""
-
-    run_id: int | None
-    data_version: int
-    params: dict
-    summary: dict
-    areas: gpd.GeoDataFrame
-    indicators: pd.DataFrame
-    benchmarks: pd.DataFrame
-    access: pd.DataFrame
-    e2sfca: pd.DataFrame
-    gaps: pd.DataFrame
-    hotspots: pd.DataFrame
-    isochrones: gpd.GeoDataFrame
-    created_at: str | None = None
-    extra: dict = field(default_factory=dict)
-
-    def frames(self) -> dict:
-        return {name: getattr(self, name) for name in FRAMES}
-
-    def frame(self, name: str):
-        if name not in FRAMES:
-            raise KeyError(f"no result called '{name}' (have {', '.join(FRAMES)})")
-        return getattr(self, name)
-
-
-# --- parameters ------------------------------------------------------------------------------------
-def _jsonable(v):
-    if isinstance(v, (tuple, list)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, Path):
-        return str(v)
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def default_params() -> dict:
-    out = {name: _jsonable(getattr(settings, name.upper())) for name in PARAM_NAMES}
-    out["slow_walk"] = False
-    return out
-
-
-def resolve_params(params: dict | None = None) -> dict:
-    """Defaults from settings overridden by ``params``; unknown names are an InputError."""
-    out = default_params()
-    for k, v in (params or {}).items():
-        if k not in out:
-            raise InputError(f"unknown analysis parameter '{k}' (known: {', '.join(sorted(out))})",
-                             field=k)
-        out[k] = _jsonable(v)
-    if out["slow_walk"]:
-        out["walk_speed_kmh"] = settings.SLOW_WALK_SPEED_KMH
-    if not float(out["walk_speed_kmh"]) > 0:
-        raise InputError("walk_speed_kmh must be positive", field="walk_speed_kmh")
-    if out["access_aggregate"] not in ("mean", "min"):
-        raise InputError("access_aggregate must be 'mean' or 'min'", field="access_aggregate")
-    if out["supply"] not in ("capacity", "count"):
-        raise InputError("supply must be 'capacity' or 'count'", field="supply")
-    if out["decay"] not in ("gaussian", "stepped", "none"):
-        raise InputError("decay must be 'gaussian', 'stepped' or 'none'", field="decay")
-    return out
-
-
-
-# --- the street network (through the one routing service) -------------------------------------
-def graph_cache_dir(store, params: dict | None = None) -> Path:
-    d = (params or {}).get("graph_cache_dir") or settings.GRAPH_CACHE_DIR
-    if d:
-        return Path(d)
-    url = getattr(store, "url", "") or ""
-    if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
-        return Path(url[len("sqlite:///"):]).resolve().parent / "cache"
-    return Path(settings.INSTANCE_DIR) / "cache"
-
-
-def load_graph(store, params: dict | None = None) -> network.WalkGraph | None:
-    """The store's compiled walking graph (None without an OSM file), from
-    :func:`routing.compiled_graph`'s cache."""
-    def read_osm():
-        blob = store.get_blob("osm")
-        return None if blob is None else blob[0]
-    non_walk = (params or {}).get("non_walkable_highways") or settings.NON_WALKABLE_HIGHWAYS
-    return routing.compiled_graph(store.blob_hash("osm"), read_osm,
-                                  graph_cache_dir(store, params), non_walk)
-
-
-def router_for(store, params: dict | None = None):
-    """The router every consumer of this store uses: over its street network, or crow-fly
-    (``router.kind``) where it has none."""
-    p = resolve_params(params)
-    return routing.router(load_graph(store, p), max_snap_m=p["max_snap_distance_m"],
-                          min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
-
-
-# --- the run ----------------------------------------------------------------------------------------
 def _xy(gs: gpd.GeoSeries) -> np.ndarray:
     g = gs.to_crs(settings.ANALYSIS_CRS)
     return np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) if len(g) else np.zeros((0, 2))
@@ -525,47 +373,6 @@ def summary_step(inp: Inputs, nd: Need, lon_source: str, lon_assumed: list, rout
     return summary
 
 
-def run(store, params: dict | None = None, progress: Callable[[str], None] | None = None,
-        *, save: bool = True) -> Analysis:
-    """Run the analysis on the store's data and store it as a new run (see the module notes)."""
-    p = resolve_params(params)
-    clock = _Clock(progress)
-    inp = read_inputs(store, p)
-    clock.lap("read the store")
-    lon, lon_source, lon_assumed = loneliness_step(inp.wide)
-    nd = need_step(inp, p)
-    score = nd.frame["need_score"].to_numpy(dtype=float)
-    clock.lap("need index and loneliness risk")
-    graph = load_graph(store, p)
-    router = routing.router(graph, max_snap_m=p["max_snap_distance_m"],
-                            min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
-    clock.lap("street network")
-    acc = access_step(inp, p, router, graph)
-    clock.lap("walking access")
-    sup = supply_step(inp, p, score, acc)
-    clock.lap("supply and demand (E2SFCA)")
-    gaps_df, g_all, missing = gaps_step(inp, p, score, sup, acc)
-    clock.lap("gaps")
-    hs = hotspots_step(inp, p, lon, acc)
-    clock.lap("isolation hotspots")
-    iso = isochrones_step(inp, p, router, acc)
-    clock.lap("isochrones")
-    areas_out = areas_step(inp, p, nd, lon, acc, sup, g_all, missing, hs)
-    summary = summary_step(inp, nd, lon_source, lon_assumed, router, graph, acc, sup,
-                           areas_out, hs, iso, clock)
-    frames = {"areas": areas_out, "indicators": nd.indicators, "benchmarks": nd.benchmarks,
-              "access": acc.frame, "e2sfca": sup.frame, "gaps": gaps_df, "hotspots": hs,
-              "isochrones": iso}
-    result = Analysis(run_id=None, data_version=inp.data_version, params=p, summary=summary,
-                      **{k: results.conform(k, f) for k, f in frames.items()})
-    if save:
-        blobs = {name: results.to_bytes(frame) for name, frame in result.frames().items()}
-        result.run_id = store.save_run(p, inp.data_version, blobs, summary)
-        result.created_at = store.get_run(result.run_id)["created_at"]
-    clock.say("stored the run")
-    return result
-
-
 def provider_groups(prov: pd.DataFrame) -> tuple[list[tuple], list[np.ndarray]]:
     """The provider groups E2SFCA and the gaps are computed for, and each group's members.
 
@@ -607,80 +414,3 @@ def provider_groups(prov: pd.DataFrame) -> tuple[list[tuple], list[np.ndarray]]:
 
 def _tname(t: float) -> str:
     return str(int(t)) if float(t).is_integer() else str(t).replace(".", "_")
-
-
-def _tname(t: float) -> str:
-    return str(int(t)) if float(t).is_integer() else str(t).replace(".", "_")
-
-
-# --- reading runs back --------------------------------------------------------------------------------
-class OutdatedRun(NoData):
-    """A stored run made by an older version, whose frames do not meet the result contract."""
-
-
-def load(store, run_id: int | None = None) -> Analysis:
-    """A stored run read back (the latest without ``run_id``), every frame conformed to the
-    result contract; a run stored by an older version raises :class:`OutdatedRun`."""
-    if run_id is None:
-        row = store.latest_run()
-        if row is None:
-            raise NoData("no analysis has been run yet: run `assetmap analyse`")
-    else:
-        row = store.get_run(run_id)
-    frames = {}
-    for name in FRAMES:
-        blob = store.run_result(row["id"], name)
-        if blob is None:
-            raise OutdatedRun(f"analysis run {row['id']} has no '{name}' results: it was made "
-                              "by an older version; run `assetmap analyse` again")
-        try:
-            frames[name] = results.conform(name, results.from_bytes(blob))
-        except results.ContractError as e:
-            raise OutdatedRun(f"analysis run {row['id']} was made by an older version ({e}); "
-                              "run `assetmap analyse` again") from e
-    return Analysis(run_id=row["id"], data_version=row["data_version"], params=row["params"],
-                    summary=row["summary"], created_at=row["created_at"], **frames)
-
-
-# --- on demand ------------------------------------------------------------------------------------------
-def _bng(lon, lat) -> np.ndarray:
-    pts = gpd.GeoSeries(gpd.points_from_xy(np.atleast_1d(lon), np.atleast_1d(lat)),
-                        crs=settings.STORAGE_CRS)
-    return _xy(pts)
-
-
-def isochrones_at(store, lon: float, lat: float, minutes=None, *,
-                  speed_kmh: float | None = None, params: dict | None = None
-                  ) -> tuple[gpd.GeoDataFrame, str]:
-    """Walking isochrones (EPSG:4326, one row per minutes value, ``settings.ISOCHRONE_MINUTES``
-    by default) around a longitude/latitude, and the method: "network", or "straight-line"
-    where the store has no street network or the point is off it."""
-    p = resolve_params(params)
-    minutes = [float(m) for m in np.atleast_1d(p["isochrone_minutes"] if minutes is None
-                                               else minutes)]
-    x, y = _bng(lon, lat)[0]
-    polys, method = routing.isochrones(router_for(store, p), x, y, minutes,
-                                       speed_kmh=speed_kmh or p["walk_speed_kmh"],
-                                       buffer_m=p["isochrone_buffer_m"])
-    gdf = gpd.GeoDataFrame({"minutes": minutes}, geometry=[g.simplify(5.0) for g in polys],
-                           crs=settings.ANALYSIS_CRS)
-    return gdf.to_crs(settings.STORAGE_CRS), method
-
-
-def isochrone(store, lon: float, lat: float, minutes=None, *, speed_kmh: float | None = None,
-              params: dict | None = None) -> gpd.GeoDataFrame:
-    """Walking isochrones over the street network only (:class:`NoData` without one)."""
-    if store.blob_hash("osm") is None:
-        raise NoData("the store holds no street network: import an OSM file first")
-    return isochrones_at(store, lon, lat, minutes, speed_kmh=speed_kmh, params=params)[0]
-
-
-def walk_minutes(store, lon: float, lat: float, points_lon, points_lat, limit_min: float,
-                 params: dict | None = None) -> tuple[np.ndarray, str]:
-    """Walking minutes from a longitude/latitude to each point (``inf`` beyond ``limit_min``)
-    and the method ("network" or "straight-line")."""
-    p = resolve_params(params)
-    r = router_for(store, p)
-    pts = _bng(points_lon, points_lat) if len(np.atleast_1d(points_lon)) else np.zeros((0, 2))
-    mins = routing.minutes_to(r, _bng(lon, lat)[0], pts, limit_min, p["walk_speed_kmh"])
-    return mins, routing.method_of(r)
