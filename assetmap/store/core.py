@@ -60,12 +60,21 @@ def _frame(rows, schema: dict) -> pd.DataFrame:
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
+    dbapi_conn.isolation_level = None       # transactions begin in _sqlite_begin, not the driver
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Write transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE, waiting
+    up to the busy timeout), so one that read first can never fail to upgrade its lock with
+    "database is locked" under concurrent writers; reads begin deferred."""
+    write = conn.get_execution_options().get("assetmap_write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class StoreCore:
@@ -82,6 +91,7 @@ class StoreCore:
         self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         if create:
             self.create()
 
@@ -121,11 +131,19 @@ class StoreCore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One all-or-nothing unit of work; writes inside it bump the data version once."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.info["assetmap_dirty"] = False
             yield conn
             if conn.info.get("assetmap_dirty"):
                 self._bump_version(conn)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A transaction that will write (on SQLite it holds the write lock from the start)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(assetmap_write=True)
+            with conn.begin():
+                yield conn
 
     @contextlib.contextmanager
     def _use(self, conn: Connection | None, *, write: bool = False) -> Iterator[Connection]:
@@ -144,7 +162,7 @@ class StoreCore:
 
     def _begin(self, conn: Connection | None):
         """A transaction that does not change the data version (runs, users)."""
-        return contextlib.nullcontext(conn) if conn is not None else self.engine.begin()
+        return contextlib.nullcontext(conn) if conn is not None else self._write()
 
     def _bump_version(self, conn: Connection) -> None:
         conn.execute(update(meta_table).where(meta_table.c.key == "data_version")
