@@ -22,9 +22,9 @@ _hasher = PasswordHasher(time_cost=settings.ARGON2_TIME_COST,
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
-#: zxcvbn's work grows quickly with length; its JavaScript successor scores only the first
-#: 100 characters too (a longer password is not weaker for its tail).
-_ESTIMATE_CHARS = 100
+#: zxcvbn's work grows quickly with length, so it scores only a password's first 72
+#: characters (4.5 refuses longer input; a longer password is not weaker for its tail).
+_ESTIMATE_CHARS = 72
 
 
 def guessability(password: str, name: str = "") -> tuple[int, str]:
