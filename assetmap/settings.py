@@ -132,7 +132,8 @@ GAP_REACH_MINUTES = 15.0
 # --- Contributions, moderation and accounts (issue 6) ------------------------------------
 #: Shortest password accepted (NCSC: length beats composition rules).
 PASSWORD_MIN_LENGTH = 10
-#: Sign-in: failed attempts allowed per user name (and, more, per client address) in the window.
+#: Sign-in: failed attempts free of delay per (user name, address) pair (then growing delays,
+#: see "Safety under attack" below), and failures per address across all names in the window.
 LOGIN_MAX_FAILURES = 5
 LOGIN_MAX_FAILURES_PER_IP = 30
 LOGIN_WINDOW_S = 15 * 60
@@ -228,3 +229,26 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 HSTS_MAX_AGE_S = 365 * 24 * 3600
 #: Ids in URLs are 64-bit signed integers in every store; larger ones are 404, not errors.
 MAX_ID = 2 ** 63 - 1
+
+
+# --- Safety under attack: sign-in delays, sessions, proxies, passwords (issue 13) ---------
+#: After LOGIN_MAX_FAILURES failed sign-ins from one (user name, address) pair, each further
+#: attempt from that pair waits LOGIN_FIRST_DELAY_S, then twice as long after each further
+#: failure, at most LOGIN_MAX_DELAY_S. Nothing locks an account: the same name signs in from
+#: another address as usual (OWASP Authentication Cheat Sheet: throttle, do not lock out).
+LOGIN_FIRST_DELAY_S = 2.0
+LOGIN_MAX_DELAY_S = 15 * 60
+#: A pair's failures are forgotten this long after its last one (also the pruning age).
+LOGIN_FAILURE_MEMORY_S = 24 * 3600
+#: How many reverse proxies stand in front of the app. 0 (the default): the connecting
+#: address is the client and X-Forwarded-* headers are ignored; N: werkzeug's ProxyFix takes
+#: the client address and scheme from the last N proxies' X-Forwarded-For / -Proto.
+TRUSTED_PROXIES = int(os.environ.get("ASSETMAP_TRUSTED_PROXIES", "0") or 0)
+#: A signed-in session not used for this long is void (sign in again); SESSION_HOURS bounds
+#: a session's whole life. Sign-out, a password, role or active change voids every session of
+#: the user at once (a per-user session version, checked on each request).
+SESSION_IDLE_MINUTES = int(os.environ.get("ASSETMAP_SESSION_IDLE_MINUTES", "60") or 60)
+#: The least zxcvbn score a new password needs (0-4; 3: "safely unguessable: moderate
+#: protection from offline slow-hash scenario", about 10^10 guesses), besides
+#: PASSWORD_MIN_LENGTH.
+PASSWORD_MIN_SCORE = 3

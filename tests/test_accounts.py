@@ -189,7 +189,7 @@ def test_cli_users_add_and_sign_in(runner, contrib_app, form_client, monkeypatch
     store = store_of(contrib_app)
     db = ["--db", store.url]
     r = runner.invoke(main, db + ["users", "add", "first-planner", "--role", "planner",
-                                  "--password-stdin"], input="first-planner-pw-1\n")
+                                  "--password-stdin"], input="amber-kettle-pw-1\n")
     assert r.exit_code == 0, r.output
     monkeypatch.setenv("ASSETMAP_PASSWORD", "coordinator-pw-22")
     r = runner.invoke(main, db + ["users", "add", "second", "--role", "coordinator"])
@@ -215,7 +215,7 @@ def test_cli_users_add_and_sign_in(runner, contrib_app, form_client, monkeypatch
     fc = form_client()
     fc.get("/login")
     assert fc.post("/login", {"name": "first-planner",
-                              "password": "first-planner-pw-1"}).status_code == 302
+                              "password": "amber-kettle-pw-1"}).status_code == 302
     r = runner.invoke(main, db + ["users", "passwd", "first-planner", "--password-stdin"],
                       input="changed-pw-4444\n")
     assert r.exit_code == 0
