@@ -252,3 +252,9 @@ SESSION_IDLE_MINUTES = int(os.environ.get("ASSETMAP_SESSION_IDLE_MINUTES", "60")
 #: protection from offline slow-hash scenario", about 10^10 guesses), besides
 #: PASSWORD_MIN_LENGTH.
 PASSWORD_MIN_SCORE = 3
+
+# --- The embedded SQLite store under concurrent writers (issue 13) -------------------------
+#: How long a write waits for SQLite's write lock before giving up (seconds). Write
+#: transactions take the lock when they begin (BEGIN IMMEDIATE), so waiting is the whole
+#: retry: a burst of 50 contributors on a busy 2-core machine queued for up to ~15 s.
+STORE_BUSY_TIMEOUT_S = float(os.environ.get("ASSETMAP_STORE_BUSY_TIMEOUT_S", "60") or 60)

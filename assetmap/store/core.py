@@ -17,7 +17,7 @@ from sqlalchemy import (Integer, Table, Text, and_, bindparam, create_engine, de
                         insert, select, text, update)
 from sqlalchemy.engine import Connection, Engine
 
-from .. import model
+from .. import model, settings
 from ..settings import default_db_url
 from .schema import COUNTED_TABLES, SCHEMA_VERSION, areas, meta_table, metadata
 
@@ -64,7 +64,7 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={int(settings.STORE_BUSY_TIMEOUT_S * 1000)}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
