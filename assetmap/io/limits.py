@@ -12,8 +12,9 @@ limit as soon as a file passes one of the limits in :mod:`assetmap.settings`:
   megabyte, not after gigabytes);
 * :func:`check_xlsx`: a workbook's ZIP members, their declared and actual unpacked sizes
   and its cell count, checked before openpyxl opens it;
-* :func:`check_json_depth` / :func:`load_json`: JSON nesting no deeper than
-  ``MAX_JSON_DEPTH`` (Python's parser would hit its recursion limit with a traceback);
+* :func:`check_json` / :func:`load_json`: JSON nesting no deeper than
+  ``MAX_JSON_DEPTH`` (Python's parser would hit its recursion limit with a traceback) and
+  no NUL character (GDAL would silently cut the string there);
 * :func:`refuse_nul`: no NUL byte in any cell of a table, named by row and column.
 """
 from __future__ import annotations
@@ -261,6 +262,8 @@ def _check_member(zf, info, file, cells_before: int) -> int:
                 if actual > info.file_size:
                     raise InputError(f"{info.filename} unpacks to more than it declares: a "
                                      "forged archive", file=file)
+                if is_sheet and b"\x00" in chunk:
+                    raise _sheet_nul(carry + chunk, info.filename, file)
                 guard.feed(chunk)
                 if is_sheet:
                     buf = carry + chunk
@@ -284,22 +287,39 @@ def _check_member(zf, info, file, cells_before: int) -> int:
     return cells
 
 
+_CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
+
+
+def _sheet_nul(data: bytes, member: str, file) -> InputError:
+    """The error for a NUL byte in a sheet: the cell it is in, as row (the data row under
+    a header row) and column letter, when the sheet names its cells."""
+    refs = _CELL_REF.findall(data, 0, data.find(b"\x00"))
+    if not refs:
+        return InputError(f"a NUL byte in {member}: a damaged or hostile file", file=file)
+    col, row = refs[-1][0].decode(), int(refs[-1][1])
+    return InputError(f"a NUL byte in cell {col}{row} ({member}): a damaged or hostile file",
+                      file=file, row=row - 1, field=f"column {col}")
+
+
 # --- JSON ------------------------------------------------------------------------------------
 _KEY = re.compile(rb'"([^"\\]{1,200})"\s*:')
 
 
-def check_json_depth(source, *, file, max_depth: int | None = None) -> None:
+def check_json(source, *, file, max_depth: int | None = None) -> None:
     """Refuse JSON (a path or bytes) nested deeper than ``max_depth`` (default
-    ``settings.MAX_JSON_DEPTH``) arrays/objects, naming the line; strings are skipped.
-    Streams the file in chunks (numpy), so it costs a fraction of the parse."""
+    ``settings.MAX_JSON_DEPTH``) arrays/objects, or holding a NUL character (raw, or
+    ``\\u0000``, at which GDAL silently cuts a string short), naming the line and the key.
+    Strings are skipped when counting depth. Streams the file in chunks (numpy), so it costs
+    a fraction of the parse."""
     limit = settings.MAX_JSON_DEPTH if max_depth is None else int(max_depth)
-    depth, in_string, line, carry = 0, 0, 1, b""
+    depth, in_string, line, carry, tail = 0, 0, 1, b"", b""
     for chunk in iter_chunks(source, file=file):
         buf = carry + chunk
         keep = len(buf) - len(buf.rstrip(b"\\"))
         carry, buf = buf[len(buf) - keep:], buf[:len(buf) - keep]
         # drop escaped backslashes, then escaped quotes: the quotes left delimit strings
         clean = buf.replace(b"\\\\", b"").replace(b'\\"', b"")
+        _refuse_json_nul(tail + clean, len(tail), line, file)
         a = np.frombuffer(clean, dtype=np.uint8)
         inside = (np.cumsum(a == 34, dtype=np.int64) + in_string) & 1
         step = ((a == 91) | (a == 123)).astype(np.int32) - ((a == 93) | (a == 125))
@@ -307,14 +327,35 @@ def check_json_depth(source, *, file, max_depth: int | None = None) -> None:
         levels = np.cumsum(step, dtype=np.int64) + depth
         if len(levels) and levels.max() > limit:
             at = int(np.argmax(levels > limit))
-            keys = _KEY.findall(clean, max(0, at - 4096), at)
-            inside_key = f" inside \"{keys[-1].decode('utf-8', 'replace')[:60]}\"" if keys else ""
-            raise InputError(f"the JSON is nested more than {limit} levels deep{inside_key} "
-                             "(arrays and objects; the limit is settings.MAX_JSON_DEPTH)",
-                             file=file, row=line + clean.count(b"\n", 0, at))
+            raise InputError(f"the JSON is nested more than {limit} levels deep"
+                             f"{_key_before(clean, at)} (arrays and objects; the limit is "
+                             "settings.MAX_JSON_DEPTH)", file=file,
+                             row=line + clean.count(b"\n", 0, at))
         if len(levels):
             depth, in_string = int(levels[-1]), int(inside[-1])
         line += clean.count(b"\n")
+        tail = clean[-8:]
+
+
+def _key_before(data: bytes, at: int, as_field: bool = False):
+    """' inside "key"' for the last object key before ``at`` (or the key itself)."""
+    keys = _KEY.findall(data, max(0, at - 4096), at)
+    key = keys[-1].decode("utf-8", "replace")[:60] if keys else None
+    if as_field:
+        return key
+    return f' inside "{key}"' if key else ""
+
+
+def _refuse_json_nul(data: bytes, skip: int, line: int, file) -> None:
+    """Raise for a raw NUL or a \\u0000 escape in ``data`` (its first ``skip`` bytes were
+    the end of the previous chunk)."""
+    hits = [k for k in (data.find(b"\x00"), data.find(b"\\u0000")) if k >= 0]
+    if not hits:
+        return
+    at = min(hits)
+    raise InputError(f"a NUL character (\\u0000){_key_before(data, at)}: a damaged or "
+                     "hostile file", file=file, row=line + data.count(b"\n", skip, at),
+                     field=_key_before(data, at, as_field=True))
 
 
 def check_vector_file(path, *, file) -> None:
@@ -329,7 +370,7 @@ def check_vector_file(path, *, file) -> None:
     if suffix == ".zip":
         check_zip_size(p, file=file)
     elif suffix in (".geojson", ".json"):
-        check_json_depth(p, file=file)
+        check_json(p, file=file)
 
 
 def load_json(path, *, file=None):
@@ -338,7 +379,7 @@ def load_json(path, *, file=None):
     malformed JSON, the line and column."""
     file = str(path) if file is None else file
     check_file_size(path, file=file)
-    check_json_depth(path, file=file)
+    check_json(path, file=file)
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -362,7 +403,7 @@ def refuse_nul(df, *, file, row_offset: int = 1) -> None:
                              field=str(c).replace("\x00", "\\x00"))
     for c in df.columns:
         col = df[c]
-        if col.dtype != object:
+        if col.dtype.kind in "biufcmM":        # numbers and dates hold no NUL
             continue
         vals = [v for v in col.tolist() if isinstance(v, str)]
         if "\x00" not in "".join(vals):
