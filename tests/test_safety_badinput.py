@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from assetmap.cli import main
-
 from contribhelp import inside_point, provider_form, store_of
 from test_io_common import area_store, centre, io_store, write_csv  # noqa: F401
 from test_safety_imports import _cell_row, xlsx
+
+from assetmap.cli import main
 
 HEAD = "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"
 

@@ -142,7 +142,7 @@ def osm_format(path) -> str:
     if kind:
         return kind
     head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<?xml") or head.startswith(b"<osm"):
+    if head.startswith((b"<?xml", b"<osm")):
         return "xml"
     raise InputError("not an OpenStreetMap file: expected .osm (XML), .osm.bz2 or .osm.pbf",
                      file=str(path))
@@ -178,7 +178,7 @@ def _pbf_to_xml(path, out: Path, file) -> None:
         raise InputError(f"not a readable OSM PBF file: {e}", file=file) from None
 
 
-def read_extract(path, *, file) -> tuple[bytes, "Extract"]:
+def read_extract(path, *, file) -> tuple[bytes, Extract]:
     """(bytes to store, what the extract holds), reading the file once, streaming, with
     every check of :mod:`.osm_xml`. OSM XML and .osm.bz2 are stored as they are; gzip and
     PBF (converted to OSM XML with pyosmium) are stored bz2-compressed."""
@@ -232,7 +232,7 @@ class Extract:
         self.counts = {"nodes": 0, "ways": 0, "relations": 0}
 
     @classmethod
-    def read(cls, chunks, *, file) -> "Extract":
+    def read(cls, chunks, *, file) -> Extract:
         ex = cls(file)
         reader = OsmXmlReader(file)
         for el in iter_elements(chunks, file=file, reader=reader):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from xml.parsers import expat
 
 from .. import settings
@@ -36,7 +36,7 @@ class Element:
     """One node, way or relation: ``kind``, ``id``, ``line`` (where it starts), ``tags``;
     ``lon``/``lat`` (nodes), ``refs`` (ways), ``members`` (relations: type, ref, role)."""
 
-    __slots__ = ("kind", "id", "line", "tags", "lon", "lat", "refs", "members")
+    __slots__ = ("id", "kind", "lat", "line", "lon", "members", "refs", "tags")
 
     def __init__(self, kind: str, oid: int, line: int):
         self.kind, self.id, self.line = kind, oid, line
