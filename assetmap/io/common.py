@@ -232,6 +232,9 @@ def read_table(path, *, sheet=None, header="infer", names=None, kind: str = "CSV
         except (OSError, EOFError) as e:
             raise InputError(f"the compressed file is damaged or truncated ({e})",
                              file=str(path)) from None
+        finally:
+            if src is not p and not chunksize:
+                src.close()
     else:
         raise InputError("cannot decode the text (not UTF-8 or Windows-1252)", file=str(path))
     df.columns = [str(c).strip() for c in df.columns]
