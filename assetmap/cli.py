@@ -126,14 +126,32 @@ def serve(ctx, host, port, threads):
     import waitress
     from .app import create_app
     app = create_app({"DATABASE": ctx.obj.get("db") or settings.default_db_url()})
-    # Compile (or load from the cache) the walking graph now, so no request ever pays for it.
-    from . import pipeline
-    store = app.extensions["assetmap_store"]
-    if store.blob_hash("osm"):
-        click.echo("Preparing the walking graph ...", err=True)
-        pipeline.load_graph(store)
+    prepare_walk_graph(app)
     click.echo(f"AssetMap is running at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="AssetMap")
+
+
+def prepare_walk_graph(app) -> str | None:
+    """Compile (or load from the cache) the walking graph before serving, so no request
+    pays for it. A stored network that cannot be used (damaged, a bomb stored before the
+    import limits, no walkable street) must not stop the app: it is logged as a warning,
+    kept in ``app.config["STREET_NETWORK_WARNING"]`` for the pages, and returned."""
+    from . import pipeline
+    store = app.extensions["assetmap_store"]
+    if not store.blob_hash("osm"):
+        return None
+    click.echo("Preparing the walking graph ...", err=True)
+    try:
+        pipeline.load_graph(store)
+        return None
+    except Exception as e:  # noqa: BLE001 - whatever the failure, the app must start
+        msg = (f"the stored street network cannot be used ({e}); walking times are "
+               "straight-line estimates until a valid OSM extract is imported "
+               "(assetmap import osm FILE)")
+    log.warning(msg)
+    click.echo(f"Warning: {msg}", err=True)
+    app.config["STREET_NETWORK_WARNING"] = msg
+    return msg
 
 
 @main.command()

@@ -258,3 +258,40 @@ PASSWORD_MIN_SCORE = 3
 #: transactions take the lock when they begin (BEGIN IMMEDIATE), so waiting is the whole
 #: retry: a burst of 50 contributors on a busy 2-core machine queued for up to ~15 s.
 STORE_BUSY_TIMEOUT_S = float(os.environ.get("ASSETMAP_STORE_BUSY_TIMEOUT_S", "60") or 60)
+
+# --- Import safety: limits on what one file may cost (issue 13) ----------------------------
+# Every importer streams its file and stops with an InputError (CLI exit status 2, the store
+# unchanged) as soon as a limit is passed: nothing is decompressed or parsed whole first.
+#: Most bytes a file may hold once decompressed (bz2, gzip, the XML inside an XLSX or a PBF
+#: converted to XML), and the most an uncompressed file may hold. 2 GB: a county's OSM XML
+#: is about 1 GB; a file past this is cut down first (``osmium extract``, a smaller sheet).
+MAX_IMPORT_BYTES = 2 * 1024 ** 3
+#: Most characters between two ``<`` in an XML file (OSM XML, the sheets of an XLSX): OSM
+#: values are at most 255 characters and a spreadsheet cell at most 32,767, so a longer run
+#: is a decompression bomb of whitespace or one giant value. Refused within this many bytes.
+MAX_XML_TEXT_BYTES = 1024 ** 2
+#: Most nodes + ways + relations in one OSM extract (import keeps every node's position in
+#: memory, about 200 bytes each: 1 GB at the limit). A London borough is about 0.5 M, a
+#: county 2-4 M; cut a bigger extract to the area first (``osmium extract``).
+MAX_OSM_ELEMENTS = 5_000_000
+#: Most cells in the sheets of one XLSX workbook (counted in the sheet XML before openpyxl
+#: reads it, in read-only mode). England's LSOA tables are about 33,000 rows x 50 columns.
+MAX_XLSX_CELLS = 5_000_000
+#: Deepest nesting of arrays and objects in a JSON file (GeoJSON assets and boundaries, Open
+#: Referral feeds). A MultiPolygon is 4 levels inside a 4-level feature collection; an Open
+#: Referral service with its locations, schedules and taxonomy about 8.
+MAX_JSON_DEPTH = 64
+#: A new street network replaces the stored one only when it has at least this many walkable
+#: street segments (consecutive node pairs of ways a pedestrian may use; a borough has tens
+#: of thousands). 1 keeps small test extracts importable; a deployment can raise it.
+MIN_WALK_EDGES = 1
+#: ... and when at least this share of the nodes of those streets lies inside, or within
+#: NETWORK_AREA_MARGIN_M of, the bounding box of the stored areas (an extract of the wrong
+#: place is refused; extracts are cut by bounding box and reach beyond the borough).
+MIN_NETWORK_INSIDE_SHARE = 0.5
+NETWORK_AREA_MARGIN_M = 5000.0
+
+# --- Contributed and imported records: what a record may claim (issue 13) ------------------
+#: Categories that can be run from someone's home, so may be marked home-based (their exact
+#: point and address are then never shown). Other categories are venues the public visits.
+HOME_BASED_CATEGORIES = ("micro_provider", "neighbourhood_hub")

@@ -204,11 +204,18 @@ def cache_path(cache_dir, sha256: str) -> Path:
     return Path(cache_dir) / f"walk-{sha256}.npz"
 
 
+#: Street networks found unusable in this process (sha256 and highway set -> the error), so a
+#: page asking again gets the same answer at once instead of parsing the file again.
+_UNUSABLE: dict[tuple, InputError] = {}
+
+
 def graph_from_osm(osm, cache_dir=None, *, non_walkable=None) -> WalkGraph:
     """The compiled walking graph of an OSM XML file (bytes or path; ``.osm`` or ``.osm.bz2``).
 
     With ``cache_dir``, a graph compiled before from the same file (same sha256) is loaded
-    instead of being rebuilt, and a new one is saved there.
+    instead of being rebuilt, and a new one is saved there. A file that cannot be used (not
+    OSM XML, a bomb past the import limits, no walkable street) raises InputError, and the
+    same InputError again, at once, every later time in this process.
     """
     data, digest = osm_sha256(osm)
     if cache_dir is not None:
@@ -218,10 +225,30 @@ def graph_from_osm(osm, cache_dir=None, *, non_walkable=None) -> WalkGraph:
                 return WalkGraph.load(p)
             except (OSError, ValueError, KeyError):
                 pass                        # a damaged cache file: rebuild it
-    g = _build_from_xml(data, digest, non_walkable)
+    key = (digest, tuple(sorted(settings.NON_WALKABLE_HIGHWAYS if non_walkable is None
+                                else non_walkable)))
+    if key in _UNUSABLE:
+        e = _UNUSABLE[key]
+        raise InputError(e.message, file=e.file, row=e.row, field=e.field)
+    try:
+        g = _build_from_xml(data, digest, non_walkable)
+    except InputError as e:     # kept without its traceback (whose frames hold the file)
+        _UNUSABLE[key] = InputError(e.message, file=e.file, row=e.row, field=e.field)
+        raise
     if cache_dir is not None:
         g.save(cache_path(cache_dir, digest))
     return g
+
+
+def _check_xml(data: bytes) -> None:
+    """Read the whole file once with the importer's safe streaming parser (no DTDs or
+    entities, the size, markup and element limits, ids and coordinates checked) before
+    osmnx sees it, so a bomb or a malformed file stops in seconds with a clear error."""
+    from ..io.limits import iter_chunks
+    from ..io.osm_xml import iter_elements
+    for _ in iter_elements(iter_chunks(data, file="the street network"),
+                           file="the street network"):
+        pass
 
 
 def _build_from_xml(data: bytes, digest: str, non_walkable=None) -> WalkGraph:
@@ -236,6 +263,7 @@ def _build_from_xml(data: bytes, digest: str, non_walkable=None) -> WalkGraph:
     else:
         raise InputError("the street network must be OSM XML (.osm or .osm.bz2); convert a "
                          ".pbf file with osmium (osmium cat in.pbf -o out.osm)", field="osm")
+    _check_xml(data)
     old_tags = list(ox.settings.useful_tags_way)
     ox.settings.useful_tags_way = sorted(set(old_tags) | {"foot"})
     fd, tmp = tempfile.mkstemp(suffix=suffix)
