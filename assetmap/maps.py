@@ -7,7 +7,6 @@ import threading
 from dataclasses import dataclass
 
 import folium
-
 from branca.element import Element, MacroElement
 from folium.template import Template
 

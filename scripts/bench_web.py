@@ -89,6 +89,7 @@ def main(argv=None) -> int:
         import logging
         logging.getLogger("waitress").setLevel(logging.ERROR)
         from waitress.server import create_server
+
         from assetmap.app import create_app
         app = create_app({"DATABASE": store.url, "SECRET_KEY": "bench",
                           "INSTANCE_PATH": tempfile.mkdtemp(prefix="assetmap-inst-")})

@@ -9,6 +9,7 @@ import pytest
 
 from assetmap import accounts
 from assetmap.errors import InputError
+
 from contribhelp import store_of
 
 

@@ -8,7 +8,6 @@ not change between the two are used.
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 

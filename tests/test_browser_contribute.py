@@ -9,11 +9,20 @@ import time
 import geopandas as gpd
 import pytest
 import shapely
+from conftest import CONTRIB_USERS
 
 from assetmap import settings
-from contribhelp import XSS, XSS_TEMPLATE, approve, inside_point, pending_ids, provider_form, \
-    store_of, submit
-from conftest import CONTRIB_USERS
+
+from contribhelp import (
+    XSS,
+    XSS_TEMPLATE,
+    approve,
+    inside_point,
+    pending_ids,
+    provider_form,
+    store_of,
+    submit,
+)
 
 pytestmark = pytest.mark.browser
 

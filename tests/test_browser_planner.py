@@ -240,7 +240,6 @@ def test_demo_borough_pages(page, live_server, demo_store):
     run = demo_store.latest_run()
     code = None
     if run is not None:
-        import json as _json
         top = (run.get("summary") or {}).get("top_gaps") or []
         code = top[0] if top else None
     if code is None:

@@ -7,13 +7,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_io_common import CODES, area_store, centre, io_store  # noqa: F401
 
+from assetmap import results
 from assetmap.cli import main
 from assetmap.errors import InputError
-from assetmap import results
 from assetmap.io import export
-
-from test_io_common import CODES, area_store, centre, io_store  # noqa: F401
 
 
 def _providers(store):

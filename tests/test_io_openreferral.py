@@ -6,14 +6,12 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
+from test_io_common import area_store, centre, io_store, write_boundaries  # noqa: F401
 
 from assetmap import model
 from assetmap.errors import InputError
 from assetmap.io.boundaries import import_boundaries
-from assetmap.io.openreferral import (export_openreferral, import_openreferral, services_page,
-                                      uid)
-
-from test_io_common import area_store, centre, io_store, write_boundaries  # noqa: F401
+from assetmap.io.openreferral import export_openreferral, import_openreferral, services_page, uid
 
 FIELDS = ["id", "name", "category", "description", "address", "postcode", "opening_hours",
           "website", "home_based", "last_reviewed", "service_types", "client_groups",

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_io_common import REALDATA, needs_realdata
 
 from assetmap.cli import main
 from assetmap.store import Store
-
-from test_io_common import REALDATA, needs_realdata
 
 pytestmark = needs_realdata
 

@@ -1,7 +1,6 @@
 """The analyse step end to end: a synthetic borough with a planted hotspot and gap, the demo
 borough's planted features, stored runs read back, reproducibility, parameters, the CLI."""
 import json
-import os
 import subprocess
 import sys
 
@@ -310,6 +309,7 @@ def test_empty_store_is_no_data(tmp_path):
 
 def test_cli_analyse_json(synth):
     from click.testing import CliRunner
+
     from assetmap.cli import main
     store, _, _ = synth
     res = CliRunner().invoke(main, ["--db", store.url, "analyse", "--json", "-p",

@@ -109,6 +109,7 @@ def test_a_home_cannot_be_found_from_published_access_minutes(tmp_path):
     from assetmap import pipeline
     from assetmap.analysis import routing
     from assetmap.store import Store
+
     from synthetic import build_store
     store = Store(f"sqlite:///{tmp_path / 'h.sqlite'}")
     b = build_store(store, seed=3)

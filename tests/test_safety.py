@@ -9,9 +9,21 @@ import threading
 
 import pytest
 
-from contribhelp import (OWN_PREFIXES, XSS, XSS_TEMPLATE, approve, coordinate_strings, crawl_urls,
-                         fetch_all, inside_point, pending_ids, provider_form, store_of, submit,
-                         versions)
+from contribhelp import (
+    OWN_PREFIXES,
+    XSS,
+    XSS_TEMPLATE,
+    approve,
+    coordinate_strings,
+    crawl_urls,
+    fetch_all,
+    inside_point,
+    pending_ids,
+    provider_form,
+    store_of,
+    submit,
+    versions,
+)
 
 
 def _values(store, **kw):

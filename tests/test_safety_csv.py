@@ -11,12 +11,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_io_common import area_store, centre, io_store, write_boundaries  # noqa: F401
 
 from assetmap.cli import main
 from assetmap.io import csvsafe
 from assetmap.io.openreferral import export_openreferral, import_openreferral
-
-from test_io_common import area_store, centre, io_store, write_boundaries  # noqa: F401
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
 

@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-import webmini
 from assetmap.views.downloads import LAYERS
 
 

@@ -12,7 +12,8 @@ from werkzeug.datastructures import MultiDict
 from assetmap import accounts
 from assetmap.community import forms, hours, tokens
 from assetmap.errors import InputErrors
-from contribhelp import inside_point, pending_ids, provider_form, store_of, submit
+
+from contribhelp import inside_point, provider_form, store_of, submit
 
 
 def test_form_has_every_field_a_map_and_a_token(contrib_app, form_client):

@@ -13,8 +13,16 @@ from sqlalchemy import update
 from assetmap import settings
 from assetmap.community import duplicates, refresh, review, tokens
 from assetmap.store import assets as assets_table
-from contribhelp import (approve, inside_point, pending_ids, provider_form, store_of, submit,
-                         versions)
+
+from contribhelp import (
+    approve,
+    inside_point,
+    pending_ids,
+    provider_form,
+    store_of,
+    submit,
+    versions,
+)
 
 
 def _near(store, asset, metres=40.0):

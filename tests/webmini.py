@@ -4,9 +4,9 @@ the analysis engine): 36 square areas, every known indicator, assets and micro-p
 frames in the shape ``assetmap.views.data`` normalises pipeline results into."""
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
-import geopandas as gpd
 from shapely.geometry import Point, box
 
 from assetmap import model, settings

@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from .. import model, settings
-from .geography import CENTRE, DEPRIVED, EXCLUSION_M, GAP, VILLAGES, dist, density, gauss
+from .geography import CENTRE, DEPRIVED, EXCLUSION_M, GAP, VILLAGES, density, dist, gauss
 from .postcodes import postcode
 
 ASSET_COUNTS = {"cafe_pub": 112, "faith_venue": 52, "park": 48, "community_centre": 34,

@@ -45,7 +45,6 @@ import pandas as pd
 
 from .. import model, settings
 from ..errors import InputError
-from ..settings import STORAGE_CRS
 from . import assets_csv
 from .common import ImportReport, blank, check_file, text
 from .csvsafe import restore_cell, write_csv

@@ -95,6 +95,7 @@ def polygon_layer(gdf: gpd.GeoDataFrame, *, name: str, style, tips, popups=None,
     ``extra`` columns (name -> list). With ``m``, geometry is shared with other layers of the
     same areas on that map. Returns a FeatureGroup (not yet added to the map)."""
     import json
+
     import folium
     n = len(gdf)
     extra = extra or {}

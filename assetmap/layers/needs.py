@@ -3,8 +3,8 @@
 sequential palette; tooltips escaped; a click opens the area profile link."""
 from __future__ import annotations
 
-import numpy as np
 import mapclassify
+import numpy as np
 
 from ._geo import polygon_layer
 from ._legend import add_legend

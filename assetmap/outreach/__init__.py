@@ -46,16 +46,28 @@ attributes are the functions (import the modules as ``from assetmap.outreach.con
 """
 from __future__ import annotations
 
-from .params import PATCH_KINDS, PlanParams
-from .context import Context, clear_cache, context
-from .tour import best_tour, tour_length
-from .route import path_geometry, walking_matrix
-from .commissioning import (CATEGORY_PHRASES, GROUP_PHRASES, SERVICE_PHRASES,
-                            commissioning_gaps, missing_text, people)
-from .plan import (CATCHMENT_CATEGORIES, PLAN_FORMAT, build_plan, make_plan, patch_options,
-                   select_patch)
+from .commissioning import (
+                            CATEGORY_PHRASES,
+                            GROUP_PHRASES,
+                            SERVICE_PHRASES,
+                            commissioning_gaps,
+                            missing_text,
+                            people,
+)
 from .compare import compare, reopen, save
+from .context import Context, clear_cache, context
 from .export import CSV_COLUMNS, csv_rows, route_geojson, route_gpx, to_csv
+from .params import PATCH_KINDS, PlanParams
+from .plan import (
+                            CATCHMENT_CATEGORIES,
+                            PLAN_FORMAT,
+                            build_plan,
+                            make_plan,
+                            patch_options,
+                            select_patch,
+)
+from .route import path_geometry, walking_matrix
+from .tour import best_tour, tour_length
 
 __all__ = ["PlanParams", "Context", "context", "build_plan", "make_plan", "save", "reopen",
            "compare", "commissioning_gaps", "csv_rows", "to_csv", "route_geojson",

@@ -13,8 +13,21 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (Integer, Table, Text, and_, bindparam, create_engine, delete, event, func,
-                        insert, select, text, update)
+from sqlalchemy import (
+    Integer,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 
 from .. import model

@@ -10,13 +10,12 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
-from .. import __version__, model, settings
+from .. import __version__, model, pipeline, settings
 from ..errors import InputError
 from ..layers.access import isochrone_geojson
-from .. import pipeline
 from . import _params, get_store
 from ._hosts import PLACEHOLDER_ROOT, fill_root, public_root
-from .downloads import LAYERS, export_frame, filter_area, to_geojson
+from .downloads import export_frame, filter_area, to_geojson
 from .main import web_data
 
 bp = Blueprint("api", __name__)

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, abort, render_template
 
-from .. import maps, model, settings
+from .. import maps, model, pipeline, settings
 from ..layers.access import isochrone_geojson
-from .. import pipeline
 from . import get_store
 from .main import web_data
 

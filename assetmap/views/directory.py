@@ -7,10 +7,9 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, render_template, request
 
-from .. import maps, model, settings
+from .. import maps, model, pipeline, settings
 from ..layers.access import isochrone_geojson
 from ..layers.providers import QUALITY_LABELS
-from .. import pipeline
 from . import _params, get_store
 from .main import web_data
 

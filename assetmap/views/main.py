@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
-from .. import __version__, maps, model
+from .. import __version__, maps
 from ..layers.needs import SCHEMES
 from . import _params, get_store
 from . import data as webdata
