@@ -47,24 +47,24 @@ attributes are the functions (import the modules as ``from assetmap.outreach.con
 from __future__ import annotations
 
 from .commissioning import (
-                            CATEGORY_PHRASES,
-                            GROUP_PHRASES,
-                            SERVICE_PHRASES,
-                            commissioning_gaps,
-                            missing_text,
-                            people,
+    CATEGORY_PHRASES,
+    GROUP_PHRASES,
+    SERVICE_PHRASES,
+    commissioning_gaps,
+    missing_text,
+    people,
 )
 from .compare import compare, reopen, save
 from .context import Context, clear_cache, context
 from .export import CSV_COLUMNS, csv_rows, route_geojson, route_gpx, to_csv
 from .params import PATCH_KINDS, PlanParams
 from .plan import (
-                            CATCHMENT_CATEGORIES,
-                            PLAN_FORMAT,
-                            build_plan,
-                            make_plan,
-                            patch_options,
-                            select_patch,
+    CATCHMENT_CATEGORIES,
+    PLAN_FORMAT,
+    build_plan,
+    make_plan,
+    patch_options,
+    select_patch,
 )
 from .route import path_geometry, walking_matrix
 from .tour import best_tour, tour_length
