@@ -27,29 +27,9 @@ from .assets import AssetsMixin
 from .core import StoreCore, now_iso, open_store
 from .moderation import ModerationMixin
 from .runs import RunsMixin
-from .schema import (
-    COUNTED_TABLES,
-    SCHEMA_VERSION,
-    Geom,
-    Str,
-    Txt,
-    areas,
-    asset_versions,
-    assets,
-    blobs,
-    indicator_values,
-    indicators,
-    meta_table,
-    metadata,
-    networks,
-    outreach_plans,
-    postcodes,
-    providers,
-    run_results,
-    runs,
-    submissions,
-    users,
-)
+from .schema import (COUNTED_TABLES, SCHEMA_VERSION, Geom, Str, Txt, areas, asset_versions, assets,
+                     blobs, indicator_values, indicators, meta_table, metadata, networks,
+                     outreach_plans, postcodes, providers, run_results, runs, submissions, users)
 
 
 class Store(AreasMixin, ModerationMixin, AssetsMixin, RunsMixin, AccountsMixin, StoreCore):
