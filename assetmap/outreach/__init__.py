@@ -32,8 +32,9 @@ The package, by concern:
 
 * :mod:`.params` -- :class:`PlanParams`, what a coordinator asked for;
 * :mod:`.context` -- :class:`Context`, the stored data and analysis a plan reads (cached);
-* :mod:`.plan` -- the patch, the scores, the "why" wording, :func:`build_plan` and
+* :mod:`.plan` -- the patch, the scores, the snapshots, :func:`build_plan` and
   :func:`make_plan`;
+* :mod:`.why` -- why each area ranks where it does, in words, and the patch's indicators;
 * :mod:`.route` -- the day's walking route and the postcodes to knock on first;
 * :mod:`.tour` -- walking tours through a handful of stops (Held-Karp, 2-opt/Or-opt);
 * :mod:`.commissioning` -- commissioning gaps, what each area is missing, and their wording;
