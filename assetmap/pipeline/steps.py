@@ -34,7 +34,7 @@ def _pwc_xy(areas: gpd.GeoDataFrame) -> np.ndarray:
 class _Clock:
     """Seconds per step, reported to ``progress`` as each step ends."""
 
-    def __init__(self, progress):
+    def __init__(self, progress) -> None:
         self.say = progress or (lambda message: None)
         self.timings: dict[str, float] = {}
         self.start = self.t0 = time.perf_counter()
