@@ -158,11 +158,11 @@ def test_access_matches_direct_network_distance(synth):
     """An area's nearest-library minutes equal the mean over its origins of direct Dijkstra
     distances (network.node_table) to every library."""
     store, _, a = synth
-    from assetmap.analysis import network
+    from assetmap.analysis import network, origins
     graph = pipeline.load_graph(store)
     areas = store.read_areas()
     areas_p = areas.to_crs(settings.ANALYSIS_CRS)
-    o_area, o_xy, o_w = network.area_origins(areas_p.geometry.values, pipeline._pwc_xy(areas),
+    o_area, o_xy, o_w = origins.area_origins(areas_p.geometry.values, pipeline._pwc_xy(areas),
                                              graph, settings.ORIGINS_PER_AREA,
                                              settings.ORIGIN_SEED)
     lib = store.read_assets(categories=["library"])

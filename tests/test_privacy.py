@@ -88,7 +88,7 @@ def _published_minutes(inp, p, router, graph, home_id):
 def _best_guess(published, acc, router, cell_centre, p, step=25.0):
     """Grid-search the 500 m cell a map shows: the candidate whose predicted per-area
     minutes (the open code's own aggregation and rounding) fit the published ones best."""
-    from assetmap.analysis import network
+    from assetmap.analysis import network, origins
     half = settings.HOME_GRID_M / 2
     offs = np.arange(-half + step / 2, half, step)
     cand = np.array([(cell_centre[0] + dx, cell_centre[1] + dy) for dx in offs for dy in offs])
@@ -96,7 +96,7 @@ def _best_guess(published, acc, router, cell_centre, p, step=25.0):
     mpm = network.metres_per_minute(p["walk_speed_kmh"])
     cap = float(p["access_max_minutes"])
     near = np.minimum(router.nearest(o_xy, [c[None, :] for c in cand], cap * mpm) / mpm, cap)
-    pred = np.round(network.aggregate(near, acc.o_area, acc.o_w, len(published), "mean"), 1)
+    pred = np.round(origins.aggregate(near, acc.o_area, acc.o_w, len(published), "mean"), 1)
     err = np.nansum((pred - published[None, :]) ** 2, axis=1)
     return cand[int(np.argmin(err))]
 

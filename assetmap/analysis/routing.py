@@ -22,6 +22,7 @@ import shapely
 
 from .. import settings
 from . import network
+from .isochrones import isochrones as network_isochrones
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def isochrones(r, x: float, y: float, minutes, *, speed_kmh: float | None = None
     minutes = [float(m) for m in np.atleast_1d(minutes)]
     speed = float(speed_kmh or settings.WALK_SPEED_KMH)
     if r.kind == "network":
-        polys = network.isochrones(r.graph, x, y, minutes, speed, buffer_m, r.max_snap_m)
+        polys = network_isochrones(r.graph, x, y, minutes, speed, buffer_m, r.max_snap_m)
         if not all(p.is_empty for p in polys):
             return polys, NETWORK
     mpm = network.metres_per_minute(speed)

@@ -79,7 +79,7 @@ def _missing(arows, near: dict, params: PlanParams) -> tuple[list[str], list[str
 
 def _origins(ctx: Context, idx: np.ndarray):
     """Origin points (EPSG:27700) for the patch's areas with their 65+ population shares."""
-    from ..analysis.network import area_origins
+    from ..analysis.origins import area_origins
     a = ctx.areas.iloc[idx]
     pwc = np.column_stack([a["x"].to_numpy(), a["y"].to_numpy()])
     ai, xy, w = area_origins(a.geometry.to_numpy(), pwc, ctx.graph)

@@ -268,7 +268,7 @@ def select_patch(ctx: Context, params: PlanParams) -> tuple[np.ndarray, shapely.
 def _walk_catchment(ctx: Context, params: PlanParams):
     """The streets within ``params.walk_minutes`` of a venue (its walking isochrone), or a
     circle of the same walk where there is no street network."""
-    from ..analysis.network import isochrones
+    from ..analysis.isochrones import isochrones
     a = ctx.assets
     hit = a[a["id"].astype(str) == str(params.ids[0])] if len(a) else a
     if not len(hit):
