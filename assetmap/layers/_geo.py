@@ -10,7 +10,8 @@ from .. import settings
 from ._style import js_json
 
 
-def display_frame(gdf: gpd.GeoDataFrame, columns, tolerance_m: float = settings.SIMPLIFY_TOLERANCE_M,
+def display_frame(gdf: gpd.GeoDataFrame, columns,
+                  tolerance_m: float = settings.SIMPLIFY_TOLERANCE_M,
                   decimals: int = settings.MAP_COORD_DECIMALS) -> gpd.GeoDataFrame:
     """Simplified (topology-preserving, in metres), rounded WGS84 geometry with only
     ``columns`` kept: small pages."""
@@ -58,7 +59,9 @@ class PolygonData(MacroElement):
                     if (r[1]) { layer.bindTooltip(r[1], {sticky: true}); }
                     if (r[2]) { layer.bindPopup(r[2], {maxWidth: 320}); }
                     {% if this.highlight %}
-                    layer.on('mouseover', function () { layer.setStyle({weight: 3, color: '#000000'}); });
+                    layer.on('mouseover', function () {
+                        layer.setStyle({weight: 3, color: '#000000'});
+                    });
                     layer.on('mouseout', function () { layer.setStyle(styles[r[0]]); });
                     {% endif %}
                 }

@@ -58,7 +58,8 @@ class AreasMixin(StoreCore):
 
     def read_indicators(self, conn: Connection | None = None) -> pd.DataFrame:
         with self._use(conn) as c:
-            rows = [dict(r._mapping) for r in c.execute(select(indicators).order_by(indicators.c.id))]
+            rows = [dict(r._mapping)
+                    for r in c.execute(select(indicators).order_by(indicators.c.id))]
         return _frame(rows, model.INDICATOR_COLUMNS)
 
     def write_values(self, df: pd.DataFrame, conn: Connection | None = None,

@@ -68,7 +68,8 @@ class AssetsMixin(StoreCore):
                                              _records(prov, model.PROVIDER_COLUMNS)}
         with self._use(conn, write=True) as c:
             existing = {r.id: r.version for r in c.execute(
-                select(assets.c.id, assets.c.version).where(assets.c.id.in_([r["id"] for r in rows])))}
+                select(assets.c.id, assets.c.version)
+                .where(assets.c.id.in_([r["id"] for r in rows])))}
             for r in rows:
                 if r["id"] in existing:
                     r["version"] = existing[r["id"]] + 1
@@ -105,7 +106,8 @@ class AssetsMixin(StoreCore):
 
     def read_providers(self, conn: Connection | None = None) -> pd.DataFrame:
         with self._use(conn) as c:
-            rows = [dict(r._mapping) for r in c.execute(select(providers).order_by(providers.c.asset_id))]
+            rows = [dict(r._mapping)
+                    for r in c.execute(select(providers).order_by(providers.c.asset_id))]
         return _frame(rows, model.PROVIDER_COLUMNS)
 
     def get_asset(self, asset_id: str, conn: Connection | None = None) -> dict:

@@ -213,7 +213,8 @@ class StoreCore:
     def set_meta(self, key: str, value, conn: Connection | None = None) -> None:
         with self._use(conn, write=True) as c:
             c.execute(delete(meta_table).where(meta_table.c.key == key))
-            c.execute(insert(meta_table).values(key=key, value=None if value is None else str(value)))
+            c.execute(insert(meta_table).values(key=key,
+                                                value=None if value is None else str(value)))
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as c:

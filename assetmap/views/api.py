@@ -95,7 +95,8 @@ def index():
     wd = web_data()
     return _resp({
         "name": "AssetMap API", "version": __version__, "data_version": wd.data_version,
-        "analysis_run": None if wd.run is None else {k: wd.run.get(k) for k in ("id", "created_at", "data_version")},
+        "analysis_run": None if wd.run is None else {
+            k: wd.run.get(k) for k in ("id", "created_at", "data_version")},
         "area_name": wd.area_name,
         "openapi": url_for("api.openapi"),
         "endpoints": [url_for("api.areas"), url_for("api.indicators"), url_for("api.assets"),
