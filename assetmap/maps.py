@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from . import model, settings
@@ -107,6 +107,7 @@ def render_parts(m: folium.Map) -> MapParts:
     then run on the server. Here the children are rendered once and the wrapped output is
     joined verbatim (``Element._template_str``), never rendered a second time."""
     root = m.get_root()
+    assert isinstance(root, Figure), "a folium Map always sits in a branca Figure"
     for child in list(root._children.values()):    # what Figure.render does first
         child.render()
     return MapParts(header=localise_assets(_verbatim(root.header)), html=_verbatim(root.html),

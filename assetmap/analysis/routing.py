@@ -32,6 +32,9 @@ _LOCK = threading.Lock()
 NETWORK = "network"
 STRAIGHT_LINE = "straight-line"
 
+#: What :func:`router` gives: both kinds answer ``nearest`` and ``table`` alike.
+Router = network.GraphRouter | network.CrowFlyRouter
+
 
 def _key(digest: str, non_walkable) -> str:
     return f"{digest}:{','.join(sorted(non_walkable))}"
@@ -79,7 +82,7 @@ def clear() -> None:
 
 
 def router(graph: network.WalkGraph | None, *, max_snap_m: float | None = None,
-           min_component: int | None = None, detour: float | None = None):
+           min_component: int | None = None, detour: float | None = None) -> Router:
     """The router for ``graph``: over the street network, or crow-fly without a graph."""
     if graph is None or not graph.n_nodes:
         return network.CrowFlyRouter(settings.CROW_FLY_DETOUR if detour is None else detour)

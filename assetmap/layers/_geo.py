@@ -105,7 +105,8 @@ def polygon_layer(gdf: gpd.GeoDataFrame, *, name: str, style, tips, popups=None,
     tips = list(tips)
     pops = list(popups) if popups is not None else [""] * n
     style_index: dict[str, int] = {}
-    styles, rows = [], []
+    styles: list[dict] = []
+    rows: list = []
     for i in range(n):
         props = {k: v[i] for k, v in extra.items()}
         st = style(props)

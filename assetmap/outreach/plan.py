@@ -103,7 +103,7 @@ def _walks(ctx: Context, params: PlanParams, oxy: np.ndarray, axy: np.ndarray,
     limit_m = params.walk_minutes * mpm
     r, c, m = ctx.router.table(oxy, axy, limit_m) if len(axy) else (np.zeros(0, int),) * 2 + (
         np.zeros(0),)
-    minutes = {}
+    minutes: dict[int, dict[int, float]] = {}
     for ri, ci, mi in zip(r, c, m):
         minutes.setdefault(int(ri), {})[int(ci)] = float(mi) / mpm
     nearest_social = ctx.router.nearest(oxy, [axy[social_idx]], 60 * mpm)[0] / mpm \
@@ -353,9 +353,10 @@ def _asset_dict(row: dict) -> dict:
     g = row["geometry"]
     lon, lat = _wgs([g.x], [g.y])
     prov = bool(row.get("is_provider"))
+    cat = row.get("category")
     d = {
-        "id": str(row["id"]), "name": row.get("name") or "", "category": row.get("category"),
-        "category_label": model.ASSET_CATEGORIES.get(row.get("category"), row.get("category")),
+        "id": str(row["id"]), "name": row.get("name") or "", "category": cat,
+        "category_label": model.ASSET_CATEGORIES.get(cat, cat) if cat else cat,
         "lon": float(lon[0]), "lat": float(lat[0]), "is_provider": prov,
         "address": row.get("address"), "postcode": row.get("postcode"),
         "opening_hours": row.get("opening_hours"), "contact": row.get("contact"),

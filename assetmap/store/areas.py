@@ -107,7 +107,7 @@ class AreasMixin(StoreCore):
 
     def lookup_postcodes(self, codes, conn: Connection | None = None) -> pd.DataFrame:
         """Known postcodes among ``codes`` (normalised), with lon/lat."""
-        wanted = sorted({model.normalise_postcode(p) for p in codes if model.normalise_postcode(p)})
+        wanted = sorted({n for p in codes if (n := model.normalise_postcode(p))})
         out = []
         with self._use(conn) as c:
             for i in range(0, len(wanted), 500):

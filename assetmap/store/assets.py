@@ -138,7 +138,7 @@ class AssetsMixin(StoreCore):
                 raise ConflictError(
                     f"'{cur.name}' was changed by someone else (now version {cur.version}); "
                     "reload it and try again")
-            row = dict(c.execute(select(assets).where(assets.c.id == asset_id)).first()._mapping)
+            row = dict(c.execute(select(assets).where(assets.c.id == asset_id)).one()._mapping)
             prov = c.execute(select(providers).where(providers.c.asset_id == asset_id)).first()
             c.execute(insert(asset_versions).values(
                 asset_id=asset_id, version=row["version"], action=status,
@@ -193,7 +193,7 @@ class AssetsMixin(StoreCore):
             reason=reason))
         return row["version"]
 
-    def _conflict(self, c: Connection, asset_id: str) -> ConflictError:
+    def _conflict(self, c: Connection, asset_id: str) -> ConflictError | NotFound:
         cur = c.execute(select(assets.c.name, assets.c.version, assets.c.updated_by)
                         .where(assets.c.id == asset_id)).first()
         if cur is None:

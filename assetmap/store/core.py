@@ -50,6 +50,15 @@ def _int(value):
     return None if value is None else int(value)
 
 
+def inserted_id(result) -> int:
+    """The primary key a single-row ``insert()`` made (SQLAlchemy types it Optional: it is
+    None only for statements that are not a plain single-row insert)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the insert made no primary key")
+    return int(key[0])
+
+
 def _nan_to_none(v):
     if v is None:
         return None
@@ -219,13 +228,13 @@ class StoreCore:
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as c:
             return {name: int(c.execute(select(func.count()).select_from(metadata.tables[name]))
-                              .scalar()) for name in COUNTED_TABLES}
+                              .scalar_one()) for name in COUNTED_TABLES}
 
     def areas_signature(self) -> tuple:
         """A cheap fingerprint of the stored areas (for caching the borough outline)."""
         with self.engine.connect() as c:
             r = c.execute(select(func.count(), func.min(areas.c.code),
-                                 func.max(areas.c.code))).first()
+                                 func.max(areas.c.code))).one()
         return tuple(r)
 
 
