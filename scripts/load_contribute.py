@@ -55,9 +55,11 @@ def build_store(path: Path, grid: bool) -> Store:
     rows, geoms = [], []
     for i in range(8):
         for j in range(8):
-            rows.append({"code": f"E01{i * 8 + j + 1:06d}", "name": f"Grid {i}-{j}", "level": "lsoa"})
+            rows.append({"code": f"E01{i * 8 + j + 1:06d}", "name": f"Grid {i}-{j}",
+                         "level": "lsoa"})
             geoms.append(box(x0 + j * 500, y0 + i * 500, x0 + j * 500 + 500, y0 + i * 500 + 500))
-    store.write_areas(gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.ANALYSIS_CRS).to_crs(4326))
+    store.write_areas(gpd.GeoDataFrame(rows, geometry=geoms,
+                                       crs=settings.ANALYSIS_CRS).to_crs(4326))
     return store
 
 

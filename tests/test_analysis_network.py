@@ -25,8 +25,11 @@ def grid():
     # an island of 30 nodes far away (reachable among themselves only)
     iu, iv, iL, ix, iy = synthetic.grid_edges(6, 5, 50.0, origin=(10_000.0, 10_000.0))
     n0 = len(x)
-    u = np.concatenate([u, iu + n0]); v = np.concatenate([v, iv + n0]); L = np.concatenate([L, iL])
-    x = np.concatenate([x, ix]); y = np.concatenate([y, iy])
+    u = np.concatenate([u, iu + n0])
+    v = np.concatenate([v, iv + n0])
+    L = np.concatenate([L, iL])
+    x = np.concatenate([x, ix])
+    y = np.concatenate([y, iy])
     # parallel edges: a longer and a shorter duplicate of some edges
     pick = rng.choice(len(u), 40, replace=False)
     u = np.concatenate([u, u[pick], v[pick[:20]]])

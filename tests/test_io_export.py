@@ -95,5 +95,6 @@ def test_cli_export_contract(area_store, tmp_path):
     r = CliRunner().invoke(main, ["--db", db, "export", "nonsense", "-f", "csv", "-o",
                                   str(tmp_path / "g.csv")])
     assert r.exit_code == 2
-    r = CliRunner().invoke(main, ["--db", db, "import", "boundaries", str(tmp_path / "nope.geojson")])
+    r = CliRunner().invoke(main, ["--db", db, "import", "boundaries",
+                                  str(tmp_path / "nope.geojson")])
     assert r.exit_code == 2 and "nope.geojson" in r.output

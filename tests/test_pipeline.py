@@ -329,7 +329,7 @@ def test_pipeline_imports_no_web_stack():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-# --- the demo borough ------------------------------------------------------------------------------
+# --- the demo borough -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo_run(demo_copy):
     """The demo borough as analysed once per session (the cached analysed copy)."""
@@ -375,7 +375,7 @@ def test_json_fallback_round_trip(synth, monkeypatch):
     assert areas.geometry.iloc[0].equals_exact(a.areas.geometry.iloc[0], 1e-9)
 
 
-# --- the result contract ---------------------------------------------------------------------------
+# --- the result contract --------------------------------------------------------------------------
 def test_every_frame_meets_the_result_contract(synth):
     """What run() returns and what load() reads back are exactly the declared columns and
     dtypes of assetmap.results (no consumer needs an alias or a fallback)."""

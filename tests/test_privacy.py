@@ -49,7 +49,7 @@ def test_published_points_moves_homes_only():
     assert out["address"].iloc[0] == "1 Secret Rd"           # fields untouched (analysis only)
 
 
-# --- the attacker ------------------------------------------------------------------------------------
+# --- the attacker ---------------------------------------------------------------------------------
 N_HOMES = 20
 
 

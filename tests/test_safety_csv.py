@@ -86,7 +86,7 @@ def test_write_csv_rows_to_a_file(tmp_path):
     assert rows == [{"a": "'=1", "b": "-2.5", "c": ""}, {"a": "", "b": "", "c": "'@x"}]
 
 
-# --- /downloads ------------------------------------------------------------------------------------
+# --- /downloads -----------------------------------------------------------------------------------
 @pytest.fixture
 def payload_app(area_store, tmp_path):
     from assetmap.app import create_app
@@ -177,7 +177,7 @@ def test_openreferral_csv_tables_are_formula_safe_and_round_trip(area_store, tmp
     fresh.dispose()
 
 
-# --- outreach CSV ----------------------------------------------------------------------------------
+# --- outreach CSV ---------------------------------------------------------------------------------
 def test_outreach_csv_neutralises_like_the_helper():
     """The outreach CSV's cells follow the same rule as every other writer."""
     from assetmap import outreach

@@ -135,7 +135,8 @@ def test_every_field_is_validated_on_the_server(contrib_app, form_client, change
     assert store.list_submissions(statuses=None) == []      # nothing stored
     # what was typed is kept in the form
     if change.get("name"):
-        assert "value=\"" + change["name"][:20] in text.replace("&#34;", '"') or "\x07" in change["name"]
+        assert ("value=\"" + change["name"][:20] in text.replace("&#34;", '"')
+                or "\x07" in change["name"])
 
 
 def test_all_problems_are_reported_at_once():
