@@ -3,9 +3,9 @@
 Each area gets a need class and a supply class by tertile (``settings.GAP_CLASSES`` = 3 by
 default; 1 = low, 3 = high) of its rank among the areas (ties share a class), combined into a
 bivariate class ``"N3-S1"``. A *gap* is high need with low supply (need class = top, supply
-class = 1; ``is_gap``). Gaps are ranked by ``gap_score = need percentile - supply percentile`` (1 = the
-widest gap). Separately, :func:`missing_within_reach` lists the asset categories whose nearest
-asset is farther than ``settings.GAP_REACH_MINUTES`` away.
+class = 1; ``is_gap``). Gaps are ranked by ``gap_score = need percentile - supply
+percentile`` (1 = the widest gap). Separately, :func:`missing_within_reach` lists the asset
+categories whose nearest asset is farther than ``settings.GAP_REACH_MINUTES`` away.
 """
 from __future__ import annotations
 

@@ -109,15 +109,15 @@ def local_moran(y, W) -> dict:
     lag = Wr @ z
     den = (z * z).sum()
     with np.errstate(invalid="ignore", divide="ignore"):
-        I = (n - 1) * z * lag / den
+        local_i = (n - 1) * z * lag / den
     m2 = den / n
     wi = np.asarray(Wr.sum(axis=1)).ravel()
     wi2 = np.asarray(Wr.multiply(Wr).sum(axis=1)).ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
         EIc = -(z ** 2 * wi) / ((n - 1) * m2)
         VIc = (z / m2) ** 2 * (n / (n - 2)) * (wi2 - wi ** 2 / (n - 1)) * (m2 - z ** 2 / (n - 1))
-        zI = (I - EIc) / np.sqrt(VIc)
-    return {"I": I, "z_value": z, "lag": lag, "EIc": EIc, "VIc": VIc, "z": zI}
+        zI = (local_i - EIc) / np.sqrt(VIc)
+    return {"I": local_i, "z_value": z, "lag": lag, "EIc": EIc, "VIc": VIc, "z": zI}
 
 
 # --- inference -----------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def hotspots(y, W, permutations: int | None = None, seed: int | None = None,
     })
 
 
-# --- the isolation score ---------------------------------------------------------------------------
+# --- the isolation score --------------------------------------------------------------------
 def _z(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     if np.isnan(x).all():

@@ -67,6 +67,6 @@ def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = T
                           extra={"fill": fills, "gap": gapflag})
     group.add_to(m)
     if legend:
-        add_legend(m, group, name, (f'<div class="am-legend-note">{esc(subtitle)}</div>' if subtitle else "")
-                   + legend_html())
+        note = f'<div class="am-legend-note">{esc(subtitle)}</div>' if subtitle else ""
+        add_legend(m, group, name, note + legend_html())
     return group

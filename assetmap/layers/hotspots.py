@@ -8,8 +8,8 @@ from ._legend import add_legend, swatch_rows
 from ._style import esc, fmt
 
 GI_COLOURS = {"hot": "#b2182b", "cold": "#2166ac", "ns": "#f7f7f7"}
-GI_LABELS = {"hot": "Hot spot (high isolation cluster)", "cold": "Cold spot (low isolation cluster)",
-             "ns": "Not significant"}
+GI_LABELS = {"hot": "Hot spot (high isolation cluster)",
+             "cold": "Cold spot (low isolation cluster)", "ns": "Not significant"}
 LISA_COLOURS = {"HH": "#b2182b", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de", "ns": "#f7f7f7"}
 LISA_LABELS = {"HH": "High among high (HH)", "LL": "Low among low (LL)",
                "HL": "High among low (HL)", "LH": "Low among high (LH)", "ns": "Not significant"}
@@ -38,11 +38,13 @@ def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha):
         if kind == "gi":
             c = gi_class(r.get("gi_class"))
             label, col = GI_LABELS[c], GI_COLOURS[c]
-            stats = f"Gi* z = {fmt(r.get('gi_z'), 2)}, p = {fmt(r.get('gi_p'), 3)}, FDR q = {fmt(r.get('gi_q'), 3)}"
+            stats = (f"Gi* z = {fmt(r.get('gi_z'), 2)}, p = {fmt(r.get('gi_p'), 3)}, "
+                     f"FDR q = {fmt(r.get('gi_q'), 3)}")
         else:
             c = lisa_class(r.get("lisa_class"))
             label, col = LISA_LABELS[c], LISA_COLOURS[c]
-            stats = f"Local Moran's I = {fmt(r.get('lisa_i'), 2)}, p = {fmt(r.get('lisa_p'), 3)}, FDR q = {fmt(r.get('lisa_q'), 3)}"
+            stats = (f"Local Moran's I = {fmt(r.get('lisa_i'), 2)}, "
+                     f"p = {fmt(r.get('lisa_p'), 3)}, FDR q = {fmt(r.get('lisa_q'), 3)}")
         t = f"<strong>{esc(r['name'])}</strong><br>{esc(label)}"
         tips.append(t)
         p = t + f"<br>Isolation score {fmt(r.get('isolation'), 2)}<br>{esc(stats)}"

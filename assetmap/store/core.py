@@ -13,8 +13,21 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (Integer, Table, Text, and_, bindparam, create_engine, delete, event, func,
-                        insert, select, text, update)
+from sqlalchemy import (
+    Integer,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 
 from .. import model, settings
@@ -35,6 +48,15 @@ def _int(value):
     nothing there, while psycopg binds it as a number: coerce at the door so both backends
     answer alike."""
     return None if value is None else int(value)
+
+
+def inserted_id(result) -> int:
+    """The primary key a single-row ``insert()`` made (SQLAlchemy types it Optional: it is
+    None only for statements that are not a plain single-row insert)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the insert made no primary key")
+    return int(key[0])
 
 
 def _nan_to_none(v):
@@ -218,18 +240,19 @@ class StoreCore:
     def set_meta(self, key: str, value, conn: Connection | None = None) -> None:
         with self._use(conn, write=True) as c:
             c.execute(delete(meta_table).where(meta_table.c.key == key))
-            c.execute(insert(meta_table).values(key=key, value=None if value is None else str(value)))
+            c.execute(insert(meta_table).values(key=key,
+                                                value=None if value is None else str(value)))
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as c:
             return {name: int(c.execute(select(func.count()).select_from(metadata.tables[name]))
-                              .scalar()) for name in COUNTED_TABLES}
+                              .scalar_one()) for name in COUNTED_TABLES}
 
     def areas_signature(self) -> tuple:
         """A cheap fingerprint of the stored areas (for caching the borough outline)."""
         with self.engine.connect() as c:
             r = c.execute(select(func.count(), func.min(areas.c.code),
-                                 func.max(areas.c.code))).first()
+                                 func.max(areas.c.code))).one()
         return tuple(r)
 
 
