@@ -124,6 +124,7 @@ def info(ctx, as_json):
 def serve(ctx, host, port, threads):
     """Serve the web app with waitress (a production WSGI server)."""
     import waitress
+
     from .app import create_app
     app = create_app({"DATABASE": ctx.obj.get("db") or settings.default_db_url()})
     prepare_walk_graph(app)

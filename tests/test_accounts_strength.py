@@ -7,11 +7,11 @@ import hashlib
 import time
 
 import pytest
+from conftest import CONTRIB_USERS
 
 from assetmap import accounts, settings
 from assetmap.errors import InputError
 
-from conftest import CONTRIB_USERS
 from contribhelp import store_of
 
 WEAK = ["password12", "Password1!", "qwertyuiop", "1234567890", "iloveyou12", "abcabcabcabc",

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from contribhelp import inside_point, provider_form, store_of
 from test_io_common import area_store, centre, io_store, write_csv  # noqa: F401
 from test_safety_imports import _cell_row, xlsx
 
 from assetmap.cli import main
+
+from contribhelp import inside_point, provider_form, store_of
 
 HEAD = "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"
 
@@ -153,8 +154,6 @@ def test_malformed_geojson(area_store, tmp_path, runner, command, case):
     assert info(runner, area_store.url) == before
 
 
-@pytest.mark.xfail(strict=True, reason="io/openreferral.py (not this helper's file) should "
-                   "read JSON with io.limits.load_json")
 def test_deeply_nested_open_referral_json(area_store, tmp_path, runner):
     path = tmp_path / "services.json"
     path.write_text('{"contents": [{"id": "s1", "name": "x", "taxonomy": '

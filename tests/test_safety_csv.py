@@ -181,14 +181,15 @@ def test_openreferral_csv_tables_are_formula_safe_and_round_trip(area_store, tmp
 def test_outreach_csv_neutralises_like_the_helper():
     """The outreach CSV's cells follow the same rule as every other writer."""
     from assetmap import outreach
+    from assetmap.outreach import export
     plan_rows = [{"section": "areas", "item": p, "detail": "-" + p, "lon": -1.25,
                   "minutes": -0.0} for p in PAYLOADS]
-    orig = outreach.csv_rows
+    orig = export.csv_rows
     try:
-        outreach.csv_rows = lambda plan: plan_rows
+        export.csv_rows = lambda plan: plan_rows
         rows = _rows(outreach.to_csv({}))
     finally:
-        outreach.csv_rows = orig
+        export.csv_rows = orig
     assert [r["item"] for r in rows] == [csvsafe.safe_cell(p) for p in PAYLOADS]
     assert [r["detail"] for r in rows] == [csvsafe.safe_cell("-" + p) for p in PAYLOADS]
     assert all(r["lon"] == "-1.25" for r in rows)

@@ -151,9 +151,9 @@ def _visit(page, url):
 def test_no_csp_violations_in_chromium(app, live_server, csp_page):
     """The pages of the demo borough, public and signed in, break no CSP directive (inline
     folium scripts carry the nonce; styles, tiles, fonts and the isochrone fetch allowed)."""
-    from assetmap import auth
+    from assetmap import accounts
     store = app.extensions["assetmap_store"]
-    store.add_user("pcsp", "planner", auth.hash_password(PASSWORD))
+    store.add_user("pcsp", "planner", accounts.hash_password(PASSWORD))
     page, base = csp_page, live_server
     areas = store.read_areas("lsoa")
     code, ward = areas["code"].iloc[0], areas["parent_code"].iloc[0]

@@ -10,11 +10,11 @@ import sys
 import time
 
 import pytest
+from conftest import CONTRIB_USERS, FormClient, _make_app
 
 from assetmap import accounts
 from assetmap.accounts import limits
 
-from conftest import CONTRIB_USERS, FormClient, _make_app
 from contribhelp import inside_point, provider_form, store_of
 from storehelp import any_store  # noqa: F401 (fixture)
 

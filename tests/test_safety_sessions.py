@@ -7,12 +7,12 @@ import sqlite3
 import time
 
 import pytest
+from conftest import CONTRIB_USERS, FormClient
 
 from assetmap import accounts
 from assetmap.accounts import sessions
 from assetmap.store import Store
 
-from conftest import CONTRIB_USERS, FormClient
 from contribhelp import store_of
 from storehelp import any_store  # noqa: F401 (fixture)
 

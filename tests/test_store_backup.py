@@ -10,11 +10,11 @@ import threading
 import time
 
 import pytest
+from conftest import FormClient
 
 from assetmap.errors import AssetMapError, InputError
 from assetmap.store import Store
 
-from conftest import FormClient
 from contribhelp import inside_point, provider_form, store_of
 from storehelp import any_store, contribution, seeded  # noqa: F401 (fixtures)
 

@@ -12,10 +12,21 @@ a web app; the view code that reads the signed-in user is in ``assetmap.views.ac
 from __future__ import annotations
 
 from .limits import LoginThrottle, MemoryLimits, RateLimiter, login_delay, wait_message
-from .passwords import (check_password_strength, guessability, hash_password, needs_rehash,
-                        verify_password)
-from .roles import (CAN_MANAGE_USERS, CAN_MODERATE, CAN_SEE_PRIVATE, check_role,
-                    check_user_name, safe_next)
+from .passwords import (
+                        check_password_strength,
+                        guessability,
+                        hash_password,
+                        needs_rehash,
+                        verify_password,
+)
+from .roles import (
+                        CAN_MANAGE_USERS,
+                        CAN_MODERATE,
+                        CAN_SEE_PRIVATE,
+                        check_role,
+                        check_user_name,
+                        safe_next,
+)
 from .sessions import new_session, session_stamp, stamp_of, stamps_match, why_void
 
 __all__ = ["CAN_MANAGE_USERS", "CAN_MODERATE", "CAN_SEE_PRIVATE", "LoginThrottle",

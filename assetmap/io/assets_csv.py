@@ -26,16 +26,29 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
 from .. import model, settings
 from ..errors import InputError, InputErrors
 from ..settings import ANALYSIS_CRS, STORAGE_CRS
-from .common import (BadRows, ImportReport, area_union, blank, check_file, check_lonlat,
-                     find_col, inside, invisible_only, norm, read_table, stable_id, text,
-                     to_float, visible_text)
+from .common import (
+    BadRows,
+    ImportReport,
+    area_union,
+    blank,
+    check_file,
+    check_lonlat,
+    find_col,
+    inside,
+    invisible_only,
+    norm,
+    read_table,
+    stable_id,
+    text,
+    to_float,
+    visible_text,
+)
 from .limits import check_vector_file, refuse_nul
 
 ALIASES = {

@@ -20,8 +20,15 @@ import shapely
 from .. import model
 from ..errors import InputError
 from ..settings import ANALYSIS_CRS, STORAGE_CRS
-from .common import (UK_BOUNDS, BadRows, ImportReport, check_file, find_col, invisible_only,
-                     sniff_binary)
+from .common import (
+    UK_BOUNDS,
+    BadRows,
+    ImportReport,
+    check_file,
+    find_col,
+    invisible_only,
+    sniff_binary,
+)
 from .limits import check_vector_file, refuse_nul
 
 #: ONS code prefix -> AssetMap area level.

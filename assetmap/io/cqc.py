@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import assets_csv
-from .common import ImportReport, blank, check_file, find_col, norm, read_table, text
+from .common import ImportReport, blank, check_file, find_col, read_table, text
 
 _COLS = {
     "name": ["Location Name", "name", "Name"],

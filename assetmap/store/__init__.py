@@ -31,10 +31,31 @@ from .core import StoreCore, now_iso, open_store
 from .limits import LimitsMixin
 from .moderation import ModerationMixin
 from .runs import RunsMixin
-from .schema import (COUNTED_TABLES, SCHEMA_VERSION, Geom, Str, Txt, areas, asset_versions, assets,
-                     blobs, indicator_values, indicators, login_failures, meta_table, metadata,
-                     networks, outreach_plans, postcodes, providers, rate_events, run_results, runs,
-                     submissions, users)
+from .schema import (
+    COUNTED_TABLES,
+    SCHEMA_VERSION,
+    Geom,
+    Str,
+    Txt,
+    areas,
+    asset_versions,
+    assets,
+    blobs,
+    indicator_values,
+    indicators,
+    login_failures,
+    meta_table,
+    metadata,
+    networks,
+    outreach_plans,
+    postcodes,
+    providers,
+    rate_events,
+    run_results,
+    runs,
+    submissions,
+    users,
+)
 
 
 class Store(AreasMixin, ModerationMixin, AssetsMixin, RunsMixin, AccountsMixin, LimitsMixin,

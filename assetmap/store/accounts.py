@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from sqlalchemy import delete, inspect, insert, select, text, update
+from sqlalchemy import delete, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 
 from .. import model

@@ -8,8 +8,20 @@ no length limit enforced, byte-order sorting, NUL characters dropped (see :class
 from __future__ import annotations
 
 import shapely
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
-                        String, Table, Text, func)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from .. import model

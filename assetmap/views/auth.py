@@ -5,8 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from .. import accounts, settings
-from ..errors import AssetMapError, ConflictError, InputError, InputErrors, NotFound, \
-    PermissionDenied
+from ..errors import (
+    AssetMapError,
+    ConflictError,
+    InputError,
+    InputErrors,
+    NotFound,
+    PermissionDenied,
+)
 from . import get_store
 from .access import keep_signed_in, load_user, require_login, sign_in, sign_out
 

@@ -2,7 +2,6 @@
 CSV tables joined back into fully nested services."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,16 +9,11 @@ import pandas as pd
 from ...errors import InputError
 from ..common import check_file
 from ..csvsafe import restore_cell
+from ..limits import load_json, refuse_nul
 
 
 def _load_json(path) -> list:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as e:
-        raise InputError(f"not valid JSON (truncated?): {e.msg} at line {e.lineno}",
-                         file=str(path), row=e.lineno) from None
-    except UnicodeDecodeError:
-        raise InputError("not a JSON text file", file=str(path)) from None
+    data = load_json(path)          # bounded size and depth, NUL refused, errors located
     if isinstance(data, dict) and "contents" in data:
         data = data["contents"]
     elif isinstance(data, dict) and "id" in data and "name" in data:
@@ -35,6 +29,7 @@ def _read_csv_dir(folder: Path) -> list:
         for cand in (name, name.rstrip("s"), name[:-3] + "y" if name.endswith("ies") else None):
             if cand and (folder / f"{cand}.csv").exists():
                 df = pd.read_csv(folder / f"{cand}.csv", dtype=str, keep_default_na=False)
+                refuse_nul(df, file=str(folder / f"{cand}.csv"))
                 return [{k: (None if v == "" else restore_cell(v)) for k, v in r.items()}
                         for r in df.to_dict("records")]
         return []
