@@ -36,8 +36,8 @@ def _trust_proxies(app: Flask, hops: int) -> None:
     X-Forwarded-For / X-Forwarded-Proto (werkzeug's ProxyFix); with 0 (the default) those
     headers are ignored, so a client cannot choose the address its rate limits count."""
     if hops > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
-                                x_prefix=0)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -24,7 +24,8 @@ class Progress:
     def __init__(self, label: str, total: int):
         self.label, self.total, self.done = label, total, 0
         self.tty = sys.stderr.isatty()
-        self._bar = click.progressbar(length=total, label=label, file=sys.stderr) if self.tty else None
+        self._bar = (click.progressbar(length=total, label=label, file=sys.stderr)
+                     if self.tty else None)
         if self._bar:
             self._bar.__enter__()
 

@@ -58,7 +58,7 @@ NON_WALKABLE_HIGHWAYS = ("motorway", "motorway_link", "trunk_link", "constructio
 # --- Supply versus demand (E2SFCA) ---------------------------------------------------
 CATCHMENT_MINUTES = 20.0      # catchment of a provider
 DECAY = "gaussian"            # "gaussian" or "stepped"
-GAUSSIAN_BETA_MIN = 10.0      # Gaussian decay width (minutes): w = exp(-t^2 / beta^2 / 2)... see catchment
+GAUSSIAN_BETA_MIN = 10.0      # Gaussian decay width (minutes): w = exp(-t^2 / beta^2 / 2)
 STEPPED_WEIGHTS = ((10.0, 1.0), (15.0, 0.68), (20.0, 0.22))  # (upper minutes, weight)
 
 # --- Need index ----------------------------------------------------------------------

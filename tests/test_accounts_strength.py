@@ -71,7 +71,7 @@ def test_a_long_password_is_judged_quickly():
     assert time.perf_counter() - t0 < 5
 
 
-# --- wherever a password is set ---------------------------------------------------------------------
+# --- wherever a password is set -------------------------------------------------------------------
 @pytest.mark.parametrize("pw", ["password12", "Password1!", "qwertyuiop"])
 def test_admin_page_refuses_weak_passwords(contrib_app, form_client, pw):
     store = store_of(contrib_app)

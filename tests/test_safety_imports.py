@@ -162,7 +162,8 @@ def test_osm_bomb_refused_in_seconds_under_500_mb(osm_store, tmp_path, runner):
                           "seconds": time.perf_counter() - t,
                           "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
     """)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ,
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     out = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "assetmap.cli",
                           "--db", osm_store.url, "import", "osm", str(bomb)],
                          capture_output=True, text=True, env=env, timeout=600)

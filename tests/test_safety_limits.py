@@ -46,7 +46,7 @@ def sign_in(fc: FormClient, name: str, password: str, addr: str, **headers):
                    environ_base={"REMOTE_ADDR": addr}, headers=headers)
 
 
-# --- the attack --------------------------------------------------------------------------------
+# --- the attack -----------------------------------------------------------------------------------
 def test_hundred_wrong_guesses_from_one_address_do_not_keep_the_planner_out(contrib_app,
                                                                              clock):
     attacker, planner = FormClient(contrib_app), FormClient(contrib_app)
@@ -104,7 +104,7 @@ def test_per_address_budget_across_accounts_stays(contrib_app, clock):
     assert sign_in(FormClient(contrib_app), "pat", PAT_PW, PLANNER_DESK).status_code == 302
 
 
-# --- remembered ---------------------------------------------------------------------------------
+# --- remembered -----------------------------------------------------------------------------------
 def test_failed_sign_ins_survive_a_restart_and_other_processes(contrib_app, tmp_path, clock):
     db = contrib_app.config["DATABASE"]
     fc = FormClient(contrib_app)
@@ -193,7 +193,7 @@ def test_throttle_and_limiter_have_the_same_policy_in_memory_and_in_the_store(an
         assert lim.blocked("k") == 0
 
 
-# --- behind a reverse proxy ------------------------------------------------------------------------
+# --- behind a reverse proxy -----------------------------------------------------------------------
 @pytest.mark.parametrize("hops", [0, 1])
 def test_forwarded_addresses_count_only_behind_trusted_proxies(contrib_app, tmp_path, clock,
                                                                hops):

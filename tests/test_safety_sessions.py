@@ -134,7 +134,7 @@ def test_why_void_names_the_reason():
     assert accounts.session_stamp("h", 1) != accounts.session_stamp("h", 2)
 
 
-# --- the store's session versions -------------------------------------------------------------------
+# --- the store's session versions -----------------------------------------------------------------
 def test_session_version_moves_on_every_change(any_store):
     uid = any_store.add_user("alice", "planner", "h1")
     version = lambda: any_store.get_user(user_id=uid)["session_version"]  # noqa: E731

@@ -154,7 +154,7 @@ def test_backup_of_an_older_schema_restores_into_the_current_one(any_store, tmp_
     assert s.rate_hit("x", "k", now=1.0, window=5.0, limit=1) == 0
 
 
-# --- the CLI ------------------------------------------------------------------------------------------
+# --- the CLI --------------------------------------------------------------------------------------
 def test_cli_backup_while_the_server_takes_submissions(contrib_app, runner, tmp_path):
     from assetmap.cli import main
     contrib_app.config["SUBMISSION_LIMIT"] = 100_000

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from .. import model
 from ..errors import InputError, NotFound
-from .core import _int, now_iso
+from .core import StoreCore, _int, now_iso
 from .schema import outreach_plans, users
 
 #: The columns ``list_outreach_plans`` returns, in order.
@@ -23,7 +23,7 @@ def _check_role(role: str) -> None:
         raise InputError(f"role must be one of {', '.join(model.ROLES)}", field="role")
 
 
-class AccountsMixin:
+class AccountsMixin(StoreCore):
     """Users and saved outreach plans (mixed into ``Store``)."""
 
     def create(self) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from ..errors import AssetMapError, InputError
+from .core import StoreCore
 from .schema import SCHEMA_VERSION, meta_table, metadata
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -78,7 +79,15 @@ def _sqlite_meta(path: Path) -> dict:
         raise _not_a_backup(path, str(e)) from None
 
 
-class BackupMixin:
+def _sqlite_of(raw) -> sqlite3.Connection:
+    """The sqlite3 connection under a pooled DBAPI connection."""
+    conn = raw.driver_connection
+    if not isinstance(conn, sqlite3.Connection):
+        raise AssetMapError("not a SQLite connection")
+    return conn
+
+
+class BackupMixin(StoreCore):
     """``backup`` and ``restore`` (mixed into ``Store``)."""
 
     # --- paths -------------------------------------------------------------------------------
@@ -141,7 +150,7 @@ class BackupMixin:
         try:
             dest = sqlite3.connect(tmp)
             try:
-                raw.driver_connection.backup(dest)     # one step: one consistent snapshot
+                _sqlite_of(raw).backup(dest)     # one step: one consistent snapshot
                 dest.execute("PRAGMA journal_mode=DELETE")   # a single self-contained file
             finally:
                 dest.close()
@@ -180,7 +189,7 @@ class BackupMixin:
         try:
             raw = self.engine.raw_connection()
             try:
-                source.backup(raw.driver_connection)   # one step, one write transaction
+                source.backup(_sqlite_of(raw))   # one step, one write transaction
             finally:
                 raw.close()
         finally:

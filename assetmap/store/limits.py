@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from .core import StoreCore
 from .schema import login_failures, rate_events
 
 #: Longest keys stored (longer ones are cut: an address is at most 45 characters).
@@ -25,7 +26,7 @@ def _lock(conn: Connection, *parts: str) -> None:
                      {"k": "assetmap-limit:" + "\x1f".join(parts)})
 
 
-class LimitsMixin:
+class LimitsMixin(StoreCore):
     """Sliding-window rate limits and per-(account, address) failed sign-ins (mixed into
     ``Store``)."""
 
@@ -128,5 +129,5 @@ class LimitsMixin:
     def limit_counts(self) -> dict[str, int]:
         """Rows held per table (for tests and ``assetmap info``-like checks)."""
         with self.engine.connect() as c:
-            return {t.name: int(c.execute(select(func.count()).select_from(t)).scalar())
+            return {t.name: int(c.execute(select(func.count()).select_from(t)).scalar() or 0)
                     for t in (rate_events, login_failures)}

@@ -33,7 +33,7 @@ def load_user() -> dict | None:
     user = get_store().get_user(user_id=uid)
     at = sessions.now()
     if accounts.why_void(session, user, at, idle_s=60.0 * _setting("SESSION_IDLE_MINUTES"),
-                         lifetime_s=3600.0 * _setting("SESSION_HOURS")):
+                         lifetime_s=3600.0 * _setting("SESSION_HOURS")) or user is None:
         session.clear()
         return None
     if at - session["seen"] >= _SEEN_EVERY_S:
@@ -72,6 +72,9 @@ def keep_signed_in(user_id: int) -> None:
     """After a change that voided the user's sessions (their own new password), carry this
     session on under the new stamp."""
     user = get_store().get_user(user_id=user_id)
+    if user is None:            # the account is gone: nothing to carry on
+        session.clear()
+        return
     session["stamp"] = accounts.stamp_of(user)
 
 
