@@ -99,7 +99,7 @@ def hotspot_table(wd) -> list[dict]:
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
+    return "none" if n == 0 else f"{n:,} {one if n == 1 else many}"
 
 
 def hotspot_findings(wd) -> str:
@@ -117,9 +117,9 @@ def hotspot_findings(wd) -> str:
         text = (f"Getis-Ord Gi* finds no significant cluster of high or low isolation among "
                 f"the {len(h):,} areas.")
     else:
-        text = (f"Getis-Ord Gi* finds {_count(hot, 'area', 'areas')} in hot spots (clusters "
-                f"of high isolation) and {_count(cold, 'area', 'areas')} in cold spots "
-                f"(clusters of low isolation), out of {len(h):,}.")
+        text = (f"Of {len(h):,} areas, Getis-Ord Gi* finds {_count(hot, 'area', 'areas')} in "
+                f"hot spots (clusters of high isolation) and {_count(cold, 'area', 'areas')} "
+                "in cold spots (clusters of low isolation).")
     quads = {q: int((lisa == q).sum()) for q in ("HH", "LL", "HL", "LH")}
     if sum(quads.values()) == 0:
         text += " Local Moran's I finds no significant cluster or outlier."
