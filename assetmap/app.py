@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
 from .store import Store
@@ -30,6 +31,15 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind ``hops`` reverse proxies, take the client's address and scheme from their
+    X-Forwarded-For / X-Forwarded-Proto (werkzeug's ProxyFix); with 0 (the default) those
+    headers are ignored, so a client cannot choose the address its rate limits count."""
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
+                                x_prefix=0)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     instance = Path((test_config or {}).get("INSTANCE_PATH") or settings.INSTANCE_DIR)
     app = Flask("assetmap", template_folder=str(settings.TEMPLATES_DIR),
@@ -44,6 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.SESSION_HOURS),
         WTF_CSRF_TIME_LIMIT=settings.SESSION_HOURS * 3600,
+        SESSION_IDLE_MINUTES=settings.SESSION_IDLE_MINUTES,
+        TRUSTED_PROXIES=settings.TRUSTED_PROXIES,
         ANALYSIS_REFRESH=settings.ANALYSIS_REFRESH,
     )
     if test_config:
@@ -52,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(instance)
     _hosts.init_app(app)
     app.extensions["assetmap_store"] = Store(app.config["DATABASE"])
+    _trust_proxies(app, int(app.config.get("TRUSTED_PROXIES") or 0))
     csrf.init_app(app)
 
     @app.errorhandler(CSRFError)

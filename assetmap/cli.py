@@ -1,6 +1,7 @@
 """The ``assetmap`` command line (the contract in DESIGN.md).
 
-Exit status: 0 success, 2 bad input (message on stderr), 1 anything else.
+Exit status: 0 success, 2 bad input (message on stderr), 1 anything else (``backup`` and
+``restore`` document theirs).
 Store: ``--db URL`` or ``ASSETMAP_DB``; default a SQLite file in the instance folder.
 """
 from __future__ import annotations
@@ -125,14 +126,32 @@ def serve(ctx, host, port, threads):
     import waitress
     from .app import create_app
     app = create_app({"DATABASE": ctx.obj.get("db") or settings.default_db_url()})
-    # Compile (or load from the cache) the walking graph now, so no request ever pays for it.
-    from . import pipeline
-    store = app.extensions["assetmap_store"]
-    if store.blob_hash("osm"):
-        click.echo("Preparing the walking graph ...", err=True)
-        pipeline.load_graph(store)
+    prepare_walk_graph(app)
     click.echo(f"AssetMap is running at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="AssetMap")
+
+
+def prepare_walk_graph(app) -> str | None:
+    """Compile (or load from the cache) the walking graph before serving, so no request
+    pays for it. A stored network that cannot be used (damaged, a bomb stored before the
+    import limits, no walkable street) must not stop the app: it is logged as a warning,
+    kept in ``app.config["STREET_NETWORK_WARNING"]`` for the pages, and returned."""
+    from . import pipeline
+    store = app.extensions["assetmap_store"]
+    if not store.blob_hash("osm"):
+        return None
+    click.echo("Preparing the walking graph ...", err=True)
+    try:
+        pipeline.load_graph(store)
+        return None
+    except Exception as e:  # noqa: BLE001 - whatever the failure, the app must start
+        msg = (f"the stored street network cannot be used ({e}); walking times are "
+               "straight-line estimates until a valid OSM extract is imported "
+               "(assetmap import osm FILE)")
+    log.warning(msg)
+    click.echo(f"Warning: {msg}", err=True)
+    app.config["STREET_NETWORK_WARNING"] = msg
+    return msg
 
 
 @main.command()
@@ -344,6 +363,39 @@ def users_deactivate(ctx, name, activate):
     store, user = _store(ctx), _existing_user(ctx, name)
     store.update_user(user["id"], active=bool(activate))
     click.echo(f"'{name}' {'can sign in again' if activate else 'can no longer sign in'}.")
+
+
+# --- backup and restore (store/backup.py) -------------------------------------------------------
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@click.pass_context
+def backup_cmd(ctx, path, force):
+    """Write a consistent copy of the whole store to PATH while the app may be running (a
+    SQLite file, or a pg_dump archive for PostgreSQL).
+
+    Exit status: 0 done; 2 a bad path (a folder, a missing folder, the store's own file);
+    1 anything else (PATH exists and no --force, pg_dump failed)."""
+    done = _store(ctx).backup(path, force=force)
+    click.echo(f"Backed up the store (data version {done['data_version']}) to {done['path']} "
+               f"({done['format']}, {done['bytes'] / 1e6:.1f} MB).")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace what the store holds.")
+@click.pass_context
+def restore_cmd(ctx, path, force):
+    """Replace the store's content with the backup at PATH (refused while the store holds
+    data, unless --force). Stop the web app first, or restart it after.
+
+    Exit status: 0 done; 2 a bad path or a file that is not an AssetMap backup of this
+    store's kind (nothing changed); 1 anything else (the store holds data and no --force,
+    pg_restore failed)."""
+    done = _store(ctx).restore(path, force=force)
+    click.echo(f"Restored {done['path']} ({done['format']}): "
+               + ", ".join(f"{k} {v}" for k, v in done["counts"].items() if v)
+               + f"; data version now {done['data_version']}.")
 
 
 @main.command("outreach")

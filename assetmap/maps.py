@@ -7,8 +7,7 @@ import threading
 from dataclasses import dataclass
 
 import folium
-
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from . import model, settings
@@ -46,8 +45,10 @@ LOCAL_ASSETS = {
     "bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
     "bootstrap-glyphicons.css": None,
     "all.min.css": "@fortawesome/fontawesome-free/css/all.min.css",
-    "leaflet.awesome-markers.js": "drmonty-leaflet-awesome-markers/js/leaflet.awesome-markers.min.js",
-    "leaflet.awesome-markers.css": "drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css",
+    "leaflet.awesome-markers.js":
+        "drmonty-leaflet-awesome-markers/js/leaflet.awesome-markers.min.js",
+    "leaflet.awesome-markers.css":
+        "drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css",
     "leaflet.awesome.rotate.min.css": None,
     "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
     "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
@@ -106,6 +107,7 @@ def render_parts(m: folium.Map) -> MapParts:
     then run on the server. Here the children are rendered once and the wrapped output is
     joined verbatim (``Element._template_str``), never rendered a second time."""
     root = m.get_root()
+    assert isinstance(root, Figure), "a folium Map always sits in a branca Figure"
     for child in list(root._children.values()):    # what Figure.render does first
         child.render()
     return MapParts(header=localise_assets(_verbatim(root.header)), html=_verbatim(root.html),
@@ -269,7 +271,8 @@ def gap_fallback_note(wd, rows, service_type: str, client_group: str) -> str | N
 def rows_title(rows, service_type: str = "", client_group: str = "") -> str:
     """The title of what gap rows actually hold (after gap_rows' fallback)."""
     if len(rows):
-        return gap_title(str(rows["service_type"].iloc[0] or ""), str(rows["client_group"].iloc[0] or ""))
+        return gap_title(str(rows["service_type"].iloc[0] or ""),
+                         str(rows["client_group"].iloc[0] or ""))
     return gap_title(service_type, client_group)
 
 
@@ -336,9 +339,11 @@ def build_gap_map(wd, service_type: str, client_group: str):
     if len(prov):
         sel = prov
         if service_type:
-            sel = sel[sel["service_types"].fillna("").map(lambda x: service_type in model.split_list(x))]
+            sel = sel[sel["service_types"].fillna("")
+                      .map(lambda x: service_type in model.split_list(x))]
         if client_group:
-            sel = sel[sel["client_groups"].fillna("").map(lambda x: client_group in model.split_list(x))]
+            sel = sel[sel["client_groups"].fillna("")
+                      .map(lambda x: client_group in model.split_list(x))]
         providers_layer.add_to(m, sel, name="Providers of this service", show=False)
     if len(wd.networks):
         networks_layer.add_to(m, wd.networks, show=False)
@@ -385,7 +390,8 @@ def build_directory_map(results, *, centre=None, isochrone: dict | None = None):
     if len(results):
         b = results.total_bounds
         if centre is not None:
-            b = (min(b[0], centre[0]), min(b[1], centre[1]), max(b[2], centre[0]), max(b[3], centre[1]))
+            b = (min(b[0], centre[0]), min(b[1], centre[1]),
+                 max(b[2], centre[0]), max(b[3], centre[1]))
         pad = 0.004
         bounds = (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
     elif centre is not None:

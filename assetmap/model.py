@@ -92,12 +92,14 @@ INDICATORS: dict[str, IndicatorMeta] = {m.id: m for m in [
     IndicatorMeta("idaopi", "Income deprivation affecting older people (% of 60+)", "%",
                   "high_bad", "wilson", "English Indices of Deprivation 2019 (MHCLG), IDAOPI"),
     IndicatorMeta("loneliness_risk", "Loneliness risk, people aged 65+ (modelled)", "score",
-                  "high_bad", "none", "Age UK loneliness risk model (Iparraguirre) applied to census"),
+                  "high_bad", "none",
+                  "Age UK loneliness risk model (Iparraguirre) applied to census"),
 ]}
 
 #: Census shares used by the loneliness model (per area, people aged 65+).
 LONELINESS_INPUTS = (
-    "lon_health_good", "lon_health_fair", "lon_health_poor",   # shares of 65+ (very good = reference)
+    # shares of 65+ in good, fair and poor health (very good = reference)
+    "lon_health_good", "lon_health_fair", "lon_health_poor",
     "lon_widowed",                                             # share of 65+ widowed
     "lon_aged_75_79",                                          # share of 65+ aged 75-79
     "lon_household_size",                                      # mean household size of 65+
@@ -160,7 +162,8 @@ def normalise_postcode(value) -> str | None:
 
 
 def _is_blank(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) or v is pd.NA
+    return (v is None or (isinstance(v, float) and math.isnan(v))
+            or (isinstance(v, str) and not v.strip()) or v is pd.NA)
 
 
 _TRUE = {"true", "yes", "y", "1", "t"}

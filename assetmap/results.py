@@ -233,10 +233,10 @@ def conform(name: str, frame: pd.DataFrame, *, partial: bool = False) -> pd.Data
             if c.pattern is None and c.name not in out and c.dtype != "geometry":
                 out[c.name] = pd.Series(_EMPTY[c.dtype], index=out.index, dtype=_PANDAS[c.dtype])
     for col in out.columns:
-        c = _declared(str(col), spec)
-        if c is None or c.dtype == "geometry":
+        decl = _declared(str(col), spec)
+        if decl is None or decl.dtype == "geometry":
             continue
-        out[col] = _cast(out[col], c.dtype)
+        out[col] = _cast(out[col], decl.dtype)
     order = [col for c in spec for col in out.columns
              if col == c.name or (c.pattern is not None and c.pattern.match(str(col)))]
     out = out[order + [col for col in out.columns if col not in order]]

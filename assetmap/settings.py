@@ -132,7 +132,8 @@ GAP_REACH_MINUTES = 15.0
 # --- Contributions, moderation and accounts (issue 6) ------------------------------------
 #: Shortest password accepted (NCSC: length beats composition rules).
 PASSWORD_MIN_LENGTH = 10
-#: Sign-in: failed attempts allowed per user name (and, more, per client address) in the window.
+#: Sign-in: failed attempts free of delay per (user name, address) pair (then growing delays,
+#: see "Safety under attack" below), and failures per address across all names in the window.
 LOGIN_MAX_FAILURES = 5
 LOGIN_MAX_FAILURES_PER_IP = 30
 LOGIN_WINDOW_S = 15 * 60
@@ -228,6 +229,72 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 HSTS_MAX_AGE_S = 365 * 24 * 3600
 #: Ids in URLs are 64-bit signed integers in every store; larger ones are 404, not errors.
 MAX_ID = 2 ** 63 - 1
+
+
+# --- Safety under attack: sign-in delays, sessions, proxies, passwords (issue 13) ---------
+#: After LOGIN_MAX_FAILURES failed sign-ins from one (user name, address) pair, each further
+#: attempt from that pair waits LOGIN_FIRST_DELAY_S, then twice as long after each further
+#: failure, at most LOGIN_MAX_DELAY_S. Nothing locks an account: the same name signs in from
+#: another address as usual (OWASP Authentication Cheat Sheet: throttle, do not lock out).
+LOGIN_FIRST_DELAY_S = 2.0
+LOGIN_MAX_DELAY_S = 15 * 60
+#: A pair's failures are forgotten this long after its last one (also the pruning age).
+LOGIN_FAILURE_MEMORY_S = 24 * 3600
+#: How many reverse proxies stand in front of the app. 0 (the default): the connecting
+#: address is the client and X-Forwarded-* headers are ignored; N: werkzeug's ProxyFix takes
+#: the client address and scheme from the last N proxies' X-Forwarded-For / -Proto.
+TRUSTED_PROXIES = int(os.environ.get("ASSETMAP_TRUSTED_PROXIES", "0") or 0)
+#: A signed-in session not used for this long is void (sign in again); SESSION_HOURS bounds
+#: a session's whole life. Sign-out, a password, role or active change voids every session of
+#: the user at once (a per-user session version, checked on each request).
+SESSION_IDLE_MINUTES = int(os.environ.get("ASSETMAP_SESSION_IDLE_MINUTES", "60") or 60)
+#: The least zxcvbn score a new password needs (0-4; 3: "safely unguessable: moderate
+#: protection from offline slow-hash scenario", about 10^10 guesses), besides
+#: PASSWORD_MIN_LENGTH.
+PASSWORD_MIN_SCORE = 3
+
+# --- The embedded SQLite store under concurrent writers (issue 13) -------------------------
+#: How long a write waits for SQLite's write lock before giving up (seconds). Write
+#: transactions take the lock when they begin (BEGIN IMMEDIATE), so waiting is the whole
+#: retry: a burst of 50 contributors on a busy 2-core machine queued for up to ~15 s.
+STORE_BUSY_TIMEOUT_S = float(os.environ.get("ASSETMAP_STORE_BUSY_TIMEOUT_S", "60") or 60)
+
+# --- Import safety: limits on what one file may cost (issue 13) ----------------------------
+# Every importer streams its file and stops with an InputError (CLI exit status 2, the store
+# unchanged) as soon as a limit is passed: nothing is decompressed or parsed whole first.
+#: Most bytes a file may hold once decompressed (bz2, gzip, the XML inside an XLSX or a PBF
+#: converted to XML), and the most an uncompressed file may hold. 2 GB: a county's OSM XML
+#: is about 1 GB; a file past this is cut down first (``osmium extract``, a smaller sheet).
+MAX_IMPORT_BYTES = 2 * 1024 ** 3
+#: Most characters between two ``<`` in an XML file (OSM XML, the sheets of an XLSX): OSM
+#: values are at most 255 characters and a spreadsheet cell at most 32,767, so a longer run
+#: is a decompression bomb of whitespace or one giant value. Refused within this many bytes.
+MAX_XML_TEXT_BYTES = 1024 ** 2
+#: Most nodes + ways + relations in one OSM extract (import keeps every node's position in
+#: memory, about 200 bytes each: 1 GB at the limit). A London borough is about 0.5 M, a
+#: county 2-4 M; cut a bigger extract to the area first (``osmium extract``).
+MAX_OSM_ELEMENTS = 5_000_000
+#: Most cells in the sheets of one XLSX workbook (counted in the sheet XML before openpyxl
+#: reads it, in read-only mode). England's LSOA tables are about 33,000 rows x 50 columns.
+MAX_XLSX_CELLS = 5_000_000
+#: Deepest nesting of arrays and objects in a JSON file (GeoJSON assets and boundaries, Open
+#: Referral feeds). A MultiPolygon is 4 levels inside a 4-level feature collection; an Open
+#: Referral service with its locations, schedules and taxonomy about 8.
+MAX_JSON_DEPTH = 64
+#: A new street network replaces the stored one only when it has at least this many walkable
+#: street segments (consecutive node pairs of ways a pedestrian may use; a borough has tens
+#: of thousands). 1 keeps small test extracts importable; a deployment can raise it.
+MIN_WALK_EDGES = 1
+#: ... and when at least this share of the nodes of those streets lies inside, or within
+#: NETWORK_AREA_MARGIN_M of, the bounding box of the stored areas (an extract of the wrong
+#: place is refused; extracts are cut by bounding box and reach beyond the borough).
+MIN_NETWORK_INSIDE_SHARE = 0.5
+NETWORK_AREA_MARGIN_M = 5000.0
+
+# --- Contributed and imported records: what a record may claim (issue 13) ------------------
+#: Categories that can be run from someone's home, so may be marked home-based (their exact
+#: point and address are then never shown). Other categories are venues the public visits.
+HOME_BASED_CATEGORIES = ("micro_provider", "neighbourhood_hub")
 
 # --- Hotspot inference (issue 10) ---------------------------------------------------------
 #: How hotspot p-values are found: "analytical" (two-sided normal p-values from the Gi*

@@ -36,8 +36,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # synthetic inputs
 
-import synthetic  # noqa: E402
 from assetmap.analysis import catchment, hotspots, network  # noqa: E402
+
+import synthetic  # noqa: E402
 
 warnings.filterwarnings("ignore")
 

@@ -6,7 +6,8 @@
 
 Without ``--db`` it builds the demo borough and its analysis into a temporary SQLite store.
 The app runs as ``assetmap serve`` (waitress, its default 8 threads) in a child process on
-127.0.0.1 only (``--in-process`` serves it from this process instead); the load is a bounded loop (``--requests`` in total, stopped after ``--seconds``) from a thread
+127.0.0.1 only (``--in-process`` serves it from this process instead); the load is a bounded
+loop (``--requests`` in total, stopped after ``--seconds``) from a thread
 pool of ``--clients`` urllib clients. Each page is fetched once first (cold: builds and caches
 its map), then measured warm, as a server sees it after start-up. Prints a table and, last, one
 JSON line with the figures.
@@ -72,68 +73,50 @@ def _get(url: str) -> tuple[int, int, float]:
     return status, len(body), time.perf_counter() - t
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", help="SQLAlchemy URL of a store (default: build the demo)")
-    ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--requests", type=int, default=2000, help="total requests in the load test")
-    ap.add_argument("--seconds", type=float, default=60.0, help="stop the load test after this")
-    ap.add_argument("--threads", type=int, default=8, help="waitress threads (as assetmap serve)")
-    ap.add_argument("--in-process", action="store_true",
-                    help="serve from this process (the clients then share its interpreter)")
-    args = ap.parse_args(argv)
+def _serve_in_process(store, threads: int):
+    """The app served by waitress from this process, on a free loopback port."""
+    import logging
+    logging.getLogger("waitress").setLevel(logging.ERROR)
+    from waitress.server import create_server
 
-    store = _store(args.db)
-    server, proc = None, None
-    if args.in_process:
-        import logging
-        logging.getLogger("waitress").setLevel(logging.ERROR)
-        from waitress.server import create_server
-        from assetmap.app import create_app
-        app = create_app({"DATABASE": store.url, "SECRET_KEY": "bench",
-                          "INSTANCE_PATH": tempfile.mkdtemp(prefix="assetmap-inst-")})
-        server = create_server(app, host="127.0.0.1", port=0, threads=args.threads)
-        base = f"http://127.0.0.1:{server.effective_port}"
-        threading.Thread(target=server.run, daemon=True).start()
+    from assetmap.app import create_app
+    app = create_app({"DATABASE": store.url, "SECRET_KEY": "bench",
+                      "INSTANCE_PATH": tempfile.mkdtemp(prefix="assetmap-inst-")})
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server
+
+
+def _serve_in_child(store, threads: int):
+    """``assetmap serve`` in a child process on a free loopback port, once it answers
+    /healthz: (the process, its base URL)."""
+    import os
+    import socket
+    import subprocess
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, ASSETMAP_INSTANCE=tempfile.mkdtemp(prefix="assetmap-inst-"))
+    proc = subprocess.Popen([sys.executable, "-m", "assetmap.cli", "--db", store.url, "serve",
+                             "--host", "127.0.0.1", "--port", str(port),
+                             "--threads", str(threads)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            _get(base + "/healthz")
+            break
+        except OSError:
+            time.sleep(0.1)
     else:
-        import os
-        import socket
-        import subprocess
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        env = dict(os.environ, ASSETMAP_INSTANCE=tempfile.mkdtemp(prefix="assetmap-inst-"))
-        proc = subprocess.Popen([sys.executable, "-m", "assetmap.cli", "--db", store.url, "serve",
-                                 "--host", "127.0.0.1", "--port", str(port),
-                                 "--threads", str(args.threads)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                _get(base + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            proc.terminate()
-            raise SystemExit("the server did not start")
-    pages = _pages(store)
+        proc.terminate()
+        raise SystemExit("the server did not start")
+    return proc, base
 
-    sizes, cold = {}, {}
-    for name, path in pages.items():
-        status, size, dt = _get(base + path)
-        if status != 200:
-            raise SystemExit(f"{path}: HTTP {status}")
-        sizes[name], cold[name] = size, dt
-    single = {}
-    for name, path in pages.items():          # one client, warm: the server's own time
-        single[name] = float(np.median([_get(base + path)[2] for _ in range(5)])) * 1000
-    print(f"{'page':<40}{'HTML KB':>10}{'cold ms':>10}{'1 client ms':>13}")
-    for name in pages:
-        print(f"{name:<40}{sizes[name] / 1024:>10.1f}{cold[name] * 1000:>10.0f}{single[name]:>13.1f}")
 
-    # warm load: a bounded loop of requests cycling through the pages, from N clients
-    urls = [base + p for p in pages.values()]
+def _load(urls: list[str], args) -> tuple[list[tuple[str, float]], int, float]:
+    """Warm load: a bounded loop of requests cycling through ``urls`` from ``args.clients``
+    clients. Returns ((url, seconds) of each success, errors, wall seconds)."""
     lat: list[tuple[str, float]] = []
     errors = 0
     deadline = time.perf_counter() + args.seconds
@@ -158,7 +141,43 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.clients) as pool:
         list(pool.map(one, range(args.requests)))
-    wall = time.perf_counter() - t0
+    return lat, errors, time.perf_counter() - t0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", help="SQLAlchemy URL of a store (default: build the demo)")
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=2000, help="total requests in the load test")
+    ap.add_argument("--seconds", type=float, default=60.0, help="stop the load test after this")
+    ap.add_argument("--threads", type=int, default=8, help="waitress threads (as assetmap serve)")
+    ap.add_argument("--in-process", action="store_true",
+                    help="serve from this process (the clients then share its interpreter)")
+    args = ap.parse_args(argv)
+
+    store = _store(args.db)
+    if args.in_process:
+        server, proc = _serve_in_process(store, args.threads), None
+        base = f"http://127.0.0.1:{server.effective_port}"
+    else:
+        server, (proc, base) = None, _serve_in_child(store, args.threads)
+    pages = _pages(store)
+
+    sizes, cold = {}, {}
+    for name, path in pages.items():
+        status, size, dt = _get(base + path)
+        if status != 200:
+            raise SystemExit(f"{path}: HTTP {status}")
+        sizes[name], cold[name] = size, dt
+    single = {}
+    for name, path in pages.items():          # one client, warm: the server's own time
+        single[name] = float(np.median([_get(base + path)[2] for _ in range(5)])) * 1000
+    print(f"{'page':<40}{'HTML KB':>10}{'cold ms':>10}{'1 client ms':>13}")
+    for name in pages:
+        print(f"{name:<40}{sizes[name] / 1024:>10.1f}{cold[name] * 1000:>10.0f}"
+              f"{single[name]:>13.1f}")
+
+    lat, errors, wall = _load([base + p for p in pages.values()], args)
     if server is not None:
         server.close()
     if proc is not None:
@@ -176,7 +195,8 @@ def main(argv=None) -> int:
           f"({len(ms) / wall:.1f} req/s), {errors} errors: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
     for name, v in per_page.items():
         print(f"  {name:<38} p50 {v['p50_ms']:>7.0f} ms   p95 {v['p95_ms']:>7.0f} ms")
-    out = {"html_bytes": sizes, "max_map_page_bytes": max(sizes[k] for k in sizes if not k.startswith(("api", "isochrone", "openreferral"))),
+    map_pages = [k for k in sizes if not k.startswith(("api", "isochrone", "openreferral"))]
+    out = {"html_bytes": sizes, "max_map_page_bytes": max(sizes[k] for k in map_pages),
            "single_client_ms": {k: round(v, 1) for k, v in single.items()},
            "clients": args.clients, "requests": len(ms), "errors": errors,
            "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),

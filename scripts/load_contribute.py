@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import statistics
 import sys
 import tempfile
 import threading
@@ -56,9 +55,11 @@ def build_store(path: Path, grid: bool) -> Store:
     rows, geoms = [], []
     for i in range(8):
         for j in range(8):
-            rows.append({"code": f"E01{i * 8 + j + 1:06d}", "name": f"Grid {i}-{j}", "level": "lsoa"})
+            rows.append({"code": f"E01{i * 8 + j + 1:06d}", "name": f"Grid {i}-{j}",
+                         "level": "lsoa"})
             geoms.append(box(x0 + j * 500, y0 + i * 500, x0 + j * 500 + 500, y0 + i * 500 + 500))
-    store.write_areas(gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.ANALYSIS_CRS).to_crs(4326))
+    store.write_areas(gpd.GeoDataFrame(rows, geometry=geoms,
+                                       crs=settings.ANALYSIS_CRS).to_crs(4326))
     return store
 
 
@@ -197,6 +198,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     from waitress.server import create_server
+
     from assetmap.app import create_app
 
     tmp = Path(tempfile.mkdtemp(prefix="assetmap-load-"))
@@ -253,6 +255,7 @@ def main(argv=None):
                      or asset_names.get(n, 0) != 1]
     extra = len(subs) - len(stats.tokens)
     from sqlalchemy import func, select
+
     from assetmap.store import asset_versions
     with store.engine.connect() as c:
         first_versions = c.execute(select(func.count()).select_from(asset_versions)
@@ -283,7 +286,7 @@ def main(argv=None):
           f"of {len(stats.tokens)}; lost {len(missing)}; duplicated/mismatched "
           f"{len(name_mismatch)}")
     print(f"approved now / pending   {approved_now} / {pending_now}")
-    print(f"HTTP statuses            " + ", ".join(f"{k} {c}: {v}" for (k, c), v in
+    print("HTTP statuses            " + ", ".join(f"{k} {c}: {v}" for (k, c), v in
                                                   sorted(stats.status.items())))
     print(f"server errors (5xx)      {server5xx}")
     print(f"analysis runs            before {runs_before['id'] if runs_before else None}, "

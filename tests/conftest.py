@@ -242,6 +242,7 @@ def _free_port() -> int:
 def live_server(app):
     """The app served by waitress on a loopback port in a background thread; yields base URL."""
     import threading
+
     from waitress.server import create_server
     port = _free_port()
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
@@ -282,8 +283,9 @@ def page(browser, tmp_path):
 @pytest.fixture(scope="session")
 def web_db_file(tmp_path_factory):
     """A SQLite file holding the tiny web-test borough (with a script-like name in it)."""
-    import webmini
     from assetmap.store import Store
+
+    import webmini
     path = tmp_path_factory.mktemp("webmini") / "mini.sqlite"
     s = Store(f"sqlite:///{path}")
     webmini.build(s)
@@ -309,6 +311,7 @@ def web_client(web_app):
 def web_live_server(web_app):
     """``web_app`` served by waitress on a loopback port; yields the base URL."""
     import threading
+
     from waitress.server import create_server
     server = create_server(web_app, host="127.0.0.1", port=_free_port(), threads=4)
     t = threading.Thread(target=server.run, daemon=True)
@@ -396,6 +399,7 @@ def form_client(contrib_app):
 def contrib_live_server(contrib_app):
     """``contrib_app`` served by waitress on a loopback port; yields the base URL."""
     import threading
+
     from waitress.server import create_server
     server = create_server(contrib_app, host="127.0.0.1", port=_free_port(), threads=6)
     t = threading.Thread(target=server.run, daemon=True)

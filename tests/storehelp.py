@@ -46,7 +46,8 @@ def make_assets(areas) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     for i, p in enumerate(pts):
         rows.append({"id": f"t-{i}", "name": f"Asset {i} <b>&</b>", "category":
                      "micro_provider" if i % 2 else "library", "description": "d",
-                     "address": "1 High St", "postcode": "ab1 2cd", "opening_hours": "Mo-Fr 09:00-17:00",
+                     "address": "1 High St", "postcode": "ab1 2cd",
+                     "opening_hours": "Mo-Fr 09:00-17:00",
                      "contact": "01234 567890", "contact_public": bool(i % 2), "website": None,
                      "source": "import", "source_ref": None, "status": "approved",
                      "home_based": i == 1, "last_reviewed": None, "created_by": "test",

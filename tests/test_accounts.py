@@ -9,6 +9,7 @@ import pytest
 
 from assetmap import accounts
 from assetmap.errors import InputError
+
 from contribhelp import store_of
 
 
@@ -107,7 +108,8 @@ def test_login_is_rate_limited(contrib_app, form_client):
     fc = form_client()
     fc.get("/login")
     for _ in range(limit):
-        assert fc.post("/login", {"name": "pat", "password": "guess-guess-guess"}).status_code == 401
+        r = fc.post("/login", {"name": "pat", "password": "guess-guess-guess"})
+        assert r.status_code == 401
     r = fc.post("/login", {"name": "pat", "password": "planner-pass-9183"})   # even the right one
     assert r.status_code == 429
     assert "Too many failed sign-in attempts" in r.get_data(as_text=True)
@@ -127,7 +129,8 @@ def test_login_rate_limit_per_address(contrib_app, form_client):
 def test_password_change_signs_out_other_sessions(contrib_app, form_client):
     a, b = form_client("connie"), form_client("connie")
     r = a.post("/account", {"current_password": "contrib-pass-7402",
-                            "new_password": "a-new-pass-8812", "confirm_password": "a-new-pass-8812"})
+                            "new_password": "a-new-pass-8812",
+                            "confirm_password": "a-new-pass-8812"})
     assert r.status_code == 200 and "has been changed" in r.get_data(as_text=True)
     assert a.get("/my/submissions").status_code == 200      # this session carries on
     assert b.get("/my/submissions").status_code == 302      # the other is signed out
@@ -144,7 +147,8 @@ def test_password_change_guesses_are_rate_limited(contrib_app, form_client):
                                 "confirm_password": "x" * 12})
         assert r.status_code == 400
     r = a.post("/account", {"current_password": "contrib-pass-7402",
-                            "new_password": "a-new-pass-8812", "confirm_password": "a-new-pass-8812"})
+                            "new_password": "a-new-pass-8812",
+                            "confirm_password": "a-new-pass-8812"})
     assert r.status_code == 429 and "Too many" in r.get_data(as_text=True)
 
 
@@ -189,7 +193,7 @@ def test_cli_users_add_and_sign_in(runner, contrib_app, form_client, monkeypatch
     store = store_of(contrib_app)
     db = ["--db", store.url]
     r = runner.invoke(main, db + ["users", "add", "first-planner", "--role", "planner",
-                                  "--password-stdin"], input="first-planner-pw-1\n")
+                                  "--password-stdin"], input="amber-kettle-pw-1\n")
     assert r.exit_code == 0, r.output
     monkeypatch.setenv("ASSETMAP_PASSWORD", "coordinator-pw-22")
     r = runner.invoke(main, db + ["users", "add", "second", "--role", "coordinator"])
@@ -215,7 +219,7 @@ def test_cli_users_add_and_sign_in(runner, contrib_app, form_client, monkeypatch
     fc = form_client()
     fc.get("/login")
     assert fc.post("/login", {"name": "first-planner",
-                              "password": "first-planner-pw-1"}).status_code == 302
+                              "password": "amber-kettle-pw-1"}).status_code == 302
     r = runner.invoke(main, db + ["users", "passwd", "first-planner", "--password-stdin"],
                       input="changed-pw-4444\n")
     assert r.exit_code == 0

@@ -93,7 +93,8 @@ def test_gap_classes_and_rank():
     assert out["bivariate_class"].tolist()[-1] == "N3-S1"
     assert out["is_gap"].tolist() == [False] * 6 + [True] * 3
     assert out.loc[out["is_gap"], "gap_rank"].tolist() == [3, 2, 1]
-    assert out.loc[~out["is_gap"], "gap_rank"].isna().all()          # empty, not 0     # widest gap ranked first
+    # widest gap ranked first; empty, not 0, where there is no gap
+    assert out.loc[~out["is_gap"], "gap_rank"].isna().all()
     ties = gaps.classes([0, 0, 0, 0, 5, 6])
     assert len(set(ties[:4])) == 1
 

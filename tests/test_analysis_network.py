@@ -8,7 +8,8 @@ import pytest
 import shapely
 
 from assetmap import settings
-from assetmap.analysis import network
+from assetmap.analysis import network, origins
+from assetmap.analysis.isochrones import isochrones
 
 import synthetic
 
@@ -24,8 +25,11 @@ def grid():
     # an island of 30 nodes far away (reachable among themselves only)
     iu, iv, iL, ix, iy = synthetic.grid_edges(6, 5, 50.0, origin=(10_000.0, 10_000.0))
     n0 = len(x)
-    u = np.concatenate([u, iu + n0]); v = np.concatenate([v, iv + n0]); L = np.concatenate([L, iL])
-    x = np.concatenate([x, ix]); y = np.concatenate([y, iy])
+    u = np.concatenate([u, iu + n0])
+    v = np.concatenate([v, iv + n0])
+    L = np.concatenate([L, iL])
+    x = np.concatenate([x, ix])
+    y = np.concatenate([y, iy])
     # parallel edges: a longer and a shorter duplicate of some edges
     pick = rng.choice(len(u), 40, replace=False)
     u = np.concatenate([u, u[pick], v[pick[:20]]])
@@ -149,14 +153,14 @@ def test_bad_osm_is_input_error():
 
 def test_isochrone_grows_and_contains(grid):
     g, _ = grid
-    polys = network.isochrones(g, 1000.0, 700.0, [5, 10], speed_kmh=4.5, buffer_m=20)
+    polys = isochrones(g, 1000.0, 700.0, [5, 10], speed_kmh=4.5, buffer_m=20)
     assert polys[0].area < polys[1].area
     assert polys[1].contains(polys[0].representative_point())
     assert polys[0].contains(shapely.Point(1000.0, 700.0))
     mpm = network.metres_per_minute(4.5)
     # nothing beyond the straight-line reach plus the buffer
     assert shapely.Point(1000.0, 700.0).buffer(10 * mpm + 21).contains(polys[1])
-    off = network.isochrones(g, 1e6, 1e6, [5], max_snap_m=100)
+    off = isochrones(g, 1e6, 1e6, [5], max_snap_m=100)
     assert off[0].is_empty
 
 
@@ -165,8 +169,8 @@ def test_origins_deterministic_and_weighted(grid):
     polys = [shapely.box(0, 0, 500, 500), shapely.box(500, 0, 1000, 500),
              shapely.box(3000, 3000, 3100, 3100)]                     # last: no nodes inside
     pwc = np.array([[250.0, 250.0], [np.nan, np.nan], [np.nan, np.nan]])
-    a1 = network.area_origins(np.array(polys, dtype=object), pwc, g, 5, seed=7)
-    a2 = network.area_origins(np.array(polys, dtype=object), pwc, g, 5, seed=7)
+    a1 = origins.area_origins(np.array(polys, dtype=object), pwc, g, 5, seed=7)
+    a2 = origins.area_origins(np.array(polys, dtype=object), pwc, g, 5, seed=7)
     for x1, x2 in zip(a1, a2):
         np.testing.assert_array_equal(x1, x2)
     area, xy, w = a1
@@ -174,6 +178,6 @@ def test_origins_deterministic_and_weighted(grid):
     np.testing.assert_allclose(np.bincount(area, weights=w), 1.0)
     assert [250.0, 250.0] in xy.tolist()
     vals = np.arange(len(area), dtype=float)
-    mean = network.aggregate(vals, area, w, 3, "mean")
-    mins = network.aggregate(vals, area, w, 3, "min")
+    mean = origins.aggregate(vals, area, w, 3, "mean")
+    mins = origins.aggregate(vals, area, w, 3, "min")
     assert mean[0] == pytest.approx(vals[area == 0].mean()) and mins[1] == vals[area == 1].min()

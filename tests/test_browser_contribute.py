@@ -9,11 +9,20 @@ import time
 import geopandas as gpd
 import pytest
 import shapely
+from conftest import CONTRIB_USERS
 
 from assetmap import settings
-from contribhelp import XSS, XSS_TEMPLATE, approve, inside_point, pending_ids, provider_form, \
-    store_of, submit
-from conftest import CONTRIB_USERS
+
+from contribhelp import (
+    XSS,
+    XSS_TEMPLATE,
+    approve,
+    inside_point,
+    pending_ids,
+    provider_form,
+    store_of,
+    submit,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -176,8 +185,9 @@ def test_script_like_names_never_run_in_the_browser(contrib_app, contrib_live_se
     page.fill("#login-password", CONTRIB_USERS["pat"][1])
     page.click("#login-submit")
     page.wait_for_selector("#queue")
-    for u in ["/moderate", f"/moderate/{ids[1]}", f"/moderate/{ids[0]}", f"/moderate/asset/{asset_id}",
-              f"/moderate/asset/{asset_id}/history", "/moderate/assets?q=img"]:
+    for u in ["/moderate", f"/moderate/{ids[1]}", f"/moderate/{ids[0]}",
+              f"/moderate/asset/{asset_id}", f"/moderate/asset/{asset_id}/history",
+              "/moderate/assets?q=img"]:
         page.goto(base + u)
         opened += page.evaluate(OPEN_EVERYTHING)
         page.wait_for_timeout(150)

@@ -41,12 +41,14 @@ def _polygons(page):
 
 
 def _legends(page):
-    return page.eval_on_selector_all(".am-legend", "els => els.map(e => e.getAttribute('data-layer'))")
+    return page.eval_on_selector_all(".am-legend",
+                                     "els => els.map(e => e.getAttribute('data-layer'))")
 
 
 def _visible_inside(page, selector, container=".folium-map"):
     """Every element matching ``selector`` lies inside the map and does not overlap another."""
-    boxes = [page.locator(selector).nth(i).bounding_box() for i in range(page.locator(selector).count())]
+    boxes = [page.locator(selector).nth(i).bounding_box()
+             for i in range(page.locator(selector).count())]
     mb = page.locator(container).first.bounding_box()
     for b in boxes:
         assert b and b["width"] > 0 and b["height"] > 0
@@ -70,7 +72,8 @@ def test_overview_layers_toggle_and_isochrones(page, web_live_server):
     assert _polygons(page) >= 36
     assert page.locator(".am-pin").count() > 5                     # markers and clusters
     assert page.locator(".marker-cluster").count() > 0
-    assert set(_legends(page)) == {"Need index (older people)", "Community assets", "Micro-providers"}
+    assert set(_legends(page)) == {"Need index (older people)", "Community assets",
+                                   "Micro-providers"}
     boxes = _visible_inside(page, ".am-legend") + _visible_inside(page, ".leaflet-control-layers")
     _no_overlap(boxes)
     _shot(page, "overview")
@@ -86,8 +89,8 @@ def test_overview_layers_toggle_and_isochrones(page, web_live_server):
     # isochrones on demand: switch the layer on and click the map
     page.get_by_role("checkbox", name="Walking isochrones", exact=True).check()
     page.evaluate("window.assetmapMap.fire('click', {latlng: window.assetmapMap.getCenter()})")
-    page.wait_for_function("document.getElementById('iso-status').textContent.indexOf('drawn') >= 0",
-                           timeout=10000)
+    page.wait_for_function(
+        "document.getElementById('iso-status').textContent.indexOf('drawn') >= 0", timeout=10000)
     assert _polygons(page) >= n_paths - 36 + 3
     assert page.js_errors == []
 
@@ -240,7 +243,6 @@ def test_demo_borough_pages(page, live_server, demo_store):
     run = demo_store.latest_run()
     code = None
     if run is not None:
-        import json as _json
         top = (run.get("summary") or {}).get("top_gaps") or []
         code = top[0] if top else None
     if code is None:

@@ -195,10 +195,13 @@ def test_check_number(field, given, value, message):
 def test_check_capacity():
     e = _errs()
     forms.check_capacity({"vacancies": 5.0, "capacity_hours": 40.0}, e)
-    forms.check_capacity({"vacancies": 5.0, "capacity_hours": None}, e)
+    forms.check_capacity({"vacancies": None, "capacity_hours": None}, e)
     assert not e
     forms.check_capacity({"vacancies": 41.0, "capacity_hours": 40.0}, e)
     assert _pairs(e) == [("vacancies", "Vacancies cannot be more than the weekly capacity")]
+    e = _errs()                 # vacancies are part of a capacity (issue 13)
+    forms.check_capacity({"vacancies": 5.0, "capacity_hours": None}, e)
+    assert [f for f, _ in _pairs(e)] == ["vacancies"]
 
 
 def test_check_registrations():

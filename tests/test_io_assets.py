@@ -5,13 +5,12 @@ import json
 
 import pandas as pd
 import pytest
+from test_io_common import area_store, centre, io_store, snapshot, write_csv  # noqa: F401
 
 from assetmap.errors import InputError
 from assetmap.io.assets_csv import import_assets
 from assetmap.io.cqc import import_cqc
 from assetmap.io.postcodes import import_postcodes
-
-from test_io_common import area_store, centre, io_store, snapshot, write_csv  # noqa: F401
 
 
 @pytest.fixture

@@ -6,12 +6,18 @@ import json
 import pandas as pd
 import pytest
 import shapely
+from test_io_common import (  # noqa: F401
+    CODES,
+    LA_CODE,
+    area_store,
+    boundary_frame,
+    io_store,
+    snapshot,
+    write_boundaries,
+)
 
 from assetmap.errors import InputError
 from assetmap.io.boundaries import import_boundaries, level_of
-
-from test_io_common import (CODES, LA_CODE, area_store, boundary_frame, io_store,  # noqa: F401
-                            snapshot, write_boundaries)
 
 
 @pytest.mark.parametrize("name,crs", [("b.geojson", "EPSG:4326"), ("b.gpkg", "EPSG:27700"),
@@ -141,8 +147,8 @@ def test_reimport_is_idempotent_and_keeps_values(area_store, tmp_path):
 
 
 def test_wards_become_parents(area_store, tmp_path):
-    from shapely.geometry import box
     import geopandas as gpd
+    from shapely.geometry import box
     b = boundary_frame(crs=None).total_bounds
     ward = gpd.GeoDataFrame({"WD23CD": ["E05900001"], "WD23NM": ["Test Ward"]},
                             geometry=[box(*b)], crs="EPSG:27700")

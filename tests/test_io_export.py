@@ -7,13 +7,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_io_common import CODES, area_store, centre, io_store  # noqa: F401
 
+from assetmap import results
 from assetmap.cli import main
 from assetmap.errors import InputError
-from assetmap import results
 from assetmap.io import export
-
-from test_io_common import CODES, area_store, centre, io_store  # noqa: F401
 
 
 def _providers(store):
@@ -96,5 +95,6 @@ def test_cli_export_contract(area_store, tmp_path):
     r = CliRunner().invoke(main, ["--db", db, "export", "nonsense", "-f", "csv", "-o",
                                   str(tmp_path / "g.csv")])
     assert r.exit_code == 2
-    r = CliRunner().invoke(main, ["--db", db, "import", "boundaries", str(tmp_path / "nope.geojson")])
+    r = CliRunner().invoke(main, ["--db", db, "import", "boundaries",
+                                  str(tmp_path / "nope.geojson")])
     assert r.exit_code == 2 and "nope.geojson" in r.output

@@ -3,12 +3,11 @@ files, one transaction, idempotent re-import."""
 from __future__ import annotations
 
 import pytest
+from test_io_common import CODES, area_store, io_store, snapshot, write_csv  # noqa: F401
+from test_io_indicators_census import AGES, HEAD, census_rows
 
 from assetmap.errors import InputError
 from assetmap.io.indicators import import_indicators
-
-from test_io_common import CODES, area_store, io_store, snapshot, write_csv  # noqa: F401
-from test_io_indicators_census import AGES, HEAD, census_rows
 
 
 def test_unknown_area_code_and_skip(area_store, tmp_path):

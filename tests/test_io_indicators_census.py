@@ -3,10 +3,9 @@ become rates and age bands become the areas' population."""
 from __future__ import annotations
 
 import pytest
+from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
 
 from assetmap.io.indicators import import_indicators
-
-from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
 
 HEAD = ["area_code", "area_name", "geography", "period", "indicator", "measure", "unit", "value"]
 AGES = ["Aged 4 years and under", "Aged 5 to 9 years", "Aged 10 to 14 years",

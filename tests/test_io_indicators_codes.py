@@ -3,10 +3,9 @@ stored 2021 areas, merged areas averaged, split areas (and their MSOA siblings) 
 from __future__ import annotations
 
 import pytest
+from test_io_common import area_store, io_store, write_csv  # noqa: F401
 
 from assetmap.io.indicators import import_indicators
-
-from test_io_common import area_store, io_store, write_csv  # noqa: F401
 
 
 def _lookup(tmp_path):

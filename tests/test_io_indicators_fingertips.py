@@ -3,10 +3,9 @@ breakdowns, confidence intervals kept."""
 from __future__ import annotations
 
 import pytest
+from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
 
 from assetmap.io.indicators import import_indicators
-
-from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
 
 HEAD = ["Indicator ID", "Indicator Name", "Area Code", "Area Name", "Sex", "Age",
         "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit",

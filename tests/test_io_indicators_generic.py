@@ -1,9 +1,9 @@
 """AssetMap's own wide and long layouts (io.indicators.generic)."""
 from __future__ import annotations
 
-from assetmap.io.indicators import import_indicators
-
 from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
+
+from assetmap.io.indicators import import_indicators
 
 
 def test_own_wide_and_long_with_counts(area_store, tmp_path):

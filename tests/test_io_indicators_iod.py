@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
 
 from assetmap.io.indicators import import_indicators
-
-from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
 
 
 def test_iod_wide_with_older_population(area_store, tmp_path):

@@ -3,11 +3,10 @@ mean household size of people aged 65+."""
 from __future__ import annotations
 
 import pytest
-
-from assetmap.io.indicators import import_indicators
-
 from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
 from test_io_indicators_census import AGES, HEAD, census_rows
+
+from assetmap.io.indicators import import_indicators
 
 
 def test_census_tables_to_rates_and_loneliness_inputs(area_store, tmp_path):

@@ -3,11 +3,10 @@ their errors."""
 from __future__ import annotations
 
 import pytest
+from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
 
 from assetmap.errors import InputError
 from assetmap.io.indicators import import_indicators, load_mapping
-
-from test_io_common import CODES, area_store, io_store, write_csv  # noqa: F401
 
 
 def test_mapping_yaml_wide_and_csv_long(area_store, tmp_path):

@@ -6,14 +6,12 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
+from test_io_common import area_store, centre, io_store, write_boundaries  # noqa: F401
 
 from assetmap import model
 from assetmap.errors import InputError
 from assetmap.io.boundaries import import_boundaries
-from assetmap.io.openreferral import (export_openreferral, import_openreferral, services_page,
-                                      uid)
-
-from test_io_common import area_store, centre, io_store, write_boundaries  # noqa: F401
+from assetmap.io.openreferral import export_openreferral, import_openreferral, services_page, uid
 
 FIELDS = ["id", "name", "category", "description", "address", "postcode", "opening_hours",
           "website", "home_based", "last_reviewed", "service_types", "client_groups",
@@ -117,7 +115,8 @@ def test_services_page_envelope_and_privacy(area_store):
     assert s["status"] == "active" and s["accreditations"].endswith("gold")
     assert s["cost_options"][0] == {**s["cost_options"][0], "amount": 18.5, "currency": "GBP"}
     assert s["capacities"][0]["maximum"] == 40 and s["capacities"][0]["available"] == 5
-    ids = {i["identifier_type"]: i["identifier"] for i in s["organization"]["organization_identifiers"]}
+    ids = {i["identifier_type"]: i["identifier"]
+           for i in s["organization"]["organization_identifiers"]}
     assert ids == {"CQC location ID": "1-999", "Company number": "01234567"}
     home = by[uid("service", "mp-home")]
     loc = home["service_at_locations"][0]["location"]

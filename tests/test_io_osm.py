@@ -4,12 +4,10 @@ from __future__ import annotations
 import bz2
 
 import pytest
+from test_io_common import REALDATA, area_store, centre, io_store, needs_realdata, snapshot  # noqa: F401
 
 from assetmap.errors import InputError
 from assetmap.io.osm import import_osm, osm_category
-
-from test_io_common import (REALDATA, area_store, centre, io_store, needs_realdata,  # noqa: F401
-                            snapshot)
 
 
 def osm_xml(points_inside=True) -> bytes:

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import pytest
 from pyproj import Transformer
+from test_io_common import CODES, ORIGIN, area_store, centre, io_store, snapshot, write_csv  # noqa: F401
 
 from assetmap.errors import InputError
 from assetmap.io.postcodes import import_postcodes
-
-from test_io_common import (CODES, ORIGIN, area_store, centre, io_store, snapshot,  # noqa: F401
-                            write_csv)
 
 
 def _points(n=3):

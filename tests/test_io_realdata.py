@@ -6,11 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_io_common import REALDATA, needs_realdata
 
 from assetmap.cli import main
 from assetmap.store import Store
-
-from test_io_common import REALDATA, needs_realdata
 
 pytestmark = needs_realdata
 
@@ -29,9 +28,10 @@ def trafford(tmp_path_factory):
     path = tmp_path_factory.mktemp("trafford") / "trafford.sqlite"
     db = f"sqlite:///{path}"
     R = REALDATA
-    run(db, "import", "boundaries", R / "trafford-boundaries/lsoa_2021_trafford_lsoa_generalised.geojson",
-        "--la", "Trafford")
-    run(db, "import", "boundaries", R / "trafford-boundaries/ward_2023_trafford_ward_generalised.geojson")
+    run(db, "import", "boundaries",
+        R / "trafford-boundaries/lsoa_2021_trafford_lsoa_generalised.geojson", "--la", "Trafford")
+    run(db, "import", "boundaries",
+        R / "trafford-boundaries/ward_2023_trafford_ward_generalised.geojson")
     for f in sorted((R / "trafford-census2021-lsoa").glob("2021_*.csv")):
         run(db, "import", "indicators", f)
     run(db, "import", "indicators", R / LOOKUP)
@@ -62,11 +62,14 @@ def test_counts(trafford):
 def test_census_values_match_source(trafford):
     db, store = trafford
     w = store.values_wide()
-    hh = pd.read_csv(REALDATA / "trafford-census2021-lsoa/2021_household_composition_lsoa_trafford.csv")
+    hh = pd.read_csv(REALDATA / "trafford-census2021-lsoa"
+                     / "2021_household_composition_lsoa_trafford.csv")
     one = hh[hh["area_code"] == "E01006109"]
-    alone = one.loc[one["indicator"] == "One-person household: Aged 66 years and over", "value"].sum()
+    alone = one.loc[one["indicator"] == "One-person household: Aged 66 years and over",
+                    "value"].sum()
     assert w.loc["E01006109", "living_alone_65"] == pytest.approx(100 * alone / one["value"].sum())
-    ages = pd.read_csv(REALDATA / "trafford-census2021-lsoa/2021_population_by_5_year_age_bands_lsoa_trafford.csv")
+    ages = pd.read_csv(REALDATA / "trafford-census2021-lsoa"
+                       / "2021_population_by_5_year_age_bands_lsoa_trafford.csv")
     a = ages[ages["area_code"] == "E01006109"].set_index("indicator")["value"]
     area = store.read_areas(codes=["E01006109"]).iloc[0]
     assert area["pop_85_plus"] == a["Aged 85 years and over"]
@@ -91,13 +94,15 @@ def test_loneliness_inputs_from_census(trafford):
         assert w[ind].notna().sum() == 139, ind
     shares = w[["lon_health_good", "lon_health_fair", "lon_health_poor"]]
     assert shares.gt(0).all().all() and (shares.sum(axis=1) < 1).all()   # very good = the rest
-    health = pd.read_csv(REALDATA / "trafford-census2021-lsoa/2021_general_health_lsoa_trafford.csv")
+    health = pd.read_csv(REALDATA / "trafford-census2021-lsoa"
+                         / "2021_general_health_lsoa_trafford.csv")
     h = health[health["area_code"] == "E01006109"].groupby("general_health")["value"].sum()
     assert w.loc["E01006109", "lon_health_fair"] == pytest.approx(h["Fair health"] / h.sum(),
                                                                   abs=1e-6)
     assert w.loc["E01006109", "lon_health_poor"] == pytest.approx(
         (h["Bad health"] + h["Very bad health"]) / h.sum(), abs=1e-6)
-    ages = pd.read_csv(REALDATA / "trafford-census2021-lsoa/2021_population_by_5_year_age_bands_lsoa_trafford.csv")
+    ages = pd.read_csv(REALDATA / "trafford-census2021-lsoa"
+                       / "2021_population_by_5_year_age_bands_lsoa_trafford.csv")
     a = ages[ages["area_code"] == "E01006109"].set_index("indicator")["value"]
     p65 = a[["Aged 65 to 69 years", "Aged 70 to 74 years", "Aged 75 to 79 years",
              "Aged 80 to 84 years", "Aged 85 years and over"]].sum()
@@ -117,7 +122,8 @@ def test_loneliness_risk_on_trafford(trafford):
     s = a.summary
     assert s["loneliness_source"] == "model"
     assert s["loneliness_assumed_inputs"] == ["lon_widowed"]
-    assert s["loneliness_assumed_values"] == {"lon_widowed": loneliness.REFERENCE_VALUES["lon_widowed"]}
+    assert s["loneliness_assumed_values"] == {
+        "lon_widowed": loneliness.REFERENCE_VALUES["lon_widowed"]}
     assert "loneliness_risk" not in s["missing_indicators"]
     assert "loneliness_risk" in s["indicators_used"]
     prob = a.areas["loneliness_risk"]
@@ -135,7 +141,8 @@ def test_iod_joined_through_lookup(trafford):
     w = store.values_wide()
     imd = pd.read_csv(REALDATA / "trafford-imd/trafford_lsoa11_iod2019_iod2015_long.csv")
     imd = imd[imd["year"] == 2019]
-    row = imd[(imd["lsoa11cd"] == "E01006074") & (imd["index_domain"] == "Index of Multiple Deprivation")]
+    row = imd[(imd["lsoa11cd"] == "E01006074")
+              & (imd["index_domain"] == "Index of Multiple Deprivation")]
     assert w.loc["E01006074", "imd_score"] == pytest.approx(row["score"].iloc[0])
     old = imd[(imd["lsoa11cd"] == "E01006185") & (imd["index_domain"] ==
                                                   "Income Deprivation Affecting Older People")]
@@ -170,7 +177,8 @@ def test_reimport_and_bad_input_through_cli(trafford, tmp_path):
     assert res.exit_code == 2
     assert "trafford_mental_health_services.csv" in res.output and "field 'postcode'" in res.output
     assert store.data_version() == version
-    res = run(db, "import", "assets", REALDATA / "trafford-assets/trafford_mental_health_services.csv",
+    res = run(db, "import", "assets",
+              REALDATA / "trafford-assets/trafford_mental_health_services.csv",
               "--category", "other", "--skip-bad")
     assert "skipped 16 bad row(s)" in res.output
 
@@ -195,7 +203,8 @@ def test_osm_extracts(tmp_path):
     assert cats["cafe_pub"] >= 19 and cats["library"] >= 2 and cats["pharmacy"] == 1
     # Rutland: a whole LA; the OSM boundary (ref:gss column) as the area
     db2 = f"sqlite:///{tmp_path / 'rutland.sqlite'}"
-    run(db2, "import", "boundaries", REALDATA / "rutland-needs/rutland_boundary_osm_relation_57398.geojson")
+    run(db2, "import", "boundaries",
+        REALDATA / "rutland-needs/rutland_boundary_osm_relation_57398.geojson")
     res = run(db2, "import", "osm", REALDATA / "osm-rutland/rutland-latest.osm.bz2")
     s2 = Store(db2)
     assert s2.read_areas(level="la")["code"].tolist() == ["E06000017"]

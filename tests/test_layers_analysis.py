@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import shapely
 
-from assetmap import settings
 from assetmap.layers import access, gaps, hotspots, networks
 from assetmap.maps import render_parts
 from assetmap.views import data as webdata

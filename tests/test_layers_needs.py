@@ -34,8 +34,10 @@ def test_palettes_are_sequential_and_sized():
 
 
 def _mini_areas():
+    import os
+    import tempfile
+
     from assetmap.store import Store
-    import tempfile, os
     d = tempfile.mkdtemp()
     s = Store(f"sqlite:///{os.path.join(d, 's.sqlite')}")
     webmini.build(s)

@@ -74,7 +74,8 @@ def test_popup_helpers_escape():
            "service_types": "befriending", "client_groups": "carers", "hourly_price": 12.5,
            "quality_mark": "gold", "vacancies": 2.0, "community_focus": webmini.XSS}
     for html in (assets_layer.popup_html(row), providers_layer.popup_html(row),
-                 "".join(assets_layer.popup_values(row)), "".join(providers_layer.popup_values(row))):
+                 "".join(assets_layer.popup_values(row)),
+                 "".join(providers_layer.popup_values(row))):
         assert "<img" not in html and "<script>" not in html
     assert providers_layer.price_text(12.5) == "£12.50 an hour"
     assert providers_layer.price_text(float("nan")) == ""

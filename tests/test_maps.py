@@ -91,7 +91,7 @@ def test_no_analysis_still_renders(mini):
 
 
 def test_tiles_setting(mini, monkeypatch):
-    wd = webdata.load(mini)
+    webdata.load(mini)
     assert "tile.openstreetmap.org" in maps.render_parts(maps.new_map()).script
     monkeypatch.setattr(settings, "TILES", "none")
     s = maps.render_parts(maps.new_map()).script

@@ -4,8 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assetmap.outreach.tour import (best_tour, brute_force_tour, exact_tour, heuristic_tour,
-                                    tour_length)
+from assetmap.outreach.tour import (
+    best_tour,
+    brute_force_tour,
+    exact_tour,
+    heuristic_tour,
+    tour_length,
+)
 
 
 def _instances(seed=11, count=120):

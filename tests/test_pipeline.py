@@ -1,7 +1,6 @@
 """The analyse step end to end: a synthetic borough with a planted hotspot and gap, the demo
 borough's planted features, stored runs read back, reproducibility, parameters, the CLI."""
 import json
-import os
 import subprocess
 import sys
 
@@ -159,11 +158,11 @@ def test_access_matches_direct_network_distance(synth):
     """An area's nearest-library minutes equal the mean over its origins of direct Dijkstra
     distances (network.node_table) to every library."""
     store, _, a = synth
-    from assetmap.analysis import network
+    from assetmap.analysis import network, origins
     graph = pipeline.load_graph(store)
     areas = store.read_areas()
     areas_p = areas.to_crs(settings.ANALYSIS_CRS)
-    o_area, o_xy, o_w = network.area_origins(areas_p.geometry.values, pipeline._pwc_xy(areas),
+    o_area, o_xy, o_w = origins.area_origins(areas_p.geometry.values, pipeline._pwc_xy(areas),
                                              graph, settings.ORIGINS_PER_AREA,
                                              settings.ORIGIN_SEED)
     lib = store.read_assets(categories=["library"])
@@ -310,6 +309,7 @@ def test_empty_store_is_no_data(tmp_path):
 
 def test_cli_analyse_json(synth):
     from click.testing import CliRunner
+
     from assetmap.cli import main
     store, _, _ = synth
     res = CliRunner().invoke(main, ["--db", store.url, "analyse", "--json", "-p",
@@ -329,7 +329,7 @@ def test_pipeline_imports_no_web_stack():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-# --- the demo borough ------------------------------------------------------------------------------
+# --- the demo borough -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo_run(demo_copy):
     """The demo borough as analysed once per session (the cached analysed copy)."""
@@ -375,7 +375,7 @@ def test_json_fallback_round_trip(synth, monkeypatch):
     assert areas.geometry.iloc[0].equals_exact(a.areas.geometry.iloc[0], 1e-9)
 
 
-# --- the result contract ---------------------------------------------------------------------------
+# --- the result contract --------------------------------------------------------------------------
 def test_every_frame_meets_the_result_contract(synth):
     """What run() returns and what load() reads back are exactly the declared columns and
     dtypes of assetmap.results (no consumer needs an alias or a fallback)."""

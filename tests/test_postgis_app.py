@@ -94,6 +94,7 @@ def test_demo_analysis_and_pages_on_postgis(pg_demo, pg_app, demo_store):
 
     # a contribution through the web pages, approved by a planner; the analysis refreshes
     from conftest import FormClient
+
     from contribhelp import approve, inside_point, pending_ids, provider_form, submit
     lon, lat = inside_point(store)
     token = submit(FormClient(pg_app), provider_form(lon, lat, name="Postgis Pals"))

@@ -49,7 +49,7 @@ def test_published_points_moves_homes_only():
     assert out["address"].iloc[0] == "1 Secret Rd"           # fields untouched (analysis only)
 
 
-# --- the attacker ------------------------------------------------------------------------------------
+# --- the attacker ---------------------------------------------------------------------------------
 N_HOMES = 20
 
 
@@ -88,7 +88,7 @@ def _published_minutes(inp, p, router, graph, home_id):
 def _best_guess(published, acc, router, cell_centre, p, step=25.0):
     """Grid-search the 500 m cell a map shows: the candidate whose predicted per-area
     minutes (the open code's own aggregation and rounding) fit the published ones best."""
-    from assetmap.analysis import network
+    from assetmap.analysis import network, origins
     half = settings.HOME_GRID_M / 2
     offs = np.arange(-half + step / 2, half, step)
     cand = np.array([(cell_centre[0] + dx, cell_centre[1] + dy) for dx in offs for dy in offs])
@@ -96,7 +96,7 @@ def _best_guess(published, acc, router, cell_centre, p, step=25.0):
     mpm = network.metres_per_minute(p["walk_speed_kmh"])
     cap = float(p["access_max_minutes"])
     near = np.minimum(router.nearest(o_xy, [c[None, :] for c in cand], cap * mpm) / mpm, cap)
-    pred = np.round(network.aggregate(near, acc.o_area, acc.o_w, len(published), "mean"), 1)
+    pred = np.round(origins.aggregate(near, acc.o_area, acc.o_w, len(published), "mean"), 1)
     err = np.nansum((pred - published[None, :]) ** 2, axis=1)
     return cand[int(np.argmin(err))]
 
@@ -109,6 +109,7 @@ def test_a_home_cannot_be_found_from_published_access_minutes(tmp_path):
     from assetmap import pipeline
     from assetmap.analysis import routing
     from assetmap.store import Store
+
     from synthetic import build_store
     store = Store(f"sqlite:///{tmp_path / 'h.sqlite'}")
     b = build_store(store, seed=3)

@@ -9,9 +9,21 @@ import threading
 
 import pytest
 
-from contribhelp import (OWN_PREFIXES, XSS, XSS_TEMPLATE, approve, coordinate_strings, crawl_urls,
-                         fetch_all, inside_point, pending_ids, provider_form, store_of, submit,
-                         versions)
+from contribhelp import (
+    OWN_PREFIXES,
+    XSS,
+    XSS_TEMPLATE,
+    approve,
+    coordinate_strings,
+    crawl_urls,
+    fetch_all,
+    inside_point,
+    pending_ids,
+    provider_form,
+    store_of,
+    submit,
+    versions,
+)
 
 
 def _values(store, **kw):
@@ -74,7 +86,7 @@ def test_csrf_token_is_bound_to_the_session(contrib_app, form_client):
     assert store.list_submissions(statuses=None) == []
 
 
-# --- script-like text ------------------------------------------------------------------------------
+# --- script-like text -----------------------------------------------------------------------------
 def test_script_like_text_is_inert_in_every_page_and_map(contrib_app, form_client):
     store = store_of(contrib_app)
     anon = form_client()
@@ -124,7 +136,7 @@ def test_script_like_text_is_inert_in_every_page_and_map(contrib_app, form_clien
     assert seen_escaped >= 5      # the name really is shown, as text
 
 
-# --- roles ------------------------------------------------------------------------------------------
+# --- roles ----------------------------------------------------------------------------------------
 def test_coordinator_can_look_but_not_approve_or_change(contrib_app, form_client):
     store = store_of(contrib_app)
     lon, lat = inside_point(store)
@@ -186,7 +198,8 @@ def test_anonymous_cannot_see_pending_records_or_private_fields(contrib_app, for
              f"/contribute?asset={asset_id}", f"/contribute?asset={hidden['id']}",
              f"/moderate/{sid}", "/moderate", f"/moderate/asset/{asset_id}",
              f"/moderate/asset/{asset_id}/history", "/moderate/assets?status=pending"]
-    for url, (status, ctype, body) in fetch_all(anon, crawl_urls(contrib_app, values, extra)).items():
+    pages = fetch_all(anon, crawl_urls(contrib_app, values, extra))
+    for url, (status, ctype, body) in pages.items():
         assert name not in body, url
         assert "secret-pending@example.org" not in body, url
         assert hidden["contact"] not in body, url
@@ -199,7 +212,7 @@ def test_anonymous_cannot_see_pending_records_or_private_fields(contrib_app, for
     assert anon.get("/submission/" + "x" * 32).status_code == 404
 
 
-# --- home-based providers -----------------------------------------------------------------------------
+# --- home-based providers -------------------------------------------------------------------------
 def _exact_point_not_in(texts, lon, lat):
     found = []
     for s in coordinate_strings(lon, lat):
@@ -213,7 +226,8 @@ def test_home_based_exact_coordinates_appear_in_no_response(contrib_app, form_cl
     store = store_of(contrib_app)
     anon, pat, cora = form_client(), form_client("pat"), form_client("cora")
     values0 = _values(store, asset_id="a000", sid=1, token="x", id="a000")
-    base_urls = crawl_urls(contrib_app, values0, ["/directory?kind=all", "/api/v1/assets?limit=1000",
+    base_urls = crawl_urls(contrib_app, values0, ["/directory?kind=all",
+                                                  "/api/v1/assets?limit=1000",
                                                   "/api/v1/providers?limit=1000"])
     baseline = {u: b for u, (_s, _c, b) in fetch_all(anon, base_urls).items()}
     # a location whose printed forms do not already occur in any page by chance
@@ -301,7 +315,7 @@ def test_home_based_postcode_is_private_like_the_address(contrib_app, form_clien
     assert rec["postcode"] == "ZZ9 9ZZ" and rec["address"] == "7 Quiet Close"
 
 
-# --- concurrent edits ------------------------------------------------------------------------------------
+# --- concurrent edits -----------------------------------------------------------------------------
 def test_concurrent_edit_is_refused_not_lost(contrib_app, form_client):
     store = store_of(contrib_app)
     pat, pia = form_client("pat"), form_client("pia")

@@ -11,12 +11,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_io_common import area_store, centre, io_store, write_boundaries  # noqa: F401
 
 from assetmap.cli import main
 from assetmap.io import csvsafe
 from assetmap.io.openreferral import export_openreferral, import_openreferral
-
-from test_io_common import area_store, centre, io_store, write_boundaries  # noqa: F401
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
 
@@ -87,7 +86,7 @@ def test_write_csv_rows_to_a_file(tmp_path):
     assert rows == [{"a": "'=1", "b": "-2.5", "c": ""}, {"a": "", "b": "", "c": "'@x"}]
 
 
-# --- /downloads ------------------------------------------------------------------------------------
+# --- /downloads -----------------------------------------------------------------------------------
 @pytest.fixture
 def payload_app(area_store, tmp_path):
     from assetmap.app import create_app
@@ -178,7 +177,7 @@ def test_openreferral_csv_tables_are_formula_safe_and_round_trip(area_store, tmp
     fresh.dispose()
 
 
-# --- outreach CSV ----------------------------------------------------------------------------------
+# --- outreach CSV ---------------------------------------------------------------------------------
 def test_outreach_csv_neutralises_like_the_helper():
     """The outreach CSV's cells follow the same rule as every other writer."""
     from assetmap import outreach

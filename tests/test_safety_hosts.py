@@ -21,8 +21,9 @@ FEED_URLS = ["/openreferral/services?page=3&per_page=5", "/openreferral/services
 @pytest.fixture
 def make_app(web_db_file, tmp_path):
     """Factory: the app on a private copy of the tiny borough, with extra config."""
-    import webmini
     from assetmap.app import create_app
+
+    import webmini
     n = [0]
 
     def make(**cfg):
@@ -147,9 +148,11 @@ def test_production_needs_a_host(make_app):
 
 def test_private_link_uses_the_base_url(contrib_db_file, tmp_path):
     """The contributor's private link (the one absolute URL on a page) uses the base URL."""
-    import webmini
-    from assetmap.app import create_app
     from conftest import FormClient
+
+    from assetmap.app import create_app
+
+    import webmini
     from contribhelp import inside_point, provider_form, store_of, submit
     dst = tmp_path / "c.sqlite"
     shutil.copy(contrib_db_file, dst)
@@ -170,11 +173,12 @@ def test_private_link_uses_the_base_url(contrib_db_file, tmp_path):
 
 
 def test_cli_export_uses_the_base_url(tmp_path, monkeypatch):
-    from assetmap import settings
-    from assetmap.io.openreferral import export_openreferral
     from test_io_common import write_boundaries
     from test_safety_csv import _seed
+
+    from assetmap import settings
     from assetmap.io.boundaries import import_boundaries
+    from assetmap.io.openreferral import export_openreferral
     from assetmap.store import Store
     s = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
     import_boundaries(s, write_boundaries(tmp_path / "b.geojson"))

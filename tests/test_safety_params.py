@@ -134,7 +134,7 @@ def test_every_int_route_answers_404_past_64_bits(contrib_app, planner):
             "/outreach/plans/<int:plan_id>"} <= seen
 
 
-# --- every numeric query parameter ------------------------------------------------------------------
+# --- every numeric query parameter ----------------------------------------------------------------
 @pytest.mark.parametrize("path,base,names", QUERY_PARAMS, ids=[q[0] for q in QUERY_PARAMS])
 def test_numeric_query_parameters_never_500(planner, path, base, names):
     for name in names:
@@ -169,7 +169,7 @@ def test_outreach_polygon_with_overflowing_coordinates(planner):
         assert _status(lambda u=url: planner.get(u)) < 500
 
 
-# --- numeric form fields ------------------------------------------------------------------------------
+# --- numeric form fields --------------------------------------------------------------------------
 def test_save_plan_form_numbers_never_500(planner):
     planner.get("/outreach")
     for name in ("top", "stops", "walk_minutes", "speed_kmh"):

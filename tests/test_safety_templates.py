@@ -16,10 +16,18 @@ import shutil
 import subprocess
 
 import pytest
-from contribhelp import (approve, crawl_urls, inside_point, pending_ids, provider_form, store_of,
-                         submit)
 
 from assetmap.layers._style import esc
+
+from contribhelp import (
+    approve,
+    crawl_urls,
+    inside_point,
+    pending_ids,
+    provider_form,
+    store_of,
+    submit,
+)
 
 #: payload -> a string that appears only if the payload was evaluated as a template.
 EVALUATED = {

@@ -9,8 +9,7 @@ from pandas.testing import assert_frame_equal
 from assetmap import model
 from assetmap.errors import InputError
 
-from storehelp import (any_store, make_areas, make_indicators, make_postcodes,  # noqa: F401
-                       make_values)
+from storehelp import any_store, make_areas, make_indicators, make_postcodes, make_values  # noqa: F401
 
 
 def test_areas_round_trip(any_store):

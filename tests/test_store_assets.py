@@ -10,8 +10,7 @@ from shapely.geometry import Point
 from assetmap import model
 from assetmap.errors import ConflictError, InputError, NotFound
 
-from storehelp import (any_store, contribution, make_areas, make_assets,  # noqa: F401 (fixtures)
-                       make_networks, seeded)
+from storehelp import any_store, contribution, make_areas, make_assets, make_networks, seeded  # noqa: F401 (fixtures)
 
 
 def test_assets_and_providers_round_trip(any_store):

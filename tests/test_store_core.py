@@ -13,8 +13,16 @@ from assetmap import store as store_module
 from assetmap.store import Store
 
 from pghelp import PG_OK
-from storehelp import (any_store, contribution, make_areas, make_assets,  # noqa: F401 (fixture)
-                       make_indicators, make_networks, make_postcodes, make_values)
+from storehelp import (  # noqa: F401 (fixture)
+    any_store,
+    contribution,
+    make_areas,
+    make_assets,
+    make_indicators,
+    make_networks,
+    make_postcodes,
+    make_values,
+)
 
 
 def test_failed_write_leaves_store_unchanged(any_store):

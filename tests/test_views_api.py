@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-import webmini
 from assetmap.views.downloads import LAYERS
 
 
@@ -65,7 +64,8 @@ def test_indicators_and_analysis(web_client):
     ind = web_client.get("/api/v1/indicators").get_json()["indicators"]
     assert {"id", "title", "unit", "polarity", "borough"} <= set(ind[0])
     v = web_client.get("/api/v1/indicators/llti/values").get_json()
-    assert len(v["values"]) == 36 and {"value", "lower_ci", "upper_ci", "comparison"} <= set(v["values"][0])
+    assert len(v["values"]) == 36
+    assert {"value", "lower_ci", "upper_ci", "comparison"} <= set(v["values"][0])
     assert web_client.get("/api/v1/indicators/nope/values").status_code == 404
     a = web_client.get("/api/v1/analysis").get_json()
     assert a["run"]["id"] == 1

@@ -12,7 +12,8 @@ from werkzeug.datastructures import MultiDict
 from assetmap import accounts
 from assetmap.community import forms, hours, tokens
 from assetmap.errors import InputErrors
-from contribhelp import inside_point, pending_ids, provider_form, store_of, submit
+
+from contribhelp import inside_point, provider_form, store_of, submit
 
 
 def test_form_has_every_field_a_map_and_a_token(contrib_app, form_client):
@@ -134,7 +135,8 @@ def test_every_field_is_validated_on_the_server(contrib_app, form_client, change
     assert store.list_submissions(statuses=None) == []      # nothing stored
     # what was typed is kept in the form
     if change.get("name"):
-        assert "value=\"" + change["name"][:20] in text.replace("&#34;", '"') or "\x07" in change["name"]
+        assert ("value=\"" + change["name"][:20] in text.replace("&#34;", '"')
+                or "\x07" in change["name"])
 
 
 def test_all_problems_are_reported_at_once():

@@ -1,8 +1,6 @@
 """Directory filters and the referral view."""
 import re
 
-import pytest
-
 
 def _count(body):
     return int(re.search(r'id="result-count">(\d+)<', body).group(1))

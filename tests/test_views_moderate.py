@@ -13,8 +13,16 @@ from sqlalchemy import update
 from assetmap import settings
 from assetmap.community import duplicates, refresh, review, tokens
 from assetmap.store import assets as assets_table
-from contribhelp import (approve, inside_point, pending_ids, provider_form, store_of, submit,
-                         versions)
+
+from contribhelp import (
+    approve,
+    inside_point,
+    pending_ids,
+    provider_form,
+    store_of,
+    submit,
+    versions,
+)
 
 
 def _near(store, asset, metres=40.0):
@@ -48,7 +56,8 @@ def test_queue_shows_pending_with_map_and_duplicate_warnings(contrib_app, form_c
     assert "Possible duplicate" not in rows[str(ids[1])]
     item = pat.get(f"/moderate/{ids[0]}").get_data(as_text=True)
     assert 'id="duplicates"' in item and "similar name 40 m away" in item
-    assert "same CQC location id 1-555000111" in pat.get(f"/moderate/{ids[3]}").get_data(as_text=True)
+    assert "same CQC location id 1-555000111" in pat.get(
+        f"/moderate/{ids[3]}").get_data(as_text=True)
     assert 'id="duplicates"' not in pat.get(f"/moderate/{ids[1]}").get_data(as_text=True)
 
 
@@ -65,7 +74,8 @@ def test_duplicate_rules():
     far = {"name": "Far Away Club", "lon": -1.0, "lat": 52.0}
     assert duplicates.find_duplicates(far, known) == []                       # 15 km away
     assert duplicates.find_duplicates({"name": "x", "postcode": "xy1 1xy"}, known)[0]["id"] == "c"
-    assert duplicates.find_duplicates({"name": "x", "cqc_location_id": "1-99999"}, known)[0]["id"] == "c"
+    assert duplicates.find_duplicates({"name": "x", "cqc_location_id": "1-99999"},
+                                      known)[0]["id"] == "c"
     assert duplicates.find_duplicates(near, known, exclude_ids=["a"]) == []
     assert duplicates.name_similarity("The Lunch Club Ltd", "lunch club") == 1.0
 
@@ -136,7 +146,8 @@ def test_reject_with_reason_then_the_contributor_corrects_it(contrib_app, form_c
     page = pat.get(f"/moderate/{sid}").get_data(as_text=True)
     r = pat.post(f"/moderate/{sid}/reject", {**versions(page), "reason": ""})
     assert r.status_code == 400 and "give a reason" in r.get_data(as_text=True).lower()
-    r = pat.post(f"/moderate/{sid}/reject", {**versions(page), "reason": "Please add opening hours"})
+    r = pat.post(f"/moderate/{sid}/reject",
+                 {**versions(page), "reason": "Please add opening hours"})
     assert r.status_code == 303
     assert store.get_asset(store.get_submission(sid)["asset_id"])["status"] == "rejected"
     mine = anon.get(f"/submission/{token}").get_data(as_text=True)
@@ -194,7 +205,8 @@ def test_review_dates_and_stale_flag(contrib_app, form_client):
     assert listed == set(ids[:2])
     assert "review due" in pat.get(f"/moderate/asset/{ids[0]}").get_data(as_text=True)
     page = pat.get(f"/moderate/asset/{ids[0]}").get_data(as_text=True)
-    r = pat.post(f"/moderate/asset/{ids[0]}/reviewed", {"asset_version": versions(page)["asset_version"]})
+    r = pat.post(f"/moderate/asset/{ids[0]}/reviewed",
+                 {"asset_version": versions(page)["asset_version"]})
     assert r.status_code == 303
     assert not review.review_due(store.get_asset(ids[0])["last_reviewed"])
     text = pat.get("/moderate/assets?stale=1").get_data(as_text=True)
@@ -250,14 +262,16 @@ def test_history_and_restore_any_version(contrib_app, form_client):
     assert "Second Name" in text and "Third Name" in text and "pat" in text
     assert text.count("Restore version") == len(hist) - 1
     cur = store.get_asset(a["id"])
-    r = pat.post(f"/moderate/asset/{a['id']}/restore/{first}", {"asset_version": str(cur["version"])})
+    r = pat.post(f"/moderate/asset/{a['id']}/restore/{first}",
+                 {"asset_version": str(cur["version"])})
     assert r.status_code == 303
     now = store.get_asset(a["id"])
     assert now["name"] == a["name"] and now["version"] == cur["version"] + 1
     hist2 = store.asset_history(a["id"])
     assert len(hist2) == len(hist) + 1 and hist2["action"].iloc[-1].startswith("restored v")
     # a restore from an out-of-date page is refused
-    r = pat.post(f"/moderate/asset/{a['id']}/restore/{first}", {"asset_version": str(cur["version"])})
+    r = pat.post(f"/moderate/asset/{a['id']}/restore/{first}",
+                 {"asset_version": str(cur["version"])})
     assert r.status_code == 409
     assert form_client("cora").post(f"/moderate/asset/{a['id']}/restore/{first}",
                                     {"asset_version": str(now["version"])}).status_code == 403

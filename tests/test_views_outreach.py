@@ -264,7 +264,8 @@ def test_only_the_author_or_a_planner_deletes_a_saved_plan(outreach_app, coord):
         pid = store.save_outreach_plan("cora's round", {"params": {}}, created_by="cora")
         cody = Browser(outreach_app).login("cody")
         cody.get("/outreach/plans")
-        assert f"/outreach/plans/{pid}/delete" not in cody.get("/outreach/plans").get_data(as_text=True)
+        listing = cody.get("/outreach/plans").get_data(as_text=True)
+        assert f"/outreach/plans/{pid}/delete" not in listing
         assert cody.post(f"/outreach/plans/{pid}/delete").status_code == 403
         assert store.get_outreach_plan(pid)["created_by"] == "cora"
         pat = Browser(outreach_app).login("pat")

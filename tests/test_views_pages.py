@@ -36,7 +36,8 @@ def test_overview_picker_changes_map(web_client):
 
 
 def test_gap_page_ranks_and_links(web_client):
-    body = web_client.get("/gaps?service_type=befriending&client_group=carers").get_data(as_text=True)
+    body = web_client.get("/gaps?service_type=befriending&client_group=carers") \
+        .get_data(as_text=True)
     links = re.findall(r'href="/areas/(E\d+)"', body)
     assert links, "gap table links to area profiles"
     assert "am-bv-cell" in body or "am-bv-cell" in body.replace("\\u003c", "<")
@@ -86,7 +87,8 @@ def test_summary_is_printable(web_client):
 def test_pages_without_analysis(empty_app, store):
     webmini.build(store)
     c = empty_app.test_client()
-    for url in ("/", "/gaps", "/hotspots", "/areas", "/areas/E01000001", "/directory", "/downloads"):
+    for url in ("/", "/gaps", "/hotspots", "/areas", "/areas/E01000001", "/directory",
+                "/downloads"):
         r = c.get(url)
         assert r.status_code == 200, url
     assert "assetmap analyse" in c.get("/").get_data(as_text=True)

@@ -4,9 +4,9 @@ the analysis engine): 36 square areas, every known indicator, assets and micro-p
 frames in the shape ``assetmap.views.data`` normalises pipeline results into."""
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
-import geopandas as gpd
 from shapely.geometry import Point, box
 
 from assetmap import model, settings
@@ -25,7 +25,8 @@ def _areas():
             k = i * N + j
             x, y = X0 + j * CELL, Y0 + i * CELL
             rows.append({
-                "code": f"E01{k + 1:06d}", "name": f"Mini {k + 1:03d}" if k != 7 else f"Mill & {XSS}",
+                "code": f"E01{k + 1:06d}",
+                "name": f"Mini {k + 1:03d}" if k != 7 else f"Mill & {XSS}",
                 "level": "lsoa", "parent_code": f"E05{(k // 12) + 1:06d}",
                 "parent_name": ["North ward", "Middle ward", "South ward"][k // 12],
                 "pop_0_17": 300 + k, "pop_18_64": 900 + 3 * k, "pop_65_74": 150 + 2 * k,
@@ -82,20 +83,22 @@ def _assets():
         aid = f"a{k:03d}"
         name = XSS if k == 3 else f"Asset {k} {model.ASSET_CATEGORIES[cat]}"
         rows.append(dict(id=aid, name=name, category=cat, description=f"About {name}",
-                         address=f"{k} High Street", postcode="AB1 2CD", opening_hours="Mo-Fr 09:00-17:00",
+                         address=f"{k} High Street", postcode="AB1 2CD",
+                         opening_hours="Mo-Fr 09:00-17:00",
                          contact=f"0100 {k:04d}", contact_public=k % 2 == 0, website=None,
-                         source="demo", status="approved", home_based=cat == "micro_provider" and k % 3 == 0,
-                         version=1))
+                         source="demo", status="approved",
+                         home_based=cat == "micro_provider" and k % 3 == 0, version=1))
         pts.append(Point(x, y))
         if cat == "micro_provider" or k % 7 == 0:
             st = list(model.SERVICE_TYPES)[k % 6]
             cg = list(model.CLIENT_GROUPS)[k % 7]
-            prov.append(dict(asset_id=aid, service_types=f"{st}|befriending", client_groups=f"{cg}|older_people",
+            prov.append(dict(asset_id=aid, service_types=f"{st}|befriending",
+                             client_groups=f"{cg}|older_people",
                              hourly_price=12.0 + k % 15, quality_mark=model.QUALITY_MARKS[k % 4],
                              cqc_registered=k % 2 == 1, cqc_location_id="1-123" if k % 2 else None,
                              direct_payments=k % 3 != 1, preferred_list=k % 4 == 0, staff_fte=2.0,
-                             capacity_hours=40.0, vacancies=float(k % 3), community_focus="Polish" if k % 5 == 0 else None,
-                             radius_km=3.0))
+                             capacity_hours=40.0, vacancies=float(k % 3),
+                             community_focus="Polish" if k % 5 == 0 else None, radius_km=3.0))
     # The XSS asset is also a provider so it shows in the directory.
     if not any(p["asset_id"] == "a003" for p in prov):
         prov.append(dict(asset_id="a003", service_types="befriending", client_groups="older_people",
@@ -107,10 +110,12 @@ def _assets():
 
 
 def _networks():
-    polys = [box(X0, Y0, X0 + 3 * CELL, Y0 + 3 * CELL), box(X0 + 3 * CELL, Y0 + 3 * CELL, X0 + 6 * CELL, Y0 + 6 * CELL)]
+    polys = [box(X0, Y0, X0 + 3 * CELL, Y0 + 3 * CELL),
+             box(X0 + 3 * CELL, Y0 + 3 * CELL, X0 + 6 * CELL, Y0 + 6 * CELL)]
     return gpd.GeoDataFrame([dict(id="n1", name="North network", hub_asset_id="a008", members=12,
                                   activities="Lunch club|Walks"),
-                             dict(id="n2", name=XSS, hub_asset_id=None, members=5, activities=None)],
+                             dict(id="n2", name=XSS, hub_asset_id=None, members=5,
+                                  activities=None)],
                             geometry=polys, crs=settings.ANALYSIS_CRS).to_crs(4326)
 
 
@@ -158,8 +163,8 @@ def analysis_frames(store) -> dict:
             sc = np.clip(np.ceil(3 * pd.Series(supply).rank(pct=True)), 1, 3).astype(int)
             for i, code in enumerate(codes):
                 gaps.append(dict(area_code=code, service_type=st, client_group=cg,
-                                 need=float(need[i]), supply=float(supply[i]), need_class=int(nc[i]),
-                                 supply_class=int(sc[i])))
+                                 need=float(need[i]), supply=float(supply[i]),
+                                 need_class=int(nc[i]), supply_class=int(sc[i])))
     gaps = pd.DataFrame(gaps)
     gaps["is_gap"] = (gaps["need_class"] == 3) & (gaps["supply_class"] == 1)
     hot = pd.DataFrame({"area_code": codes, "isolation": res["isolation"],
@@ -167,10 +172,12 @@ def analysis_frames(store) -> dict:
                         "lisa_i": need - need.mean()})
     hot["gi_p"] = np.where(abs(hot["gi_z"]) > 2, 0.01, 0.4)
     hot["gi_q"] = hot["gi_p"] * 2
-    hot["gi_class"] = np.where(hot["gi_q"] < 0.05, np.where(hot["gi_z"] > 0, "hot", "cold"), "not significant")
+    hot["gi_class"] = np.where(hot["gi_q"] < 0.05, np.where(hot["gi_z"] > 0, "hot", "cold"),
+                               "not significant")
     hot["lisa_p"] = hot["gi_p"]
     hot["lisa_q"] = hot["gi_q"]
-    hot["lisa_class"] = np.where(hot["lisa_q"] < 0.05, np.where(hot["gi_z"] > 0, "HH", "LL"), "not significant")
+    hot["lisa_class"] = np.where(hot["lisa_q"] < 0.05, np.where(hot["gi_z"] > 0, "HH", "LL"),
+                                 "not significant")
     values, meta = store.read_values(), store.read_indicators()
     ind = need_mod.compare(values, meta).merge(
         values[["indicator_id", "area_code", "count", "denominator"]],
@@ -179,4 +186,5 @@ def analysis_frames(store) -> dict:
     bench = need_mod.benchmarks(values, meta, pop, ind)
     return {"areas": res, "access": pd.DataFrame(acc), "gaps": gaps, "hotspots": hot,
             "indicators": ind, "benchmarks": bench,
-            "run": {"id": 1, "created_at": "2026-01-01T00:00:00+00:00", "data_version": store.data_version()}}
+            "run": {"id": 1, "created_at": "2026-01-01T00:00:00+00:00",
+                    "data_version": store.data_version()}}

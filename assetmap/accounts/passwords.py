@@ -1,14 +1,15 @@
-"""Passwords: argon2id hashing (``argon2-cffi``; cost in settings), strength rules, and the
-session stamp that ties a session to the current password. A password is never stored or
-logged in clear."""
+"""Passwords: argon2id hashing (``argon2-cffi``; cost in settings) and strength rules: a
+minimum length and a minimum zxcvbn score (Dropbox's maintained estimator of how many
+guesses a password takes; NCSC and NIST SP 800-63B advise checking against common and
+guessable passwords rather than composition rules). A password is never stored or logged
+in clear. (Session stamps are in ``assetmap.accounts.sessions``.)"""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 from .. import settings
 from ..errors import InputError
@@ -21,8 +22,28 @@ _hasher = PasswordHasher(time_cost=settings.ARGON2_TIME_COST,
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
+#: zxcvbn's work grows quickly with length, so it scores only a password's first 72
+#: characters (4.5 refuses longer input; a longer password is not weaker for its tail).
+_ESTIMATE_CHARS = 72
+
+
+def guessability(password: str, name: str = "") -> tuple[int, str]:
+    """zxcvbn's score (0 too guessable ... 4 very unguessable) and its advice as one
+    sentence-case text ("" when it has none). The user name and the site's words count as
+    known to an attacker."""
+    inputs = [w for w in (name, "assetmap", settings.DEMO_LA_NAME) if w]
+    result = zxcvbn(password[:_ESTIMATE_CHARS], user_inputs=inputs)
+    feedback = result.get("feedback") or {}
+    advice = [s.rstrip(". ") for s in feedback.get("suggestions") or [] if s]
+    if feedback.get("warning"):
+        advice.append(feedback["warning"].rstrip(". "))
+    return int(result["score"]), ". ".join(advice)
+
+
 def check_password_strength(password: str, name: str = "") -> None:
-    """Raise InputError for a password too weak to accept."""
+    """Raise InputError for a password too short, too long, the user's name, or too easy to
+    guess (zxcvbn score below ``settings.PASSWORD_MIN_SCORE``; the message carries zxcvbn's
+    advice)."""
     if not isinstance(password, str) or len(password) < settings.PASSWORD_MIN_LENGTH:
         raise InputError(f"the password must be at least {settings.PASSWORD_MIN_LENGTH} "
                          "characters long", field="password")
@@ -30,8 +51,11 @@ def check_password_strength(password: str, name: str = "") -> None:
         raise InputError("the password must be at most 256 characters long", field="password")
     if name and password.strip().lower() == name.strip().lower():
         raise InputError("the password must not be the user name", field="password")
-    if len(set(password)) < 4:
-        raise InputError("the password is too simple", field="password")
+    score, advice = guessability(password, name)
+    if score < settings.PASSWORD_MIN_SCORE:
+        advice = advice or "Add another word or two. Uncommon words are better"
+        raise InputError(f"the password is too easy to guess: {advice[:1].lower()}{advice[1:]}",
+                         field="password")
 
 
 def hash_password(password: str) -> str:
@@ -51,12 +75,3 @@ def needs_rehash(password_hash: str) -> bool:
         return _hasher.check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
-
-
-def session_stamp(password_hash: str) -> str:
-    """Ties a session to the current password: changing it signs out every session."""
-    return hashlib.sha256(("assetmap-session:" + password_hash).encode()).hexdigest()[:24]
-
-
-def stamps_match(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))

@@ -23,6 +23,9 @@ Distances:
 
 Without a street network, :class:`CrowFlyRouter` gives the same answers from straight-line
 distance times ``settings.CROW_FLY_DETOUR``.
+
+Where walks start (origin points per area, and back to one value per area) is
+:mod:`.origins`; walking isochrones over this graph are :mod:`.isochrones`.
 """
 from __future__ import annotations
 
@@ -34,7 +37,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
@@ -204,11 +206,18 @@ def cache_path(cache_dir, sha256: str) -> Path:
     return Path(cache_dir) / f"walk-{sha256}.npz"
 
 
+#: Street networks found unusable in this process (sha256 and highway set -> the error), so a
+#: page asking again gets the same answer at once instead of parsing the file again.
+_UNUSABLE: dict[tuple, InputError] = {}
+
+
 def graph_from_osm(osm, cache_dir=None, *, non_walkable=None) -> WalkGraph:
     """The compiled walking graph of an OSM XML file (bytes or path; ``.osm`` or ``.osm.bz2``).
 
     With ``cache_dir``, a graph compiled before from the same file (same sha256) is loaded
-    instead of being rebuilt, and a new one is saved there.
+    instead of being rebuilt, and a new one is saved there. A file that cannot be used (not
+    OSM XML, a bomb past the import limits, no walkable street) raises InputError, and the
+    same InputError again, at once, every later time in this process.
     """
     data, digest = osm_sha256(osm)
     if cache_dir is not None:
@@ -218,10 +227,30 @@ def graph_from_osm(osm, cache_dir=None, *, non_walkable=None) -> WalkGraph:
                 return WalkGraph.load(p)
             except (OSError, ValueError, KeyError):
                 pass                        # a damaged cache file: rebuild it
-    g = _build_from_xml(data, digest, non_walkable)
+    key = (digest, tuple(sorted(settings.NON_WALKABLE_HIGHWAYS if non_walkable is None
+                                else non_walkable)))
+    if key in _UNUSABLE:
+        e = _UNUSABLE[key]
+        raise InputError(e.message, file=e.file, row=e.row, field=e.field)
+    try:
+        g = _build_from_xml(data, digest, non_walkable)
+    except InputError as e:     # kept without its traceback (whose frames hold the file)
+        _UNUSABLE[key] = InputError(e.message, file=e.file, row=e.row, field=e.field)
+        raise
     if cache_dir is not None:
         g.save(cache_path(cache_dir, digest))
     return g
+
+
+def _check_xml(data: bytes) -> None:
+    """Read the whole file once with the importer's safe streaming parser (no DTDs or
+    entities, the size, markup and element limits, ids and coordinates checked) before
+    osmnx sees it, so a bomb or a malformed file stops in seconds with a clear error."""
+    from ..io.limits import iter_chunks
+    from ..io.osm_xml import iter_elements
+    for _ in iter_elements(iter_chunks(data, file="the street network"),
+                           file="the street network"):
+        pass
 
 
 def _build_from_xml(data: bytes, digest: str, non_walkable=None) -> WalkGraph:
@@ -236,6 +265,7 @@ def _build_from_xml(data: bytes, digest: str, non_walkable=None) -> WalkGraph:
     else:
         raise InputError("the street network must be OSM XML (.osm or .osm.bz2); convert a "
                          ".pbf file with osmium (osmium cat in.pbf -o out.osm)", field="osm")
+    _check_xml(data)
     old_tags = list(ox.settings.useful_tags_way)
     ox.settings.useful_tags_way = sorted(set(old_tags) | {"foot"})
     fd, tmp = tempfile.mkstemp(suffix=suffix)
@@ -418,137 +448,3 @@ class CrowFlyRouter:
             _, first = np.unique(key, return_index=True)
             r, c, v = r[first], c[first], v[first]
         return r, c, v
-
-
-# --- origins ------------------------------------------------------------------------------------
-def area_origins(polygons, pwc_xy: np.ndarray | None, graph: WalkGraph | None,
-                 per_area: int | None = None, seed: int | None = None):
-    """Origin points standing for where each area's people live.
-
-    Per area: its population-weighted centroid (where given) plus street nodes inside the
-    polygon, chosen deterministically (a seeded random key per node, the smallest keys win),
-    up to ``per_area`` points in all; an area with no street node inside uses its pwc point or,
-    failing that, a point inside the polygon. Each origin carries an equal share of its area's
-    population (``weight``, summing to 1 per area): street nodes are densest where people live.
-
-    Returns (area index array, xy array (m, 2), weight array), all in EPSG:27700.
-    """
-    per_area = settings.ORIGINS_PER_AREA if per_area is None else int(per_area)
-    seed = settings.ORIGIN_SEED if seed is None else seed
-    polys = np.asarray(polygons)
-    n = len(polys)
-    has_pwc = np.zeros(n, dtype=bool) if pwc_xy is None else ~np.isnan(pwc_xy).any(axis=1)
-    area_idx = [np.flatnonzero(has_pwc)]
-    pts = [pwc_xy[has_pwc] if pwc_xy is not None else np.zeros((0, 2))]
-    if graph is not None and per_area > 1 and graph.n_nodes:
-        nodes = graph.snappable
-        npts = shapely.points(graph.x[nodes], graph.y[nodes])
-        tree = shapely.STRtree(polys)
-        pi, ai = tree.query(npts, predicate="within")
-        if len(pi):
-            rng = np.random.default_rng(seed)
-            key = rng.random(len(nodes))[pi]
-            order = np.lexsort((key, ai))
-            pi, ai = pi[order], ai[order]
-            start = np.r_[0, np.flatnonzero(np.diff(ai)) + 1]
-            pos = np.arange(len(ai)) - np.repeat(start, np.diff(np.r_[start, len(ai)]))
-            quota = per_area - has_pwc[ai].astype(int)
-            keep = pos < quota
-            area_idx.append(ai[keep])
-            pts.append(np.column_stack([graph.x[nodes[pi[keep]]], graph.y[nodes[pi[keep]]]]))
-    area_idx = np.concatenate(area_idx).astype(np.int64)
-    xy = np.concatenate(pts).reshape(-1, 2)
-    missing = np.setdiff1d(np.arange(n), area_idx)
-    if len(missing):
-        rp = shapely.point_on_surface(polys[missing])
-        area_idx = np.concatenate([area_idx, missing])
-        xy = np.concatenate([xy, np.column_stack([shapely.get_x(rp), shapely.get_y(rp)])])
-    order = np.lexsort((xy[:, 1], xy[:, 0], area_idx))
-    area_idx, xy = area_idx[order], xy[order]
-    counts = np.bincount(area_idx, minlength=n)
-    weight = 1.0 / counts[area_idx]
-    return area_idx, xy, weight
-
-
-def aggregate(values: np.ndarray, area_idx: np.ndarray, weight: np.ndarray, n_areas: int,
-              how: str | None = None) -> np.ndarray:
-    """Per-area value of origin-level values (last axis = origins): population-weighted mean
-    ("mean") or minimum ("min")."""
-    how = settings.ACCESS_AGGREGATE if how is None else how
-    v = np.atleast_2d(values)
-    if how == "min":
-        out = np.full((v.shape[0], n_areas), np.inf)
-        for k in range(v.shape[0]):
-            np.minimum.at(out[k], area_idx, v[k])
-    elif how == "mean":
-        out = np.zeros((v.shape[0], n_areas))
-        wsum = np.bincount(area_idx, weights=weight, minlength=n_areas)
-        for k in range(v.shape[0]):
-            out[k] = np.bincount(area_idx, weights=v[k] * weight, minlength=n_areas)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = out / wsum
-    else:
-        raise InputError(f"access_aggregate must be 'mean' or 'min', not '{how}'",
-                         field="access_aggregate")
-    return out if np.ndim(values) > 1 else out[0]
-
-
-# --- isochrones ---------------------------------------------------------------------------------
-def isochrones(graph: WalkGraph, x: float, y: float, minutes, speed_kmh: float | None = None,
-               buffer_m: float | None = None, max_snap_m: float | None = None) -> list:
-    """Walking isochrones (EPSG:27700 polygons, one per value in ``minutes``) around a point:
-    the streets reachable within the time (snap distance included; an edge partly reached
-    counts up to where the time runs out), buffered by ``buffer_m``. An empty polygon where
-    the point is off the network."""
-    speed_kmh = settings.WALK_SPEED_KMH if speed_kmh is None else speed_kmh
-    buffer_m = settings.ISOCHRONE_BUFFER_M if buffer_m is None else buffer_m
-    minutes = [float(m) for m in np.atleast_1d(minutes)]
-    node, snap = graph.snap([x], [y], max_snap_m)
-    if node[0] < 0 or not minutes:
-        return [shapely.Polygon() for _ in minutes]
-    mpm = metres_per_minute(speed_kmh)
-    budget_max = max(minutes) * mpm - snap[0]
-    if budget_max < 0:
-        return [shapely.Polygon() for _ in minutes]
-    dist = dijkstra(graph.csr, directed=True, indices=int(node[0]), limit=budget_max)
-    u, v, L = graph.edge_segments()
-    du, dv = dist[u], dist[v]
-    touched = np.isfinite(du) | np.isfinite(dv)
-    u, v, L, du, dv = u[touched], v[touched], L[touched], du[touched], dv[touched]
-    out = []
-    for m in minutes:
-        budget = m * mpm - snap[0]
-        if budget < 0:
-            out.append(shapely.Polygon())
-            continue
-        # fraction of each edge reachable from either end
-        fu = np.clip((budget - du) / L, 0, 1)
-        fv = np.clip((budget - dv) / L, 0, 1)
-        fu = np.nan_to_num(fu, nan=0.0, posinf=0.0, neginf=0.0)
-        fv = np.nan_to_num(fv, nan=0.0, posinf=0.0, neginf=0.0)
-        full = (fu + fv) >= 1
-        ux, uy, vx, vy = graph.x[u], graph.y[u], graph.x[v], graph.y[v]
-        segs = []
-        if full.any():
-            segs.append(np.stack([np.column_stack([ux[full], uy[full]]),
-                                  np.column_stack([vx[full], vy[full]])], axis=1))
-        pu = ~full & (fu > 0)
-        if pu.any():
-            segs.append(np.stack([np.column_stack([ux[pu], uy[pu]]),
-                                  np.column_stack([ux[pu] + fu[pu] * (vx[pu] - ux[pu]),
-                                                   uy[pu] + fu[pu] * (vy[pu] - uy[pu])])], axis=1))
-        pv = ~full & (fv > 0)
-        if pv.any():
-            segs.append(np.stack([np.column_stack([vx[pv], vy[pv]]),
-                                  np.column_stack([vx[pv] + fv[pv] * (ux[pv] - vx[pv]),
-                                                   vy[pv] + fv[pv] * (uy[pv] - vy[pv])])], axis=1))
-        start = shapely.Point(graph.x[node[0]], graph.y[node[0]])
-        if not segs:
-            out.append(start.buffer(buffer_m, quad_segs=4))
-            continue
-        lines = shapely.linestrings(np.concatenate(segs))
-        # merging the many short segments into long lines first makes the buffer ~10x faster
-        merged = shapely.line_merge(shapely.multilinestrings(lines))
-        poly = shapely.buffer(merged, buffer_m, quad_segs=2)
-        out.append(shapely.union(poly, start.buffer(buffer_m, quad_segs=4)))
-    return out

@@ -22,6 +22,7 @@ import shapely
 
 from .. import settings
 from . import network
+from .isochrones import isochrones as network_isochrones
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ _LOCK = threading.Lock()
 
 NETWORK = "network"
 STRAIGHT_LINE = "straight-line"
+
+#: What :func:`router` gives: both kinds answer ``nearest`` and ``table`` alike.
+Router = network.GraphRouter | network.CrowFlyRouter
 
 
 def _key(digest: str, non_walkable) -> str:
@@ -78,7 +82,7 @@ def clear() -> None:
 
 
 def router(graph: network.WalkGraph | None, *, max_snap_m: float | None = None,
-           min_component: int | None = None, detour: float | None = None):
+           min_component: int | None = None, detour: float | None = None) -> Router:
     """The router for ``graph``: over the street network, or crow-fly without a graph."""
     if graph is None or not graph.n_nodes:
         return network.CrowFlyRouter(settings.CROW_FLY_DETOUR if detour is None else detour)
@@ -118,7 +122,7 @@ def isochrones(r, x: float, y: float, minutes, *, speed_kmh: float | None = None
     minutes = [float(m) for m in np.atleast_1d(minutes)]
     speed = float(speed_kmh or settings.WALK_SPEED_KMH)
     if r.kind == "network":
-        polys = network.isochrones(r.graph, x, y, minutes, speed, buffer_m, r.max_snap_m)
+        polys = network_isochrones(r.graph, x, y, minutes, speed, buffer_m, r.max_snap_m)
         if not all(p.is_empty for p in polys):
             return polys, NETWORK
     mpm = network.metres_per_minute(speed)

@@ -62,13 +62,15 @@ class DuplicateIndex:
     """Known assets prepared once (numpy arrays) for checking many candidates quickly."""
 
     def __init__(self, known: gpd.GeoDataFrame | None):
-        n = 0 if known is None else len(known)
-        col = (lambda c: known[c].to_numpy(object) if n and c in known else
-               np.full(n, None, dtype=object))
+        frame = gpd.GeoDataFrame() if known is None else known
+        n = len(frame)
+
+        def col(c):
+            return frame[c].to_numpy(object) if n and c in frame else np.full(n, None, dtype=object)
         self.ids, self.names, self.status = col("id"), col("name"), col("status")
         self.category, self.home = col("category"), col("home_based")
-        self.lon = known.geometry.x.to_numpy(float) if n else np.zeros(0)
-        self.lat = known.geometry.y.to_numpy(float) if n else np.zeros(0)
+        self.lon = frame.geometry.x.to_numpy(float) if n else np.zeros(0)
+        self.lat = frame.geometry.y.to_numpy(float) if n else np.zeros(0)
         self.postcode = np.array([_text(v) for v in col("postcode")], dtype=object)
         self.cqc = np.array([_text(v) for v in col("cqc_location_id")], dtype=object)
 

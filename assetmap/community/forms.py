@@ -4,7 +4,9 @@ it again from stored data. No Flask here: the views hand in a plain mapping of f
 
 Every field is checked on the server whatever the browser did: lengths, number ranges,
 vocabularies (categories, service types, client groups, quality marks), URL schemes,
-identifier patterns, and that the location lies inside the area the store covers.
+identifier patterns, and that the location lies inside the area the store covers; a name
+of only invisible characters, vacancies without a capacity and home-based records of
+categories that cannot be a home are refused (the importers refuse them alike).
 
 :func:`validate_form` is a short sequence of section validators (``check_*``), each adding
 what it finds to one shared :class:`FormErrors`, so every problem is reported at once.
@@ -20,6 +22,7 @@ import shapely
 
 from .. import model, settings
 from ..errors import InputError, InputErrors
+from ..io.common import invisible_only
 from ..privacy import HOME_PRIVATE_FIELDS
 from .hours import DAY_NAMES, DAYS, TIME_RE, compose_opening_hours, opening_form_values
 
@@ -168,6 +171,9 @@ def check_identity(form, text: dict, errors: FormErrors) -> str:
     returns the category as given (blank when none)."""
     if not text["name"]:
         errors.add("name", "Name is required")
+    elif invisible_only(text["name"]):
+        errors.add("name", "Name is only invisible characters (such as zero-width spaces); "
+                   "type the name")
     elif len(text["name"]) < 2:
         errors.add("name", "Name must be at least 2 characters")
     category = _get(form, "category").strip()
@@ -335,10 +341,24 @@ def check_number(form, f: str, errors: FormErrors) -> float | None:
 
 
 def check_capacity(numbers: dict, errors: FormErrors) -> None:
-    """Vacancies are part of the weekly capacity, so never more than it."""
+    """Vacancies are part of the weekly capacity: given only with it, never more than it."""
     vacancies, capacity = numbers.get("vacancies"), numbers.get("capacity_hours")
-    if vacancies is not None and capacity is not None and vacancies > capacity:
+    if vacancies is not None and capacity is None and not errors.on("capacity_hours"):
+        errors.add("vacancies", "Vacancies are part of the weekly capacity: give the weekly "
+                   "capacity too, or leave vacancies empty")
+    elif vacancies is not None and capacity is not None and vacancies > capacity:
         errors.add("vacancies", "Vacancies cannot be more than the weekly capacity")
+
+
+def check_home_based(asset: dict, category: str, errors: FormErrors) -> None:
+    """Only categories that can be someone's home (``settings.HOME_BASED_CATEGORIES``) may
+    be home-based; a library or a park is a place people visit."""
+    if asset.get("home_based") and category in model.ASSET_CATEGORIES \
+            and category not in settings.HOME_BASED_CATEGORIES:
+        can = " and ".join(model.ASSET_CATEGORIES[c].lower() + "s"
+                           for c in settings.HOME_BASED_CATEGORIES)
+        errors.add("home_based", f"Only {can} can be home-based (run from someone's home): "
+                   "untick Home-based, or choose one of those categories")
 
 
 def check_registrations(form, text: dict, errors: FormErrors) -> dict:
@@ -415,6 +435,7 @@ def validate_form(form, *, area=None, postcode_lookup=None, keep_location_ok: bo
     lon, lat = check_location(form, postcode, errors, area=area, postcode_lookup=postcode_lookup,
                               keep_location_ok=keep_location_ok)
     asset = asset_fields(form, text, category=category, postcode=postcode, opening=opening)
+    check_home_based(asset, category, errors)
     provider = None
     if wants_provider(form, category):
         provider = check_provider(form, text, errors, can_set_preferred=can_set_preferred,

@@ -72,7 +72,7 @@ def parse_opening_hours(text: str | None) -> tuple[dict, str] | None:
     for rule in text.split(";"):
         m = re.fullmatch(r"([A-Za-z,\-]+)\s+(\d\d:\d\d)-(\d\d:\d\d)", rule.strip())
         days = _rule_days(m.group(1)) if m else None
-        if days is None:
+        if m is None or days is None:
             return None
         for d in days:
             times[d] = (m.group(2), m.group(3))

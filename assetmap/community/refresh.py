@@ -16,7 +16,7 @@ class _Refresher:
     """One background worker per store: approvals ask for a refresh; a burst of requests
     while a run is going yields exactly one more run afterwards."""
 
-    def __init__(self, store):
+    def __init__(self, store) -> None:
         self.store = store
         self.cond = threading.Condition()
         self.wanted = 0

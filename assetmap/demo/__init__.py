@@ -48,11 +48,32 @@ package re-exports the public names.
 from __future__ import annotations
 
 from .assets import ASSET_COUNTS, N_PROVIDERS
-from .build import (BOUNDARIES_FILE, STEPS, DemoData, boundaries_geojson, build_into, generate,
-                    write_boundaries)
-from .geography import (AFFLUENT, BRIDGES, CENTRE, DEPRIVED, EXCLUSION_M, GAP, HOTSPOT,
-                        N_LSOA, N_WARDS, RIVER_NAME, VILLAGES, bng_to_lonlat, from_bng,
-                        lonlat_to_bng, to_bng)
+from .build import (
+    BOUNDARIES_FILE,
+    STEPS,
+    DemoData,
+    boundaries_geojson,
+    build_into,
+    generate,
+    write_boundaries,
+)
+from .geography import (
+    AFFLUENT,
+    BRIDGES,
+    CENTRE,
+    DEPRIVED,
+    EXCLUSION_M,
+    GAP,
+    HOTSPOT,
+    N_LSOA,
+    N_WARDS,
+    RIVER_NAME,
+    VILLAGES,
+    bng_to_lonlat,
+    from_bng,
+    lonlat_to_bng,
+    to_bng,
+)
 from .population import IMD_DECILE_THRESHOLDS, imd_decile
 
 __all__ = [

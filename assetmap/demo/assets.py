@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from .. import model, settings
-from .geography import CENTRE, DEPRIVED, EXCLUSION_M, GAP, VILLAGES, dist, density, gauss
+from .geography import CENTRE, DEPRIVED, EXCLUSION_M, GAP, VILLAGES, density, dist, gauss
 from .postcodes import postcode
 
 ASSET_COUNTS = {"cafe_pub": 112, "faith_venue": 52, "park": 48, "community_centre": 34,
@@ -218,7 +218,9 @@ class _Catalogue:
     def __init__(self, rng, sites: Sites, where: _Where, ward_names, ward_district):
         self.rng, self.sites, self.where = rng, sites, where
         self.ward_names, self.ward_district = ward_names, ward_district
-        self.rows, self.xy, self.providers = [], [], []
+        self.rows: list[dict] = []
+        self.xy: list = []
+        self.providers: list[dict] = []
         self.counters: dict[str, int] = {}
 
     def add(self, cat, i, name, desc, extra=None) -> str:
@@ -281,7 +283,7 @@ def _place_hubs(rng, cat: _Catalogue, ward_of_lsoa, pwc_local) -> list:
     ward order (the first eight get a network)."""
     sites, where = cat.sites, cat.where
     hub_wards = []
-    wpop = {}
+    wpop: dict[int, list[int]] = {}
     for li_, w in enumerate(ward_of_lsoa):
         wpop.setdefault(int(w), []).append(li_)
     for w in sorted(wpop):
@@ -359,8 +361,8 @@ def _venue_name(rng, cat: _Catalogue, kind, i) -> str:
     if kind in _FILLED:
         tpls = _FILLED[kind]
         return cat.uniq(cat.fill(tpls[int(rng.integers(len(tpls)))], i), i)
-    tpl = ("{w} Pharmacy", "{s} Chemist", "{l}'s Pharmacy")
-    t = tpl[int(rng.integers(len(tpl)))]
+    pharmacies = ("{w} Pharmacy", "{s} Chemist", "{l}'s Pharmacy")
+    t = pharmacies[int(rng.integers(len(pharmacies)))]
     return cat.uniq(t.format(w=cat.ward_name(i), s=str(cat.sites.street[i]).rsplit(" ", 1)[0],
                              f="", l=SURNAMES[int(rng.integers(len(SURNAMES)))]), i)
 

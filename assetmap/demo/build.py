@@ -15,14 +15,36 @@ from shapely.geometry import LineString, Polygon
 
 from .. import model, settings
 from .assets import Sites, asset_frames, make_assets
-from .geography import (BRIDGES, CENTRE, DEPRIVED, EXCLUSION_M, GAP, HOTSPOT, N_WARDS,
-                        RIVER_NAME, River, boundary_local, dist, grow_cluster, ll_to_local,
-                        lsoa_adjacency, make_lsoa_polygons, make_wards, name_areas, to_bng,
-                        xy_to_lonlat)
+from .geography import (
+    BRIDGES,
+    CENTRE,
+    DEPRIVED,
+    EXCLUSION_M,
+    GAP,
+    HOTSPOT,
+    N_WARDS,
+    RIVER_NAME,
+    River,
+    boundary_local,
+    dist,
+    grow_cluster,
+    ll_to_local,
+    lsoa_adjacency,
+    make_lsoa_polygons,
+    make_wards,
+    name_areas,
+    to_bng,
+    xy_to_lonlat,
+)
 from .networks import make_networks
 from .osm_xml import asset_pois, to_osm_xml
-from .population import (indicators_frame, population, values_frame, ward_centroids,
-                         weighted_centroids)
+from .population import (
+    indicators_frame,
+    population,
+    values_frame,
+    ward_centroids,
+    weighted_centroids,
+)
 from .streets import build_streets
 from .ways import classify_and_name
 

@@ -266,7 +266,7 @@ def _same_side_groups(faces_local, owner, river: River) -> np.ndarray:
     while changed and (final < 0).any():
         changed = False
         for i in np.flatnonzero(final < 0):
-            best = {}
+            best: dict[int, float] = {}
             for j, s in nbrs[int(i)]:
                 if final[j] >= 0:
                     best[final[j]] = best.get(final[j], 0.0) + s

@@ -30,7 +30,7 @@ def to_osm_xml(nodes, ways, river: River, bnd: Polygon, pois) -> tuple[bytes, di
     extra_xy = []
     edge_name = {}
     for w in ways:
-        refs = []
+        refs: list[int] = []
         for a, b, c in w["parts"]:
             if not refs:
                 refs.append(a + 1)
@@ -105,6 +105,7 @@ def asset_pois(rows, lon, lat) -> list:
     pois = []
     for r, (lo, la) in zip(rows, zip(lon, lat)):
         cat = r["category"]
+        tag: tuple[str, str] | None
         if cat == "cafe_pub":
             tag = ("amenity", "pub" if r["name"] in PUBS or "Inn" in r["name"] else "cafe")
         else:

@@ -19,11 +19,11 @@ def weighted_centroids(edges, lsoa_local, rep, river) -> np.ndarray:
     """Population-weighted centroids of the LSOAs (local xy): the density-weighted mean of
     the homes along their streets, or the nearest home when that mean falls outside the LSOA
     or by the river, or ``rep`` (a point on the surface) where no street runs."""
-    homes = []
+    along = []
     for ed in edges:
         if ed["cls"] in ("residential", "unclassified", "tertiary", "primary", "service"):
-            homes.append(ed["coords"][1:-1] if len(ed["coords"]) > 2 else ed["coords"][:1])
-    homes = np.vstack(homes)
+            along.append(ed["coords"][1:-1] if len(ed["coords"]) > 2 else ed["coords"][:1])
+    homes = np.vstack(along)
     home_w = density(homes[:, 0], homes[:, 1])
     hi, hl = shapely.STRtree(lsoa_local).query(shapely.points(homes), predicate="intersects")
     n = len(lsoa_local)
@@ -82,18 +82,7 @@ def population(rng, cent, area_km2, planted):
            - 0.25 * gauss(x, y, CENTRE, 900.0) + rng.normal(0.0, 0.05, n))
     old = np.clip(old, 0.0, 1.0)
     old[hot] = rng.uniform(0.85, 1.0, hot.sum())
-    total = np.clip(np.round(rng.normal(1600.0, 170.0, n) - 150 * rural), 1050, 2400).astype(int)
-    s65 = np.clip(0.12 + 0.21 * old + rng.normal(0.0, 0.01, n), 0.12, 0.35)
-    s65[hot] = np.clip(s65[hot], 0.31, 0.35)
-    s017 = np.clip(0.17 + 0.08 * dep - 0.05 * old + rng.normal(0.0, 0.01, n), 0.12, 0.28)
-    f6574 = 0.56 - 0.12 * old
-    f85 = 0.08 + 0.08 * old
-    bands = np.zeros((n, 5), int)
-    for i in range(n):
-        p65 = int(round(total[i] * s65[i]))
-        p017 = int(round(total[i] * s017[i]))
-        a, b, c = _split_int(p65, [f6574[i], 1.0 - f6574[i] - f85[i], f85[i]])
-        bands[i] = [p017, total[i] - p017 - p65, a, b, c]
+    total, s65, bands = _age_bands(rng, rural, dep, old, hot)
     pop65 = bands[:, 2:].sum(1)
     hh_size = np.clip(2.45 - 0.35 * old + 0.2 * dep + rng.normal(0.0, 0.04, n), 1.9, 2.8)
     households = np.round(total / hh_size).astype(int)
@@ -102,13 +91,7 @@ def population(rng, cent, area_km2, planted):
     p_alone[gap] += 0.06
     alone65 = np.round(pop65 * p_alone).astype(int)
     widowed = np.clip(0.85 * p_alone + rng.normal(0.0, 0.02, n), 0.12, 0.55)
-    poor = np.clip(0.07 + 0.2 * dep + rng.normal(0.0, 0.015, n), 0.05, 0.35)
-    poor[hot] = np.clip(poor[hot] + 0.1, 0.24, 0.35)
-    fair = np.clip(0.25 + 0.08 * dep + 0.03 * old + rng.normal(0.0, 0.015, n), 0.2, 0.4)
-    good = np.clip(0.36 - 0.03 * dep + rng.normal(0.0, 0.015, n), 0.25, 0.42)
-    vgood = 1.0 - poor - fair - good
-    hcounts = np.array([_split_int(int(p), [g, f, pr, max(vg, 0.05)])
-                        for p, g, f, pr, vg in zip(pop65, good, fair, poor, vgood)])
+    hcounts = _health_counts(rng, pop65, dep, old, hot)
     a7579 = np.round(bands[:, 3] * (0.55 + rng.normal(0.0, 0.02, n))).astype(int)
     hh65 = np.clip(2.25 - 1.6 * p_alone + rng.normal(0.0, 0.03, n), 1.3, 2.2)
     llti = np.clip(0.11 + 0.14 * dep + 0.08 * (s65 - 0.12) / 0.23 + rng.normal(0.0, 0.01, n),
@@ -129,6 +112,38 @@ def population(rng, cent, area_km2, planted):
         "imd": imd, "pop60": pop60, "idaopi": np.round(pop60 * idaopi).astype(int),
         "total": total, "dep": dep, "old": old, "rural": rural,
     }
+
+
+def _age_bands(rng, rural, dep, old, hot):
+    """Residents (``total``), the share aged 65+ and the five age bands of each LSOA (0-17,
+    18-64, 65-74, 75-84, 85+): older where rural or affluent, oldest in the hotspot."""
+    n = len(dep)
+    total = np.clip(np.round(rng.normal(1600.0, 170.0, n) - 150 * rural), 1050, 2400).astype(int)
+    s65 = np.clip(0.12 + 0.21 * old + rng.normal(0.0, 0.01, n), 0.12, 0.35)
+    s65[hot] = np.clip(s65[hot], 0.31, 0.35)
+    s017 = np.clip(0.17 + 0.08 * dep - 0.05 * old + rng.normal(0.0, 0.01, n), 0.12, 0.28)
+    f6574 = 0.56 - 0.12 * old
+    f85 = 0.08 + 0.08 * old
+    bands = np.zeros((n, 5), int)
+    for i in range(n):
+        p65 = int(round(total[i] * s65[i]))
+        p017 = int(round(total[i] * s017[i]))
+        a, b, c = _split_int(p65, [f6574[i], 1.0 - f6574[i] - f85[i], f85[i]])
+        bands[i] = [p017, total[i] - p017 - p65, a, b, c]
+    return total, s65, bands
+
+
+def _health_counts(rng, pop65, dep, old, hot) -> np.ndarray:
+    """People aged 65+ in good, fair, poor and very good health (census-like counts, an LSOA
+    a row): poorer health with deprivation and in the hotspot."""
+    n = len(dep)
+    poor = np.clip(0.07 + 0.2 * dep + rng.normal(0.0, 0.015, n), 0.05, 0.35)
+    poor[hot] = np.clip(poor[hot] + 0.1, 0.24, 0.35)
+    fair = np.clip(0.25 + 0.08 * dep + 0.03 * old + rng.normal(0.0, 0.015, n), 0.2, 0.4)
+    good = np.clip(0.36 - 0.03 * dep + rng.normal(0.0, 0.015, n), 0.25, 0.42)
+    vgood = 1.0 - poor - fair - good
+    return np.array([_split_int(int(p), [g, f, pr, max(vg, 0.05)])
+                     for p, g, f, pr, vg in zip(pop65, good, fair, poor, vgood)])
 
 
 def indicators_frame() -> pd.DataFrame:

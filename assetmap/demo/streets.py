@@ -282,7 +282,7 @@ def _add_bridge(edges, nodes, river, bx, bname, bcls):
                   "cls": bcls, "name": bname, "curved": False, "n": 3, "bridge": True})
 
 
-def _add_culdesacs(rng, edges, nodes, bnd, keepout):
+def _add_culdesacs(rng, edges, nodes, bnd, keepout) -> None:
     """Short curving dead ends off suburban nodes with a wide free angle, then footpath
     cut-throughs from some of their heads."""
     geoms, tree = _edge_tree(edges)

@@ -30,11 +30,13 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from .. import model
+from .. import model, settings
 from ..errors import InputError, InputErrors
 from ..settings import ANALYSIS_CRS, STORAGE_CRS
 from .common import (BadRows, ImportReport, area_union, blank, check_file, check_lonlat,
-                     find_col, inside, norm, read_table, stable_id, text, to_float)
+                     find_col, inside, invisible_only, norm, read_table, stable_id, text,
+                     to_float, visible_text)
+from .limits import check_vector_file, refuse_nul
 
 ALIASES = {
     "id": ["id", "asset_id"],
@@ -142,6 +144,7 @@ def read_asset_table(path) -> pd.DataFrame:
     """The file as a frame of strings; GeoJSON geometry becomes lon/lat columns."""
     p = check_file(path, kind="asset file")
     if p.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
+        check_vector_file(p, file=str(path))
         try:
             gdf = gpd.read_file(p)
         except Exception as e:
@@ -157,6 +160,7 @@ def read_asset_table(path) -> pd.DataFrame:
         df = df.where(df.notna(), "").astype(str)
         df["lon"] = [None if p_ is None or p_.is_empty else f"{p_.x:.7f}" for p_ in pts]
         df["lat"] = [None if p_ is None or p_.is_empty else f"{p_.y:.7f}" for p_ in pts]
+        refuse_nul(df, file=str(path))
         return df
     return read_table(p, kind="asset file")
 
@@ -217,19 +221,13 @@ def build_assets(std: pd.DataFrame, store, conn, *, file, report: ImportReport, 
     union = area_union(store, conn) if check_area else None
     out, prov = [], []
     for row, r in zip(rows, recs):
-        name = text(r.get("name"))
+        name = visible_text(r.get("name"))
         if name is None:
-            bad.add(row, "name", "the name is blank")
+            bad.add(row, "name", "the name is only invisible characters (zero-width spaces); "
+                    "type a name" if invisible_only(r.get("name")) else "the name is blank")
             continue
-        cat_raw = r.get("category") if not blank(r.get("category")) else default_category
-        cat = category_of(cat_raw)
+        cat = _category(r, row, bad, default_category)
         if cat is None:
-            if blank(cat_raw):
-                bad.add(row, "category", "no category: add a category column or give "
-                                         "--category")
-            else:
-                bad.add(row, "category", f"'{cat_raw}' is not a category (one of "
-                                         f"{', '.join(model.ASSET_CATEGORIES)})")
             continue
         pc = model.normalise_postcode(r.get("postcode"))
         if pc is not None and not model.POSTCODE_RE.match(pc):
@@ -281,6 +279,9 @@ def build_assets(std: pd.DataFrame, store, conn, *, file, report: ImportReport, 
         except ValueError as e:
             bad.add(row, "home_based", str(e))
             continue
+        if a["home_based"] and cat not in settings.HOME_BASED_CATEGORIES:
+            bad.add(row, "home_based", home_based_message(cat))
+            continue
         a["source"] = source
         a["id"], a["source_ref"] = _identity(r, name, pc, lon, lat, source)
         p = _provider(r, cat, row, bad, provider_defaults)
@@ -292,6 +293,28 @@ def build_assets(std: pd.DataFrame, store, conn, *, file, report: ImportReport, 
         out.append(a)
     bad.check()
     return out, prov
+
+
+def _category(r, row, bad, default_category) -> str | None:
+    """The row's category (its column, else the default), or None with the row's error."""
+    cat_raw = r.get("category") if not blank(r.get("category")) else default_category
+    cat = category_of(cat_raw)
+    if cat is None:
+        if blank(cat_raw):
+            bad.add(row, "category", "no category: add a category column or give --category")
+        else:
+            bad.add(row, "category", f"'{cat_raw}' is not a category (one of "
+                                     f"{', '.join(model.ASSET_CATEGORIES)})")
+    return cat
+
+
+def home_based_message(category: str) -> str:
+    """Why a record of ``category`` cannot be home-based (importers and the form agree)."""
+    can = " and ".join(model.ASSET_CATEGORIES[c].lower() + "s"
+                       for c in settings.HOME_BASED_CATEGORIES)
+    return (f"only {can} can be home-based (run from someone's home); a "
+            f"{model.ASSET_CATEGORIES.get(category, category).lower()} is a place people "
+            "visit: leave home_based empty or change the category")
 
 
 def _bool(v, default):
@@ -350,6 +373,10 @@ def _provider(r, cat, row, bad, defaults):
             p[k] = False
     if not blank(p.get("cqc_location_id")):
         p["cqc_registered"] = True
+    if not blank(p.get("vacancies")) and blank(p.get("capacity_hours")):
+        bad.add(row, "vacancies", "vacancies are part of the weekly capacity: give "
+                                  "capacity_hours too, or leave vacancies empty")
+        return False
     return p
 
 

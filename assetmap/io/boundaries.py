@@ -20,7 +20,9 @@ import shapely
 from .. import model
 from ..errors import InputError
 from ..settings import ANALYSIS_CRS, STORAGE_CRS
-from .common import UK_BOUNDS, BadRows, ImportReport, check_file, find_col, norm, sniff_binary
+from .common import (UK_BOUNDS, BadRows, ImportReport, check_file, find_col, invisible_only,
+                     sniff_binary)
+from .limits import check_vector_file, refuse_nul
 
 #: ONS code prefix -> AssetMap area level.
 LEVEL_PREFIXES = {
@@ -121,6 +123,7 @@ def _read_vector(path, file):
             what.startswith("a ZIP") and p.suffix.lower() == ".zip") and not (
             what.startswith("a SQLite") and p.suffix.lower() == ".gpkg"):
         raise InputError(f"this is {what}, not a boundary file", file=file)
+    check_vector_file(p, file=file)
     try:
         gdf = gpd.read_file(p)
     except Exception as e:  # pyogrio DataSourceError, JSON errors, ...
@@ -133,6 +136,7 @@ def _read_vector(path, file):
                          field="geometry")
     if gdf.empty:
         raise InputError("the boundary file has no features", file=file)
+    refuse_nul(gdf.drop(columns=gdf.geometry.name), file=file)
     return gdf
 
 
@@ -215,6 +219,10 @@ def read_boundaries(path, *, code_column=None, name_column=None, la=None, level=
             bad.add(i, "geometry", f"geometry is a {geom.geom_type}, not a polygon")
             continue
         name = gdf[name_col].iloc[i - 1] if name_col else None
+        if invisible_only(name):
+            bad.add(i, name_col, "the area name is only invisible characters (zero-width "
+                                 "spaces)")
+            continue
         name = str(name).strip() if name is not None and str(name).strip() not in ("", "nan") \
             else code
         rows.append({"code": code, "name": name, "level": lv, "geometry": geom, "_row": i})

@@ -1,5 +1,6 @@
-"""Helpers shared by the importers: reading tables, finding columns, collecting bad rows,
-stable identifiers, and the "is this point in our area" check."""
+"""Helpers shared by the importers: reading tables (within the limits of :mod:`.limits`),
+finding columns, collecting bad rows, stable identifiers, names as typed, and the "is this
+point in our area" check."""
 from __future__ import annotations
 
 import csv
@@ -17,6 +18,7 @@ import shapely
 
 from ..errors import InputError, InputErrors
 from ..settings import ANALYSIS_CRS, STORAGE_CRS
+from .limits import check_file_size, check_xlsx, check_zip_size, open_limited, refuse_nul
 
 #: Great Britain and Northern Ireland in longitude/latitude, generously.
 UK_BOUNDS = (-9.0, 49.0, 2.5, 61.5)
@@ -118,6 +120,26 @@ def text(v) -> str | None:
     return None if blank(v) else str(v).strip()
 
 
+#: Characters that show nothing: zero-width space, non-joiner, joiner, BOM, word joiner.
+INVISIBLE_CHARS = "\u200b\u200c\u200d\ufeff\u2060"
+_INVISIBLE = str.maketrans("", "", INVISIBLE_CHARS)
+
+
+def visible_text(v) -> str | None:
+    """A name as typed: None only when truly empty (None, a missing cell, or nothing but
+    whitespace and zero-width characters). Unlike :func:`text`, "NaN", "None", "null" and
+    "N/A" are names (a cafe may be called "None"), not blanks."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    s = str(v).strip()
+    return s if s.translate(_INVISIBLE).strip() else None
+
+
+def invisible_only(v) -> bool:
+    """True for a value that has characters but shows none (zero-width and whitespace)."""
+    return isinstance(v, str) and bool(v.strip()) and visible_text(v) is None
+
+
 def to_float(v):
     """A number or None; raises ValueError for junk."""
     if blank(v):
@@ -164,65 +186,102 @@ def sniff_binary(path) -> str | None:
 
 def read_table(path, *, sheet=None, header="infer", names=None, kind: str = "CSV file",
                usecols=None, chunksize=None, skiprows=None):
-    """A CSV (optionally .gz) or XLSX sheet as a frame of strings.
+    """A CSV (optionally .gz/.bz2/.zip) or XLSX sheet as a frame of strings.
 
-    Raises InputError for a missing, empty, truncated or wrong kind of file. ``chunksize``
-    returns an iterator of frames (CSV only) for very large files.
+    Raises InputError for a missing, empty, truncated or wrong kind of file, one past the
+    import limits (``settings.MAX_IMPORT_BYTES`` decompressed; an XLSX's members and cells
+    are checked before openpyxl opens it), or a NUL byte in any cell (named by row and
+    column). Only truly empty cells are blank: "NaN", "None" or "N/A" stay text.
+    ``chunksize`` returns an iterator of frames (CSV only) for very large files.
     """
     p = check_file(path, kind=kind)
-    suffix = "".join(p.suffixes[-2:]).lower()
+    check_file_size(p, file=str(path))
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            df = pd.read_excel(p, sheet_name=sheet or 0, dtype=str, header=0 if header else None,
-                               engine="openpyxl")
-        except Exception as e:  # openpyxl raises many kinds
-            raise InputError(f"cannot read the spreadsheet ({e.__class__.__name__}: {e})",
-                             file=str(path)) from None
-        df.columns = [str(c).strip() for c in df.columns]
-        if df.dropna(how="all").empty:
-            raise InputError("the spreadsheet has no data rows", file=str(path))
-        return df.dropna(how="all").reset_index(drop=True)
+        return _read_xlsx(p, path, sheet=sheet, header=header)
     if p.suffix.lower() == ".xls":
         raise InputError("old .xls spreadsheets are not supported: save it as .xlsx or CSV",
                          file=str(path))
-    compressed = suffix.endswith(".gz") or suffix.endswith(".bz2") or suffix.endswith(".zip")
+    suffix = "".join(p.suffixes[-2:]).lower()
+    compressed = suffix.endswith((".gz", ".bz2", ".zip"))
     if not compressed:
         what = sniff_binary(p)
         if what:
             raise InputError(f"this is {what}, not a {kind}", file=str(path))
+    if suffix.endswith(".zip"):
+        check_zip_size(p, file=str(path))
     kw = dict(dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True,
               encoding="utf-8-sig", usecols=usecols, skiprows=skiprows)
     if names is not None:
         kw.update(header=None, names=names)
     for enc in ("utf-8-sig", "cp1252"):
         kw["encoding"] = enc
+        src = open_limited(p, file=str(path)) if suffix.endswith((".gz", ".bz2")) else p
         try:
             if chunksize:
-                return pd.read_csv(p, chunksize=chunksize, **kw)
-            df = pd.read_csv(p, **kw)
+                return _checked_chunks(pd.read_csv(src, chunksize=chunksize, **kw), path)
+            df = pd.read_csv(src, **kw)
             break
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError:
             raise InputError(f"the {kind} is empty", file=str(path)) from None
         except pd.errors.ParserError as e:
-            msg = str(e)
-            m = re.search(r"line (\d+)", msg)
-            row = int(m.group(1)) - 1 if m else None
-            if "EOF" in msg:
-                raise InputError("the file ends inside a quoted value (truncated?)",
-                                 file=str(path), row=row) from None
-            raise InputError(f"malformed CSV: {msg.strip()}", file=str(path), row=row) from None
+            raise _parser_error(e, path) from None
         except ValueError as e:  # usecols missing etc.
             raise InputError(f"cannot read the {kind}: {e}", file=str(path)) from None
+        except (OSError, EOFError) as e:
+            raise InputError(f"the compressed file is damaged or truncated ({e})",
+                             file=str(path)) from None
+        finally:
+            if src is not p and not chunksize:
+                src.close()
     else:
         raise InputError("cannot decode the text (not UTF-8 or Windows-1252)", file=str(path))
     df.columns = [str(c).strip() for c in df.columns]
+    refuse_nul(df, file=str(path))
     if df.empty:
         raise InputError(f"the {kind} has a header but no data rows", file=str(path))
     if not compressed:
         _check_truncated(p, df, path)
     return df
+
+
+def _parser_error(e, path) -> InputError:
+    msg = str(e)
+    m = re.search(r"line (\d+)", msg)
+    row = int(m.group(1)) - 1 if m else None
+    if "EOF" in msg:
+        return InputError("the file ends inside a quoted value (truncated?)", file=str(path),
+                          row=row)
+    return InputError(f"malformed CSV: {msg.strip()}", file=str(path), row=row)
+
+
+def _checked_chunks(reader, path):
+    """The chunks of a chunked CSV read, each refused if it holds a NUL byte (rows counted
+    through the whole file)."""
+    offset = 0
+    for chunk in reader:
+        refuse_nul(chunk, file=str(path), row_offset=offset + 1)
+        offset += len(chunk)
+        yield chunk
+
+
+def _read_xlsx(p: Path, path, *, sheet=None, header="infer") -> pd.DataFrame:
+    """One sheet of a workbook, checked first (:func:`.limits.check_xlsx`), read by
+    openpyxl in read-only mode (pandas' default), every cell as text; empty cells NaN."""
+    check_xlsx(p, file=str(path))
+    try:
+        df = pd.read_excel(p, sheet_name=sheet or 0, dtype=str, header=0 if header else None,
+                           engine="openpyxl", keep_default_na=False, na_values=[])
+    except Exception as e:  # openpyxl raises many kinds
+        raise InputError(f"cannot read the spreadsheet ({e.__class__.__name__}: {e})",
+                         file=str(path)) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    refuse_nul(df, file=str(path))
+    df = df.where(df != "", np.nan)
+    if df.dropna(how="all").empty:
+        raise InputError("the spreadsheet has no data rows", file=str(path))
+    return df.dropna(how="all").reset_index(drop=True)
 
 
 def _check_truncated(p: Path, df: pd.DataFrame, path) -> None:

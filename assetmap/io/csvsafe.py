@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import overload
 
 import pandas as pd
 
@@ -64,6 +66,14 @@ def _write_rows(rows: Iterable[Mapping], columns, buf) -> int:
     for r in rows:
         w.writerow({k: "" if v is None else safe_cell(v) for k, v in r.items()})
     return len(rows)
+
+
+@overload
+def write_csv(data, path: None = None, *, columns=None) -> str: ...
+
+
+@overload
+def write_csv(data, path: str | os.PathLike, *, columns=None) -> int: ...
 
 
 def write_csv(data, path=None, *, columns=None) -> str | int:

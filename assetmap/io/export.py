@@ -2,8 +2,8 @@
 
 Layers: ``areas assets providers networks`` (from the store) and ``need access gaps
 hotspots indicators e2sfca isochrones`` (from the latest analysis run, read through
-``assetmap.pipeline.load``, which the caller passes as ``load_run``). Assets and providers pass through
-:func:`assetmap.privacy.public_assets` first: home-based providers at their grid-cell
+``assetmap.pipeline.load``, which the caller passes as ``load_run``). Assets and providers
+pass through :func:`assetmap.privacy.public_assets` first: home-based providers at their grid-cell
 centre without an address, contacts only where published. Area results carry their area's
 polygon (GeoJSON/GeoPackage); CSV has no geometry, but points get ``lon``/``lat`` columns and
 areas their population-weighted centroid (``pwc_lon``/``pwc_lat``).

@@ -9,25 +9,32 @@ areas) and multipolygon relations, mapped to AssetMap categories by :func:`osm_c
 Ids are ``osm-node-123`` / ``osm-way-45`` / ``osm-relation-6``, so re-importing an extract
 updates rather than duplicates. When areas are stored, assets outside them are left out
 (extracts are cut by bounding box and usually reach beyond the local authority).
+
+The file is read once, streaming (:mod:`.osm_xml`: no DTDs or entities, the limits of
+``settings.MAX_IMPORT_BYTES``, ``MAX_XML_TEXT_BYTES`` and ``MAX_OSM_ELEMENTS``, every id and
+coordinate checked), so a bomb is refused within a megabyte. The extract's street network
+replaces the stored one only when it validates (:func:`check_network`: enough walkable
+segments, mostly inside the stored areas), in the same transaction as its assets; otherwise
+nothing is written and the error says why.
 """
 from __future__ import annotations
 
 import bz2
-import gzip
-import io
+import math
 import tempfile
-import xml.etree.ElementTree as ET
+from array import array
 from pathlib import Path
 
 import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
-from .. import model
+from .. import model, settings
 from ..errors import InputError
-from ..settings import ANALYSIS_CRS, STORAGE_CRS
 from . import assets_csv
-from .common import ImportReport, area_union, check_file, inside
+from .common import ImportReport, area_union, check_file, inside, visible_text
+from .limits import check_file_size, compression_of, iter_chunks
+from .osm_xml import OsmXmlReader, iter_elements
 
 OSM_BLOB = "osm"
 
@@ -98,7 +105,8 @@ def _asset_from(kind, oid, tags, lon, lat, cat) -> dict:
         desc = f"Place of worship ({tags['religion']})"
     contact = tags.get("phone") or tags.get("contact:phone") or tags.get("email") or \
         tags.get("contact:email")
-    return {"id": f"osm-{kind}-{oid}", "name": (tags.get("name") or f"{label} (unnamed)")[:200],
+    return {"id": f"osm-{kind}-{oid}",
+            "name": (visible_text(tags.get("name")) or f"{label} (unnamed)")[:200],
             "category": cat, "description": desc, "address": _address(tags), "postcode": pc,
             "opening_hours": tags.get("opening_hours"), "contact": contact,
             "contact_public": True, "website": tags.get("website") or tags.get("contact:website"),
@@ -120,139 +128,225 @@ def _centroid(coords):
     return float(a[:, 0].mean()), float(a[:, 1].mean())
 
 
-def open_osm(path) -> tuple[bytes, bool]:
-    """(bytes to store, is_bz2). PBF is converted with pyosmium; gzip is unpacked."""
+# --- the file: format, limits, conversion ------------------------------------------------------
+def osm_format(path) -> str:
+    """'xml', 'bz2', 'gzip' or 'pbf' (by content, the name only for PBF); InputError for a
+    missing, empty, oversized or other kind of file."""
     p = check_file(path, kind="OSM file")
-    name = p.name.lower()
-    if name.endswith(".pbf"):
-        try:
-            import osmium
-        except ImportError:
-            raise InputError(".osm.pbf needs pyosmium: `pip install osmium`, or convert the "
-                             "file first (osmium cat in.osm.pbf -o out.osm.bz2)",
-                             file=str(path)) from None
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "extract.osm"
-            try:
-                with osmium.SimpleWriter(str(out)) as w:
-                    for obj in osmium.FileProcessor(str(p)):
-                        w.add(obj)
-            except Exception as e:  # osmium raises RuntimeError for bad files
-                raise InputError(f"not a readable OSM PBF file: {e}", file=str(path)) from None
-            xml = out.read_bytes()
-        return bz2.compress(xml, 6), True
-    data = p.read_bytes()
-    if data[:3] == b"BZh":
-        return data, True
-    if data[:2] == b"\x1f\x8b":
-        try:
-            return bz2.compress(gzip.decompress(data), 6), True
-        except (OSError, EOFError) as e:
-            raise InputError(f"the gzip file is damaged or truncated: {e}", file=str(path)) \
-                from None
-    head = data[:512].lstrip()
-    if head.startswith(b"<?xml") or head.startswith(b"<osm"):
-        if b"<osm" not in data[:4096]:
-            raise InputError("this XML file is not OpenStreetMap data (no <osm> element)",
-                             file=str(path))
-        return data, False
+    check_file_size(p, file=str(path))
+    if p.name.lower().endswith(".pbf"):
+        return "pbf"
+    with open(p, "rb") as f:
+        head = f.read(512)
+    kind = compression_of(head)
+    if kind:
+        return kind
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"<?xml", b"<osm")):
+        return "xml"
     raise InputError("not an OpenStreetMap file: expected .osm (XML), .osm.bz2 or .osm.pbf",
                      file=str(path))
 
 
-def read_osm_assets(data: bytes, is_bz2: bool, *, file) -> tuple[list, dict]:
-    """Assets (dicts with lon/lat) from OSM XML bytes, and counts of what was read."""
-    stream = bz2.BZ2File(io.BytesIO(data)) if is_bz2 else io.BytesIO(data)
-    nodes: dict[int, tuple] = {}
-    ways: dict[int, list] = {}
-    assets = []
-    relations = []
-    counts = {"nodes": 0, "ways": 0, "relations": 0}
-    saw_osm = False
-    tags: dict = {}
-    refs: list = []
-    members: list = []
+def _pbf_to_xml(path, out: Path, file) -> None:
+    """Convert a PBF file to OSM XML with pyosmium, at most ``MAX_OSM_ELEMENTS`` objects,
+    refusing NUL bytes in tags."""
     try:
-        for event, el in ET.iterparse(stream, events=("start", "end")):
-            tag = el.tag
-            if event == "start":
-                if tag == "osm":
-                    saw_osm = True
-                elif tag in ("node", "way", "relation"):
-                    tags, refs, members = {}, [], []
-                continue
-            if tag == "tag":
-                tags[el.get("k")] = el.get("v")
-            elif tag == "nd":
-                refs.append(int(el.get("ref")))
-            elif tag == "member":
-                members.append((el.get("type"), int(el.get("ref")), el.get("role")))
-            elif tag == "node":
-                counts["nodes"] += 1
-                nid = int(el.get("id"))
-                lon, lat = float(el.get("lon")), float(el.get("lat"))
-                nodes[nid] = (lon, lat)
-                if tags and _INTERESTING & tags.keys():
-                    cat = osm_category(tags)
-                    if cat:
-                        assets.append(_asset_from("node", nid, tags, lon, lat, cat))
-                el.clear()
-            elif tag == "way":
-                counts["ways"] += 1
-                wid = int(el.get("id"))
-                ways[wid] = refs
-                if tags and _INTERESTING & tags.keys():
-                    cat = osm_category(tags)
-                    pts = [nodes[r] for r in refs if r in nodes]
-                    if cat and pts:
-                        lon, lat = _centroid(pts)
-                        assets.append(_asset_from("way", wid, tags, lon, lat, cat))
-                el.clear()
-            elif tag == "relation":
-                counts["relations"] += 1
-                if tags.get("type") == "multipolygon" and _INTERESTING & tags.keys():
-                    cat = osm_category(tags)
-                    if cat:
-                        relations.append((int(el.get("id")), dict(tags), list(members), cat))
-                el.clear()
-    except ET.ParseError as e:
-        line = e.position[0] if hasattr(e, "position") else None
-        raise InputError(f"malformed or truncated OSM XML ({e})", file=file, row=line) from None
-    except (OSError, EOFError) as e:
-        raise InputError(f"the compressed file is damaged or truncated: {e}", file=file) \
-            from None
-    if not saw_osm:
-        raise InputError("this XML file is not OpenStreetMap data (no <osm> element)", file=file)
-    if counts["nodes"] == 0:
-        raise InputError("the OSM file holds no nodes", file=file)
-    for rid, tags, members, cat in relations:
-        pts = []
-        for mtype, ref, role in members:
-            if mtype == "way" and role in ("outer", "") and ref in ways:
-                pts += [nodes[r] for r in ways[ref] if r in nodes]
-        if pts:
-            a = np.asarray(pts)
-            lon, lat = float(a[:, 0].mean()), float(a[:, 1].mean())
-            assets.append(_asset_from("relation", rid, tags, lon, lat, cat))
-    return assets, counts
+        import osmium
+    except ImportError:
+        raise InputError(".osm.pbf needs pyosmium: `pip install osmium`, or convert the "
+                         "file first (osmium cat in.osm.pbf -o out.osm.bz2)", file=file) from None
+    limit, n = settings.MAX_OSM_ELEMENTS, 0
+    try:
+        with osmium.SimpleWriter(str(out)) as w:
+            for obj in osmium.FileProcessor(str(path)):
+                n += 1
+                if n > limit:
+                    raise InputError(f"more than {limit:,} nodes, ways and relations; the "
+                                     "limit is settings.MAX_OSM_ELEMENTS: cut the extract to "
+                                     "the area (osmium extract)", file=file)
+                for t in obj.tags:
+                    if "\x00" in t.k or "\x00" in t.v:
+                        kind = type(obj).__name__.lower()
+                        raise InputError(f"a NUL byte in tag '{t.k.replace(chr(0), '')}' of "
+                                         f"{kind} {obj.id}: a damaged or hostile file",
+                                         file=file, field=f"tag {t.k}")
+                w.add(obj)
+    except InputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - osmium raises RuntimeError and others for bad files
+        raise InputError(f"not a readable OSM PBF file: {e}", file=file) from None
+
+
+def read_extract(path, *, file) -> tuple[bytes, Extract]:
+    """(bytes to store, what the extract holds), reading the file once, streaming, with
+    every check of :mod:`.osm_xml`. OSM XML and .osm.bz2 are stored as they are; gzip and
+    PBF (converted to OSM XML with pyosmium) are stored bz2-compressed."""
+    kind = osm_format(path)
+    if kind in ("xml", "bz2"):
+        extract = Extract.read(iter_chunks(path, file=file), file=file)
+        return Path(path).read_bytes(), extract
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(path)
+        if kind == "pbf":
+            src = Path(tmp) / "extract.osm"
+            _pbf_to_xml(path, src, file)
+        comp = bz2.BZ2Compressor(6)
+        parts: list[bytes] = []
+
+        def tee():
+            for chunk in iter_chunks(src, file=file):
+                parts.append(comp.compress(chunk))
+                yield chunk
+        extract = Extract.read(tee(), file=file)
+        parts.append(comp.flush())
+    return b"".join(parts), extract
+
+
+# --- what an extract holds ---------------------------------------------------------------------
+def walkable_way(tags: dict, non_walkable=None) -> bool:
+    """Whether a pedestrian may use a way: the rule :mod:`assetmap.analysis.network` applies
+    to the compiled graph's edges (a highway not in ``NON_WALKABLE_HIGHWAYS``, not
+    ``foot=no``, not private without a foot permission)."""
+    hw = tags.get("highway")
+    if hw is None or hw in (settings.NON_WALKABLE_HIGHWAYS if non_walkable is None
+                            else non_walkable):
+        return False
+    foot = tags.get("foot")
+    if foot == "no":
+        return False
+    return not (tags.get("access") in ("private", "no")
+                and foot not in ("yes", "designated", "permissive"))
+
+
+class Extract:
+    """Community assets and street-network figures of one OSM extract (:meth:`read`)."""
+
+    def __init__(self, file):
+        self.file = file
+        self.nodes: dict[int, tuple] = {}
+        self.ways: dict[int, array] = {}
+        self.walk_ways: list[int] = []
+        self.assets: list[dict] = []
+        self.relations: list = []
+        self.counts = {"nodes": 0, "ways": 0, "relations": 0}
+
+    @classmethod
+    def read(cls, chunks, *, file) -> Extract:
+        ex = cls(file)
+        reader = OsmXmlReader(file)
+        for el in iter_elements(chunks, file=file, reader=reader):
+            ex.add(el)
+        ex.counts = dict(reader.counts)
+        if ex.counts["nodes"] == 0:
+            raise InputError("the OSM file holds no nodes", file=file)
+        ex.finish()
+        return ex
+
+    def add(self, el) -> None:
+        tags = el.tags
+        if el.kind == "node":
+            self.nodes[el.id] = (el.lon, el.lat)
+            if tags and _INTERESTING & tags.keys():
+                cat = osm_category(tags)
+                if cat:
+                    self.assets.append(_asset_from("node", el.id, tags, el.lon, el.lat, cat))
+        elif el.kind == "way":
+            self.ways[el.id] = array("q", el.refs)
+            if "highway" in tags and walkable_way(tags):
+                self.walk_ways.append(el.id)
+            if tags and _INTERESTING & tags.keys():
+                cat = osm_category(tags)
+                pts = [self.nodes[r] for r in el.refs if r in self.nodes]
+                if cat and pts:
+                    lon, lat = _centroid(pts)
+                    self.assets.append(_asset_from("way", el.id, tags, lon, lat, cat))
+        elif tags.get("type") == "multipolygon" and _INTERESTING & tags.keys():
+            cat = osm_category(tags)
+            if cat:
+                self.relations.append((el.id, dict(tags), list(el.members), cat))
+
+    def finish(self) -> None:
+        for rid, tags, members, cat in self.relations:
+            pts = []
+            for mtype, ref, role in members:
+                if mtype == "way" and role in ("outer", "") and ref in self.ways:
+                    pts += [self.nodes[r] for r in self.ways[ref] if r in self.nodes]
+            if pts:
+                a = np.asarray(pts)
+                lon, lat = float(a[:, 0].mean()), float(a[:, 1].mean())
+                self.assets.append(_asset_from("relation", rid, tags, lon, lat, cat))
+
+    def walk_network(self) -> tuple[int, np.ndarray]:
+        """(walkable street segments, lon/lat array of their distinct nodes)."""
+        edges, used = 0, set()
+        nodes = self.nodes
+        for wid in self.walk_ways:
+            refs = self.ways[wid]
+            for a, b in zip(refs[:-1], refs[1:]):
+                if a != b and a in nodes and b in nodes:
+                    edges += 1
+                    used.add(a)
+                    used.add(b)
+        pts = np.array([nodes[n] for n in used], dtype=float).reshape(-1, 2)
+        return edges, pts
+
+
+def check_network(extract: Extract, union, *, file, replacing: bool) -> int:
+    """Refuse an extract whose street network cannot replace the stored one: fewer than
+    ``MIN_WALK_EDGES`` walkable segments, or less than ``MIN_NETWORK_INSIDE_SHARE`` of their
+    nodes inside (or within ``NETWORK_AREA_MARGIN_M`` of) the stored areas' bounding box.
+    Returns the number of walkable segments."""
+    kept = "the stored street network is kept" if replacing else "nothing was stored"
+    edges, pts = extract.walk_network()
+    if edges < settings.MIN_WALK_EDGES:
+        raise InputError(f"the extract has {edges} walkable street segment(s); a street "
+                         f"network needs at least {settings.MIN_WALK_EDGES} "
+                         f"(settings.MIN_WALK_EDGES): {kept}", file=file, field="highway")
+    if union is not None and len(pts):
+        x0, y0, x1, y1 = union.bounds
+        dlat = settings.NETWORK_AREA_MARGIN_M / 111_320.0
+        dlon = dlat / max(0.1, math.cos(math.radians((y0 + y1) / 2)))
+        near = (pts[:, 0] >= x0 - dlon) & (pts[:, 0] <= x1 + dlon) & \
+            (pts[:, 1] >= y0 - dlat) & (pts[:, 1] <= y1 + dlat)
+        share = float(near.mean())
+        if share < settings.MIN_NETWORK_INSIDE_SHARE:
+            raise InputError(
+                f"only {share:.0%} of the extract's street nodes lie within "
+                f"{settings.NETWORK_AREA_MARGIN_M / 1000:g} km of the stored areas (at least "
+                f"{settings.MIN_NETWORK_INSIDE_SHARE:.0%} needed, "
+                "settings.MIN_NETWORK_INSIDE_SHARE): is it the right place? " + kept,
+                file=file, field="highway")
+    return edges
+
+
+def replace_network(store, conn, data: bytes, *, file) -> str:
+    """Store ``data`` as the street network (blob ``osm``) and the file's name, inside the
+    caller's transaction (existing Store methods only); returns its sha256."""
+    digest = store.put_blob(OSM_BLOB, data, conn=conn)
+    store.set_meta("osm_file", Path(file).name, conn=conn)
+    return digest
 
 
 def import_osm(store, path, *, skip_bad: bool = False) -> ImportReport:
     """Store the extract (for the walking graph) and its community assets, in one
-    transaction."""
+    transaction; the street network replaces the stored one only once it has validated
+    (:func:`check_network`), else nothing changes."""
     file = str(path)
     report = ImportReport("osm", file)
-    data, is_bz2 = open_osm(path)
-    assets, counts = read_osm_assets(data, is_bz2, file=file)
+    data, extract = read_extract(path, file=file)
+    counts = extract.counts
     report.notes.append(f"read {counts['nodes']} nodes, {counts['ways']} ways, "
                         f"{counts['relations']} relations")
+    assets = extract.assets
     with store.transaction() as conn:
-        digest = store.put_blob(OSM_BLOB, data, conn=conn)
-        store.set_meta("osm_file", Path(file).name, conn=conn)
-        report.add("street network (blob 'osm')", 1)
-        report.notes.append(f"walking network stored (sha256 {digest[:12]}); `assetmap "
-                            "analyse` compiles it once and caches it")
         union = area_union(store, conn)
+        edges = check_network(extract, union, file=file,
+                              replacing=store.blob_hash(OSM_BLOB, conn=conn) is not None)
+        digest = replace_network(store, conn, data, file=file)
+        report.add("street network (blob 'osm')", 1)
+        report.notes.append(f"walking network stored ({edges} walkable segments, sha256 "
+                            f"{digest[:12]}); `assetmap analyse` compiles it once and caches it")
         if union is not None and assets:
             ok = inside(union, [a["lon"] for a in assets], [a["lat"] for a in assets])
             out = int((~ok).sum())

@@ -10,7 +10,8 @@ from .. import settings
 from ._style import js_json
 
 
-def display_frame(gdf: gpd.GeoDataFrame, columns, tolerance_m: float = settings.SIMPLIFY_TOLERANCE_M,
+def display_frame(gdf: gpd.GeoDataFrame, columns,
+                  tolerance_m: float = settings.SIMPLIFY_TOLERANCE_M,
                   decimals: int = settings.MAP_COORD_DECIMALS) -> gpd.GeoDataFrame:
     """Simplified (topology-preserving, in metres), rounded WGS84 geometry with only
     ``columns`` kept: small pages."""
@@ -58,7 +59,9 @@ class PolygonData(MacroElement):
                     if (r[1]) { layer.bindTooltip(r[1], {sticky: true}); }
                     if (r[2]) { layer.bindPopup(r[2], {maxWidth: 320}); }
                     {% if this.highlight %}
-                    layer.on('mouseover', function () { layer.setStyle({weight: 3, color: '#000000'}); });
+                    layer.on('mouseover', function () {
+                        layer.setStyle({weight: 3, color: '#000000'});
+                    });
                     layer.on('mouseout', function () { layer.setStyle(styles[r[0]]); });
                     {% endif %}
                 }
@@ -95,13 +98,15 @@ def polygon_layer(gdf: gpd.GeoDataFrame, *, name: str, style, tips, popups=None,
     ``extra`` columns (name -> list). With ``m``, geometry is shared with other layers of the
     same areas on that map. Returns a FeatureGroup (not yet added to the map)."""
     import json
+
     import folium
     n = len(gdf)
     extra = extra or {}
     tips = list(tips)
     pops = list(popups) if popups is not None else [""] * n
     style_index: dict[str, int] = {}
-    styles, rows = [], []
+    styles: list[dict] = []
+    rows: list = []
     for i in range(n):
         props = {k: v[i] for k, v in extra.items()}
         st = style(props)

@@ -20,12 +20,16 @@ _CALLBACK = """(function () {
     return function (row) {
         var st = styles[row[2]];
         var icon = L.divIcon({className: 'am-pin-wrap', iconSize: [24, 24], iconAnchor: [12, 12],
-            html: '<span class="am-pin" style="background:' + st[0] + ';color:' + st[2] + '">' + st[1] + '</span>'});
-        var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon, title: row[5], alt: row[5], keyboard: true});
+            html: '<span class="am-pin" style="background:' + st[0] + ';color:' + st[2] + '">'
+                + st[1] + '</span>'});
+        var marker = L.marker(new L.LatLng(row[0], row[1]),
+                              {icon: icon, title: row[5], alt: row[5], keyboard: true});
         var html = '<strong>' + row[3] + '</strong>' + (row[4] ? '<br>' + row[4] : '');
         var vals = row[6] || [], t = '';
         for (var i = 0; i < vals.length; i++) {
-            if (vals[i] !== '' && vals[i] !== null) { t += '<tr><th>' + labels[i] + '</th><td>' + vals[i] + '</td></tr>'; }
+            if (vals[i] !== '' && vals[i] !== null) {
+                t += '<tr><th>' + labels[i] + '</th><td>' + vals[i] + '</td></tr>';
+            }
         }
         if (t) { html += '<table class="am-pop">' + t + '</table>'; }
         if (row[7]) { html += '<a href="' + row[7] + '">More</a>'; }

@@ -75,5 +75,6 @@ def fmt(value, digits: int = 1, unit: str = "") -> str:
 
 def table_html(rows) -> str:
     """A two-column popup table from (label, trusted value html) pairs, skipping blanks."""
-    body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows if v not in ("", None))
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows
+                   if v not in ("", None))
     return f'<table class="am-pop">{body}</table>'

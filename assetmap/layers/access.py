@@ -10,8 +10,8 @@ import numpy as np
 from branca.element import MacroElement
 from folium.template import Template
 
-from ..model import ASSET_CATEGORIES
 from .. import settings
+from ..model import ASSET_CATEGORIES
 from ._geo import polygon_layer
 from ._legend import add_legend, swatch_rows
 from ._style import NO_DATA, esc, fmt, js_json

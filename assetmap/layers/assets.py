@@ -44,10 +44,12 @@ def legend_html(categories=None) -> str:
     rows = []
     for c in cats:
         col = CATEGORY_COLOURS.get(c, "#999999")
-        rows.append(f'<div class="am-legend-row"><span class="am-pin am-pin-sm" style="background:{col};'
+        rows.append(f'<div class="am-legend-row"><span class="am-pin am-pin-sm" '
+                    f'style="background:{col};'
                     f'color:{text_colour(col)}">{esc(CATEGORY_SYMBOLS.get(c, "?"))}</span>'
                     f'{esc(ASSET_CATEGORIES.get(c, c))}</div>')
-    return "".join(rows) + '<div class="am-legend-note">Numbers are clusters: zoom in or click.</div>'
+    return "".join(rows) + ('<div class="am-legend-note">Numbers are clusters: zoom in or '
+                            'click.</div>')
 
 
 POPUP_LABELS = ("Where", "Address", "Postcode", "Opening hours", "Contact")

@@ -3,8 +3,8 @@
 sequential palette; tooltips escaped; a click opens the area profile link."""
 from __future__ import annotations
 
-import numpy as np
 import mapclassify
+import numpy as np
 
 from ._geo import polygon_layer
 from ._legend import add_legend
@@ -51,14 +51,19 @@ def palette(n: int) -> list[str]:
     return SEQUENTIAL[max(SEQUENTIAL)]
 
 
-def legend_html(bins, colours, unit: str, lowest: float | None, scheme_label: str, note: str = "") -> str:
+def legend_html(bins, colours, unit: str, lowest: float | None, scheme_label: str,
+                note: str = "") -> str:
     rows, lo = [], lowest
     for b, col in zip(bins, colours):
-        label = f"{fmt(lo, 1, unit)} – {fmt(b, 1, unit)}" if lo is not None else f"up to {fmt(b, 1, unit)}"
-        rows.append(f'<div class="am-legend-row"><span class="am-swatch" style="background:{col}"></span>{esc(label)}</div>')
+        label = (f"{fmt(lo, 1, unit)} – {fmt(b, 1, unit)}" if lo is not None
+                 else f"up to {fmt(b, 1, unit)}")
+        rows.append(f'<div class="am-legend-row"><span class="am-swatch" '
+                    f'style="background:{col}"></span>{esc(label)}</div>')
         lo = b
-    rows.append(f'<div class="am-legend-row"><span class="am-swatch" style="background:{NO_DATA}"></span>No data</div>')
-    rows.append(f'<div class="am-legend-note">{esc(scheme_label)} classes.{(" " + esc(note)) if note else ""}</div>')
+    rows.append(f'<div class="am-legend-row"><span class="am-swatch" '
+                f'style="background:{NO_DATA}"></span>No data</div>')
+    rows.append(f'<div class="am-legend-note">{esc(scheme_label)} classes.'
+                f'{(" " + esc(note)) if note else ""}</div>')
     return "".join(rows)
 
 

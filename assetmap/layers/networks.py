@@ -16,7 +16,8 @@ def add_to(m, networks, *, name: str = "Neighbourhood networks", show: bool = Tr
     data = display_frame(networks, ["id", "name", "hub_asset_id", "members", "activities"])
     cols = colours(len(data))
     hub_names = hub_names or {}
-    tips = [f"<strong>{esc(r['name'])}</strong> (neighbourhood network)" for r in data.to_dict("records")]
+    tips = [f"<strong>{esc(r['name'])}</strong> (neighbourhood network)"
+            for r in data.to_dict("records")]
     pops = []
     for r in data.to_dict("records"):
         acts = (r.get("activities") or "").replace("|", ", ")

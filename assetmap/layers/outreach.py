@@ -25,7 +25,7 @@ VENUE_COLOUR = "#009E73"
 RANK_COLOURS = ["#bd0026", "#f03b20", "#fd8d3c", "#feb24c", "#fed976", "#ffffb2"]
 
 
-def rank_colour(rank: int, top: int) -> str:
+def rank_colour(rank: int | None, top: int) -> str:
     if rank is None or rank > top:
         return "#dddddd"
     k = min(len(RANK_COLOURS) - 1, int((rank - 1) * len(RANK_COLOURS) / max(top, 1)))
@@ -141,7 +141,8 @@ class _DrawToField(MacroElement):
                 var field = document.getElementById({{ this.field_js }});
                 if (!field) { return; }
                 var layers = fg.getLayers();
-                field.value = layers.length ? JSON.stringify(layers[layers.length - 1].toGeoJSON().geometry) : "";
+                field.value = layers.length
+                    ? JSON.stringify(layers[layers.length - 1].toGeoJSON().geometry) : "";
                 field.dispatchEvent(new Event('change'));
             }
             map.on('draw:created', function (e) {
@@ -187,31 +188,54 @@ def add_draw_control(m, field_id: str = "patch-polygon"):
     return group
 
 
-# --- a static map for paper ------------------------------------------------------------------------
+# --- a static map for paper -----------------------------------------------------------------------
 def svg_map(plan: dict, areas=None, width: int = 680, height: int = 440) -> str:
     """An SVG map of the patch, its ranked areas, suggested assets and the numbered route, in
     a local equirectangular projection (no tiles: sharp on paper, nothing to load)."""
-    patch = plan["patch"]
-    minx, miny, maxx, maxy = patch["bounds"]
-    pts = [(a["lon"], a["lat"]) for a in plan["assets"].values()] + \
-        [tuple(p) for p in plan["route"]["geometry"]]
-    for x, y in pts:
-        minx, maxx = min(minx, x), max(maxx, x)
-        miny, maxy = min(miny, y), max(maxy, y)
-    kx = math.cos(math.radians((miny + maxy) / 2))
-    w = max((maxx - minx) * kx, 1e-6)
-    h = max(maxy - miny, 1e-6)
-    pad = 14
-    # the drawing takes the patch's shape: as wide as asked, as tall as the patch needs
-    height = int(max(min(height, (width - 2 * pad) * h / w + 2 * pad), 160))
-    s = min((width - 2 * pad) / w, (height - 2 * pad) / h)
-    ox = pad + ((width - 2 * pad) - w * s) / 2
-    oy = pad + ((height - 2 * pad) - h * s) / 2
+    proj = _Projection(plan, width, height)
+    height = proj.height
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="print-map" role="img" '
+           f'aria-label="Map of the patch and walking route" viewBox="0 0 {width} {height}" '
+           f'width="100%" preserveAspectRatio="xMidYMid meet">',
+           f'<rect width="{width}" height="{height}" fill="#ffffff"/>']
+    out += _svg_areas(plan, areas, proj)
+    d = proj.path(plan["patch"]["geometry"])
+    if d:
+        out.append(f'<path d="{d}" fill="none" stroke="{PATCH_COLOUR}" stroke-width="2.5" '
+                   f'stroke-dasharray="6 4"/>')
+    out += _svg_route(plan, proj)
+    out.append(_svg_scale_bar(proj.s, width, height))
+    out.append("</svg>")
+    return "".join(out)
 
-    def P(x, y):
-        return (round(ox + (x - minx) * kx * s, 1), round(oy + (maxy - y) * s, 1))
 
-    def path(geom) -> str:
+class _Projection:
+    """Lon/lat -> SVG pixels: the bounds of the patch, its assets and route, scaled into the
+    drawing (as wide as asked, as tall as the patch needs)."""
+
+    def __init__(self, plan: dict, width: int, height: int, pad: int = 14):
+        minx, miny, maxx, maxy = plan["patch"]["bounds"]
+        pts = [(a["lon"], a["lat"]) for a in plan["assets"].values()] + \
+            [tuple(p) for p in plan["route"]["geometry"]]
+        for x, y in pts:
+            minx, maxx = min(minx, x), max(maxx, x)
+            miny, maxy = min(miny, y), max(maxy, y)
+        self.minx, self.maxy = minx, maxy
+        self.kx = math.cos(math.radians((miny + maxy) / 2))
+        w = max((maxx - minx) * self.kx, 1e-6)
+        h = max(maxy - miny, 1e-6)
+        # the drawing takes the patch's shape: as wide as asked, as tall as the patch needs
+        self.height = int(max(min(height, (width - 2 * pad) * h / w + 2 * pad), 160))
+        self.s = min((width - 2 * pad) / w, (self.height - 2 * pad) / h)
+        self.ox = pad + ((width - 2 * pad) - w * self.s) / 2
+        self.oy = pad + ((self.height - 2 * pad) - h * self.s) / 2
+
+    def __call__(self, x, y) -> tuple[float, float]:
+        return (round(self.ox + (x - self.minx) * self.kx * self.s, 1),
+                round(self.oy + (self.maxy - y) * self.s, 1))
+
+    def path(self, geom) -> str:
+        """An SVG path of a GeoJSON (Multi)Polygon ("" for anything else)."""
         polys = []
         if geom["type"] == "Polygon":
             polys = [geom["coordinates"]]
@@ -222,52 +246,58 @@ def svg_map(plan: dict, areas=None, width: int = 680, height: int = 440) -> str:
             for ring in poly:
                 if len(ring) < 3:
                     continue
-                xy = [P(x, y) for x, y in ring]
+                xy = [self(x, y) for x, y in ring]
                 d.append("M" + " L".join(f"{a},{b}" for a, b in xy) + " Z")
         return " ".join(d)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="print-map" role="img" '
-           f'aria-label="Map of the patch and walking route" viewBox="0 0 {width} {height}" '
-           f'width="100%" preserveAspectRatio="xMidYMid meet">',
-           f'<rect width="{width}" height="{height}" fill="#ffffff"/>']
+
+def _svg_areas(plan: dict, areas, proj: _Projection) -> list[str]:
+    """The patch's areas shaded by their rank (none without ``areas``)."""
+    if areas is None or not len(areas):
+        return []
+    patch = plan["patch"]
     top = len(plan["areas"])
-    if areas is not None and len(areas):
-        ranks = {code: k + 1 for k, code in enumerate(patch.get("ranked", []))}
-        sub = areas[areas["code"].isin(set(patch["area_codes"]))]
-        for code, geom in zip(sub["code"], sub.geometry):
-            d = path(json.loads(json.dumps(geom.__geo_interface__)))
-            if d:
-                out.append(f'<path d="{d}" fill="{rank_colour(ranks.get(code), top)}" '
-                           f'fill-opacity="0.6" stroke="#777" stroke-width="0.6"/>')
-    d = path(patch["geometry"])
-    if d:
-        out.append(f'<path d="{d}" fill="none" stroke="{PATCH_COLOUR}" stroke-width="2.5" '
-                   f'stroke-dasharray="6 4"/>')
+    ranks = {code: k + 1 for k, code in enumerate(patch.get("ranked", []))}
+    sub = areas[areas["code"].isin(set(patch["area_codes"]))]
+    out = []
+    for code, geom in zip(sub["code"], sub.geometry):
+        d = proj.path(json.loads(json.dumps(geom.__geo_interface__)))
+        if d:
+            out.append(f'<path d="{d}" fill="{rank_colour(ranks.get(code), top)}" '
+                       f'fill-opacity="0.6" stroke="#777" stroke-width="0.6"/>')
+    return out
+
+
+def _svg_route(plan: dict, proj: _Projection) -> list[str]:
+    """The walking route, the suggested assets and the numbered stops."""
+    out = []
     geo = plan["route"]["geometry"]
     if len(geo) > 1:
-        pl = " ".join(f"{a},{b}" for a, b in (P(x, y) for x, y in geo))
+        pl = " ".join(f"{a},{b}" for a, b in (proj(x, y) for x, y in geo))
         out.append(f'<polyline points="{pl}" fill="none" stroke="{ROUTE_COLOUR}" '
                    f'stroke-width="3" stroke-linejoin="round" stroke-linecap="round"/>')
     for a in plan["assets"].values():
-        x, y = P(a["lon"], a["lat"])
+        x, y = proj(a["lon"], a["lat"])
         colour = PROVIDER_COLOUR if a["is_provider"] else VENUE_COLOUR
         out.append(f'<circle cx="{x}" cy="{y}" r="4" fill="{colour}" stroke="#222" '
                    f'stroke-width="0.6"><title>{esc(a["name"])}</title></circle>')
     for st in plan["route"]["stops"]:
-        x, y = P(st["lon"], st["lat"])
+        x, y = proj(st["lon"], st["lat"])
         out.append(f'<g class="stop"><circle cx="{x}" cy="{y}" r="9" fill="{ROUTE_COLOUR}" '
                    f'stroke="#fff" stroke-width="1.5"/><text x="{x}" y="{y + 3.5}" '
                    f'text-anchor="middle" font-size="10" font-weight="bold" fill="#fff" '
                    f'font-family="sans-serif">{int(st["n"])}</text></g>')
-    # scale bar (about 500 m)
+    return out
+
+
+def _svg_scale_bar(s: float, width: int, height: int) -> str:
+    """A scale bar of about 500 m (100 m when that would cross half the map)."""
     m_per_deg = 111_320.0
     bar_m = 500.0
     bar_px = bar_m / m_per_deg * s
     if bar_px > width / 2:
         bar_m, bar_px = 100.0, 100.0 / m_per_deg * s
     y0 = height - 10
-    out.append(f'<g class="scale"><line x1="12" y1="{y0}" x2="{12 + bar_px:.1f}" y2="{y0}" '
-               f'stroke="#000" stroke-width="2"/><text x="12" y="{y0 - 4}" font-size="10" '
-               f'font-family="sans-serif">{bar_m:g} m</text></g>')
-    out.append("</svg>")
-    return "".join(out)
+    return (f'<g class="scale"><line x1="12" y1="{y0}" x2="{12 + bar_px:.1f}" y2="{y0}" '
+            f'stroke="#000" stroke-width="2"/><text x="12" y="{y0 - 4}" font-size="10" '
+            f'font-family="sans-serif">{bar_m:g} m</text></g>')

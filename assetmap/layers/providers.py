@@ -43,8 +43,9 @@ def legend_html() -> str:
     rows = []
     for q in ("gold", "silver", "bronze", "none"):
         col = QUALITY_COLOURS[q]
-        rows.append(f'<div class="am-legend-row"><span class="am-pin am-pin-sm" style="background:{col};'
-                    f'color:{text_colour(col)}">{QUALITY_SYMBOLS[q]}</span>{esc(QUALITY_LABELS[q])}</div>')
+        rows.append(f'<div class="am-legend-row"><span class="am-pin am-pin-sm" '
+                    f'style="background:{col};color:{text_colour(col)}">{QUALITY_SYMBOLS[q]}</span>'
+                    f'{esc(QUALITY_LABELS[q])}</div>')
     return "".join(rows) + ('<div class="am-legend-note">Home-based providers are shown '
                             'only at an approximate location.</div>')
 

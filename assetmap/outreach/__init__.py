@@ -32,8 +32,9 @@ The package, by concern:
 
 * :mod:`.params` -- :class:`PlanParams`, what a coordinator asked for;
 * :mod:`.context` -- :class:`Context`, the stored data and analysis a plan reads (cached);
-* :mod:`.plan` -- the patch, the scores, the "why" wording, :func:`build_plan` and
+* :mod:`.plan` -- the patch, the scores, the snapshots, :func:`build_plan` and
   :func:`make_plan`;
+* :mod:`.why` -- why each area ranks where it does, in words, and the patch's indicators;
 * :mod:`.route` -- the day's walking route and the postcodes to knock on first;
 * :mod:`.tour` -- walking tours through a handful of stops (Held-Karp, 2-opt/Or-opt);
 * :mod:`.commissioning` -- commissioning gaps, what each area is missing, and their wording;
@@ -46,16 +47,28 @@ attributes are the functions (import the modules as ``from assetmap.outreach.con
 """
 from __future__ import annotations
 
-from .params import PATCH_KINDS, PlanParams
-from .context import Context, clear_cache, context
-from .tour import best_tour, tour_length
-from .route import path_geometry, walking_matrix
-from .commissioning import (CATEGORY_PHRASES, GROUP_PHRASES, SERVICE_PHRASES,
-                            commissioning_gaps, missing_text, people)
-from .plan import (CATCHMENT_CATEGORIES, PLAN_FORMAT, build_plan, make_plan, patch_options,
-                   select_patch)
+from .commissioning import (
+    CATEGORY_PHRASES,
+    GROUP_PHRASES,
+    SERVICE_PHRASES,
+    commissioning_gaps,
+    missing_text,
+    people,
+)
 from .compare import compare, reopen, save
+from .context import Context, clear_cache, context
 from .export import CSV_COLUMNS, csv_rows, route_geojson, route_gpx, to_csv
+from .params import PATCH_KINDS, PlanParams
+from .plan import (
+    CATCHMENT_CATEGORIES,
+    PLAN_FORMAT,
+    build_plan,
+    make_plan,
+    patch_options,
+    select_patch,
+)
+from .route import path_geometry, walking_matrix
+from .tour import best_tour, tour_length
 
 __all__ = ["PlanParams", "Context", "context", "build_plan", "make_plan", "save", "reopen",
            "compare", "commissioning_gaps", "csv_rows", "to_csv", "route_geojson",

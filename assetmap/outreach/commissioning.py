@@ -79,7 +79,7 @@ def _missing(arows, near: dict, params: PlanParams) -> tuple[list[str], list[str
 
 def _origins(ctx: Context, idx: np.ndarray):
     """Origin points (EPSG:27700) for the patch's areas with their 65+ population shares."""
-    from ..analysis.network import area_origins
+    from ..analysis.origins import area_origins
     a = ctx.areas.iloc[idx]
     pwc = np.column_stack([a["x"].to_numpy(), a["y"].to_numpy()])
     ai, xy, w = area_origins(a.geometry.to_numpy(), pwc, ctx.graph)
@@ -125,7 +125,9 @@ def _gap_groups(arows: list, params: PlanParams) -> tuple[list, list, dict]:
     against, by position: providers per service type x client group, then community venues
     per category. Services delivered in the home (``OUTREACH_HOME_SERVICES``) are not walked
     to: their group has no points, and ``home`` holds their providers' points and radii (m)."""
-    groups, meta, home = [], [], {}
+    groups: list[np.ndarray] = []
+    meta: list[tuple[str, str, str | None]] = []
+    home: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     types = list(settings.OUTREACH_SERVICE_TYPES)
     if params.service_type and params.service_type not in types:
         types.append(params.service_type)
@@ -172,7 +174,7 @@ def _gap_sentence(kind: str, what: str, cg: str | None, n: float, total: float,
                   minutes: float, in_home: bool, flagged: int) -> str:
     """'No day activities for people with learning disabilities within 20 minutes' walk of
     1,200 people aged 65+ (35% of the patch's people aged 65+).'"""
-    if kind == "service":
+    if kind == "service" and cg is not None:
         head = f"No {SERVICE_PHRASES[what]} for {GROUP_PHRASES[cg]}"
     else:
         head = f"No {CATEGORY_PHRASES.get(what, what)}"

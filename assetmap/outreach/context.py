@@ -15,6 +15,8 @@ from pyproj import Transformer
 
 from .. import model, pipeline, results, settings
 from ..analysis import need
+from ..analysis.network import WalkGraph
+from ..analysis.routing import Router
 from ..errors import NoData
 from ..privacy import public_assets
 
@@ -53,10 +55,11 @@ class Context:
     assets: gpd.GeoDataFrame     # approved, public view (home-based approximated), EPSG:27700
     networks: gpd.GeoDataFrame   # EPSG:27700
     gaps: pd.DataFrame           # analysis gaps (area_code, service_type, client_group, ...)
-    router: object               # analysis.network GraphRouter or CrowFlyRouter
-    graph: object = None         # analysis.network.WalkGraph when there is a street network
+    router: Router               # analysis.network GraphRouter or CrowFlyRouter
+    graph: WalkGraph | None = None  # when there is a street network
     notes: list = field(default_factory=list)
-    postcodes: pd.DataFrame = None  # postcode, x, y, area_code (EPSG:27700), inside the areas
+    # postcode, x, y, area_code (EPSG:27700), inside the areas
+    postcodes: pd.DataFrame | None = None
 
     @property
     def router_kind(self) -> str:

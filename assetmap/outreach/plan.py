@@ -1,7 +1,7 @@
 """Building an outreach plan: the patch (wards, areas, a network's catchment, a venue's walk
-or a drawn polygon), every area's priority score, why each area ranks where it does, and
-:func:`build_plan` / :func:`make_plan`, which put the plan together (see
-:mod:`assetmap.outreach`)."""
+or a drawn polygon), every area's priority score, the snapshots a later comparison diffs
+against, and :func:`build_plan` / :func:`make_plan`, which put the plan together (see
+:mod:`assetmap.outreach`; why each area ranks where it does is worded in :mod:`.why`)."""
 from __future__ import annotations
 
 import json
@@ -19,6 +19,7 @@ from .commissioning import _missing, _origins, commissioning_gaps, missing_text
 from .context import _TO_BNG, _TO_WGS, Context, _wgs, _xy, context
 from .params import PlanParams, _mpm, _num
 from .route import _knock_first, _route
+from .why import _patch_indicators, _why
 
 PLAN_FORMAT = 1
 
@@ -102,7 +103,7 @@ def _walks(ctx: Context, params: PlanParams, oxy: np.ndarray, axy: np.ndarray,
     limit_m = params.walk_minutes * mpm
     r, c, m = ctx.router.table(oxy, axy, limit_m) if len(axy) else (np.zeros(0, int),) * 2 + (
         np.zeros(0),)
-    minutes = {}
+    minutes: dict[int, dict[int, float]] = {}
     for ri, ci, mi in zip(r, c, m):
         minutes.setdefault(int(ri), {})[int(ci)] = float(mi) / mpm
     nearest_social = ctx.router.nearest(oxy, [axy[social_idx]], 60 * mpm)[0] / mpm \
@@ -267,7 +268,7 @@ def select_patch(ctx: Context, params: PlanParams) -> tuple[np.ndarray, shapely.
 def _walk_catchment(ctx: Context, params: PlanParams):
     """The streets within ``params.walk_minutes`` of a venue (its walking isochrone), or a
     circle of the same walk where there is no street network."""
-    from ..analysis.network import isochrones
+    from ..analysis.isochrones import isochrones
     a = ctx.assets
     hit = a[a["id"].astype(str) == str(params.ids[0])] if len(a) else a
     if not len(hit):
@@ -352,9 +353,10 @@ def _asset_dict(row: dict) -> dict:
     g = row["geometry"]
     lon, lat = _wgs([g.x], [g.y])
     prov = bool(row.get("is_provider"))
+    cat = row.get("category")
     d = {
-        "id": str(row["id"]), "name": row.get("name") or "", "category": row.get("category"),
-        "category_label": model.ASSET_CATEGORIES.get(row.get("category"), row.get("category")),
+        "id": str(row["id"]), "name": row.get("name") or "", "category": cat,
+        "category_label": model.ASSET_CATEGORIES.get(cat, cat) if cat else cat,
         "lon": float(lon[0]), "lat": float(lat[0]), "is_provider": prov,
         "address": row.get("address"), "postcode": row.get("postcode"),
         "opening_hours": row.get("opening_hours"), "contact": row.get("contact"),
@@ -373,97 +375,6 @@ def _asset_dict(row: dict) -> dict:
         })
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
             for k, v in d.items()}
-
-
-def _fmt_unit(unit: str):
-    if unit == "%":
-        return lambda t: f"{t:.1f}%"
-    if unit == "decile":
-        return lambda t: f"{t:.1f}".removesuffix(".0")
-    return lambda t: f"{t:.3g}"
-
-
-def _patch_indicators(ctx: Context, idx: np.ndarray) -> list[dict]:
-    """Each indicator in the patch (population-weighted mean of its areas) beside the
-    borough's, most elevated first."""
-    if ctx.values.empty or not len(ctx.indicators):
-        return []
-    codes = ctx.areas["code"].iloc[idx].to_numpy()
-    pop = ctx.areas["population"].iloc[idx].to_numpy(float)
-    meta = ctx.indicators.set_index("id")
-    out = []
-    for ind in ctx.values.columns:
-        if ind not in meta.index:
-            continue
-        v = ctx.values.loc[codes, ind].to_numpy(float)
-        ok = np.isfinite(v)
-        if not ok.any():
-            continue
-        w = pop[ok] if pop[ok].sum() > 0 else None
-        val = float(np.average(v[ok], weights=w))
-        b = ctx.borough.get(ind, float("nan"))
-        z = ctx.zscores.loc[codes, ind].to_numpy(float)
-        zm = float(np.nanmean(z)) if np.isfinite(z).any() else 0.0
-        fmt = _fmt_unit(meta.loc[ind, "unit"])
-        out.append({"id": ind, "title": str(meta.loc[ind, "title"]), "unit": meta.loc[ind, "unit"],
-                    "polarity": meta.loc[ind, "polarity"], "patch": round(val, 3),
-                    "borough": round(b, 3) if np.isfinite(b) else None,
-                    "patch_text": fmt(val), "borough_text": fmt(b) if np.isfinite(b) else "",
-                    "z": round(zm, 2)})
-    out.sort(key=lambda r: (r["polarity"] == "neutral", -r["z"]))
-    return out
-
-
-def _why(ctx: Context, code: str, row, pct_iso: float, nearest_social: float | None,
-         params: PlanParams) -> tuple[list[str], list[str]]:
-    """Why an area comes where it does: (sentences, short phrases for paper)."""
-    out, short = [], []
-    if row.get("gi_class") == "hot":
-        out.append("In an isolation hotspot (Getis-Ord Gi*, significant after the false "
-                   "discovery rate correction)")
-        short.append("isolation hotspot")
-    elif row.get("lisa_class") == "HH":
-        out.append("In a cluster of high isolation (local Moran's I, high-high)")
-        short.append("high-isolation cluster")
-    if np.isfinite(pct_iso):
-        top = max(1, int(round(100 * (1 - pct_iso))))
-        if top <= 50:
-            out.append(f"Isolation score among the highest {top}% of {ctx.area_name}'s areas")
-            short.append(f"isolation top {top}%")
-    if code in ctx.zscores.index:
-        z = ctx.zscores.loc[code].dropna()
-        meta = ctx.indicators.set_index("id") if len(ctx.indicators) else None
-        z = z[[c for c in z.index if meta is None or c not in meta.index
-               or meta.loc[c, "polarity"] != "neutral"]]
-        n = 0
-        for ind, zv in z.sort_values(ascending=False).items():
-            if zv < 0.5 or n >= 3:
-                break
-            n += 1
-            title, unit = ind, ""
-            if meta is not None and ind in meta.index:
-                title, unit = meta.loc[ind, "title"], meta.loc[ind, "unit"]
-            v = ctx.values.loc[code, ind]
-            b = ctx.borough.get(ind, float("nan"))
-            fmt = _fmt_unit(unit)
-            bit = f"{title}: {fmt(v)}"
-            if np.isfinite(b):
-                bit += f" against {fmt(b)} across the borough"
-            out.append(f"{bit} (z = {zv:+.1f})")
-            brief = str(title).split(" (")[0]
-            short.append(f"{brief} {fmt(v)}" + (f" (borough {fmt(b)})" if np.isfinite(b) else ""))
-    if nearest_social is not None:
-        if np.isfinite(nearest_social):
-            if nearest_social > params.walk_minutes:
-                out.append(f"The nearest community venue is {nearest_social:.0f} minutes' walk")
-                short.append(f"nearest venue {nearest_social:.0f} min")
-        else:
-            out.append("No community venue within an hour's walk")
-            short.append("no venue within an hour")
-    if not out:
-        out.append("No indicator well above the borough average; in the patch for coverage")
-        short.append("no indicator well above average")
-    return out, short
 
 
 def _patch_summary(ctx, idx, geom, label, ranked) -> dict:

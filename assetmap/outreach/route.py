@@ -146,7 +146,7 @@ def _street_points(graph, xy: np.ndarray, seq: list[int]) -> list[tuple]:
         return []
     _, pred = dijkstra(graph.csr, directed=True, indices=uniq, return_predecessors=True)
     row = {u: k for k, u in enumerate(uniq)}
-    pts = []
+    pts: list[tuple] = []
     for a, b in zip(seq[:-1], seq[1:]):
         leg = [tuple(xy[a])]
         na, nb = int(nodes[a]), int(nodes[b])

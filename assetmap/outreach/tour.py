@@ -191,14 +191,14 @@ def or_opt(D: np.ndarray, order: list[int]) -> list[int]:
                 prev, nxt = order[(i - 1) % n], order[(i + seg) % n]
                 rest = [order[(i + seg + k) % n] for k in range(n - seg)]
                 gain = D[prev, run[0]] + D[run[-1], nxt] - D[prev, nxt]
-                best = (1e-10, None, None)
+                best: tuple[float, int | None, list[int] | None] = (1e-10, None, None)
                 for p in range(len(rest) - 1):
                     u, v = rest[p], rest[p + 1]
                     for r in (run, run[::-1]):
                         add = D[u, r[0]] + D[r[-1], v] - D[u, v]
                         if gain - add > best[0]:
                             best = (gain - add, p, r)
-                if best[1] is not None:
+                if best[1] is not None and best[2] is not None:
                     p, r = best[1], best[2]
                     order = rest[:p + 1] + list(r) + rest[p + 1:]
                     improved = True
@@ -221,7 +221,8 @@ def heuristic_tour(D, closed: bool = True, starts: int = 10, seed: int = 0) -> l
         return list(range(n))
     rng = np.random.default_rng(seed)
     first = [0] + list(rng.permutation(np.arange(1, n))[:max(0, starts - 1)])
-    best, best_len = None, np.inf
+    best: list[int] | None = None
+    best_len = np.inf
     for s in first:
         order = nearest_neighbour(D, int(s))
         for _ in range(5):
@@ -232,6 +233,7 @@ def heuristic_tour(D, closed: bool = True, starts: int = 10, seed: int = 0) -> l
         L = tour_length(D, order, True)
         if L < best_len - 1e-12:
             best, best_len = order, L
+    assert best is not None, "every tour has a finite length (_prepare caps the costs)"
     return _rotate([int(k) for k in best], 0)
 
 

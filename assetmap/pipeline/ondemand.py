@@ -2,6 +2,7 @@
 walking minutes to points), through the one routing service (:mod:`..analysis.routing`)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,9 +10,11 @@ import numpy as np
 
 from .. import settings
 from ..analysis import network, routing
-from ..errors import NoData
+from ..errors import InputError, NoData
 from .params import resolve_params
 from .steps import _xy
+
+log = logging.getLogger(__name__)
 
 
 def graph_cache_dir(store, params: dict | None = None) -> Path:
@@ -39,7 +42,12 @@ def router_for(store, params: dict | None = None):
     """The router every consumer of this store uses: over its street network, or crow-fly
     (``router.kind``) where it has none."""
     p = resolve_params(params)
-    return routing.router(load_graph(store, p), max_snap_m=p["max_snap_distance_m"],
+    try:
+        graph = load_graph(store, p)
+    except InputError as e:   # an unusable stored network: pages answer in straight lines, said
+        log.warning("the street network cannot be used; straight-line estimates: %s", e)
+        graph = None
+    return routing.router(graph, max_snap_m=p["max_snap_distance_m"],
                           min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .. import model, privacy, settings
-from ..analysis import catchment, gaps, hotspots, loneliness, need, network
+from ..analysis import catchment, gaps, hotspots, loneliness, need, network, origins
+from ..analysis.isochrones import isochrones
 from ..errors import NoData
 
 
@@ -34,7 +35,7 @@ def _pwc_xy(areas: gpd.GeoDataFrame) -> np.ndarray:
 class _Clock:
     """Seconds per step, reported to ``progress`` as each step ends."""
 
-    def __init__(self, progress):
+    def __init__(self, progress) -> None:
         self.say = progress or (lambda message: None)
         self.timings: dict[str, float] = {}
         self.start = self.t0 = time.perf_counter()
@@ -158,14 +159,14 @@ def _origin_counts(cats, a_cat, social, o_area, o_w, n_areas, table, thresholds)
         np.add.at(mat, (a_ci[c[within]], r[within]), 1.0)
         sw = within & a_social[c]
         np.add.at(mat[-1], r[sw], 1.0)
-        counts[t] = network.aggregate(mat, o_area, o_w, n_areas, "mean")
+        counts[t] = origins.aggregate(mat, o_area, o_w, n_areas, "mean")
     return counts
 
 
 def access_step(inp: Inputs, p: dict, router, graph) -> Access:
     areas_p = inp.areas.to_crs(settings.ANALYSIS_CRS)
     n_areas = len(inp.areas)
-    o_area, o_xy, o_w = network.area_origins(areas_p.geometry.values, _pwc_xy(inp.areas),
+    o_area, o_xy, o_w = origins.area_origins(areas_p.geometry.values, _pwc_xy(inp.areas),
                                              graph, p["origins_per_area"], p["origin_seed"])
     a_xy = _xy(inp.assets.geometry)
     a_cat = inp.assets["category"].to_numpy(dtype=object)
@@ -176,7 +177,7 @@ def access_step(inp: Inputs, p: dict, router, graph) -> Access:
     groups = [a_xy[a_cat == c] for c in cats] + [a_xy[np.isin(a_cat, social)]]
     near_min = np.minimum(router.nearest(o_xy, groups, max_min * mpm) / mpm, max_min)
     # published to 0.1 minute: finer digits say nothing to a reader but help an attacker
-    area_min = np.round(network.aggregate(near_min, o_area, o_w, n_areas,
+    area_min = np.round(origins.aggregate(near_min, o_area, o_w, n_areas,
                                           p["access_aggregate"]), 1)
     thresholds = [float(t) for t in p["access_thresholds_min"]]
     reach_min = max(thresholds + [float(p["catchment_minutes"])])
@@ -237,7 +238,7 @@ def supply_step(inp: Inputs, p: dict, score: np.ndarray, acc: Access) -> Supply:
                                 p["decay"], p["gaussian_beta_min"], p["stepped_weights"])
     demand_area = _demand(inp, score, p)
     acc_o, _ = catchment.e2sfca(W, demand_area[acc.o_area] * acc.o_w, S)
-    by_group = np.atleast_2d(network.aggregate(acc_o.T, acc.o_area, acc.o_w, len(inp.codes),
+    by_group = np.atleast_2d(origins.aggregate(acc_o.T, acc.o_area, acc.o_w, len(inp.codes),
                                                "mean"))
     rows = [pd.DataFrame({
         "area_code": inp.codes, "group_kind": kind, "group": g, "service_type": st,
@@ -287,9 +288,9 @@ def isochrones_step(inp: Inputs, p: dict, router, acc: Access) -> gpd.GeoDataFra
     a_cat = inp.assets["category"].to_numpy(dtype=object)
     if router.kind == "network":
         for i in np.flatnonzero(np.isin(a_cat, list(p["isochrone_categories"]))):
-            polys = network.isochrones(router.graph, acc.a_xy[i, 0], acc.a_xy[i, 1],
-                                       p["isochrone_minutes"], p["walk_speed_kmh"],
-                                       p["isochrone_buffer_m"], p["max_snap_distance_m"])
+            polys = isochrones(router.graph, acc.a_xy[i, 0], acc.a_xy[i, 1],
+                               p["isochrone_minutes"], p["walk_speed_kmh"],
+                               p["isochrone_buffer_m"], p["max_snap_distance_m"])
             for mins, poly in zip(p["isochrone_minutes"], polys):
                 rows.append({"asset_id": inp.assets["id"].iloc[i],
                              "name": inp.assets["name"].iloc[i], "category": a_cat[i],

@@ -16,7 +16,9 @@ One module per concern, each a mixin of :class:`Store`:
     assets      assets, providers, asset versions (history, edits, restores), networks
     moderation  the contribution workflow: submissions, approve/reject/amend/edit, reviews
     runs        analysis runs and their results, blobs
-    accounts    users and saved outreach plans
+    accounts    users (and their session versions) and saved outreach plans
+    limits      rate-limit events and failed sign-ins per (account, address)
+    backup      backup and restore of the whole store (SQLite backup API, pg_dump)
 """
 from __future__ import annotations
 
@@ -24,15 +26,19 @@ from ..errors import ConflictError, InputError, NotFound
 from .accounts import AccountsMixin
 from .areas import AreasMixin
 from .assets import AssetsMixin
+from .backup import BackupMixin
 from .core import StoreCore, now_iso, open_store
+from .limits import LimitsMixin
 from .moderation import ModerationMixin
 from .runs import RunsMixin
 from .schema import (COUNTED_TABLES, SCHEMA_VERSION, Geom, Str, Txt, areas, asset_versions, assets,
-                     blobs, indicator_values, indicators, meta_table, metadata, networks,
-                     outreach_plans, postcodes, providers, run_results, runs, submissions, users)
+                     blobs, indicator_values, indicators, login_failures, meta_table, metadata,
+                     networks, outreach_plans, postcodes, providers, rate_events, run_results, runs,
+                     submissions, users)
 
 
-class Store(AreasMixin, ModerationMixin, AssetsMixin, RunsMixin, AccountsMixin, StoreCore):
+class Store(AreasMixin, ModerationMixin, AssetsMixin, RunsMixin, AccountsMixin, LimitsMixin,
+            BackupMixin, StoreCore):
     """A handle on one AssetMap database (SQLite file or PostgreSQL+PostGIS)."""
 
 
@@ -40,7 +46,7 @@ __all__ = [
     "Store", "StoreCore", "open_store", "now_iso",
     "ConflictError", "InputError", "NotFound",
     "COUNTED_TABLES", "SCHEMA_VERSION", "Geom", "Str", "Txt", "metadata",
-    "areas", "asset_versions", "assets", "blobs", "indicator_values", "indicators", "meta_table",
-    "networks", "outreach_plans", "postcodes", "providers", "run_results", "runs", "submissions",
-    "users",
+    "areas", "asset_versions", "assets", "blobs", "indicator_values", "indicators",
+    "login_failures", "meta_table", "networks", "outreach_plans", "postcodes", "providers",
+    "rate_events", "run_results", "runs", "submissions", "users",
 ]

@@ -1,12 +1,12 @@
-"""User accounts (roles, password hashes, active or not) and coordinators' saved outreach
-plans (issue 7). Neither changes the data version: they are not data the maps are built
-from."""
+"""User accounts (roles, password hashes, active or not, the session version that voids
+older sessions) and coordinators' saved outreach plans (issue 7). Neither changes the data
+version: they are not data the maps are built from."""
 from __future__ import annotations
 
 import json
 
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, inspect, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from .. import model
@@ -25,6 +25,15 @@ def _check_role(role: str) -> None:
 
 class AccountsMixin:
     """Users and saved outreach plans (mixed into ``Store``)."""
+
+    def create(self) -> None:
+        """The schema (``StoreCore.create``), then what older stores lack: the users'
+        ``session_version`` column (issue 13)."""
+        super().create()
+        with self.engine.begin() as c:
+            if "session_version" not in {col["name"] for col in inspect(c).get_columns("users")}:
+                c.execute(text("ALTER TABLE users ADD COLUMN session_version INTEGER "
+                               "NOT NULL DEFAULT 0"))
 
     # --- users -----------------------------------------------------------------------
     def add_user(self, name: str, role: str, password_hash: str,
@@ -53,7 +62,9 @@ class AccountsMixin:
 
     def update_user(self, user_id: int, *, role: str | None = None, active: bool | None = None,
                     password_hash: str | None = None, conn: Connection | None = None) -> None:
-        vals = {}
+        """Change a user's role, active flag or password hash; any of them also bumps the
+        session version, so every session signed in before is void."""
+        vals: dict = {}
         if role is not None:
             _check_role(role)
             vals["role"] = role
@@ -63,10 +74,17 @@ class AccountsMixin:
             vals["password_hash"] = password_hash
         if not vals:
             return
+        vals["session_version"] = users.c.session_version + 1
         with self._begin(conn) as c:
             if c.execute(update(users).where(users.c.id == _int(user_id))
                          .values(**vals)).rowcount != 1:
                 raise NotFound(f"no user {user_id}")
+
+    def end_sessions(self, user_id: int, conn: Connection | None = None) -> None:
+        """Void every session of the user (sign-out): bump their session version."""
+        with self._begin(conn) as c:
+            c.execute(update(users).where(users.c.id == _int(user_id))
+                      .values(session_version=users.c.session_version + 1))
 
     # --- outreach plans --------------------------------------------------------------
     def save_outreach_plan(self, name: str, plan: dict, *, created_by: str | None = None,

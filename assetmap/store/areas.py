@@ -58,7 +58,8 @@ class AreasMixin(StoreCore):
 
     def read_indicators(self, conn: Connection | None = None) -> pd.DataFrame:
         with self._use(conn) as c:
-            rows = [dict(r._mapping) for r in c.execute(select(indicators).order_by(indicators.c.id))]
+            rows = [dict(r._mapping)
+                    for r in c.execute(select(indicators).order_by(indicators.c.id))]
         return _frame(rows, model.INDICATOR_COLUMNS)
 
     def write_values(self, df: pd.DataFrame, conn: Connection | None = None,
@@ -106,7 +107,7 @@ class AreasMixin(StoreCore):
 
     def lookup_postcodes(self, codes, conn: Connection | None = None) -> pd.DataFrame:
         """Known postcodes among ``codes`` (normalised), with lon/lat."""
-        wanted = sorted({model.normalise_postcode(p) for p in codes if model.normalise_postcode(p)})
+        wanted = sorted({n for p in codes if (n := model.normalise_postcode(p))})
         out = []
         with self._use(conn) as c:
             for i in range(0, len(wanted), 500):

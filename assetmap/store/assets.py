@@ -68,7 +68,8 @@ class AssetsMixin(StoreCore):
                                              _records(prov, model.PROVIDER_COLUMNS)}
         with self._use(conn, write=True) as c:
             existing = {r.id: r.version for r in c.execute(
-                select(assets.c.id, assets.c.version).where(assets.c.id.in_([r["id"] for r in rows])))}
+                select(assets.c.id, assets.c.version)
+                .where(assets.c.id.in_([r["id"] for r in rows])))}
             for r in rows:
                 if r["id"] in existing:
                     r["version"] = existing[r["id"]] + 1
@@ -105,7 +106,8 @@ class AssetsMixin(StoreCore):
 
     def read_providers(self, conn: Connection | None = None) -> pd.DataFrame:
         with self._use(conn) as c:
-            rows = [dict(r._mapping) for r in c.execute(select(providers).order_by(providers.c.asset_id))]
+            rows = [dict(r._mapping)
+                    for r in c.execute(select(providers).order_by(providers.c.asset_id))]
         return _frame(rows, model.PROVIDER_COLUMNS)
 
     def get_asset(self, asset_id: str, conn: Connection | None = None) -> dict:
@@ -136,7 +138,7 @@ class AssetsMixin(StoreCore):
                 raise ConflictError(
                     f"'{cur.name}' was changed by someone else (now version {cur.version}); "
                     "reload it and try again")
-            row = dict(c.execute(select(assets).where(assets.c.id == asset_id)).first()._mapping)
+            row = dict(c.execute(select(assets).where(assets.c.id == asset_id)).one()._mapping)
             prov = c.execute(select(providers).where(providers.c.asset_id == asset_id)).first()
             c.execute(insert(asset_versions).values(
                 asset_id=asset_id, version=row["version"], action=status,
@@ -191,7 +193,7 @@ class AssetsMixin(StoreCore):
             reason=reason))
         return row["version"]
 
-    def _conflict(self, c: Connection, asset_id: str) -> ConflictError:
+    def _conflict(self, c: Connection, asset_id: str) -> ConflictError | NotFound:
         cur = c.execute(select(assets.c.name, assets.c.version, assets.c.updated_by)
                         .where(assets.c.id == asset_id)).first()
         if cur is None:

@@ -13,11 +13,24 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (Integer, Table, Text, and_, bindparam, create_engine, delete, event, func,
-                        insert, select, text, update)
+from sqlalchemy import (
+    Integer,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 
-from .. import model
+from .. import model, settings
 from ..settings import default_db_url
 from .schema import COUNTED_TABLES, SCHEMA_VERSION, areas, meta_table, metadata
 
@@ -35,6 +48,15 @@ def _int(value):
     nothing there, while psycopg binds it as a number: coerce at the door so both backends
     answer alike."""
     return None if value is None else int(value)
+
+
+def inserted_id(result) -> int:
+    """The primary key a single-row ``insert()`` made (SQLAlchemy types it Optional: it is
+    None only for statements that are not a plain single-row insert)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the insert made no primary key")
+    return int(key[0])
 
 
 def _nan_to_none(v):
@@ -60,12 +82,21 @@ def _frame(rows, schema: dict) -> pd.DataFrame:
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
+    dbapi_conn.isolation_level = None       # transactions begin in _sqlite_begin, not the driver
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={int(settings.STORE_BUSY_TIMEOUT_S * 1000)}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Write transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE, waiting
+    up to the busy timeout), so one that read first can never fail to upgrade its lock with
+    "database is locked" under concurrent writers; reads begin deferred."""
+    write = conn.get_execution_options().get("assetmap_write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class StoreCore:
@@ -82,6 +113,7 @@ class StoreCore:
         self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         if create:
             self.create()
 
@@ -121,11 +153,19 @@ class StoreCore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One all-or-nothing unit of work; writes inside it bump the data version once."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.info["assetmap_dirty"] = False
             yield conn
             if conn.info.get("assetmap_dirty"):
                 self._bump_version(conn)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A transaction that will write (on SQLite it holds the write lock from the start)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(assetmap_write=True)
+            with conn.begin():
+                yield conn
 
     @contextlib.contextmanager
     def _use(self, conn: Connection | None, *, write: bool = False) -> Iterator[Connection]:
@@ -144,7 +184,7 @@ class StoreCore:
 
     def _begin(self, conn: Connection | None):
         """A transaction that does not change the data version (runs, users)."""
-        return contextlib.nullcontext(conn) if conn is not None else self.engine.begin()
+        return contextlib.nullcontext(conn) if conn is not None else self._write()
 
     def _bump_version(self, conn: Connection) -> None:
         conn.execute(update(meta_table).where(meta_table.c.key == "data_version")
@@ -200,18 +240,19 @@ class StoreCore:
     def set_meta(self, key: str, value, conn: Connection | None = None) -> None:
         with self._use(conn, write=True) as c:
             c.execute(delete(meta_table).where(meta_table.c.key == key))
-            c.execute(insert(meta_table).values(key=key, value=None if value is None else str(value)))
+            c.execute(insert(meta_table).values(key=key,
+                                                value=None if value is None else str(value)))
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as c:
             return {name: int(c.execute(select(func.count()).select_from(metadata.tables[name]))
-                              .scalar()) for name in COUNTED_TABLES}
+                              .scalar_one()) for name in COUNTED_TABLES}
 
     def areas_signature(self) -> tuple:
         """A cheap fingerprint of the stored areas (for caching the borough outline)."""
         with self.engine.connect() as c:
             r = c.execute(select(func.count(), func.min(areas.c.code),
-                                 func.max(areas.c.code))).first()
+                                 func.max(areas.c.code))).one()
         return tuple(r)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import ConflictError, InputError, NotFound
 from .assets import AssetsMixin
-from .core import _int, now_iso
+from .core import _int, inserted_id, now_iso
 from .schema import assets, providers, submissions
 
 
@@ -46,11 +46,11 @@ class ModerationMixin(AssetsMixin):
             if prov:
                 c.execute(insert(providers).values(**prov))
             self._record_version(c, asset_id, "submitted", who, stamp)
-            sid = c.execute(insert(submissions).values(
+            sid = inserted_id(c.execute(insert(submissions).values(
                 asset_id=asset_id, kind="new", status="pending",
                 data=_as_json(data), base_version=1,
                 token_hash=token_hash, submitted_by=submitted_by, created_at=stamp,
-                updated_at=stamp, version=1)).inserted_primary_key[0]
+                updated_at=stamp, version=1)))
         return {"id": int(sid), "asset_id": asset_id}
 
     def propose_update(self, asset_id: str, data: dict, *, token_hash: str | None,
@@ -59,12 +59,11 @@ class ModerationMixin(AssetsMixin):
         stamp = now_iso()
         with self._begin(conn) as c:
             row, _ = self._asset_and_provider(c, asset_id)
-            sid = c.execute(insert(submissions).values(
+            sid = inserted_id(c.execute(insert(submissions).values(
                 asset_id=asset_id, kind="update", status="pending",
                 data=_as_json(data),
                 base_version=row["version"], token_hash=token_hash,
-                submitted_by=submitted_by, created_at=stamp, updated_at=stamp, version=1)
-            ).inserted_primary_key[0]
+                submitted_by=submitted_by, created_at=stamp, updated_at=stamp, version=1)))
         return {"id": int(sid), "asset_id": asset_id}
 
     # --- reading submissions ---------------------------------------------------------
@@ -164,12 +163,12 @@ class ModerationMixin(AssetsMixin):
     def _new_proposal(self, c: Connection, sub: dict, data: dict) -> dict:
         """An approved asset's change: a fresh proposal through the same private link."""
         stamp = now_iso()
-        sid = c.execute(insert(submissions).values(
+        sid = inserted_id(c.execute(insert(submissions).values(
             asset_id=sub["asset_id"], kind="update", status="pending",
             data=_as_json(data),
             base_version=sub["asset_version"], token_hash=sub["token_hash"],
             submitted_by=sub["submitted_by"], created_at=stamp, updated_at=stamp,
-            version=1)).inserted_primary_key[0]
+            version=1)))
         return {"id": int(sid), "asset_id": sub["asset_id"], "kind": "update"}
 
     def edit_submission(self, submission_id: int, data: dict, *, expected_version: int,

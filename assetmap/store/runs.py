@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from ..errors import NotFound
-from .core import StoreCore, _int, now_iso
+from .core import StoreCore, _int, inserted_id, now_iso
 from .schema import blobs, run_results, runs
 
 
@@ -29,11 +29,10 @@ class RunsMixin(StoreCore):
         """Store one analysis run: its parameters, the data version it read and its results
         (name -> serialised bytes, e.g. GeoParquet or JSON)."""
         with self._begin(conn) as c:
-            run_id = c.execute(insert(runs).values(
+            run_id = inserted_id(c.execute(insert(runs).values(
                 created_at=now_iso(), data_version=_int(data_version),
                 params=json.dumps(params, sort_keys=True, default=str),
-                summary=json.dumps(summary or {}, sort_keys=True, default=str))
-            ).inserted_primary_key[0]
+                summary=json.dumps(summary or {}, sort_keys=True, default=str))))
             if results:
                 c.execute(insert(run_results), [{"run_id": run_id, "name": k, "data": v}
                                                  for k, v in results.items()])

@@ -8,8 +8,8 @@ no length limit enforced, byte-order sorting, NUL characters dropped (see :class
 from __future__ import annotations
 
 import shapely
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, LargeBinary, MetaData, String,
-                        Table, Text, func)
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
+                        String, Table, Text, func)
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from .. import model
@@ -231,6 +231,9 @@ users = Table(
     Column("password_hash", Txt(), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", Str(32), nullable=False),
+    #: Bumped on sign-out, password, role or active changes: every session signed in under
+    #: an older version is void (issue 13; added to older stores by AccountsMixin.create).
+    Column("session_version", Integer, nullable=False, default=0, server_default="0"),
 )
 
 #: Contributions (issue 6): a new asset (kind "new", its asset row is ``pending``) or a
@@ -264,6 +267,30 @@ outreach_plans = Table(
     Column("data_version", Integer),
     Column("params", Txt(), nullable=False),
     Column("plan", Txt(), nullable=False),
+)
+
+#: Rate-limit events (issue 13): one row per counted event (a submission, a failed sign-in
+#: from an address...) per ``bucket`` and ``key``, ``at`` in seconds since the epoch. Kept
+#: in the store so limits hold across restarts and processes; expired rows are pruned.
+rate_events = Table(
+    "rate_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bucket", Str(32), nullable=False),
+    Column("key", Str(200), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_rate_events_key", "bucket", "key", "at"),
+    Index("ix_rate_events_at", "bucket", "at"),
+)
+
+#: Failed sign-ins per (account, address) pair (issue 13): growing delays for that pair,
+#: never a lock on the account. ``account`` is the name as typed (lower case), known or not.
+login_failures = Table(
+    "login_failures", metadata,
+    Column("account", Str(100), primary_key=True),
+    Column("address", Str(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", Float, nullable=False),
+    Column("last_at", Float, nullable=False, index=True),
 )
 
 #: Tables reported by ``assetmap info``, in dependency order.

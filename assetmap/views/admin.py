@@ -1,5 +1,7 @@
 """User management for planners (``/admin/users``): add accounts, change roles, reset
-passwords, deactivate (accounts are never deleted: their names stay in the audit trail)."""
+passwords, deactivate (accounts are never deleted: their names stay in the audit trail).
+Each change signs the user out everywhere (their session version moves on,
+``store.update_user``); every new password passes ``accounts.check_password_strength``."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -57,7 +59,8 @@ def change_user(user_id):
                          "another planner)", field="action")
     if action == "role":
         store.update_user(user_id, role=accounts.check_role(request.form.get("role", "")))
-        flash(f"{target['name']} is now a {request.form.get('role')}.", "success")
+        flash(f"{target['name']} is now a {request.form.get('role')} (signed out: they sign "
+              "in again).", "success")
     elif action == "deactivate":
         store.update_user(user_id, active=False)
         flash(f"{target['name']} can no longer sign in.", "success")

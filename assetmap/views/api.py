@@ -10,13 +10,12 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
-from .. import __version__, model, settings
+from .. import __version__, model, pipeline, settings
 from ..errors import InputError
 from ..layers.access import isochrone_geojson
-from .. import pipeline
 from . import _params, get_store
 from ._hosts import PLACEHOLDER_ROOT, fill_root, public_root
-from .downloads import LAYERS, export_frame, filter_area, to_geojson
+from .downloads import export_frame, filter_area, to_geojson
 from .main import web_data
 
 bp = Blueprint("api", __name__)
@@ -96,7 +95,8 @@ def index():
     wd = web_data()
     return _resp({
         "name": "AssetMap API", "version": __version__, "data_version": wd.data_version,
-        "analysis_run": None if wd.run is None else {k: wd.run.get(k) for k in ("id", "created_at", "data_version")},
+        "analysis_run": None if wd.run is None else {
+            k: wd.run.get(k) for k in ("id", "created_at", "data_version")},
         "area_name": wd.area_name,
         "openapi": url_for("api.openapi"),
         "endpoints": [url_for("api.areas"), url_for("api.indicators"), url_for("api.assets"),

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, abort, render_template
 
-from .. import maps, model, settings
+from .. import maps, model, pipeline, settings
 from ..layers.access import isochrone_geojson
-from .. import pipeline
 from . import get_store
 from .main import web_data
 
@@ -57,6 +56,23 @@ def profile(wd, code: str, store) -> dict:
     area = wd.area(code)
     if area is None:
         abort(404)
+    nearby, method, lon, lat = _within_reach(wd, area, store)
+    return {
+        "area": {k: v for k, v in area.items() if k != "geometry"}, "code": code,
+        "n_areas": len(wd.areas), "indicators": _indicator_rows(wd, code),
+        "access": _access_rows(wd, code),
+        "gaps": _gap_rows(wd, code), "hot": _hotspot(wd, code), "nearby": nearby,
+        "method": method, "lon": lon, "lat": lat,
+        "need_index": _num(area.get("need_index")), "need_rank": _num(area.get("need_rank")),
+        "need_decile": _num(area.get("need_decile")),
+        "loneliness": _num(area.get("loneliness_risk")),
+        "loneliness_rank": _rank(wd.areas, "loneliness_risk", code),
+        "population": _num(area.get("population")), "pop65": _num(area.get("pop_65_plus")),
+    }
+
+
+def _indicator_rows(wd, code: str) -> list[dict]:
+    """The area's indicators: value and interval, benchmarks, comparison flag and spine."""
     ind = wd.indicators.set_index("id")
     bench = wd.benchmarks.set_index("indicator_id") if len(wd.benchmarks) else pd.DataFrame()
     rows = []
@@ -69,7 +85,8 @@ def profile(wd, code: str, store) -> dict:
         allv = wd.values[wd.values["indicator_id"] == iid]["value"]
         rows.append({
             "id": iid, "title": meta["title"], "unit": meta["unit"], "polarity": meta["polarity"],
-            "value": _num(r["value"]), "lower": _num(r.get("lower_ci")), "upper": _num(r.get("upper_ci")),
+            "value": _num(r["value"]), "lower": _num(r.get("lower_ci")),
+            "upper": _num(r.get("upper_ci")),
             "count": _num(r.get("count")), "borough": _num(b.get("borough")) if len(b) else None,
             "england": _num(b.get("england")) if len(b) else None,
             "flag": r.get("comparison") or "not compared",
@@ -78,23 +95,41 @@ def profile(wd, code: str, store) -> dict:
                            meta["polarity"]),
             "source": meta.get("source"), "period": meta.get("period"),
         })
-    n = len(wd.areas)
-    access = []
+    return rows
+
+
+def _access_rows(wd, code: str) -> list[dict]:
+    """Walking minutes to the nearest asset of each category, nearest first."""
+    access: list[dict] = []
     if len(wd.access):
         a = wd.access[wd.access["area_code"] == code]
         for r in a.to_dict("records"):
             access.append(dict(r, label=maps.CATEGORY_LABELS.get(r["category"], r["category"])))
         access.sort(key=lambda r: (r["minutes"] if _num(r["minutes"]) is not None else 1e9))
-    gaps = []
-    if len(wd.gaps):
-        g = wd.gaps[(wd.gaps["area_code"] == code) & wd.gaps["is_gap"]]
-        gaps = [dict(r, title=maps.gap_title(r.get("service_type") or "", r.get("client_group") or ""))
-                for r in g.to_dict("records")]
-    hot = None
-    if len(wd.hotspots):
-        h = wd.hotspots[wd.hotspots["area_code"] == code]
-        hot = h.iloc[0].to_dict() if len(h) else None
-    # Within reach: on demand from the cached graph (or straight line when there is none).
+    return access
+
+
+def _gap_rows(wd, code: str) -> list[dict]:
+    """The area's gaps (high need, low supply), each with its title."""
+    if not len(wd.gaps):
+        return []
+    g = wd.gaps[(wd.gaps["area_code"] == code) & wd.gaps["is_gap"]]
+    return [dict(r, title=maps.gap_title(r.get("service_type") or "",
+                                         r.get("client_group") or ""))
+            for r in g.to_dict("records")]
+
+
+def _hotspot(wd, code: str) -> dict | None:
+    if not len(wd.hotspots):
+        return None
+    h = wd.hotspots[wd.hotspots["area_code"] == code]
+    return h.iloc[0].to_dict() if len(h) else None
+
+
+def _within_reach(wd, area, store):
+    """Assets within REACH_MIN minutes' walk of the area's population-weighted centre,
+    nearest first: on demand from the cached graph (or straight line when there is none).
+    Returns (assets with ``walk_min``, "network" or the fallback's method, lon, lat)."""
     lon, lat = _num(area.get("pwc_lon")), _num(area.get("pwc_lat"))
     if lon is None or lat is None:
         c = area["geometry"].representative_point()
@@ -106,15 +141,7 @@ def profile(wd, code: str, store) -> dict:
                                              wd.assets.geometry.y.to_numpy(), REACH_MIN)
         nearby = wd.assets.assign(walk_min=mins)
         nearby = nearby[np.isfinite(nearby["walk_min"])].sort_values("walk_min")
-    return {
-        "area": {k: v for k, v in area.items() if k != "geometry"}, "code": code, "n_areas": n, "indicators": rows, "access": access,
-        "gaps": gaps, "hot": hot, "nearby": nearby, "method": method, "lon": lon, "lat": lat,
-        "need_index": _num(area.get("need_index")), "need_rank": _num(area.get("need_rank")),
-        "need_decile": _num(area.get("need_decile")),
-        "loneliness": _num(area.get("loneliness_risk")),
-        "loneliness_rank": _rank(wd.areas, "loneliness_risk", code),
-        "population": _num(area.get("population")), "pop65": _num(area.get("pop_65_plus")),
-    }
+    return nearby, method, lon, lat
 
 
 def _rank(areas, col, code):

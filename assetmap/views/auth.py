@@ -2,31 +2,21 @@
 error pages the contribution, moderation and admin blueprints share."""
 from __future__ import annotations
 
-from flask import (Blueprint, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from .. import accounts, settings
 from ..errors import AssetMapError, ConflictError, InputError, InputErrors, NotFound, \
     PermissionDenied
 from . import get_store
-from .access import require_login
+from .access import keep_signed_in, load_user, require_login, sign_in, sign_out
 
 bp = Blueprint("auth", __name__)
 
 
 # --- the signed-in user -------------------------------------------------------------------------
 @bp.before_app_request
-def load_user():
-    g.user = None
-    uid = session.get("uid")
-    if uid is None:
-        return
-    user = get_store().get_user(user_id=uid)
-    if user is None or not user["active"] or not accounts.stamps_match(
-            session.get("stamp"), accounts.session_stamp(user["password_hash"])):
-        session.clear()
-        return
-    g.user = {k: v for k, v in user.items() if k != "password_hash"}
+def _load_user():
+    load_user()
 
 
 @bp.app_context_processor
@@ -39,28 +29,42 @@ def inject_user():
             "can_manage_users": role in accounts.CAN_MANAGE_USERS}
 
 
+def _setting(name: str):
+    return current_app.config.get(name, getattr(settings, name))
+
+
 def limiter(name: str) -> accounts.RateLimiter:
-    """The app's rate limiters (config overrides settings), created on first use."""
-    limits = current_app.extensions.setdefault("assetmap_limits", {})
-    if name not in limits:
-        cfg = current_app.config
-        spec = {
-            "login_user": (cfg.get("LOGIN_MAX_FAILURES", settings.LOGIN_MAX_FAILURES),
-                           cfg.get("LOGIN_WINDOW_S", settings.LOGIN_WINDOW_S)),
-            "login_ip": (cfg.get("LOGIN_MAX_FAILURES_PER_IP", settings.LOGIN_MAX_FAILURES_PER_IP),
-                         cfg.get("LOGIN_WINDOW_S", settings.LOGIN_WINDOW_S)),
-            "submit": (cfg.get("SUBMISSION_LIMIT", settings.SUBMISSION_LIMIT),
-                       cfg.get("SUBMISSION_WINDOW_S", settings.SUBMISSION_WINDOW_S)),
-            "postcode": (cfg.get("POSTCODE_LOOKUP_LIMIT", 120), 60),
-        }[name]
-        limits[name] = accounts.RateLimiter(*spec)
-    return limits[name]
+    """One of the app's rate limits (config overrides settings), counted in the store so it
+    holds across restarts and every process serving the app."""
+    limit, window = {
+        "login_ip": ("LOGIN_MAX_FAILURES_PER_IP", "LOGIN_WINDOW_S"),
+        "submit": ("SUBMISSION_LIMIT", "SUBMISSION_WINDOW_S"),
+        "postcode": ("POSTCODE_LOOKUP_LIMIT", None),
+    }[name]
+    return accounts.RateLimiter(current_app.config.get(limit, getattr(settings, limit, 120)),
+                                _setting(window) if window else 60, backend=get_store(),
+                                bucket=name)
+
+
+def login_throttle() -> accounts.LoginThrottle:
+    """Failed sign-ins per (name, address) pair with growing delays, in the store."""
+    return accounts.LoginThrottle(get_store(), free=_setting("LOGIN_MAX_FAILURES"),
+                                  first=_setting("LOGIN_FIRST_DELAY_S"),
+                                  cap=_setting("LOGIN_MAX_DELAY_S"),
+                                  memory=_setting("LOGIN_FAILURE_MEMORY_S"))
 
 
 def client_key() -> str:
-    """Who a rate limit counts: the connecting address (proxies must be configured in
-    front of the app, never trusted from a header)."""
+    """Who a rate limit counts: the client's address. That is the connecting address unless
+    TRUSTED_PROXIES is set, when werkzeug's ProxyFix (``create_app``) has taken it from the
+    trusted proxies' X-Forwarded-For; a client's own header is never trusted."""
     return request.remote_addr or "unknown"
+
+
+def _too_many(template: str, wait: float, text: str, **ctx):
+    body = render_template(template, error=f"{text} Try again in "
+                                           f"{accounts.wait_message(wait)}.", **ctx)
+    return body, 429, {"Retry-After": str(max(1, int(wait + 0.999)))}
 
 
 def _home_for(user) -> str:
@@ -78,34 +82,30 @@ def login():
         return render_template("login.html", next=nxt, name="")
     name = (request.form.get("name") or "").strip()[:100]
     password = request.form.get("password") or ""
-    who, ip = name.lower(), client_key()
-    wait = max(limiter("login_user").blocked(who), limiter("login_ip").blocked(ip))
+    ip, throttle = client_key(), login_throttle()
+    wait = max(throttle.wait(name, ip), limiter("login_ip").blocked(ip))
     if wait:
-        return render_template("login.html", next=nxt, name=name,
-                               error="Too many failed sign-in attempts. Try again in "
-                                     f"{accounts.wait_message(wait)}."), 429
-    user = get_store().get_user(name=name) if name else None
+        return _too_many("login.html", wait, "Too many failed sign-in attempts from here.",
+                         next=nxt, name=name)
+    store = get_store()
+    user = store.get_user(name=name) if name else None
     ok = accounts.verify_password(user["password_hash"] if user else None, password)
     if not ok or not user["active"]:
-        limiter("login_user").hit(who)
+        throttle.failed(name, ip)
         limiter("login_ip").hit(ip)
         return render_template("login.html", next=nxt, name=name,
                                error="Wrong user name or password."), 401
-    limiter("login_user").reset(who)
+    throttle.succeeded(name, ip)
     if accounts.needs_rehash(user["password_hash"]):
-        new_hash = accounts.hash_password(password)
-        get_store().update_user(user["id"], password_hash=new_hash)
-        user["password_hash"] = new_hash
-    session.clear()                      # a fresh session on every sign-in
-    session.permanent = True
-    session["uid"] = user["id"]
-    session["stamp"] = accounts.session_stamp(user["password_hash"])
+        store.update_user(user["id"], password_hash=accounts.hash_password(password))
+        user = store.get_user(user_id=user["id"])
+    sign_in(user)                        # a fresh session on every sign-in
     return redirect(nxt or _home_for(user))
 
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    sign_out()                           # every copy of this user's session cookie is void
     return redirect(url_for("main.home"))
 
 
@@ -118,13 +118,12 @@ def account():
     user = store.get_user(user_id=g.user["id"])
     current = request.form.get("current_password") or ""
     new = request.form.get("new_password") or ""
-    who = (user["name"] or "").lower()       # the same budget as failed sign-ins
-    wait = limiter("login_user").blocked(who)
+    ip, throttle = client_key(), login_throttle()    # the same budget as failed sign-ins
+    wait = throttle.wait(user["name"], ip)
     if wait:
-        return render_template("account.html", error="Too many wrong passwords. Try again in "
-                                                     f"{accounts.wait_message(wait)}."), 429
+        return _too_many("account.html", wait, "Too many wrong passwords.")
     if not accounts.verify_password(user["password_hash"], current):
-        limiter("login_user").hit(who)
+        throttle.failed(user["name"], ip)
         return render_template("account.html", error="Your current password is not right."), 400
     if new != (request.form.get("confirm_password") or ""):
         return render_template("account.html", error="The two new passwords differ."), 400
@@ -132,9 +131,8 @@ def account():
         accounts.check_password_strength(new, user["name"])
     except InputError as e:
         return render_template("account.html", error=f"{e.message[0].upper()}{e.message[1:]}."), 400
-    new_hash = accounts.hash_password(new)
-    store.update_user(user["id"], password_hash=new_hash)
-    session["stamp"] = accounts.session_stamp(new_hash)   # other sessions are signed out
+    store.update_user(user["id"], password_hash=accounts.hash_password(new))
+    keep_signed_in(user["id"])           # this session carries on; every other one is void
     return render_template("account.html", message="Your password has been changed.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import (Blueprint, abort, g, jsonify, redirect, render_template, request, url_for)
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 
 from .. import accounts, maps, model, privacy
 from ..community import area, forms, hours, tokens

@@ -7,10 +7,9 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, render_template, request
 
-from .. import maps, model, settings
+from .. import maps, model, pipeline, settings
 from ..layers.access import isochrone_geojson
 from ..layers.providers import QUALITY_LABELS
-from .. import pipeline
 from . import _params, get_store
 from .main import web_data
 
@@ -32,9 +31,12 @@ def _flag(args, name) -> bool:
 def parse_filters(args) -> dict:
     f = {
         "q": (args.get("q") or "").strip()[:100],
-        "kind": args.get("kind") if args.get("kind") in ("providers", "assets", "all") else "providers",
-        "service_type": args.get("service_type") if args.get("service_type") in model.SERVICE_TYPES else "",
-        "client_group": args.get("client_group") if args.get("client_group") in model.CLIENT_GROUPS else "",
+        "kind": (args.get("kind") if args.get("kind") in ("providers", "assets", "all")
+                 else "providers"),
+        "service_type": (args.get("service_type")
+                         if args.get("service_type") in model.SERVICE_TYPES else ""),
+        "client_group": (args.get("client_group")
+                         if args.get("client_group") in model.CLIENT_GROUPS else ""),
         "category": args.get("category") if args.get("category") in model.ASSET_CATEGORIES else "",
         "quality": args.get("quality") if args.get("quality") in QUALITY_ORDER else "",
         "price_min": _float(args.get("price_min")), "price_max": _float(args.get("price_max")),
@@ -102,9 +104,15 @@ def search(wd, f, store=None, origin=None) -> tuple[pd.DataFrame, str | None]:
         q = f["q"].lower()
         text = (a["name"].fillna("") + " " + a["description"].fillna("")).str.lower()
         a = a[text.str.contains(q, regex=False)]
-    prov_filter = any([f["service_type"], f["client_group"], f["quality"], f["price_min"] is not None,
-                       f["price_max"] is not None, f["direct_payments"], f["cqc"], f["vacancies"],
-                       f["focus"]])
+    a = _provider_filters(a, f)
+    return _nearest_first(a, f, store, origin)
+
+
+def _provider_filters(a: pd.DataFrame, f) -> pd.DataFrame:
+    """The filters only providers can meet (any of them set keeps providers only)."""
+    prov_filter = any([f["service_type"], f["client_group"], f["quality"],
+                       f["price_min"] is not None, f["price_max"] is not None,
+                       f["direct_payments"], f["cqc"], f["vacancies"], f["focus"]])
     if prov_filter:
         a = a[a["is_provider"]]
     if f["service_type"]:
@@ -125,7 +133,14 @@ def search(wd, f, store=None, origin=None) -> tuple[pd.DataFrame, str | None]:
     if f["vacancies"]:
         a = a[a["vacancies"].fillna(0) > 0]
     if f["focus"]:
-        a = a[a["community_focus"].fillna("").str.lower().str.contains(f["focus"].lower(), regex=False)]
+        a = a[a["community_focus"].fillna("").str.lower()
+              .str.contains(f["focus"].lower(), regex=False)]
+    return a
+
+
+def _nearest_first(a: pd.DataFrame, f, store, origin) -> tuple[pd.DataFrame, str | None]:
+    """With ``origin``: those within ``within`` minutes' walk (an hour by default), nearest
+    first, with ``walk_min``, and the walking-time method; else all by name."""
     a = a.copy()
     method = None
     a["walk_min"] = np.nan
@@ -150,8 +165,8 @@ def directory():
     key = tuple(sorted((k, str(v)) for k, v in f.items()))
     results, method = wd.memoise(("search", key), lambda: search(wd, f, store, origin))
     shown = results.head(MAX_LIST)
-    page = maps.cached_map(store, "directory", lambda: maps.build_directory_map(shown, centre=origin),
-                           key=key)
+    page = maps.cached_map(store, "directory",
+                           lambda: maps.build_directory_map(shown, centre=origin), key=key)
     ctx = wd.memoise(("context", origin), lambda: need_context(wd, origin))
     return render_template("directory.html", map=page, wd=wd, f=f, results=shown.to_dict("records"),
                            context=ctx,

@@ -109,8 +109,8 @@ def _clean(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(frame) -> str:
-    df = pd.DataFrame(frame.drop(columns=frame.geometry.name)) if isinstance(frame, gpd.GeoDataFrame) \
-        else pd.DataFrame(frame)
+    df = (pd.DataFrame(frame.drop(columns=frame.geometry.name))
+          if isinstance(frame, gpd.GeoDataFrame) else pd.DataFrame(frame))
     return write_csv(_clean(df))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
-from .. import __version__, maps, model
+from .. import __version__, maps
 from ..layers.needs import SCHEMES
 from . import _params, get_store
 from . import data as webdata
@@ -37,7 +37,8 @@ def home():
     k = _params.lenient(request.args.get("k"), "k", default=5, lo=3, hi=7, integer=True,
                         clamp=True)
     cats = sorted(set(wd.access["category"])) if len(wd.access) else []
-    category = choice(request.args.get("access"), cats, "community_centre" if "community_centre" in cats
+    category = choice(request.args.get("access"), cats,
+                      "community_centre" if "community_centre" in cats
                       else (cats[0] if cats else None))
     iso_url = url_for("api.isochrone")
     page = maps.cached_map(store, "overview", lambda: maps.build_overview_map(

@@ -200,7 +200,7 @@ def edit(sid):
     return redirect(url_for("moderate.item", sid=sid), code=303)
 
 
-# --- assets: review dates, edit, retire, history ----------------------------------------------------
+# --- assets: review dates, edit, retire, history ---------------------------------------------
 @bp.get("/assets")
 @require_role(*VIEW)
 def assets():

@@ -15,15 +15,15 @@ import json
 import threading
 from collections import OrderedDict
 
-from flask import (Blueprint, Response, abort, g, redirect, render_template, request, url_for)
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 
 from .. import maps, model, outreach, settings
 from ..accounts import CAN_MODERATE
-from .access import require_role
 from ..errors import InputError, NoData, PermissionDenied
-from ..layers import outreach as outreach_layer
 from ..layers import hotspots as hotspots_layer
+from ..layers import outreach as outreach_layer
 from . import _params, get_store
+from .access import require_role
 from .main import web_data
 
 bp = Blueprint("outreach", __name__, url_prefix="/outreach")

@@ -102,8 +102,7 @@ def _household_composition(b, code, d, total, row, per) -> None:
 
 
 def _household_size(b, code, d, total, row, per) -> None:
-    hh = {int(re.match(r"^(\d+)", k).group(1)): v for k, v in d.items()
-          if re.match(r"^\d+", k)}
+    hh = {int(m.group(1)): v for k, v in d.items() if (m := re.match(r"^(\d+)", k))}
     occupied = sum(v for k, v in hh.items() if k >= 1)
     people = sum(k * v for k, v in hh.items())
     b.want("mean_household_size", **per)

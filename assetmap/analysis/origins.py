@@ -1,0 +1,83 @@
+"""Where each area's people start their walks: origin points per area (its population-
+weighted centroid and street nodes inside it, each an equal share of its people), and
+:func:`aggregate`, which turns origin-level values back into one value per area."""
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from .. import settings
+from ..errors import InputError
+from .network import WalkGraph
+
+
+def area_origins(polygons, pwc_xy: np.ndarray | None, graph: WalkGraph | None,
+                 per_area: int | None = None, seed: int | None = None):
+    """Origin points standing for where each area's people live.
+
+    Per area: its population-weighted centroid (where given) plus street nodes inside the
+    polygon, chosen deterministically (a seeded random key per node, the smallest keys win),
+    up to ``per_area`` points in all; an area with no street node inside uses its pwc point or,
+    failing that, a point inside the polygon. Each origin carries an equal share of its area's
+    population (``weight``, summing to 1 per area): street nodes are densest where people live.
+
+    Returns (area index array, xy array (m, 2), weight array), all in EPSG:27700.
+    """
+    per_area = settings.ORIGINS_PER_AREA if per_area is None else int(per_area)
+    seed = settings.ORIGIN_SEED if seed is None else seed
+    polys = np.asarray(polygons)
+    n = len(polys)
+    has_pwc = np.zeros(n, dtype=bool) if pwc_xy is None else ~np.isnan(pwc_xy).any(axis=1)
+    idx_parts = [np.flatnonzero(has_pwc)]
+    pts = [pwc_xy[has_pwc] if pwc_xy is not None else np.zeros((0, 2))]
+    if graph is not None and per_area > 1 and graph.n_nodes:
+        nodes = graph.snappable
+        npts = shapely.points(graph.x[nodes], graph.y[nodes])
+        tree = shapely.STRtree(polys)
+        pi, ai = tree.query(npts, predicate="within")
+        if len(pi):
+            rng = np.random.default_rng(seed)
+            key = rng.random(len(nodes))[pi]
+            order = np.lexsort((key, ai))
+            pi, ai = pi[order], ai[order]
+            start = np.r_[0, np.flatnonzero(np.diff(ai)) + 1]
+            pos = np.arange(len(ai)) - np.repeat(start, np.diff(np.r_[start, len(ai)]))
+            quota = per_area - has_pwc[ai].astype(int)
+            keep = pos < quota
+            idx_parts.append(ai[keep])
+            pts.append(np.column_stack([graph.x[nodes[pi[keep]]], graph.y[nodes[pi[keep]]]]))
+    area_idx = np.concatenate(idx_parts).astype(np.int64)
+    xy = np.concatenate(pts).reshape(-1, 2)
+    missing = np.setdiff1d(np.arange(n), area_idx)
+    if len(missing):
+        rp = shapely.point_on_surface(polys[missing])
+        area_idx = np.concatenate([area_idx, missing])
+        xy = np.concatenate([xy, np.column_stack([shapely.get_x(rp), shapely.get_y(rp)])])
+    order = np.lexsort((xy[:, 1], xy[:, 0], area_idx))
+    area_idx, xy = area_idx[order], xy[order]
+    counts = np.bincount(area_idx, minlength=n)
+    weight = 1.0 / counts[area_idx]
+    return area_idx, xy, weight
+
+
+def aggregate(values: np.ndarray, area_idx: np.ndarray, weight: np.ndarray, n_areas: int,
+              how: str | None = None) -> np.ndarray:
+    """Per-area value of origin-level values (last axis = origins): population-weighted mean
+    ("mean") or minimum ("min")."""
+    how = settings.ACCESS_AGGREGATE if how is None else how
+    v = np.atleast_2d(values)
+    if how == "min":
+        out = np.full((v.shape[0], n_areas), np.inf)
+        for k in range(v.shape[0]):
+            np.minimum.at(out[k], area_idx, v[k])
+    elif how == "mean":
+        out = np.zeros((v.shape[0], n_areas))
+        wsum = np.bincount(area_idx, weights=weight, minlength=n_areas)
+        for k in range(v.shape[0]):
+            out[k] = np.bincount(area_idx, weights=v[k] * weight, minlength=n_areas)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = out / wsum
+    else:
+        raise InputError(f"access_aggregate must be 'mean' or 'min', not '{how}'",
+                         field="access_aggregate")
+    return out if np.ndim(values) > 1 else out[0]

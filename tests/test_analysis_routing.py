@@ -1,0 +1,128 @@
+"""The one routing service: one cache of compiled graphs keyed by the OSM file's hash, one
+router interface on the network and crow-fly paths (each saying which it is), checked against
+networkx and hand-worked straight lines; and the store-level answers pages use."""
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+
+from assetmap import pipeline, settings
+from assetmap.analysis import network, routing
+from assetmap.store import Store
+
+import synthetic
+
+MPM = network.metres_per_minute(settings.WALK_SPEED_KMH)
+
+
+@pytest.fixture
+def osm(tmp_path):
+    """An OSM grid (12 x 10 streets, 100 m apart) and its SHA-256."""
+    data = synthetic.grid_osm_xml(12, 10, 100.0, (450000.0, 300000.0))
+    return data, network.osm_sha256(data)[1]
+
+
+def test_one_compile_per_file_then_memory_then_disk(osm, tmp_path):
+    data, digest = osm
+    reads = []
+
+    def read():
+        reads.append(1)
+        return data
+    routing.clear()
+    g1 = routing.compiled_graph(digest, read, tmp_path / "cache")
+    g2 = routing.compiled_graph(digest, read, tmp_path / "cache")
+    assert g1 is g2 and len(reads) == 1                      # memory
+    routing.clear()
+    g3 = routing.compiled_graph(digest, read, tmp_path / "cache")
+    assert len(reads) == 1 and g3 is not g1                  # the compiled cache file
+    assert g3.n_nodes == g1.n_nodes and g3.n_edges == g1.n_edges
+    assert routing.compiled_graph(None, read, tmp_path / "cache") is None
+
+
+def test_a_damaged_cache_file_is_compiled_again(osm, tmp_path, caplog):
+    data, digest = osm
+    routing.clear()
+    routing.compiled_graph(digest, lambda: data, tmp_path / "cache")
+    path = network.cache_path(tmp_path / "cache", digest)
+    path.write_bytes(b"not a graph")
+    routing.clear()
+    g = routing.compiled_graph(digest, lambda: data, tmp_path / "cache")
+    assert g.n_nodes > 0 and "unreadable" in caplog.text
+
+
+def test_a_router_bug_is_not_swallowed(osm, tmp_path):
+    """Only a damaged cache is recovered from; a failing reader raises."""
+    _, digest = osm
+    routing.clear()
+
+    def broken():
+        raise RuntimeError("disk on fire")
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        routing.compiled_graph(digest, broken, tmp_path / "empty-cache")
+
+
+def test_network_minutes_equal_networkx(osm, tmp_path):
+    data, digest = osm
+    routing.clear()
+    g = routing.compiled_graph(digest, lambda: data, tmp_path / "cache")
+    r = routing.router(g)
+    assert r.kind == "network" and routing.method_of(r) == "network"
+    G = nx.Graph()
+    u, v, L = g.edge_segments()
+    for a, b, w in zip(u, v, L):
+        if not G.has_edge(a, b) or G[a][b]["w"] > w:
+            G.add_edge(int(a), int(b), w=float(w))
+    rng = np.random.default_rng(5)
+    nodes = rng.choice(g.n_nodes, 12, replace=False)
+    origin = nodes[0]
+    pts = np.column_stack([g.x[nodes[1:]], g.y[nodes[1:]]])
+    got = routing.minutes_to(r, (g.x[origin], g.y[origin]), pts, 60.0)
+    ref = nx.single_source_dijkstra_path_length(G, int(origin), weight="w")
+    want = np.array([ref[int(n)] / MPM for n in nodes[1:]])
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    far = routing.minutes_to(r, (g.x[origin], g.y[origin]), pts, 1.0)
+    assert np.isinf(far[want > 1.0]).all()
+
+
+def test_crow_fly_minutes_and_circles():
+    r = routing.router(None, detour=1.5)
+    assert r.kind == "crow-fly" and routing.method_of(r) == "straight-line"
+    got = routing.minutes_to(r, (0.0, 0.0), np.array([[300.0, 400.0], [3000.0, 4000.0]]), 15.0)
+    assert got[0] == pytest.approx(500.0 * 1.5 / MPM) and np.isinf(got[1])
+    polys, method = routing.isochrones(r, 0.0, 0.0, [5, 10])
+    assert method == "straight-line"
+    for minutes, poly in zip([5, 10], polys):
+        radius = minutes * MPM / 1.5
+        assert poly.area == pytest.approx(np.pi * radius ** 2, rel=0.01)
+
+
+def test_network_isochrones_and_off_network_points(osm, tmp_path):
+    data, digest = osm
+    routing.clear()
+    r = routing.router(routing.compiled_graph(digest, lambda: data, tmp_path / "cache"))
+    centre = (450550.0, 300400.0)                       # on a street
+    polys, method = routing.isochrones(r, *centre, [5, 10])
+    assert method == "network" and polys[1].contains(polys[0].representative_point())
+    assert polys[0].contains(shapely.Point(centre))
+    # a point 20 km away cannot snap: the answer is a straight-line estimate, said so
+    polys, method = routing.isochrones(r, 470000.0, 320000.0, [5])
+    assert method == "straight-line" and not polys[0].is_empty
+
+
+def test_store_answers_say_their_method(tmp_path):
+    """Pages ask the pipeline (never a router of their own): network where the store has a
+    street network, straight-line where it has none."""
+    with_net = Store(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    b = synthetic.build_store(with_net, seed=2, n=6)
+    c = b["areas"].geometry.iloc[5].centroid
+    routing.clear()
+    gdf, method = pipeline.isochrones_at(with_net, c.x, c.y, [5])
+    assert method == "network" and gdf.crs.to_epsg() == 4326
+    mins, method = pipeline.walk_minutes(with_net, c.x, c.y, [c.x], [c.y], 10.0)
+    assert method == "network" and mins[0] < 2.0
+    bare = Store(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    bare.write_areas(b["areas"])
+    mins, method = pipeline.walk_minutes(bare, c.x, c.y, [c.x], [c.y], 10.0)
+    assert method == "straight-line" and mins[0] == pytest.approx(0.0)
+    assert pipeline.router_for(bare).kind == "crow-fly"
