@@ -295,3 +295,19 @@ NETWORK_AREA_MARGIN_M = 5000.0
 #: Categories that can be run from someone's home, so may be marked home-based (their exact
 #: point and address are then never shown). Other categories are venues the public visits.
 HOME_BASED_CATEGORIES = ("micro_provider", "neighbourhood_hub")
+
+# --- Hotspot inference (issue 10) ---------------------------------------------------------
+#: How hotspot p-values are found: "analytical" (two-sided normal p-values from the Gi*
+#: z-score, as standard hot-spot tools report, and from local Moran's I under conditional
+#: randomisation; they pass the false discovery rate correction at any number of areas) or
+#: "permutation" (esda-style conditional permutation; see HOTSPOT_MAX_PERMUTATIONS).
+HOTSPOT_INFERENCE = "analytical"
+#: With permutations, the count grows with the map: at least PERMUTATIONS and at least
+#: ceil(areas / FDR_ALPHA), so the smallest attainable p-value 1 / (P + 1) can pass the
+#: Benjamini-Hochberg correction; never more than this (the run says when the cap bit).
+HOTSPOT_MAX_PERMUTATIONS = 99_999
+#: Hotspots are not tested (every area "not significant", and the run says why) on maps of
+#: fewer areas than this, or whose areas have fewer queen neighbours than this on average:
+#: a local statistic over a handful of areas claims clusters it cannot support.
+HOTSPOT_MIN_AREAS = 30
+HOTSPOT_MIN_MEAN_NEIGHBOURS = 2.0

@@ -1,11 +1,24 @@
 """Gaps: need against supply, classed and ranked.
 
-Each area gets a need class and a supply class by tertile (``settings.GAP_CLASSES`` = 3 by
-default; 1 = low, 3 = high) of its rank among the areas (ties share a class), combined into a
-bivariate class ``"N3-S1"``. A *gap* is high need with low supply (need class = top, supply
-class = 1; ``is_gap``). Gaps are ranked by ``gap_score = need percentile - supply
-percentile`` (1 = the widest gap). Separately, :func:`missing_within_reach` lists the asset
-categories whose nearest asset is farther than ``settings.GAP_REACH_MINUTES`` away.
+Classes (``k`` = ``settings.GAP_CLASSES``, 3 by default: tertiles):
+
+* **Supply class 0** is zero (or missing) supply: an area no provider of the group reaches.
+  It is its own class, the lowest, however many areas share it.
+* **Supply classes 1..k** split the areas with some supply (positive values only) by their
+  percentile rank among them, ties taking the average rank (``pandas.Series.rank(method=
+  "average", pct=True)``): class ``ceil(k x percentile)``. Tied values always share a class,
+  so a break never falls inside a tie and no class is made of arbitrary halves of one; with
+  fewer distinct positive values than ``k``, there are as many classes as distinct values
+  (one distinct value: every supplied area is class 1).
+* **Need classes 1..k** are made the same way from the need index of every area that has
+  one (0 = no need value); with fewer distinct values than ``k``, as many classes.
+
+The bivariate class is ``"N3-S1"`` (``"N3-S0"``: high need, no supply; ``""`` without a need
+value). A **gap** is an area in the top need class (of at least two) whose supply class is 0
+or 1: high need with no or low supply (``is_gap``). Gaps are ranked by ``gap_score = need
+percentile - supply percentile`` over all areas (1 = the widest gap). Separately,
+:func:`missing_within_reach` lists the asset categories whose nearest asset is farther than
+``settings.GAP_REACH_MINUTES`` away.
 """
 from __future__ import annotations
 
@@ -15,13 +28,34 @@ import pandas as pd
 from .. import settings
 
 
+def _rank_classes(values: np.ndarray, k: int) -> np.ndarray:
+    """Class 1..min(k, distinct values) by average percentile rank (ties share a class)."""
+    if not len(values):
+        return np.zeros(0, dtype=int)
+    kk = max(1, min(int(k), int(pd.unique(values).size)))
+    pct = pd.Series(values).rank(method="average", pct=True).to_numpy()
+    return np.clip(np.ceil(pct * kk - 1e-9), 1, kk).astype(int)
+
+
 def classes(values, k: int | None = None) -> np.ndarray:
-    """Quantile class 1..k of each value by percentile rank (ties share a class; NaN -> 0)."""
+    """Quantile class 1..k of each value by average percentile rank (ties share a class;
+    fewer distinct values than k: as many classes; NaN -> 0)."""
     k = settings.GAP_CLASSES if k is None else int(k)
-    v = pd.Series(np.asarray(values, dtype=float))
-    pct = v.rank(method="average", pct=True).to_numpy()
-    out = np.clip(np.ceil(pct * k - 1e-9), 1, k)
-    return np.where(np.isnan(pct), 0, out).astype(int)
+    v = np.asarray(values, dtype=float)
+    out = np.zeros(len(v), dtype=int)
+    ok = ~np.isnan(v)
+    out[ok] = _rank_classes(v[ok], k)
+    return out
+
+
+def supply_classes(values, k: int | None = None) -> np.ndarray:
+    """0 for zero or missing supply; 1..k over the positive values (see the module notes)."""
+    k = settings.GAP_CLASSES if k is None else int(k)
+    v = np.asarray(values, dtype=float)
+    out = np.zeros(len(v), dtype=int)
+    pos = np.nan_to_num(v, nan=0.0) > 0
+    out[pos] = _rank_classes(v[pos], k)
+    return out
 
 
 def percentile(values) -> np.ndarray:
@@ -32,16 +66,18 @@ def classify(need, supply, k: int | None = None) -> pd.DataFrame:
     """Bivariate need x supply classes for one group of areas (aligned arrays)."""
     k = settings.GAP_CLASSES if k is None else int(k)
     nc = classes(need, k)
-    sc = classes(supply, k)
-    gap = (nc == k) & (sc == 1)
-    score = percentile(need) - percentile(supply)
+    sc = supply_classes(supply, k)
+    top = int(nc.max(initial=0))
+    gap = (nc == top) & (top >= 2) & (sc <= 1)
+    supply_v = np.nan_to_num(np.asarray(supply, dtype=float), nan=0.0)
+    score = percentile(need) - percentile(supply_v)
     rank = np.full(len(nc), np.nan)            # empty where not a gap
     if gap.any():
         order = pd.Series(np.where(gap, score, np.nan)).rank(method="min", ascending=False)
         rank[gap] = order[gap].to_numpy()
     return pd.DataFrame({
         "need_class": nc, "supply_class": sc,
-        "bivariate_class": [f"N{a}-S{b}" if a and b else "" for a, b in zip(nc, sc)],
+        "bivariate_class": [f"N{a}-S{b}" if a else "" for a, b in zip(nc, sc)],
         "is_gap": gap, "gap_score": score, "gap_rank": rank,
     })
 

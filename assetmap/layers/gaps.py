@@ -1,24 +1,30 @@
 """Gaps: need against supply as a 3x3 bivariate choropleth (Stevens' colour-blind-friendly
-teal/purple scheme) with its 3x3 legend; gap areas (high need, low supply) also get a thick
-outline so colour is not the only cue."""
+teal/purple scheme) with its 3x3 legend; gap areas (high need, no or low supply) also get a
+thick outline so colour is not the only cue. Areas with no supply at all (supply class 0)
+take the low-supply colour of their need row and a dashed outline (legend row "no
+supply")."""
 from __future__ import annotations
 
 from ._geo import polygon_layer
 from ._legend import add_legend
 from ._style import NO_DATA, esc, fmt
 
-#: BIVARIATE[need_class][supply_class], classes 1 (low) .. 3 (high).
+#: BIVARIATE[need_class][supply_class], classes 1 (low) .. 3 (high); supply class 0 (no
+#: supply) is drawn in the supply class 1 colour with :data:`NO_SUPPLY_DASH`.
 BIVARIATE = {
     1: {1: "#e8e8e8", 2: "#ace4e4", 3: "#5ac8c8"},
     2: {1: "#dfb0d6", 2: "#a5add3", 3: "#5698b9"},
     3: {1: "#be64ac", 2: "#8c62aa", 3: "#3b4994"},
 }
-LEVEL = {1: "low", 2: "medium", 3: "high"}
+LEVEL = {0: "no", 1: "low", 2: "medium", 3: "high"}
+#: Outline of areas with no supply (Leaflet dashArray), thin grey; gaps keep their black.
+NO_SUPPLY_DASH = "4 3"
+NO_SUPPLY_LEGEND = "No supply: no provider reaches the area (low-supply colour, dashed)"
 
 
 def colour(need_class, supply_class) -> str:
     try:
-        return BIVARIATE[int(need_class)][int(supply_class)]
+        return BIVARIATE[int(need_class)][max(int(supply_class), 1)]
     except (KeyError, TypeError, ValueError):
         return NO_DATA
 
@@ -35,7 +41,28 @@ def legend_html() -> str:
             'supply increases to the right; top left is a gap">'
             '<div class="am-bv-y">Need &uarr;</div><div class="am-bv-grid">' + "".join(cells) +
             '</div><div class="am-bv-x">Supply &rarr;</div></div>'
-            '<div class="am-legend-note">Outlined: gap (high need, low supply).</div>')
+            f'<div class="am-legend-row"><span class="am-swatch am-nosupply" style="background:'
+            f'{BIVARIATE[1][1]};border:2px dashed #555555"></span>{esc(NO_SUPPLY_LEGEND)}</div>'
+            '<div class="am-legend-note">Outlined: gap (high need, no or low supply).</div>')
+
+
+def method_text(k: int = 3) -> str:
+    """How the areas were classed (``assetmap.analysis.gaps``), in plain words for a page."""
+    part = {2: "halves", 3: "thirds", 4: "quarters", 5: "fifths"}.get(int(k), f"{int(k)} groups")
+    return (f"Need is split into {part} of the areas. Areas no provider reaches have a class "
+            f"of their own (no supply); the others are split into {part} of the areas with "
+            "some supply, tied values always in the same class. A gap is an area in the top "
+            "need class with no supply or supply in the lowest class.")
+
+
+def _style(p) -> dict:
+    out = {"fillColor": p["fill"], "fillOpacity": 0.85,
+           "color": "#000000" if p["gap"] else "#777777", "weight": 3 if p["gap"] else 0.5}
+    if p["none"]:
+        out["dashArray"] = NO_SUPPLY_DASH
+        if not p["gap"]:
+            out.update(color="#555555", weight=1.5)
+    return out
 
 
 def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = True,
@@ -44,11 +71,12 @@ def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = T
     and client group (area_code, need, supply, need_class, supply_class, is_gap, gap_rank)."""
     g = gaps.drop_duplicates("area_code").set_index("area_code")
     d = areas[["code", "name", areas.geometry.name]].join(g, on="code")
-    tips, pops, fills, gapflag = [], [], [], []
+    tips, pops, fills, gapflag, nosupply = [], [], [], [], []
     for r in d.to_dict("records"):
         nc, sc = r.get("need_class"), r.get("supply_class")
+        known = nc == nc and sc == sc and nc is not None and sc is not None and int(nc) > 0
         desc = (f"{LEVEL.get(int(nc), '?')} need, {LEVEL.get(int(sc), '?')} supply"
-                if nc == nc and sc == sc and nc is not None and sc is not None else "no data")
+                if known else "no data")
         is_gap = bool(r.get("is_gap")) if r.get("is_gap") == r.get("is_gap") else False
         t = f"<strong>{esc(r['name'])}</strong><br>{esc(desc)}{' – GAP' if is_gap else ''}"
         tips.append(t)
@@ -56,15 +84,12 @@ def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = T
         if link_template:
             p += f'<br><a href="{esc(link_template.format(code=r["code"]))}">Area profile</a>'
         pops.append(p)
-        fills.append(colour(nc, sc) if desc != "no data" else NO_DATA)
+        fills.append(colour(nc, sc) if known else NO_DATA)
         gapflag.append(is_gap)
+        nosupply.append(bool(known and int(sc) == 0))
 
-    def style(p):
-        return {"fillColor": p["fill"], "fillOpacity": 0.85,
-                "color": "#000000" if p["gap"] else "#777777", "weight": 3 if p["gap"] else 0.5}
-
-    group = polygon_layer(areas, m=m, name=name, style=style, tips=tips, popups=pops, show=show,
-                          extra={"fill": fills, "gap": gapflag})
+    group = polygon_layer(areas, m=m, name=name, style=_style, tips=tips, popups=pops, show=show,
+                          extra={"fill": fills, "gap": gapflag, "none": nosupply})
     group.add_to(m)
     if legend:
         note = f'<div class="am-legend-note">{esc(subtitle)}</div>' if subtitle else ""

@@ -1,6 +1,7 @@
 """Isolation hotspots: Getis-Ord Gi* hot and cold spots and local Moran's I (LISA) classes,
 significant after the false discovery rate correction; red/blue diverging (colour-blind
-safe), non-significant areas pale."""
+safe), non-significant areas pale. The legend states the inference the run used when given
+its ``method`` (the run summary's ``hotspot_method``)."""
 from __future__ import annotations
 
 from ._geo import polygon_layer
@@ -10,7 +11,8 @@ from ._style import esc, fmt
 GI_COLOURS = {"hot": "#b2182b", "cold": "#2166ac", "ns": "#f7f7f7"}
 GI_LABELS = {"hot": "Hot spot (high isolation cluster)",
              "cold": "Cold spot (low isolation cluster)", "ns": "Not significant"}
-LISA_COLOURS = {"HH": "#b2182b", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de", "ns": "#f7f7f7"}
+LISA_COLOURS = {"HH": "#b2182b", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de",
+                "ns": "#f7f7f7"}
 LISA_LABELS = {"HH": "High among high (HH)", "LL": "Low among low (LL)",
                "HL": "High among low (HL)", "LH": "Low among high (LH)", "ns": "Not significant"}
 
@@ -30,7 +32,36 @@ def lisa_class(value) -> str:
     return v if v in LISA_COLOURS else "ns"
 
 
-def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha):
+def _p(value) -> str:
+    """'= 0.012', '< 0.001' or '–' (not tested)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if v != v:
+        return "–"
+    return "< 0.001" if v < 0.001 else f"= {fmt(v, 3)}"
+
+
+def legend_note(alpha: float, method: dict | None = None) -> str:
+    """The legend's last line: the significance level and, when known, the method."""
+    method = method or {}
+    if method.get("guard"):
+        why = str(method["guard"])
+        return f"Not tested: {why}."
+    alpha = float(method.get("fdr_alpha", alpha))
+    text = f"Significant at FDR {alpha:g}"
+    if method.get("inference") == "permutation" and method.get("permutations"):
+        text += f" ({int(method['permutations']):,} permutations"
+        text += ", capped)." if method.get("capped") else ")."
+    elif method.get("inference") == "analytical":
+        text += " (analytical normal p-values)."
+    else:
+        text += " (Benjamini-Hochberg)."
+    return text
+
+
+def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha, method):
     h = hot.drop_duplicates("area_code").set_index("area_code")
     d = areas[["code", "name"]].join(h, on="code")
     tips, pops, fills, cls = [], [], [], []
@@ -38,13 +69,13 @@ def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha):
         if kind == "gi":
             c = gi_class(r.get("gi_class"))
             label, col = GI_LABELS[c], GI_COLOURS[c]
-            stats = (f"Gi* z = {fmt(r.get('gi_z'), 2)}, p = {fmt(r.get('gi_p'), 3)}, "
-                     f"FDR q = {fmt(r.get('gi_q'), 3)}")
+            stats = (f"Gi* z = {fmt(r.get('gi_z'), 2)}, p {_p(r.get('gi_p'))}, "
+                     f"FDR q {_p(r.get('gi_q'))}")
         else:
             c = lisa_class(r.get("lisa_class"))
             label, col = LISA_LABELS[c], LISA_COLOURS[c]
-            stats = (f"Local Moran's I = {fmt(r.get('lisa_i'), 2)}, "
-                     f"p = {fmt(r.get('lisa_p'), 3)}, FDR q = {fmt(r.get('lisa_q'), 3)}")
+            stats = (f"Local Moran's I = {fmt(r.get('lisa_i'), 2)}, p {_p(r.get('lisa_p'))}, "
+                     f"FDR q {_p(r.get('lisa_q'))}")
         t = f"<strong>{esc(r['name'])}</strong><br>{esc(label)}"
         tips.append(t)
         p = t + f"<br>Isolation score {fmt(r.get('isolation'), 2)}<br>{esc(stats)}"
@@ -65,14 +96,16 @@ def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha):
     if legend:
         colours, labels = (GI_COLOURS, GI_LABELS) if kind == "gi" else (LISA_COLOURS, LISA_LABELS)
         add_legend(m, group, name, swatch_rows([(colours[k], labels[k]) for k in colours]) +
-                   f'<div class="am-legend-note">Significant at FDR {alpha:g} '
-                   '(999 permutations).</div>', open_=show)
+                   f'<div class="am-legend-note">{esc(legend_note(alpha, method))}</div>',
+                   open_=show)
     return group
 
 
 def add_to(m, areas, hotspots, *, kind: str = "gi", name: str | None = None, show: bool = True,
-           link_template: str | None = "/areas/{code}", legend: bool = True, alpha: float = 0.05):
-    """``kind`` "gi" (Getis-Ord Gi*) or "lisa" (local Moran's I)."""
+           link_template: str | None = "/areas/{code}", legend: bool = True, alpha: float = 0.05,
+           method: dict | None = None):
+    """``kind`` "gi" (Getis-Ord Gi*) or "lisa" (local Moran's I); ``method`` the run
+    summary's ``hotspot_method`` (the legend then names the inference used)."""
     name = name or ("Isolation hotspots (Gi*)" if kind == "gi" else "Isolation clusters (LISA)")
     return _layer(m, areas, hotspots, kind=kind, name=name, show=show,
-                  link_template=link_template, legend=legend, alpha=alpha)
+                  link_template=link_template, legend=legend, alpha=alpha, method=method)

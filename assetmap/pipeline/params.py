@@ -18,7 +18,8 @@ PARAM_NAMES = (
     "demand_need_weight_range", "gap_classes", "gap_reach_minutes", "permutations",
     "hotspot_seed", "fdr_alpha", "isolation_loneliness_weight", "social_categories",
     "isochrone_categories", "isochrone_minutes", "isochrone_buffer_m", "graph_cache_dir",
-    "england_benchmarks",
+    "england_benchmarks", "hotspot_inference", "hotspot_max_permutations", "hotspot_min_areas",
+    "hotspot_min_mean_neighbours",
 )
 
 

@@ -265,12 +265,19 @@ def gaps_step(inp: Inputs, p: dict, score: np.ndarray, sup: Supply, acc: Access)
 
 
 def hotspots_step(inp: Inputs, p: dict, lon: pd.DataFrame, acc: Access) -> pd.DataFrame:
+    """The result frame "hotspots"; the method actually used (analytical or permutations and
+    their count, FDR alpha, guard notes) rides in ``frame.attrs["method"]`` for the summary."""
     iso = hotspots.isolation_score(lon["loneliness_prob"].to_numpy(dtype=float),
                                    acc.area_min[-1], p["isolation_loneliness_weight"])
     Wq = hotspots.queen_weights(inp.areas.to_crs(settings.ANALYSIS_CRS).geometry.values)
-    hs = hotspots.hotspots(iso, Wq, p["permutations"], p["hotspot_seed"], p["fdr_alpha"])
+    hs, method = hotspots.hotspot_analysis(
+        iso, Wq, inference=p["hotspot_inference"], permutations=p["permutations"],
+        seed=p["hotspot_seed"], alpha=p["fdr_alpha"],
+        max_permutations=p["hotspot_max_permutations"], min_areas=p["hotspot_min_areas"],
+        min_mean_neighbours=p["hotspot_min_mean_neighbours"])
     hs.insert(0, "isolation", iso)
     hs.insert(0, "area_code", inp.codes)
+    hs.attrs["method"] = method
     return hs
 
 
@@ -339,6 +346,9 @@ def notes_for(summary: dict) -> list[str]:
                      "value for every area, so areas are ranked on the other inputs.")
     if summary.get("router") == "crow-fly":
         notes.append("No street network: walking times are straight-line estimates.")
+    method = summary.get("hotspot_method") or {}
+    if method.get("guard") or method.get("capped"):
+        notes.append("Isolation hotspots: " + hotspots.describe(method))
     return notes
 
 
@@ -365,6 +375,7 @@ def summary_step(inp: Inputs, nd: Need, lon_source: str, lon_assumed: list, rout
                      "cold": int((hs["gi_class"] == "cold").sum()),
                      **{q: int((hs["lisa_class"] == q).sum()) for q in ("HH", "LL", "HL", "LH")}},
         "islands": int(hs["island"].sum()),
+        "hotspot_method": hs.attrs.get("method") or {},
         "e2sfca_groups": [f"{k}:{g}" for k, g, _, _ in sup.group_keys],
         "isochrones": int(len(iso)),
     }
