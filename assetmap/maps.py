@@ -318,7 +318,8 @@ def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantil
         rows = gap_rows(wd, st, cg)
         gaps_layer.add_to(m, wd.areas, rows, show=False, subtitle=rows_title(rows, st, cg))
     if len(wd.hotspots):
-        hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=False)
+        hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=False,
+                              method=_hotspot_method(wd))
     community = wd.assets[~wd.assets["is_provider"]] if "is_provider" in wd.assets else wd.assets
     if len(community):
         assets_layer.add_to(m, community, show=True)
@@ -351,10 +352,17 @@ def build_gap_map(wd, service_type: str, client_group: str):
     return m
 
 
+def _hotspot_method(wd) -> dict | None:
+    """How the run tested for hotspots (its summary), for the legend to say."""
+    return ((wd.run or {}).get("summary") or {}).get("hotspot_method")
+
+
 def build_hotspot_map(wd):
     m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
-    hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=True)
-    hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="lisa", show=False)
+    hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=True,
+                          method=_hotspot_method(wd))
+    hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="lisa", show=False,
+                          method=_hotspot_method(wd))
     social = wd.assets[wd.assets["category"].isin(settings.SOCIAL_CATEGORIES)] \
         if len(wd.assets) else wd.assets
     if len(social):
