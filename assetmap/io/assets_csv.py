@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 from pyproj import Transformer
 
 from .. import model, settings
-from ..errors import InputError, InputErrors
+from ..errors import InputError
 from ..settings import ANALYSIS_CRS, STORAGE_CRS
+from .assets_dedupe import dedupe_against_store, write_assets
 from .common import (
     BadRows,
     ImportReport,
@@ -227,11 +229,7 @@ def build_assets(std: pd.DataFrame, store, conn, *, file, report: ImportReport, 
     bad = BadRows(file, skip_bad, report)
     recs = std.to_dict("records")
     rows = list(range(1, len(recs) + 1))
-    # postcodes -> points
-    wanted = [r.get("postcode") for r in recs if not blank(r.get("postcode"))]
-    lookup = store.lookup_postcodes(wanted, conn=conn).set_index("postcode") if wanted else None
-    to_ll = Transformer.from_crs(ANALYSIS_CRS, STORAGE_CRS, always_xy=True)
-    union = area_union(store, conn) if check_area else None
+    place = _Places(store, conn, recs, check_area=check_area)
     out, prov = [], []
     for row, r in zip(rows, recs):
         name = visible_text(r.get("name"))
@@ -246,57 +244,12 @@ def build_assets(std: pd.DataFrame, store, conn, *, file, report: ImportReport, 
         if pc is not None and not model.POSTCODE_RE.match(pc):
             bad.add(row, "postcode", f"'{r.get('postcode')}' is not a postcode")
             continue
-        lon = lat = None
-        try:
-            if not blank(r.get("lon")) or not blank(r.get("lat")):
-                lon, lat = to_float(r.get("lon")), to_float(r.get("lat"))
-                field = "lat"
-            elif not blank(r.get("easting")) or not blank(r.get("northing")):
-                e, n = to_float(r.get("easting")), to_float(r.get("northing"))
-                field = "easting"
-                if e is not None and n is not None:
-                    lon, lat = to_ll.transform(e, n)
-        except (TypeError, ValueError):
-            bad.add(row, "lat", "the coordinates are not numbers")
+        where = place.of(r, row, pc, bad)
+        if where is None:
             continue
-        if lon is None or lat is None:
-            if pc is None:
-                bad.add(row, "postcode", "no location: give lat/lon or a postcode")
-                continue
-            if lookup is None or pc not in lookup.index:
-                bad.add(row, "postcode", f"postcode '{pc}' is not in the postcode lookup "
-                                         "(import a postcode file first)")
-                continue
-            lon, lat = float(lookup.at[pc, "lon"]), float(lookup.at[pc, "lat"])
-            field = "postcode"
-        else:
-            msg = check_lonlat(lon, lat)
-            if msg:
-                bad.add(row, field, msg)
-                continue
-        if union is not None and not inside(union, [lon], [lat])[0]:
-            bad.add(row, field, f"the place ({lon:.5f}, {lat:.5f}) is outside the stored "
-                                "areas")
+        a = _asset_record(r, row, name, cat, pc, where, source, bad)
+        if a is None:
             continue
-        a = {"name": name[:200], "category": cat, "postcode": pc, "lon": lon, "lat": lat,
-             "_row": row}
-        for k in ("description", "address", "opening_hours", "contact", "website",
-                  "last_reviewed", "status"):
-            a[k] = text(r.get(k))
-        if a["status"] is not None:
-            a["status"] = a["status"].lower()
-        try:
-            a["home_based"] = _bool(r.get("home_based"), False)
-            a["contact_public"] = _bool(r.get("contact_public"),
-                                        not a["home_based"] and cat != "micro_provider")
-        except ValueError as e:
-            bad.add(row, "home_based", str(e))
-            continue
-        if a["home_based"] and cat not in settings.HOME_BASED_CATEGORIES:
-            bad.add(row, "home_based", home_based_message(cat))
-            continue
-        a["source"] = source
-        a["id"], a["source_ref"] = _identity(r, name, pc, lon, lat, source)
         p = _provider(r, cat, row, bad, provider_defaults)
         if p is False:
             continue
@@ -306,6 +259,88 @@ def build_assets(std: pd.DataFrame, store, conn, *, file, report: ImportReport, 
         out.append(a)
     bad.check()
     return out, prov
+
+
+class _Places:
+    """Where each row is: its lon/lat, easting/northing, or postcode (through the stored
+    lookup), checked to be in the UK and (``check_area``) inside the stored areas."""
+
+    def __init__(self, store, conn, recs: list, *, check_area: bool):
+        wanted = [r.get("postcode") for r in recs if not blank(r.get("postcode"))]
+        self.lookup = store.lookup_postcodes(wanted, conn=conn).set_index("postcode") \
+            if wanted else None
+        self.to_ll = Transformer.from_crs(ANALYSIS_CRS, STORAGE_CRS, always_xy=True)
+        self.union = area_union(store, conn) if check_area else None
+
+    def _coordinates(self, r):
+        """(lon, lat, field) from the row's coordinate columns (None, None when absent);
+        TypeError/ValueError when they are not numbers."""
+        lon = lat = None
+        field = None
+        if not blank(r.get("lon")) or not blank(r.get("lat")):
+            lon, lat = to_float(r.get("lon")), to_float(r.get("lat"))
+            field = "lat"
+        elif not blank(r.get("easting")) or not blank(r.get("northing")):
+            e, n = to_float(r.get("easting")), to_float(r.get("northing"))
+            field = "easting"
+            if e is not None and n is not None:
+                lon, lat = self.to_ll.transform(e, n)
+        return lon, lat, field
+
+    def of(self, r, row, pc, bad) -> tuple[float, float] | None:
+        """The row's (lon, lat), or None with its error added to ``bad``."""
+        try:
+            lon, lat, field = self._coordinates(r)
+        except (TypeError, ValueError):
+            bad.add(row, "lat", "the coordinates are not numbers")
+            return None
+        if lon is None or lat is None:
+            if pc is None:
+                bad.add(row, "postcode", "no location: give lat/lon or a postcode")
+                return None
+            if self.lookup is None or pc not in self.lookup.index:
+                bad.add(row, "postcode", f"postcode '{pc}' is not in the postcode lookup "
+                                         "(import a postcode file first)")
+                return None
+            lon, lat = float(self.lookup.at[pc, "lon"]), float(self.lookup.at[pc, "lat"])
+            field = "postcode"
+        else:
+            msg = check_lonlat(lon, lat)
+            if msg:
+                bad.add(row, field, msg)
+                return None
+        if self.union is not None and not inside(self.union, [lon], [lat])[0]:
+            bad.add(row, field, f"the place ({lon:.5f}, {lat:.5f}) is outside the stored "
+                                "areas")
+            return None
+        return lon, lat
+
+
+def _asset_record(r, row, name: str, cat: str, pc, where: tuple[float, float], source: str,
+                  bad) -> dict[str, Any] | None:
+    """The row's asset record (text fields, home-based and public-contact flags, stable
+    id), or None with its error added to ``bad``."""
+    lon, lat = where
+    a: dict[str, Any] = {"name": name[:200], "category": cat, "postcode": pc, "lon": lon,
+                         "lat": lat, "_row": row}
+    for k in ("description", "address", "opening_hours", "contact", "website",
+              "last_reviewed", "status"):
+        a[k] = text(r.get(k))
+    if a["status"] is not None:
+        a["status"] = a["status"].lower()
+    try:
+        a["home_based"] = _bool(r.get("home_based"), False)
+        a["contact_public"] = _bool(r.get("contact_public"),
+                                    not a["home_based"] and cat != "micro_provider")
+    except ValueError as e:
+        bad.add(row, "home_based", str(e))
+        return None
+    if a["home_based"] and cat not in settings.HOME_BASED_CATEGORIES:
+        bad.add(row, "home_based", home_based_message(cat))
+        return None
+    a["source"] = source
+    a["id"], a["source_ref"] = _identity(r, name, pc, lon, lat, source)
+    return a
 
 
 def _category(r, row, bad, default_category) -> str | None:
@@ -391,118 +426,6 @@ def _provider(r, cat, row, bad, defaults):
                                   "capacity_hours too, or leave vacancies empty")
         return False
     return p
-
-
-def dedupe_against_store(assets: list, prov: list, store, conn, report, *,
-                         match: bool = True) -> None:
-    """Re-point rows at stored records that are the same provider or asset: same CQC id,
-    charity or company number, or same name and postcode. Keeps planners' decisions (a
-    rejected or retired record stays so) and the record's creation stamp."""
-    if not assets:
-        return
-    stored_p = store.read_providers(conn=conn)
-    by_key = {}
-    for col in ("cqc_location_id", "charity_number", "company_number"):
-        for aid, v in zip(stored_p["asset_id"], stored_p[col]):
-            if v:
-                by_key[(col, norm(v))] = aid
-    stored_a = store.read_assets(statuses=None, with_providers=False, conn=conn)
-    by_np = {(norm(n), p): i for i, n, p in zip(stored_a["id"], stored_a["name"],
-                                                  stored_a["postcode"]) if p}
-    pmap = {p["asset_id"]: p for p in prov}
-    moved = 0
-    for a in (assets if match else []):
-        new_id = None
-        p = pmap.get(a["id"])
-        if p is not None:
-            for col in ("cqc_location_id", "charity_number", "company_number"):
-                if not blank(p.get(col)) and (col, norm(p[col])) in by_key:
-                    new_id = by_key[(col, norm(p[col]))]
-                    break
-        if new_id is None and a.get("postcode"):
-            new_id = by_np.get((norm(a["name"]), a["postcode"]))
-        if new_id is not None and new_id != a["id"]:
-            if p is not None:
-                p["asset_id"] = new_id
-            a["id"] = new_id
-            moved += 1
-    if moved:
-        report.notes.append(f"{moved} rows matched records already stored (same CQC id, "
-                            "charity/company number or name and postcode) and updated them")
-    ids = [a["id"] for a in assets]
-    old = stored_a[stored_a["id"].isin(ids)].set_index("id")
-    for a in assets:
-        if a["id"] in old.index:
-            o = old.loc[a["id"]]
-            if o["status"] in ("rejected", "retired") or a.get("status") is None:
-                a["status"] = o["status"]
-            a["created_at"] = o["created_at"]
-            a["created_by"] = o["created_by"]
-            a["source"] = o["source"]            # where the record first came from
-            a["source_ref"] = o["source_ref"] or a.get("source_ref")
-
-
-def write_assets(store, conn, assets: list, prov: list, *, file, report, skip_bad) -> None:
-    """Drop in-file duplicates, validate through the model (bad rows named by their row in
-    the file) and write."""
-    seen, keep = {}, []
-    for a in assets:
-        if a["id"] in seen:
-            report.notes.append(f"row {a['_row']} repeats '{a['name']}' (row {seen[a['id']]}): "
-                                "the first kept")
-            continue
-        seen[a["id"]] = a["_row"]
-        keep.append(a)
-    assets = keep
-    pids = set()
-    prov = [p for p in prov if p["asset_id"] in seen and not (p["asset_id"] in pids or
-                                                             pids.add(p["asset_id"]))]
-    for _ in range(3):
-        if not assets:
-            break
-        gdf = _frame(assets)
-        pdf = pd.DataFrame(prov) if prov else None
-        if pdf is not None:
-            pdf = pdf.reindex(columns=list(model.PROVIDER_COLUMNS))
-        try:
-            model.validate_assets(gdf, file=file)
-            if pdf is not None:
-                model.validate_providers(pdf, file=file)
-        except InputError as e:
-            errs = e.errors if isinstance(e, InputErrors) else [e]
-            is_prov = pdf is not None and any(
-                x.field in model.PROVIDER_COLUMNS and x.field not in model.ASSET_COLUMNS
-                for x in errs)
-            remapped = []
-            for x in errs:
-                src = (prov if is_prov and x.field not in model.ASSET_COLUMNS else assets)
-                k = (x.row or 1) - 1
-                aid = src[k]["asset_id"] if src is prov else src[k]["id"]
-                row = seen.get(aid)
-                remapped.append(InputError(x.message, file=file, row=row, field=x.field))
-            bad = BadRows(file, skip_bad, report)
-            for x in remapped:
-                bad.add_error(x)
-            bad.check()
-            drop = {x.row for x in remapped}
-            assets = [a for a in assets if a["_row"] not in drop]
-            prov = [p for p in prov if seen.get(p["asset_id"]) not in drop]
-            continue
-        break
-    if not assets:
-        raise InputError("no usable rows in the file", file=file)
-    gdf = _frame(assets)
-    pdf = pd.DataFrame(prov).reindex(columns=list(model.PROVIDER_COLUMNS)) if prov else None
-    report.add("assets", store.write_assets(gdf, pdf, conn=conn, file=file))
-    if prov:
-        report.add("providers", len(prov))
-
-
-def _frame(assets: list) -> gpd.GeoDataFrame:
-    df = pd.DataFrame(assets)
-    geom = gpd.points_from_xy(df["lon"].astype(float), df["lat"].astype(float))
-    cols = [c for c in model.ASSET_COLUMNS if c in df.columns]
-    return gpd.GeoDataFrame(df[cols], geometry=geom, crs=STORAGE_CRS)
 
 
 def import_assets(store, path, *, category=None, skip_bad: bool = False,

@@ -73,8 +73,8 @@ def _detect_code_column(gdf, code_column, file):
         if len(vals) and vals.str.match(model.AREA_CODE_RE).mean() > 0.9:
             return c
     raise InputError("cannot find the area code column (LSOA21CD, LSOA11CD, WD22CD, area_code "
-                     f"...); give it with --code-column (columns: {', '.join(map(str, cols[:12]))})",
-                     file=file, field="code")
+                     "...); give it with --code-column (columns: "
+                     f"{', '.join(map(str, cols[:12]))})", file=file, field="code")
 
 
 def _detect_name_column(gdf, code_col, name_column, file):
@@ -201,53 +201,80 @@ def read_boundaries(path, *, code_column=None, name_column=None, la=None, level=
     bad = BadRows(file, skip_bad, report)
     rows = []
     for i in range(1, len(gdf) + 1):
-        code = gdf["_code"].iloc[i - 1]
-        geom = gdf.geometry.iloc[i - 1]
-        if not code:
-            bad.add(i, code_col, "the area code is blank")
-            continue
-        if not model.AREA_CODE_RE.match(code):
-            bad.add(i, code_col, f"'{code}' is not an ONS area code (e.g. E01006074)")
-            continue
-        lv = level or level_of(code)
-        if lv is None:
-            bad.add(i, code_col, f"cannot tell the level of '{code}' from its prefix; give "
-                                 "--level")
-            continue
-        if geom is None or geom.is_empty:
-            bad.add(i, "geometry", "geometry is empty")
-            continue
-        if not geom.is_valid:
-            geom = shapely.make_valid(geom)
-            if geom.geom_type == "GeometryCollection":
-                geom = shapely.union_all([g for g in geom.geoms
-                                          if g.geom_type in ("Polygon", "MultiPolygon")])
-        if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            bad.add(i, "geometry", f"geometry is a {geom.geom_type}, not a polygon")
-            continue
-        name = gdf[name_col].iloc[i - 1] if name_col else None
-        if invisible_only(name):
-            bad.add(i, name_col, "the area name is only invisible characters (zero-width "
-                                 "spaces)")
-            continue
-        name = str(name).strip() if name is not None and str(name).strip() not in ("", "nan") \
-            else code
-        rows.append({"code": code, "name": name, "level": lv, "geometry": geom, "_row": i})
+        row = _area_row(gdf, i, code_col, name_col, level, bad)
+        if row is not None:
+            rows.append(row)
     bad.check()
     if not rows:
         raise InputError("no usable areas in the file", file=file)
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS)
+    out = _merge_duplicates(gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS),
+                            report)
+    _add_parents(out, gdf.reset_index(drop=True))
+    rp = out.geometry.representative_point()
+    out["pwc_lon"] = rp.x.round(6)
+    out["pwc_lat"] = rp.y.round(6)
+    for b in model.AGE_BANDS:
+        out[b] = np.nan
+    return out.drop(columns="_row").reset_index(drop=True)
+
+
+def _area_row(gdf, i: int, code_col, name_col, level, bad: BadRows) -> dict | None:
+    """Row ``i`` (1-based) as an area record, or None with its error added to ``bad``."""
+    code = gdf["_code"].iloc[i - 1]
+    geom = gdf.geometry.iloc[i - 1]
+    if not code:
+        bad.add(i, code_col, "the area code is blank")
+        return None
+    if not model.AREA_CODE_RE.match(code):
+        bad.add(i, code_col, f"'{code}' is not an ONS area code (e.g. E01006074)")
+        return None
+    lv = level or level_of(code)
+    if lv is None:
+        bad.add(i, code_col, f"cannot tell the level of '{code}' from its prefix; give "
+                             "--level")
+        return None
+    if geom is None or geom.is_empty:
+        bad.add(i, "geometry", "geometry is empty")
+        return None
+    geom = _polygonal(geom)
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        bad.add(i, "geometry", f"geometry is a {geom.geom_type}, not a polygon")
+        return None
+    name = gdf[name_col].iloc[i - 1] if name_col else None
+    if invisible_only(name):
+        bad.add(i, name_col, "the area name is only invisible characters (zero-width "
+                             "spaces)")
+        return None
+    name = str(name).strip() if name is not None and str(name).strip() not in ("", "nan") \
+        else code
+    return {"code": code, "name": name, "level": lv, "geometry": geom, "_row": i}
+
+
+def _polygonal(geom):
+    """An invalid geometry made valid, keeping only its polygons when that splits it."""
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+        if geom.geom_type == "GeometryCollection":
+            geom = shapely.union_all([g for g in geom.geoms
+                                      if g.geom_type in ("Polygon", "MultiPolygon")])
+    return geom
+
+
+def _merge_duplicates(out: gpd.GeoDataFrame, report: ImportReport) -> gpd.GeoDataFrame:
+    """The same code in several pieces: merge them into one multipolygon."""
     dup = out["code"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        # the same code in several pieces: merge them into one multipolygon
         report.notes.append(f"area '{out['code'].iloc[i]}' appears in several features; "
                             "their polygons were merged")
         out = out.dissolve(by="code", aggfunc="first", as_index=False)
-    # parents from columns in the file
+    return out
+
+
+def _add_parents(out: gpd.GeoDataFrame, src) -> None:
+    """Fill parent_code / parent_name from columns in the file (``src``, rows 0-based)."""
     out["parent_code"] = None
     out["parent_name"] = None
-    src = gdf.reset_index(drop=True)
     for lv in out["level"].unique():
         pc, pn = _parent_columns(src, lv)
         if pc is None:
@@ -257,12 +284,6 @@ def read_boundaries(path, *, code_column=None, name_column=None, la=None, level=
         out.loc[idx, "parent_code"] = [_s(src[pc].iloc[j]) for j in rows_src]
         if pn is not None:
             out.loc[idx, "parent_name"] = [_s(src[pn].iloc[j]) for j in rows_src]
-    rp = out.geometry.representative_point()
-    out["pwc_lon"] = rp.x.round(6)
-    out["pwc_lat"] = rp.y.round(6)
-    for b in model.AGE_BANDS:
-        out[b] = np.nan
-    return out.drop(columns="_row").reset_index(drop=True)
 
 
 def _s(v):

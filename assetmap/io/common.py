@@ -203,24 +203,43 @@ def read_table(path, *, sheet=None, header="infer", names=None, kind: str = "CSV
                          file=str(path))
     suffix = "".join(p.suffixes[-2:]).lower()
     compressed = suffix.endswith((".gz", ".bz2", ".zip"))
+    _check_csv_container(p, path, suffix=suffix, compressed=compressed, kind=kind)
+    kw = dict(dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True,
+              encoding="utf-8-sig", usecols=usecols, skiprows=skiprows)
+    if names is not None:
+        kw.update(header=None, names=names)
+    if chunksize:
+        return _read_csv(p, path, kw, suffix=suffix, kind=kind, chunksize=chunksize)
+    df = _read_csv(p, path, kw, suffix=suffix, kind=kind, chunksize=None)
+    df.columns = [str(c).strip() for c in df.columns]
+    refuse_nul(df, file=str(path))
+    if df.empty:
+        raise InputError(f"the {kind} has a header but no data rows", file=str(path))
+    if not compressed:
+        _check_truncated(p, df, path)
+    return df
+
+
+def _check_csv_container(p: Path, path, *, suffix: str, compressed: bool, kind: str) -> None:
+    """Refuse a binary file given as a CSV, and a ZIP past the import limits."""
     if not compressed:
         what = sniff_binary(p)
         if what:
             raise InputError(f"this is {what}, not a {kind}", file=str(path))
     if suffix.endswith(".zip"):
         check_zip_size(p, file=str(path))
-    kw = dict(dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True,
-              encoding="utf-8-sig", usecols=usecols, skiprows=skiprows)
-    if names is not None:
-        kw.update(header=None, names=names)
+
+
+def _read_csv(p: Path, path, kw: dict, *, suffix: str, kind: str, chunksize):
+    """pandas' read of the CSV as UTF-8, else Windows-1252 (an iterator of checked chunks
+    with ``chunksize``); its errors as InputError."""
     for enc in ("utf-8-sig", "cp1252"):
         kw["encoding"] = enc
         src = open_limited(p, file=str(path)) if suffix.endswith((".gz", ".bz2")) else p
         try:
             if chunksize:
                 return _checked_chunks(pd.read_csv(src, chunksize=chunksize, **kw), path)
-            df = pd.read_csv(src, **kw)
-            break
+            return pd.read_csv(src, **kw)
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError:
@@ -233,17 +252,9 @@ def read_table(path, *, sheet=None, header="infer", names=None, kind: str = "CSV
             raise InputError(f"the compressed file is damaged or truncated ({e})",
                              file=str(path)) from None
         finally:
-            if src is not p and not chunksize:
+            if not isinstance(src, Path) and not chunksize:
                 src.close()
-    else:
-        raise InputError("cannot decode the text (not UTF-8 or Windows-1252)", file=str(path))
-    df.columns = [str(c).strip() for c in df.columns]
-    refuse_nul(df, file=str(path))
-    if df.empty:
-        raise InputError(f"the {kind} has a header but no data rows", file=str(path))
-    if not compressed:
-        _check_truncated(p, df, path)
-    return df
+    raise InputError("cannot decode the text (not UTF-8 or Windows-1252)", file=str(path))
 
 
 def _parser_error(e, path) -> InputError:

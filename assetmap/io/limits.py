@@ -69,6 +69,7 @@ def iter_chunks(source, *, file, max_bytes: int | None = None) -> Iterator[bytes
     decompressed by its magic bytes; InputError past ``max_bytes`` (default
     ``settings.MAX_IMPORT_BYTES``) of content, or when the compressed data is damaged."""
     limit = settings.MAX_IMPORT_BYTES if max_bytes is None else int(max_bytes)
+    raw: io.BufferedIOBase
     if isinstance(source, (str, Path)):
         raw = open(source, "rb")
         head = raw.peek(3)[:3]
@@ -76,6 +77,7 @@ def iter_chunks(source, *, file, max_bytes: int | None = None) -> Iterator[bytes
         raw, head = io.BytesIO(source), bytes(source[:3])
     kind = compression_of(head)
     with raw:
+        f: io.BufferedIOBase
         if kind == "bz2":
             f = bz2.BZ2File(raw)
         elif kind == "gzip":

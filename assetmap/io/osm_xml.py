@@ -41,7 +41,8 @@ class Element:
     def __init__(self, kind: str, oid: int, line: int):
         self.kind, self.id, self.line = kind, oid, line
         self.tags: dict = {}
-        self.lon = self.lat = None
+        self.lon: float | None = None
+        self.lat: float | None = None
         self.refs: list = []
         self.members: list = []
 
@@ -64,7 +65,7 @@ class OsmXmlReader:
         self._done: list[Element] = []
         self._cur: Element | None = None
         self._skip = 0              # depth inside an element left out (visible="false")
-        self._root = None
+        self._root: str | None = None
         p = expat.ParserCreate()
         p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         p.StartDoctypeDeclHandler = self._refuse_dtd

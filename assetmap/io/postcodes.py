@@ -62,16 +62,7 @@ def read_postcodes(path, *, bbox=None, skip_bad=False, report=None) -> pd.DataFr
     """postcode, lon, lat, area_code (as in the file) for the rows inside ``bbox``."""
     file = str(path)
     report = report or ImportReport("postcodes", file)
-    p = check_file(path, kind="postcode file")
-    if not str(p).lower().endswith((".gz", ".zip", ".bz2")):
-        what = sniff_binary(p)
-        if what:
-            raise InputError(f"this is {what}, not a postcode CSV", file=file)
-    names = CODEPOINT_COLUMNS if _headerless_codepoint(p) else None
-    if p.suffix.lower() in (".xlsx", ".xlsm"):
-        chunks = [read_table(p, kind="postcode file")]
-    else:
-        chunks = read_table(p, kind="postcode file", chunksize=CHUNK, names=names)
+    chunks = _open_chunks(path, file)
     to_ll = Transformer.from_crs(ANALYSIS_CRS, STORAGE_CRS, always_xy=True)
     bad = BadRows(file, skip_bad, report)
     out = []
@@ -80,50 +71,14 @@ def read_postcodes(path, *, bbox=None, skip_bad=False, report=None) -> pd.DataFr
     try:
         for chunk in chunks:
             chunk.columns = [str(c).strip() for c in chunk.columns]
-            pc, lat, lon, east, north, area = _columns(chunk.columns, file)
-            n = len(chunk)
-            rows = np.arange(offset + 1, offset + n + 1)
-            offset += n
-            codes = chunk[pc].map(model.normalise_postcode)
-            if lat and lon:
-                x = pd.to_numeric(chunk[lon].str.strip(), errors="coerce").to_numpy()
-                y = pd.to_numeric(chunk[lat].str.strip(), errors="coerce").to_numpy()
-                xcol, ycol = lon, lat
-                nogrid = (y > 99) | ((x == 0) & (y == 0))
-            else:
-                e = pd.to_numeric(chunk[east].str.strip(), errors="coerce").to_numpy()
-                nn = pd.to_numeric(chunk[north].str.strip(), errors="coerce").to_numpy()
-                nogrid = (e == 0) & (nn == 0)
-                x, y = to_ll.transform(e, nn)
-                x, y = np.asarray(x), np.asarray(y)
-                xcol, ycol = east, north
-            no_grid += int(np.nansum(nogrid))
-            ok = ~nogrid
-            for k in np.flatnonzero(ok):
-                c = codes.iloc[k]
-                if not c or not model.POSTCODE_RE.match(c):
-                    bad.add(int(rows[k]), pc, f"'{chunk[pc].iloc[k]}' is not a postcode")
-                    ok[k] = False
-                elif not np.isfinite(x[k]) or not np.isfinite(y[k]):
-                    bad.add(int(rows[k]), ycol if not np.isfinite(y[k]) else xcol,
-                            "the coordinate is not a number")
-                    ok[k] = False
-                elif not (-9.0 <= x[k] <= 2.5 and 49.0 <= y[k] <= 61.5):
-                    bad.add(int(rows[k]), xcol, f"({x[k]:.5g}, {y[k]:.5g}) is outside the "
-                                                "United Kingdom (wrong columns or CRS?)")
-                    ok[k] = False
-            if bbox is not None:
-                x0, y0, x1, y1 = bbox
-                near = (x >= x0 - MARGIN_DEG) & (x <= x1 + MARGIN_DEG) & \
-                    (y >= y0 - MARGIN_DEG) & (y <= y1 + MARGIN_DEG)
-                outside += int((ok & ~near).sum())
-                ok &= near
-            if ok.any():
-                out.append(pd.DataFrame({
-                    "postcode": codes.to_numpy()[ok], "lon": np.round(x[ok], 6),
-                    "lat": np.round(y[ok], 6),
-                    "area_code": (chunk[area].str.strip().str.upper().to_numpy()[ok]
-                                  if area else None)}))
+            cols = _columns(chunk.columns, file)
+            first = offset
+            offset += len(chunk)
+            part, k_grid, k_out = _read_chunk(chunk, cols, first, bbox, to_ll, bad)
+            no_grid += k_grid
+            outside += k_out
+            if part is not None:
+                out.append(part)
     except InputError:
         raise
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
@@ -131,6 +86,78 @@ def read_postcodes(path, *, bbox=None, skip_bad=False, report=None) -> pd.DataFr
                          f"{str(e).splitlines()[0][:200]}", file=file, row=offset or None) \
             from None
     bad.check()
+    return _finish(out, no_grid, outside, report, file)
+
+
+def _open_chunks(path, file):
+    """The file's frames of strings, in chunks (an XLSX sheet as one)."""
+    p = check_file(path, kind="postcode file")
+    if not str(p).lower().endswith((".gz", ".zip", ".bz2")):
+        what = sniff_binary(p)
+        if what:
+            raise InputError(f"this is {what}, not a postcode CSV", file=file)
+    names = CODEPOINT_COLUMNS if _headerless_codepoint(p) else None
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return [read_table(p, kind="postcode file")]
+    return read_table(p, kind="postcode file", chunksize=CHUNK, names=names)
+
+
+def _chunk_lonlat(chunk, cols, to_ll):
+    """(lon, lat arrays, lon column, lat column, rows without a grid reference)."""
+    _pc, lat, lon, east, north, _area = cols
+    if lat and lon:
+        x = pd.to_numeric(chunk[lon].str.strip(), errors="coerce").to_numpy()
+        y = pd.to_numeric(chunk[lat].str.strip(), errors="coerce").to_numpy()
+        return x, y, lon, lat, (y > 99) | ((x == 0) & (y == 0))
+    e = pd.to_numeric(chunk[east].str.strip(), errors="coerce").to_numpy()
+    nn = pd.to_numeric(chunk[north].str.strip(), errors="coerce").to_numpy()
+    nogrid = (e == 0) & (nn == 0)
+    x, y = to_ll.transform(e, nn)
+    return np.asarray(x), np.asarray(y), east, north, nogrid
+
+
+def _read_chunk(chunk, cols, first: int, bbox, to_ll, bad: BadRows):
+    """(frame of the chunk's usable postcodes or None, rows without a grid reference, rows
+    outside ``bbox``); file rows are numbered from ``first`` + 1."""
+    pc, _lat, _lon, _east, _north, area = cols
+    rows = np.arange(first + 1, first + len(chunk) + 1)
+    codes = chunk[pc].map(model.normalise_postcode)
+    x, y, xcol, ycol, nogrid = _chunk_lonlat(chunk, cols, to_ll)
+    no_grid = int(np.nansum(nogrid))
+    ok = ~nogrid
+    for k in np.flatnonzero(ok):
+        c = codes.iloc[k]
+        if not c or not model.POSTCODE_RE.match(c):
+            bad.add(int(rows[k]), pc, f"'{chunk[pc].iloc[k]}' is not a postcode")
+            ok[k] = False
+        elif not np.isfinite(x[k]) or not np.isfinite(y[k]):
+            bad.add(int(rows[k]), ycol if not np.isfinite(y[k]) else xcol,
+                    "the coordinate is not a number")
+            ok[k] = False
+        elif not (-9.0 <= x[k] <= 2.5 and 49.0 <= y[k] <= 61.5):
+            bad.add(int(rows[k]), xcol, f"({x[k]:.5g}, {y[k]:.5g}) is outside the "
+                                        "United Kingdom (wrong columns or CRS?)")
+            ok[k] = False
+    outside = 0
+    if bbox is not None:
+        x0, y0, x1, y1 = bbox
+        near = (x >= x0 - MARGIN_DEG) & (x <= x1 + MARGIN_DEG) & \
+            (y >= y0 - MARGIN_DEG) & (y <= y1 + MARGIN_DEG)
+        outside = int((ok & ~near).sum())
+        ok &= near
+    if not ok.any():
+        return None, no_grid, outside
+    return pd.DataFrame({
+        "postcode": codes.to_numpy()[ok], "lon": np.round(x[ok], 6),
+        "lat": np.round(y[ok], 6),
+        "area_code": (chunk[area].str.strip().str.upper().to_numpy()[ok]
+                      if area else None)}), no_grid, outside
+
+
+def _finish(out: list, no_grid: int, outside: int, report: ImportReport,
+            file: str) -> pd.DataFrame:
+    """The chunks as one frame: notes on what was left out, unknown area codes blanked,
+    repeated postcodes dropped."""
     if no_grid:
         report.notes.append(f"{no_grid} postcodes without a grid reference left out")
     if outside:
