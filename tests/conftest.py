@@ -406,3 +406,10 @@ def contrib_live_server(contrib_app):
     t.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
+
+
+@pytest.fixture(scope="module")
+def ctx(demo_store):
+    """The outreach context of the analysed demo borough."""
+    from assetmap import outreach
+    return outreach.context(demo_store)

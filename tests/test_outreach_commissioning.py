@@ -3,15 +3,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from assetmap import settings
-
-
-@pytest.fixture(scope="module")
-def ctx(demo_store):
-    from assetmap import outreach
-    return outreach.context(demo_store)
 
 
 def _all_wards(ctx):

@@ -6,14 +6,6 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 
-import pytest
-
-
-@pytest.fixture(scope="module")
-def ctx(demo_store):
-    from assetmap import outreach
-    return outreach.context(demo_store)
-
 
 def _all_wards(ctx):
     return sorted(ctx.areas["parent_code"].dropna().unique())

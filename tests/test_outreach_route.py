@@ -8,12 +8,6 @@ import pytest
 from assetmap.outreach.tour import brute_force_tour, tour_length
 
 
-@pytest.fixture(scope="module")
-def ctx(demo_store):
-    from assetmap import outreach
-    return outreach.context(demo_store)
-
-
 def _all_wards(ctx):
     return sorted(ctx.areas["parent_code"].dropna().unique())
 

@@ -1,8 +1,6 @@
 """The analyse step end to end: a synthetic borough with a planted hotspot and gap, the demo
 borough's planted features, stored runs read back, reproducibility, parameters, the CLI."""
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -319,14 +317,6 @@ def test_cli_analyse_json(synth):
     assert out["run_id"] == store.latest_run()["id"] and out["areas"] == 144
     res = CliRunner().invoke(main, ["--db", store.url, "analyse", "-p", "nope=1"])
     assert res.exit_code == 2
-
-
-def test_pipeline_imports_no_web_stack():
-    code = ("import sys, assetmap.pipeline, assetmap.analysis.network; "
-            "bad = [m for m in ('flask', 'folium') if m in sys.modules]; "
-            "print(bad); sys.exit(1 if bad else 0)")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
 
 
 # --- the demo borough -----------------------------------------------------------------------------
