@@ -390,7 +390,7 @@ def wait_for_refresh(store, args, in_process: bool, timeout: float = 300.0) -> N
     print(f"(analysis refresh still behind after {timeout:.0f} s)", flush=True)
 
 
-def verify(store, stats, args) -> dict:
+def verify(store, stats) -> dict:
     """Every submission stored exactly once: the figures the report prints."""
     from sqlalchemy import func, select
 
@@ -489,7 +489,7 @@ def main(argv=None):
             print("servers up: " + ", ".join(servers.bases), flush=True)
         points = sample_points(store, args.total)
         stats, *secs = run_clients(servers.bases, points, planners, args)
-        v = verify(store, stats, args)
+        v = verify(store, stats)
         wait_for_refresh(store, args, in_process=args.processes == 1)
         runs = (runs_before, store.latest_run())
         ok = report(args, stats, v, secs, runs,
