@@ -83,6 +83,12 @@ def run_now(store, state: _Refresher | None = None):
         log.info("analysis pipeline not installed; nothing to refresh")
         return None
     try:
+        latest = store.latest_run()
+        if latest is not None and latest["data_version"] == store.data_version():
+            # another process (or an earlier refresh) already analysed this data version
+            if state is not None:
+                state.last_run_id, state.last_error = latest["id"], None
+            return latest["id"]
         result = pipeline.run(store)
         run = store.latest_run()
         run_id = run["id"] if run else getattr(result, "run_id", None)
