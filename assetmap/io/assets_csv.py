@@ -162,7 +162,7 @@ def read_asset_table(path) -> pd.DataFrame:
         check_vector_file(p, file=str(path))
         try:
             gdf = gpd.read_file(p)
-        except Exception as e:
+        except Exception as e:  # pyogrio, fiona and the GDAL drivers raise many kinds: reported
             raise InputError(f"not a readable GeoJSON/GeoPackage: {str(e).splitlines()[0][:200]}",
                              file=str(path)) from None
         if gdf.empty:

@@ -15,6 +15,7 @@ import re
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from .. import model
@@ -164,7 +165,7 @@ def _to_storage_crs(gdf, file, notes):
                              file=file, field="geometry")
     try:
         out = gdf.to_crs(STORAGE_CRS)
-    except Exception as e:
+    except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError, ValueError) as e:
         raise InputError(f"cannot transform from {gdf.crs} to EPSG:4326: {e}", file=file,
                          field="geometry") from None
     bx0, by0, bx1, by1 = out.total_bounds

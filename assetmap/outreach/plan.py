@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.errors
 from shapely.geometry import mapping, shape
 from shapely.ops import transform as _transform
 
@@ -200,7 +201,7 @@ def _polygon_from_geojson(gj) -> shapely.Geometry:
         gj = gj.get("geometry") or {}
     try:
         g = shape(gj)
-    except Exception as e:  # noqa: BLE001
+    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException) as e:
         raise InputError(f"the drawn patch is not a valid shape ({e})", field="polygon") from e
     if g.geom_type not in ("Polygon", "MultiPolygon"):
         raise InputError("the patch must be a polygon (draw a shape, not a line or point)",
