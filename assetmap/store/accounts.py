@@ -100,12 +100,7 @@ class AccountsMixin(StoreCore):
                 plan=json.dumps(plan, sort_keys=True))).inserted_primary_key[0])
 
     def get_outreach_plan(self, plan_id: int, conn: Connection | None = None) -> dict:
-        with self._use(conn) as c:
-            r = c.execute(select(outreach_plans)
-                          .where(outreach_plans.c.id == int(plan_id))).first()
-        if r is None:
-            raise NotFound(f"no saved outreach plan {plan_id}")
-        d = dict(r._mapping)
+        d = self._row_by_id(outreach_plans, plan_id, f"no saved outreach plan {plan_id}", conn)
         d["params"] = json.loads(d["params"])
         d["plan"] = json.loads(d["plan"])
         return d

@@ -168,12 +168,7 @@ class AssetsMixin(StoreCore):
         return pd.DataFrame(rows, columns=[c.name for c in asset_versions.columns])
 
     def get_version(self, version_id: int, conn: Connection | None = None) -> dict:
-        with self._use(conn) as c:
-            r = c.execute(select(asset_versions)
-                          .where(asset_versions.c.id == _int(version_id))).first()
-        if r is None:
-            raise NotFound(f"no stored version {version_id}")
-        d = dict(r._mapping)
+        d = self._row_by_id(asset_versions, version_id, f"no stored version {version_id}", conn)
         d["data"] = json.loads(d["data"])
         return d
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from .. import model, settings
+from ..errors import NotFound
 from ..settings import default_db_url
 from .schema import COUNTED_TABLES, SCHEMA_VERSION, areas, meta_table, metadata
 
@@ -181,6 +182,15 @@ class StoreCore:
         else:
             with self.engine.connect() as c:
                 yield c
+
+    def _row_by_id(self, table: Table, row_id, missing: str,
+                   conn: Connection | None = None) -> dict:
+        """The row of ``table`` whose ``id`` is ``row_id`` as a dict, or NotFound(missing)."""
+        with self._use(conn) as c:
+            r = c.execute(select(table).where(table.c.id == _int(row_id))).first()
+        if r is None:
+            raise NotFound(missing)
+        return dict(r._mapping)
 
     def _begin(self, conn: Connection | None):
         """A transaction that does not change the data version (runs, users)."""
