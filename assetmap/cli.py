@@ -189,7 +189,9 @@ def analyse(ctx, as_json, slow, params):
     hs = s["hotspots"]
     click.echo(f"Analysis run {result.run_id} (data version {result.data_version}) in "
                f"{s['seconds']:.1f} s: {s['areas']} areas, {s['assets']} assets, "
-               f"{s['providers']} providers, walking over the {s['router']}.")
+               f"{s['providers']} providers, "
+               + ("walking over the street network." if s["router"] == "network" else
+                  "walking times as straight-line estimates (no street network)."))
     click.echo(f"  gaps (high need, low supply): {s['gaps']}; top: {', '.join(s['top_gaps'][:5])}")
     click.echo(f"  isolation hotspots: {hs['hot']} hot, {hs['cold']} cold; local Moran HH "
                f"{hs['HH']}, LL {hs['LL']}, HL {hs['HL']}, LH {hs['LH']}")

@@ -393,3 +393,12 @@ def test_hotspot_table_drops_rows_without_an_area():
                         "gi_z": [3.0, 2.9, 2.8, 2.7, 2.6]})
     rows = planner.hotspot_table(types.SimpleNamespace(hotspots=hot, areas=areas))
     assert [r["area_code"] for r in rows] == ["E1", "E3"]
+
+
+def test_hotspot_table_is_empty_when_nothing_is_significant():
+    """Seen on Trafford's real data: no significant area gave one 'nan' row per area."""
+    from assetmap.views import planner
+    areas = pd.DataFrame({"code": ["E1", "E2"], "name": ["One", "Two"], "parent_name": "W"})
+    hot = pd.DataFrame({"area_code": ["E1", "E2"], "gi_class": "not significant",
+                        "lisa_class": "not significant", "gi_z": [0.1, -0.2]})
+    assert planner.hotspot_table(types.SimpleNamespace(hotspots=hot, areas=areas)) == []

@@ -93,8 +93,10 @@ def hotspot_table(wd) -> list[dict]:
     gi = h["gi_class"].astype(str).str.lower()
     lisa = h["lisa_class"].astype(str).str.upper()
     sig = gi.str.startswith("hot") | gi.str.startswith("cold") | lisa.isin(["HH", "LL", "HL", "LH"])
-    h = h[sig].assign(_hot=gi.str.startswith("hot")).sort_values(
-        ["_hot", "gi_z"], ascending=[False, False])
+    h = h[sig.to_numpy(dtype=bool)]
+    # from the filtered rows: assigning a longer Series to an empty frame would add NaN rows
+    h = h.assign(_hot=h["gi_class"].astype(str).str.lower().str.startswith("hot").to_numpy())
+    h = h.sort_values(["_hot", "gi_z"], ascending=[False, False])
     return h.to_dict("records")
 
 
