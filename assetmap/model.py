@@ -28,8 +28,18 @@ ASSET_CATEGORIES = {
     "pharmacy": "Pharmacy",
     "neighbourhood_hub": "Neighbourhood network hub",
     "micro_provider": "Micro-provider",
+    "dentist": "Dentist",
+    "food_shop": "Food shop",
+    "food_bank": "Food bank or food support",
+    "hospital": "Hospital",
+    "post_office": "Post office",
+    "transport_stop": "Bus, tram or rail stop",
+    "warm_space": "Warm space",
     "other": "Other",
 }
+#: Categories people need whatever their social life: the isolation score measures the
+#: travel time to these beside social assets (see ``settings.ESSENTIAL_CATEGORIES``).
+ESSENTIAL_CATEGORIES = ("gp_practice", "pharmacy", "food_shop")
 SERVICE_TYPES = {
     "home_support": "Support in the home",
     "domiciliary_care": "Domiciliary care",
@@ -48,6 +58,21 @@ CLIENT_GROUPS = {
     "dementia": "Dementia",
     "carers": "Carers",
 }
+#: How a service reaches people: at a venue people travel to, or by coming to the
+#: person's home within the area it serves (home support, domiciliary care, befriending
+#: visits, transport), or both.
+REACH_MODES = {
+    "venue": "At a venue (people travel to it)",
+    "visits": "Comes to you (the provider travels within the area it serves)",
+    "both": "Both at a venue and coming to you",
+}
+#: The reach a provider has when its record does not say (by service type).
+VISITING_SERVICE_TYPES = ("home_support", "domiciliary_care", "befriending", "transport")
+#: Capacity is counted in one of two units, never summed: hours a week of support, or
+#: places (care-home beds, day-activity places, accommodation).
+CAPACITY_UNITS = {"hours": "hours a week", "places": "places"}
+#: Service types whose capacity is counted in places (all others: hours a week).
+PLACE_SERVICE_TYPES = ("accommodation",)
 QUALITY_MARKS = ("gold", "silver", "bronze", "none")
 ASSET_SOURCES = ("osm", "import", "community", "demo", "cqc", "openreferral")
 ASSET_STATUSES = ("pending", "approved", "rejected", "retired")
@@ -132,6 +157,14 @@ PROVIDER_COLUMNS = {
     "direct_payments": "bool", "preferred_list": "bool", "staff_fte": "float?",
     "capacity_hours": "float?", "vacancies": "float?", "community_focus": "str?",
     "radius_km": "float?", "charity_number": "str?", "company_number": "str?",
+    # how the service reaches people (REACH_MODES; blank = by service type) and the area it
+    # serves: radius_km from its base, a polygon (GeoJSON, WGS84), or area codes (LSOAs or
+    # wards, pipe-separated)
+    "reach": "str?", "area_served": "str?", "area_served_geojson": "str?",
+    # capacity in places (beds, day places) beside capacity_hours (hours a week)
+    "capacity_places": "float?",
+    # ISO date (YYYY-MM-DD) the vacancies figure was last confirmed
+    "vacancies_confirmed": "str?",
 }
 NETWORK_COLUMNS = {
     "id": "str", "name": "str", "hub_asset_id": "str?", "members": "int?", "activities": "str?",

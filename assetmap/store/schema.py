@@ -26,7 +26,7 @@ from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from .. import model
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _to_wkb(value):
@@ -182,6 +182,9 @@ providers = Table(
     Column("staff_fte", Float), Column("capacity_hours", Float), Column("vacancies", Float),
     Column("community_focus", Txt()), Column("radius_km", Float),
     Column("charity_number", Str(20)), Column("company_number", Str(20)),
+    # schema version 2: reach, area served, places, vacancy date (see model.PROVIDER_COLUMNS)
+    Column("reach", Str(8)), Column("area_served", Txt()), Column("area_served_geojson", Txt()),
+    Column("capacity_places", Float), Column("vacancies_confirmed", Str(32)),
 )
 
 asset_versions = Table(
