@@ -20,7 +20,7 @@ RANKS = {
     "model": 1, "results": 1, "privacy": 1,
     "store": 2, "io": 2, "accounts": 2,
     "analysis": 3,
-    "pipeline": 4, "demo": 4, "scale": 4,
+    "pipeline": 4, "demo": 4, "scale": 4, "method": 4,
     "community": 5, "outreach": 5,
     "layers": 6, "maps": 7,
     "app": 8, "views": 8, "cli": 8, "__main__": 8,

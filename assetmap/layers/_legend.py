@@ -9,6 +9,9 @@ from folium.template import Template
 
 from ._style import esc, js_json
 
+#: Where every legend's "How this is worked out" link points (the method notes page).
+METHOD_URL = "/method"
+
 
 class Legend(MacroElement):
     """Legend ``body_html`` (trusted HTML) titled ``title`` for ``layer``."""
@@ -35,15 +38,17 @@ class Legend(MacroElement):
     """)
 
     def __init__(self, layer, title: str, body_html: str, *, position: str = "bottomright",
-                 open_: bool = True):
+                 open_: bool = True, method: str = ""):
         super().__init__()
         self._name = "Legend"
         self.layer = layer
         self.title = title
         self.position_js = js_json(position)
         self.title_js = js_json(title)
+        link = (f'<a class="am-legend-method" href="{esc(METHOD_URL)}'
+                f'{"#" + esc(method) if method else ""}">How this is worked out</a>')
         self.html = (f"<details{' open' if open_ else ''}><summary>{esc(title)}</summary>"
-                     f"{body_html}</details>")
+                     f"{body_html}{link}</details>")
         self.html_js = js_json(self.html)
 
 

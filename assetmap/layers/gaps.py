@@ -93,5 +93,5 @@ def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = T
     group.add_to(m)
     if legend:
         note = f'<div class="am-legend-note">{esc(subtitle)}</div>' if subtitle else ""
-        add_legend(m, group, name, note + legend_html())
+        add_legend(m, group, name, note + legend_html(), method="gaps")
     return group

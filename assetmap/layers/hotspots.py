@@ -97,7 +97,7 @@ def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha, met
         colours, labels = (GI_COLOURS, GI_LABELS) if kind == "gi" else (LISA_COLOURS, LISA_LABELS)
         add_legend(m, group, name, swatch_rows([(colours[k], labels[k]) for k in colours]) +
                    f'<div class="am-legend-note">{esc(legend_note(alpha, method))}</div>',
-                   open_=show)
+                   open_=show, method="hotspots")
     return group
 
 

@@ -94,5 +94,6 @@ def add_to(m, areas, column: str, *, title: str, unit: str = "", scheme: str = "
         finite = values[np.isfinite(values)]
         lowest = float(finite.min()) if len(finite) else None
         add_legend(m, group, title, legend_html(bins, cols, unit, lowest,
-                                                SCHEMES.get(scheme, SCHEMES["quantiles"])[0], note))
+                                                SCHEMES.get(scheme, SCHEMES["quantiles"])[0], note),
+                   method="need")
     return group

@@ -35,5 +35,5 @@ def add_to(m, networks, *, name: str = "Neighbourhood networks", show: bool = Tr
     if legend:
         add_legend(m, group, name, swatch_rows(
             [(c, n, "border:2px dashed #333") for c, n in zip(cols, data["name"])]) or
-            '<div class="am-legend-note">No networks recorded.</div>')
+            '<div class="am-legend-note">No networks recorded.</div>', method="access")
     return group

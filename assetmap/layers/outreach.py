@@ -77,7 +77,7 @@ def add_patch(m, plan: dict, areas=None, *, name: str = "Patch and priority area
     group.add_to(m)
     add_legend(m, group, "Priority", swatch_rows(
         [(RANK_COLOURS[0], "first"), (RANK_COLOURS[2], "next"), (RANK_COLOURS[-1], "later"),
-         ("#dddddd", "rest of the patch")]))
+         ("#dddddd", "rest of the patch")]), method="isolation")
     return group
 
 
@@ -103,7 +103,8 @@ def add_suggestions(m, plan: dict, *, name: str = "Suggested assets and provider
         ).add_to(group)
     group.add_to(m)
     add_legend(m, group, "Connect people to", swatch_rows(
-        [(PROVIDER_COLOUR, "micro-provider (matching)"), (VENUE_COLOUR, "community venue")]))
+        [(PROVIDER_COLOUR, "micro-provider (matching)"), (VENUE_COLOUR, "community venue")]),
+               method="isolation")
     return group
 
 

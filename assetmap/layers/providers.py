@@ -81,5 +81,5 @@ def add_to(m, providers, *, name: str = "Micro-providers", show: bool = True,
     layer = cluster_layer(rows, styles=styles, labels=POPUP_LABELS, name=name, show=show)
     layer.add_to(m)
     if legend:
-        add_legend(m, layer, name, legend_html(), open_=legend_open)
+        add_legend(m, layer, name, legend_html(), open_=legend_open, method="supply")
     return layer
