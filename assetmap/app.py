@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -57,6 +58,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_IDLE_MINUTES=settings.SESSION_IDLE_MINUTES,
         TRUSTED_PROXIES=settings.TRUSTED_PROXIES,
         ANALYSIS_REFRESH=settings.ANALYSIS_REFRESH,
+        COMPRESS_MIMETYPES=list(settings.COMPRESS_MIMETYPES),
+        COMPRESS_MIN_SIZE=settings.COMPRESS_MIN_BYTES,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        SEND_FILE_MAX_AGE_DEFAULT=settings.STATIC_MAX_AGE_S,
     )
     if test_config:
         app.config.update(test_config)
@@ -66,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["assetmap_store"] = Store(app.config["DATABASE"])
     _trust_proxies(app, int(app.config.get("TRUSTED_PROXIES") or 0))
     csrf.init_app(app)
+    Compress(app)
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(e):

@@ -101,6 +101,14 @@ TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 VENDOR_URL = "/static/vendor/node_modules/"
 MAP_COORD_DECIMALS = 5        # about 1 m
 SIMPLIFY_TOLERANCE_M = 10.0   # boundary simplification for display
+#: Responses of these types are compressed (gzip, or brotli where the browser asks for it)
+#: when larger than COMPRESS_MIN_BYTES: maps are mostly GeoJSON text, which shrinks 5-8x.
+COMPRESS_MIMETYPES = ("text/html", "text/css", "text/csv", "text/plain", "text/javascript",
+                      "application/javascript", "application/json", "application/geo+json",
+                      "image/svg+xml")
+COMPRESS_MIN_BYTES = 500
+#: Browsers may keep static files (styles, scripts, the vendored map libraries) this long.
+STATIC_MAX_AGE_S = 7 * 24 * 3600
 
 # --- Analysis engine (issue 4): further defaults, all overridable per run ----------------
 #: Compiled street graphs (scipy CSR .npz, keyed by the OSM file's sha256) live here. None:
