@@ -12,8 +12,8 @@ def get_store() -> Store:
 
 def register(app: Flask) -> None:
     """Register every blueprint (each view module exposes ``bp``)."""
-    from . import api, areas, directory, downloads, main, method, planner
-    for module in (main, planner, areas, directory, downloads, api, method):
+    from . import api, areas, directory, downloads, main, method, planner, wards
+    for module in (main, planner, areas, directory, downloads, api, method, wards):
         app.register_blueprint(module.bp)
     from . import outreach
     app.register_blueprint(outreach.bp)

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, render_template
 
 from .. import maps, model, pipeline, settings
 from ..layers.access import isochrone_geojson
-from . import get_store
+from . import get_store, wards
 from .main import web_data
 
 bp = Blueprint("areas", __name__)
@@ -164,6 +164,8 @@ def index():
 def area(code):
     store = get_store()
     wd = web_data()
+    if wards.is_ward(wd, code):
+        return wards.ward_profile(code)
     p = wd.memoise(("profile", code), lambda: profile(wd, code, store))
 
     def iso():
