@@ -23,3 +23,8 @@ def test_ward_profile_aggregates_its_areas(client):
     assert "rank 1 of 15 wards" in text
     assert len(re.findall(r'href="/areas/E0199\d{4}"', text)) >= 5
     assert client.get("/areas/E05999999").status_code == 404
+
+
+def test_area_tooltips_name_the_ward(client):
+    html = client.get("/gaps").get_data(as_text=True)
+    assert 'am-ward\\"\\u003e(Hollins Green)\\u003c/span' in html

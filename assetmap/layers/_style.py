@@ -78,3 +78,11 @@ def table_html(rows) -> str:
     body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows
                    if v not in ("", None))
     return f'<table class="am-pop">{body}</table>'
+
+
+def area_title(name, ward=None) -> str:
+    """An area's name in bold, then its ward (both escaped): the head of every area
+    tooltip and popup, so a reader always knows which ward an area is in."""
+    ward_s = "" if ward is None or ward != ward or not str(ward).strip() else str(ward)
+    return f"<strong>{esc(name)}</strong>" + (f" <span class=\"am-ward\">({esc(ward_s)})</span>"
+                                              if ward_s else "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ._geo import polygon_layer
 from ._legend import add_legend
-from ._style import NO_DATA, esc, fmt
+from ._style import NO_DATA, area_title, esc, fmt
 
 #: BIVARIATE[need_class][supply_class], classes 1 (low) .. 3 (high); supply class 0 (no
 #: supply) is drawn in the supply class 1 colour with :data:`NO_SUPPLY_DASH`.
@@ -70,7 +70,8 @@ def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = T
     """``areas`` (code, name, display geometry) joined with ``gaps`` rows for one service type
     and client group (area_code, need, supply, need_class, supply_class, is_gap, gap_rank)."""
     g = gaps.drop_duplicates("area_code").set_index("area_code")
-    d = areas[["code", "name", areas.geometry.name]].join(g, on="code")
+    keep = [c for c in ("code", "name", "parent_name") if c in areas]
+    d = areas[keep + [areas.geometry.name]].join(g, on="code")
     tips, pops, fills, gapflag, nosupply = [], [], [], [], []
     for r in d.to_dict("records"):
         nc, sc = r.get("need_class"), r.get("supply_class")
@@ -78,7 +79,8 @@ def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = T
         desc = (f"{LEVEL.get(int(nc), '?')} need, {LEVEL.get(int(sc), '?')} supply"
                 if known else "no data")
         is_gap = bool(r.get("is_gap")) if r.get("is_gap") == r.get("is_gap") else False
-        t = f"<strong>{esc(r['name'])}</strong><br>{esc(desc)}{' – GAP' if is_gap else ''}"
+        t = f"{area_title(r['name'], r.get('parent_name'))}<br>{esc(desc)}" \
+            f"{' – GAP' if is_gap else ''}"
         tips.append(t)
         p = (t + f"<br>Need {fmt(r.get('need'), 2)}, supply {fmt(r.get('supply'), 3)}")
         if link_template:

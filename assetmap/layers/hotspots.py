@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ._geo import polygon_layer
 from ._legend import add_legend, swatch_rows
-from ._style import esc, fmt
+from ._style import area_title, esc, fmt
 
 GI_COLOURS = {"hot": "#b2182b", "cold": "#2166ac", "ns": "#f7f7f7"}
 GI_LABELS = {"hot": "Hot spot (high isolation cluster)",
@@ -63,7 +63,7 @@ def legend_note(alpha: float, method: dict | None = None) -> str:
 
 def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha, method):
     h = hot.drop_duplicates("area_code").set_index("area_code")
-    d = areas[["code", "name"]].join(h, on="code")
+    d = areas[[c for c in ("code", "name", "parent_name") if c in areas]].join(h, on="code")
     tips, pops, fills, cls = [], [], [], []
     for r in d.to_dict("records"):
         if kind == "gi":
@@ -76,7 +76,7 @@ def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha, met
             label, col = LISA_LABELS[c], LISA_COLOURS[c]
             stats = (f"Local Moran's I = {fmt(r.get('lisa_i'), 2)}, p {_p(r.get('lisa_p'))}, "
                      f"FDR q {_p(r.get('lisa_q'))}")
-        t = f"<strong>{esc(r['name'])}</strong><br>{esc(label)}"
+        t = f"{area_title(r['name'], r.get('parent_name'))}<br>{esc(label)}"
         tips.append(t)
         p = t + f"<br>Isolation score {fmt(r.get('isolation'), 2)}<br>{esc(stats)}"
         if link_template:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._geo import polygon_layer
 from ._legend import add_legend
-from ._style import NO_DATA, SEQUENTIAL, esc, fmt
+from ._style import NO_DATA, SEQUENTIAL, area_title, esc, fmt
 
 SCHEMES = {
     "quantiles": ("Quantiles", mapclassify.Quantiles),
@@ -74,13 +74,14 @@ def add_to(m, areas, column: str, *, title: str, unit: str = "", scheme: str = "
     values = areas[column].to_numpy(dtype=float) if column in areas else np.full(len(areas), np.nan)
     cls, bins = classify(values, scheme, k)
     cols = palette(len(bins))
-    tips = [f"<strong>{esc(n)}</strong><br>{esc(title)}: {fmt(v, 1, unit)}"
-            for n, v in zip(areas["name"], values)]
+    wards = areas["parent_name"] if "parent_name" in areas else [None] * len(areas)
+    heads = [area_title(n, w) for n, w in zip(areas["name"], wards)]
+    tips = [f"{h}<br>{esc(title)}: {fmt(v, 1, unit)}" for h, v in zip(heads, values)]
     pops = None
     if link_template:
-        pops = [f"<strong>{esc(n)}</strong><br>{esc(title)}: {fmt(v, 1, unit)}<br>"
+        pops = [f"{h}<br>{esc(title)}: {fmt(v, 1, unit)}<br>"
                 f'<a href="{esc(link_template.format(code=c))}">Area profile</a>'
-                for n, v, c in zip(areas["name"], values, areas["code"])]
+                for h, v, c in zip(heads, values, areas["code"])]
     fills = [cols[c] if c >= 0 else NO_DATA for c in cls]
 
     def style(p):
