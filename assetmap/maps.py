@@ -110,8 +110,13 @@ def render_parts(m: folium.Map) -> MapParts:
     assert isinstance(root, Figure), "a folium Map always sits in a branca Figure"
     for child in list(root._children.values()):    # what Figure.render does first
         child.render()
-    return MapParts(header=localise_assets(_verbatim(root.header)), html=_verbatim(root.html),
-                    script=_verbatim(root.script))
+    header = _VIEWPORT_RE.sub("", localise_assets(_verbatim(root.header)))
+    return MapParts(header=header, html=_verbatim(root.html), script=_verbatim(root.script))
+
+
+#: folium writes a second viewport tag that forbids zooming (``user-scalable=no``): the
+#: page's own viewport tag (base.html) stays, so people can zoom (WCAG 1.4.4, 1.4.10).
+_VIEWPORT_RE = re.compile(r"<meta\s+name=[\"']viewport[\"'][^>]*>\s*", re.I)
 
 
 def _verbatim(section: Element) -> str:

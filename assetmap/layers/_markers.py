@@ -63,11 +63,25 @@ class _Cluster(FastMarkerCluster):
         self.data_js = js_json(self.data)
 
 
-def text_colour(hex_colour: str) -> str:
-    """Black or white, whichever reads better on the background."""
+def luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (#rrggbb)."""
     h = hex_colour.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    return "#000" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "#fff"
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    lin = [(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+           for c in (int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_colour(hex_colour: str) -> str:
+    """Black or white, whichever has the higher WCAG contrast on the background."""
+    return "#000" if contrast(hex_colour, "#000") >= contrast(hex_colour, "#fff") else "#fff"
 
 
 def cluster_layer(rows, *, styles, labels, name: str, show: bool = True,
