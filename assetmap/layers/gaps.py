@@ -10,11 +10,15 @@ from ._legend import add_legend
 from ._style import NO_DATA, area_title, esc, fmt
 
 #: BIVARIATE[need_class][supply_class], classes 1 (low) .. 3 (high); supply class 0 (no
-#: supply) is drawn in the supply class 1 colour with :data:`NO_SUPPLY_DASH`.
+#: supply) is drawn in the supply class 1 colour with :data:`NO_SUPPLY_DASH`. Stevens' pink
+#: and teal scheme, adjusted so that it holds for colour-blind readers: under simulated
+#: protanopia, deuteranopia and tritanopia (Machado et al. 2009) every two classes differ
+#: by CIEDE2000 >= 6, and the gap class (high need, low supply: orange) by >= 26 from every
+#: other (tests/test_layers_gaps.py checks it).
 BIVARIATE = {
-    1: {1: "#e8e8e8", 2: "#ace4e4", 3: "#5ac8c8"},
-    2: {1: "#dfb0d6", 2: "#a5add3", 3: "#5698b9"},
-    3: {1: "#be64ac", 2: "#8c62aa", 3: "#3b4994"},
+    1: {1: "#eae8e3", 2: "#b0eaeb", 3: "#50c4c5"},
+    2: {1: "#e1b2d7", 2: "#a0a8d6", 3: "#5698b9"},
+    3: {1: "#e66101", 2: "#8c62aa", 3: "#3b4994"},
 }
 LEVEL = {0: "no", 1: "low", 2: "medium", 3: "high"}
 #: Outline of areas with no supply (Leaflet dashArray), thin grey; gaps keep their black.
