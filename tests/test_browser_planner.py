@@ -95,6 +95,48 @@ def test_overview_layers_toggle_and_isochrones(page, web_live_server):
     assert page.js_errors == []
 
 
+def _clear_spot_on_an_area(page) -> tuple[float, float]:
+    """Page pixels of an area's centre far from every marker and control (where a person
+    would click to ask "how far can someone walk from here?")."""
+    centres = page.evaluate("""() => { const m = window.assetmapMap, out = [];
+        const r = m.getContainer().getBoundingClientRect();
+        m.eachLayer(function (l) { if (l instanceof L.Polygon) {
+            const p = m.latLngToContainerPoint(l.getBounds().getCenter());
+            out.push([r.left + p.x, r.top + p.y]); } });
+        return out; }""")
+    boxes = [page.locator(sel).nth(i).bounding_box()
+             for sel in (".leaflet-marker-icon", ".leaflet-control", ".am-legend")
+             for i in range(page.locator(sel).count())]
+    boxes = [b for b in boxes if b]
+
+    def clearance(pt):
+        return min(max(b["x"] - pt[0], pt[0] - b["x"] - b["width"],
+                       b["y"] - pt[1], pt[1] - b["y"] - b["height"]) for b in boxes)
+    return tuple(max(centres, key=clearance))
+
+
+def test_walk_from_a_point_with_the_default_layers(page, web_live_server):
+    """With the need layer on (the default), a planner presses "Walk from a point" and clicks
+    an area: the walk is drawn, and the area popup does not get in the way."""
+    _open(page, web_live_server + "/")
+    before = _polygons(page)
+    page.get_by_role("button", name="Walk from a point").click()
+    x, y = _clear_spot_on_an_area(page)
+    page.mouse.click(x, y)
+    page.wait_for_function(
+        "() => document.getElementById('iso-status').textContent.indexOf('drawn') >= 0",
+        timeout=10000)
+    assert _polygons(page) >= before + 3
+    assert page.locator(".leaflet-popup").count() == 0
+    _shot(page, "overview-walk-from-point")
+    page.get_by_role("button", name="Walk from a point").click()     # off: popups again
+    page.get_by_role("checkbox", name="Walking isochrones", exact=True).uncheck()
+    page.mouse.click(x, y)
+    page.wait_for_timeout(200)
+    assert page.locator(".leaflet-popup").count() == 1
+    assert page.js_errors == []
+
+
 def test_overview_picker(page, web_live_server):
     _open(page, web_live_server + "/")
     page.select_option("#indicator", "llti")

@@ -7,16 +7,48 @@
   var status = document.getElementById('iso-status');
   function say(text) { if (status) { status.textContent = text; } }
 
-  // 1. Isochrones: while the "Walking isochrones" layer is on, a click asks the server.
+  // 1. Isochrones: a click asks the server while the "Walking isochrones" layer is on, or
+  //    while the "Walk from a point" button is pressed (whatever other layers are on: area
+  //    popups are then held back so the click draws the walk).
   var layers = window.assetmapLayers || {};
   var group = layers.isochrones;
+  var isoMode = false;
   if (group && layers.isochroneUrl) {
     var colours = {5: '#0072B2', 10: '#56B4E9', 15: '#CCE6F4', 20: '#EEF6FB'};
+    var IsoControl = L.Control.extend({
+      options: {position: 'topleft'},
+      onAdd: function () {
+        var b = L.DomUtil.create('button', 'am-iso-button leaflet-bar');
+        b.type = 'button';
+        b.id = 'iso-mode';
+        b.textContent = 'Walk from a point';
+        b.setAttribute('aria-pressed', 'false');
+        b.title = 'Then click the map to see how far someone can walk from there';
+        L.DomEvent.disableClickPropagation(b);
+        L.DomEvent.on(b, 'click', function () {
+          isoMode = !isoMode;
+          b.setAttribute('aria-pressed', String(isoMode));
+          map.getContainer().style.cursor = isoMode ? 'crosshair' : '';
+          if (isoMode && !map.hasLayer(group)) { map.addLayer(group); }
+          say(isoMode ? 'Click the map to see walking isochrones from that point.' : '');
+        });
+        return b;
+      }
+    });
+    new IsoControl().addTo(map);
     map.on('overlayadd', function (e) {
       if (e.layer === group) { say('Click the map to see walking isochrones from that point.'); }
     });
+    map.on('popupopen', function () { if (isoMode) { map.closePopup(); } });
+    // Leaflet stops a click on an area with a popup from reaching the map ('click'), but
+    // 'preclick' always reaches it: in walk mode the walk is drawn from there.
+    map.on('preclick', function (e) { if (isoMode && !pickMode) { drawFrom(e.latlng); } });
     map.on('click', function (e) {
-      if (!map.hasLayer(group) || pickMode) { return; }
+      if (!isoMode && map.hasLayer(group) && !pickMode) { drawFrom(e.latlng); }
+    });
+    function drawFrom(latlng) {
+      var e = {latlng: latlng};
+      if (!map.hasLayer(group)) { map.addLayer(group); }
       var url = layers.isochroneUrl + '?lat=' + e.latlng.lat.toFixed(6) + '&lon=' + e.latlng.lng.toFixed(6);
       say('Working out walking times…');
       fetch(url, {headers: {'Accept': 'application/geo+json'}}).then(function (r) {
@@ -30,7 +62,7 @@
         L.circleMarker(e.latlng, {radius: 5, color: '#000', fillColor: '#F0E442', fillOpacity: 1}).addTo(group);
         say('Walking isochrones drawn (' + (gj.method === 'network' ? 'street network' : 'straight-line estimate') + ').');
       }).catch(function (err) { say('Could not get walking times: ' + err.message); });
-    });
+    }
   }
 
   // 2. Directory: "Pick a point on the map" fills lat/lon and submits the form.
