@@ -80,3 +80,32 @@ def test_zoom_is_never_disabled(page, live_server, app):
         assert len(metas) == 1, metas
         assert "user-scalable=no" not in metas[0].replace(" ", "")
         assert "maximum-scale=1" not in metas[0].replace(" ", "")
+
+
+def test_keyboard_reaches_controls_and_filters_before_any_marker(page, live_server):
+    """Tab from the top of the overview: the skip link skips the map, and without it the
+    map's layer control and the page's filters come before any marker (none is a tab
+    stop: the directory lists the same places)."""
+    page.goto(live_server + "/")
+    page.wait_for_load_state("load")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip the map"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.folium-map') === null")
+    assert page.evaluate("document.activeElement.closest('#side') !== null")
+    page.goto(live_server + "/")
+    page.wait_for_load_state("load")
+    seen = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("""() => { const e = document.activeElement;
+            return e.closest('.leaflet-marker-pane') ? 'marker'
+                 : e.closest('.leaflet-control-layers') ? 'layers'
+                 : e.id === 'indicator' ? 'filters' : ''; }"""))
+        if "filters" in seen:
+            break
+    assert "marker" not in seen
+    assert "layers" in seen and "filters" in seen
+    assert seen.index("layers") < seen.index("filters")
+    assert page.locator(".leaflet-marker-icon[tabindex]").count() == 0

@@ -23,7 +23,7 @@ _CALLBACK = """(function () {
             html: '<span class="am-pin" style="background:' + st[0] + ';color:' + st[2] + '">'
                 + st[1] + '</span>'});
         var marker = L.marker(new L.LatLng(row[0], row[1]),
-                              {icon: icon, title: row[5], alt: row[5], keyboard: true});
+                              {icon: icon, title: row[5], alt: row[5], keyboard: false});
         var html = '<strong>' + row[3] + '</strong>' + (row[4] ? '<br>' + row[4] : '');
         var vals = row[6] || [], t = '';
         for (var i = 0; i < vals.length; i++) {
@@ -49,6 +49,10 @@ class _Cluster(FastMarkerCluster):
             var {{ this.get_name() }} = (function(){
                 {{ this.callback }}
                 var data = {{ this.data_js }};
+                // markers and clusters are not tab stops: keyboard users reach the same
+                // places through the page's lists (directory, tables), and the map's
+                // controls come first (WCAG 2.4.3)
+                if (L.MarkerCluster) { L.MarkerCluster.prototype.options.keyboard = false; }
                 var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
                 for (var i = 0; i < data.length; i++) {
                     callback(data[i]).addTo(cluster);

@@ -5,6 +5,9 @@
   var map = window.assetmapMap;
   if (!map) { return; }
   var status = document.getElementById('iso-status');
+  // Keyboard order: the map's controls (zoom, layers, legends) before anything drawn on it.
+  var box = map.getContainer(), controls = box.querySelector('.leaflet-control-container');
+  if (controls && box.firstChild !== controls) { box.insertBefore(controls, box.firstChild); }
   function say(text) { if (status) { status.textContent = text; } }
 
   // 1. Isochrones: a click asks the server while the "Walking isochrones" layer is on, or
