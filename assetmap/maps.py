@@ -14,6 +14,7 @@ from . import model, settings
 from .layers import access as access_layer
 from .layers import areas as areas_layer
 from .layers import assets as assets_layer
+from .layers import basemap as basemap_layer
 from .layers import gaps as gaps_layer
 from .layers import hotspots as hotspots_layer
 from .layers import moderation as moderation_layer
@@ -88,7 +89,10 @@ def new_map(bounds=None, tiles: str | None = None, *, scroll_zoom: bool = True) 
     page stays usable without tiles: layers and legends are drawn by the page itself."""
     tiles = settings.TILES if tiles is None else tiles
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, scrollWheelZoom=scroll_zoom)
-    if tiles and tiles.lower() != "none":
+    m.options["maxZoom"] = settings.MAP_MAX_ZOOM      # folium gives max_zoom to tiles only
+    if not tiles or tiles.lower() == "none":
+        basemap_layer.add_to(m)
+    else:
         folium.TileLayer(tiles, name="Base map", attr=settings.TILES_ATTRIBUTION,
                          control=False).add_to(m)
     if bounds is not None and len(bounds) == 4 and all(b == b for b in bounds):

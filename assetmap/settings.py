@@ -95,8 +95,18 @@ STALE_AFTER_DAYS = 91         # Open Referral UK: review at least every 3 months
 # --- Web -------------------------------------------------------------------------------
 HOST = "127.0.0.1"
 PORT = 5000
-TILES = os.environ.get("ASSETMAP_TILES", "OpenStreetMap")
-TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+#: Background map tiles: "none" (the default: the store's own streets, water and green
+#: space are drawn as a light vector basemap, so offline and intranet installs show streets),
+#: a tile URL template (``https://tiles.example/{z}/{x}/{y}.png``) or a name folium knows
+#: ("OpenStreetMap"). ``ASSETMAP_TILES`` / ``ASSETMAP_TILES_ATTRIBUTION`` set them.
+TILES = os.environ.get("ASSETMAP_TILES", "none")
+TILES_ATTRIBUTION = os.environ.get("ASSETMAP_TILES_ATTRIBUTION",
+                                   "&copy; OpenStreetMap contributors")
+#: Deepest zoom level of every map (street level; tile servers set their own, but without
+#: tiles the map needs one, and marker clustering reads it).
+MAP_MAX_ZOOM = 19
+#: Where maps fetch the vector basemap from when there are no tiles.
+BASEMAP_URL = "/basemap.geojson"
 #: Where the locally installed browser libraries (Leaflet etc.) are served from.
 VENDOR_URL = "/static/vendor/node_modules/"
 MAP_COORD_DECIMALS = 5        # about 1 m

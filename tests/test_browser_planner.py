@@ -321,3 +321,16 @@ def test_script_like_names_never_run(page, web_live_server):
     assert page.locator("img[src=x]").count() == 0
     assert page.js_errors == []
     assert "&lt;img" not in page.text_content("#results")    # shown as text, once escaped
+
+
+def test_offline_overview_shows_the_stores_own_streets(page, live_server):
+    """No tile server (the default): the demo's own OSM streets are drawn under the layers."""
+    _open(page, live_server + "/")
+    page.wait_for_selector(".folium-map[data-basemap]", timeout=20000)
+    n = int(page.get_attribute(".folium-map", "data-basemap"))
+    assert n > 500                                   # the demo's streets and paths
+    drawn = page.evaluate("""() => document.querySelectorAll(
+        '.leaflet-am-basemap-pane canvas').length""")
+    assert drawn >= 1
+    _shot(page, "overview-offline-basemap")
+    assert page.js_errors == []

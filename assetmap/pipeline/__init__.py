@@ -40,6 +40,7 @@ import pandas as pd
 
 from .. import results
 from ..analysis import routing
+from ..analysis.wards import ward_table
 from ..errors import NoData
 from .ondemand import (
     graph_cache_dir,
@@ -77,7 +78,7 @@ __all__ = ["Access", "Analysis", "FRAMES", "Inputs", "Need", "OutdatedRun", "PAR
            "graph_cache_dir", "hotspots_step", "isochrone", "isochrones_at", "isochrones_step",
            "load", "load_graph", "loneliness_step", "need_step", "notes_for", "provider_groups",
            "read_inputs", "resolve_params", "router_for", "run", "summary_step", "supply_step",
-           "walk_minutes", "_pwc_xy", "_xy"]
+           "walk_minutes", "_pwc_xy", "_xy", "ward_table"]
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,12 @@
 the overview's "walking isochrones" layer."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from .. import __version__, maps
+from ..io import basemap as basemap_io
 from ..layers.needs import SCHEMES
 from . import _params, get_store
 from . import data as webdata
@@ -19,6 +22,29 @@ def web_data():
 
 def choice(value, allowed, default):
     return value if value in allowed else default
+
+
+_BASEMAPS: dict = {}
+
+
+@bp.get("/basemap.geojson")
+def basemap():
+    """The store's streets, water and green space as light GeoJSON (built once per OSM
+    file, keyed by its hash; cacheable, since the same hash always gives the same bytes)."""
+    store = get_store()
+    digest = store.blob_hash("osm") or "none"
+    body = _BASEMAPS.get(digest)
+    if body is None:
+        blob = store.get_blob("osm")
+        body = json.dumps(basemap_io.basemap_geojson(blob[0] if blob else None),
+                          separators=(",", ":")).encode()
+        _BASEMAPS.clear()                      # one store per app: keep only the current file
+        _BASEMAPS[digest] = body
+    resp = current_app.response_class(body, mimetype="application/geo+json")
+    resp.set_etag(digest)
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 3600
+    return resp.make_conditional(request)
 
 
 @bp.get("/healthz")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from ..analysis import wards as wards_mod
+from .. import pipeline
 from . import get_store
 from .main import web_data
 
@@ -25,7 +25,7 @@ def ward_table(wd):
     def build():
         assets = wd.assets[wd.assets["status"] == "approved"] if "status" in wd.assets else \
             wd.assets
-        return wards_mod.ward_table(wd.areas, assets, get_store().read_areas(level="ward"))
+        return pipeline.ward_table(wd.areas, assets, get_store().read_areas(level="ward"))
     return wd.memoise(("ward-table",), build)
 
 
