@@ -110,7 +110,10 @@ def test_img_src_follows_the_configured_tiles(web_app):
     from assetmap.app import create_app
     app = create_app({**web_app.config, "TILES": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"})
     assert "https://*.tiles.example.org" in _csp(app.test_client().get("/login"))["img-src"]
-    assert "https://tile.openstreetmap.org" in _csp(web_app.test_client().get("/login"))["img-src"]
+    osm = create_app({**web_app.config, "TILES": "OpenStreetMap"})
+    assert "https://tile.openstreetmap.org" in _csp(osm.test_client().get("/login"))["img-src"]
+    # no tile server (the default: the offline basemap): images from the app itself only
+    assert _csp(web_app.test_client().get("/login"))["img-src"] == ["'self'", "data:", "blob:"]
 
 
 def test_hsts_only_with_secure_cookies(web_app):
