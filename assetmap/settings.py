@@ -61,6 +61,12 @@ DECAY = "gaussian"            # "gaussian" or "stepped"
 GAUSSIAN_BETA_MIN = 10.0      # Gaussian decay width (minutes): w = exp(-t^2 / beta^2 / 2)
 STEPPED_WEIGHTS = ((10.0, 1.0), (15.0, 0.68), (20.0, 0.22))  # (upper minutes, weight)
 
+# --- Census age cuts -------------------------------------------------------------------
+#: Share of the 65-74 band aged 65 (ages spread evenly over the band): the Census 2021
+#: household composition counts people living alone from age 66, so living_alone_65's
+#: denominator is the 65+ bands less this share of the 65-74 band.
+AGED_65_SHARE_OF_65_74 = 0.1
+
 # --- Need index ----------------------------------------------------------------------
 #: Default weights of the older people's need index (indicator id -> weight). Indicators
 #: missing from an area's data are dropped and the remaining weights re-normalised; the
