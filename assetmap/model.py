@@ -101,15 +101,35 @@ class IndicatorMeta:
 #: Indicators AssetMap knows by id; importers map source columns onto these.
 INDICATORS: dict[str, IndicatorMeta] = {m.id: m for m in [
     IndicatorMeta("pop_65_plus", "People aged 65+ (% of population)", "%", "neutral", "wilson",
-                  "Census 2021 (ONS), age by five-year band"),
-    IndicatorMeta("living_alone_65", "People aged 65+ living alone (% of households)", "%",
-                  "high_bad", "wilson", "Census 2021 (ONS), household composition"),
-    IndicatorMeta("llti", "Day-to-day activities limited (% of residents)", "%", "high_bad",
-                  "wilson", "Census 2021 (ONS), disability (Equality Act)"),
-    IndicatorMeta("unpaid_carers", "Providing unpaid care (% of residents)", "%", "high_bad",
-                  "wilson", "Census 2021 (ONS), unpaid care"),
+                  "Census 2021 (ONS), age by five-year band",
+                  description="Usual residents aged 65 and over as a share of all usual "
+                              "residents (TS007A: the 65-69 to 85+ bands over all bands)."),
+    IndicatorMeta("living_alone_65", "People aged 66+ living alone (% of people aged 66+)", "%",
+                  "high_bad", "wilson", "Census 2021 (ONS), household composition and age",
+                  description="People aged 66 and over who live alone (Census 2021 TS003 "
+                              "household composition: 'One-person household: Aged 66 years "
+                              "and over', the census's own age cut, state pension age in "
+                              "2021) as a share of usual residents aged 66 and over (the "
+                              "65+ age bands less one tenth of the 65-74 band, as single "
+                              "years are not published for small areas). Residents of care "
+                              "homes count in the denominator but not as living alone, so "
+                              "areas with a large care home read lower."),
+    IndicatorMeta("llti", "Day-to-day activities limited a lot or a little (% of residents)",
+                  "%", "high_bad", "wilson", "Census 2021 (ONS), disability (Equality Act)",
+                  description="Usual residents of all ages disabled under the Equality Act "
+                              "(TS038: day-to-day activities limited a lot or a little by a "
+                              "long-term physical or mental health condition) as a share of "
+                              "all usual residents; not age-standardised."),
+    IndicatorMeta("unpaid_carers", "Providing unpaid care (% of residents aged 5+)", "%",
+                  "high_bad", "wilson", "Census 2021 (ONS), unpaid care",
+                  description="Usual residents aged 5 and over who provide any unpaid care "
+                              "(TS039: 9 hours a week or less up to 50 hours or more) as a "
+                              "share of usual residents aged 5 and over (the table's "
+                              "population)."),
     IndicatorMeta("bad_health", "Bad or very bad general health (% of residents)", "%",
-                  "high_bad", "wilson", "Census 2021 (ONS), general health"),
+                  "high_bad", "wilson", "Census 2021 (ONS), general health",
+                  description="Usual residents of all ages reporting bad or very bad general "
+                              "health (TS037) as a share of all usual residents."),
     IndicatorMeta("imd_score", "Index of Multiple Deprivation score", "score", "high_bad",
                   "none", "English Indices of Deprivation 2019 (MHCLG)"),
     IndicatorMeta("imd_decile", "IMD decile (1 = most deprived 10% in England)", "decile",

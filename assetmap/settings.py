@@ -61,6 +61,52 @@ DECAY = "gaussian"            # "gaussian" or "stepped"
 GAUSSIAN_BETA_MIN = 10.0      # Gaussian decay width (minutes): w = exp(-t^2 / beta^2 / 2)
 STEPPED_WEIGHTS = ((10.0, 1.0), (15.0, 0.68), (20.0, 0.22))  # (upper minutes, weight)
 
+# --- Demand per client group (issue 10; used by analysis.demand) ----------------------
+# Each client group's demand is estimated from the population it is drawn from (areas'
+# Census 2021 age bands). National prevalence rates are fractions; where an area's own
+# census figure is imported (disability, unpaid care) it is used instead of the rate.
+#: Dementia, people aged 65+: age-specific prevalence from "Dementia UK: Update" (Prince M,
+#: Knapp M, Guerchet M et al., King's College London and LSE for the Alzheimer's Society,
+#: 2014; its consensus prevalence estimates, both sexes): 65-69 1.7%, 70-74
+#: 3.0%, 75-79 6.0%, 80-84 11.1%, 85-89 18.3%, 90-94 29.9%, 95+ 41.1%. Combined into the
+#: store's bands weighted by England's Census 2011 population (65-69 2,508,154; 70-74
+#: 2,044,129; 75-79 1,669,345; 80-84 1,258,773; 85-89 776,311; 90+ 403,817, as tabled by
+#: Alzheimer Europe, "The prevalence of dementia in Europe: United Kingdom", 2013), with the
+#: 90+ split 3:1 between 90-94 and 95+ (an assumption). Check: these band rates on those
+#: populations give 7.1% of people aged 65+, the report's headline prevalence.
+DEMENTIA_PREVALENCE = {"pop_65_74": 0.02284, "pop_75_84": 0.08192, "pop_85_plus": 0.23227}
+#: Learning disability, adults 18+: 2.16% (930,400 adults in England, 2015), Public Health
+#: England, "People with learning disabilities in England 2015" (Learning Disabilities
+#: Observatory, 2016). It counts people not known to services; GP registers hold fewer.
+LEARNING_DISABILITY_PREVALENCE = 0.0216
+#: Autism, adults 18+: 1.1%, Brugha T et al., "Estimating the prevalence of autism spectrum
+#: conditions in adults: extending the 2007 Adult Psychiatric Morbidity Survey" (NHS
+#: Information Centre, 2012), covering private households, communal care and adults with
+#: learning disabilities; no fall with age was found. (APMS 2014 found 0.8% among adults in
+#: private households only.)
+AUTISM_PREVALENCE = 0.011
+#: Mental health, adults: 17.0% ("one adult in six", aged 16+) met the criteria for a
+#: common mental disorder (depression, anxiety disorders) in the past week, McManus S et
+#: al. (eds), "Mental health and wellbeing in England: Adult Psychiatric Morbidity Survey
+#: 2014" (NHS Digital, 2016). One rate for all adults, as headlined; CMD is less common
+#: after 65, so older areas are somewhat overstated.
+MENTAL_HEALTH_PREVALENCE = 0.170
+#: Physical disability, adults: the area's Census 2021 share disabled under the Equality
+#: Act (indicator ``llti``); where it is not imported, England's 17.7% of usual residents
+#: (ONS, "Disability, England and Wales: Census 2021", 19 January 2023) stands in.
+DISABILITY_RATE = 0.177
+#: Carers, residents aged 5+: the area's Census 2021 share providing unpaid care (indicator
+#: ``unpaid_carers``); where it is not imported, 8.9% of usual residents aged 5+ in England
+#: and Wales (5.0 million; ONS, "Unpaid care, England and Wales: Census 2021", 19 January
+#: 2023) stands in.
+UNPAID_CARE_RATE = 0.089
+
+# --- Census age cuts -------------------------------------------------------------------
+#: Share of the 65-74 band aged 65 (ages spread evenly over the band): the Census 2021
+#: household composition counts people living alone from age 66, so living_alone_65's
+#: denominator is the 65+ bands less this share of the 65-74 band.
+AGED_65_SHARE_OF_65_74 = 0.1
+
 # --- Need index ----------------------------------------------------------------------
 #: Default weights of the older people's need index (indicator id -> weight). Indicators
 #: missing from an area's data are dropped and the remaining weights re-normalised; the

@@ -35,7 +35,10 @@ def test_census_tables_to_rates_and_loneliness_inputs(area_store, tmp_path):
                                             census_rows([(a, 10) for a in AGES])))
     w = area_store.values_wide()
     row = w.loc[CODES[1]]
-    assert row["living_alone_65"] == pytest.approx(15.0)
+    # people aged 66+ living alone over residents aged 66+: 65+ = 50 of whom the 65-74 band
+    # is 20, a tenth of it aged 65, so 48 aged 66+; 30 one-person 66+ households
+    assert row["living_alone_65"] == pytest.approx(100 * 30 / 48)
+    assert row["one_person_66_households"] == pytest.approx(15.0)    # of 200 households
     assert row["bad_health"] == pytest.approx(10.0)
     assert row["llti"] == pytest.approx(20.0)
     assert row["unpaid_carers"] == pytest.approx(10.0)
@@ -43,5 +46,27 @@ def test_census_tables_to_rates_and_loneliness_inputs(area_store, tmp_path):
         pytest.approx((0.3, 0.2, 0.1))
     # 65+ = 50; 30 alone (size 1), 2x20 in older couples (size 2), rest 0
     assert row["lon_household_size"] == pytest.approx((30 + 80) / 70, abs=1e-4)
-    vals = area_store.read_values(["living_alone_65"])
-    assert vals["count"].iloc[0] == 30 and vals["denominator"].iloc[0] == 200
+    vals = area_store.read_values(["living_alone_65", "one_person_66_households"])
+    alone = vals[vals["indicator_id"] == "living_alone_65"]
+    assert (alone["count"] == 30).all() and (alone["denominator"] == 48).all()
+    hh = vals[vals["indicator_id"] == "one_person_66_households"]
+    assert (hh["count"] == 30).all() and (hh["denominator"] == 200).all()
+    meta = area_store.read_indicators().set_index("id")
+    assert meta.at["living_alone_65", "title"] == "People aged 66+ living alone (% of people " \
+                                                 "aged 66+)"
+    assert meta.at["living_alone_65", "period"] == "2021"
+
+
+def test_living_alone_needs_ages_and_households_in_either_order(area_store, tmp_path):
+    """Ages first, households second gives the same share; households alone give none."""
+    hh = [("One-person household: Aged 66 years and over", 12),
+          ("Other household types: With dependent children", 88)]
+    import_indicators(area_store, write_csv(tmp_path / "hh.csv", HEAD, census_rows(hh)))
+    assert "living_alone_65" not in area_store.values_wide().columns
+    ages = [("Aged 20 to 24 years", 100), ("Aged 65 to 69 years", 30),
+            ("Aged 70 to 74 years", 20), ("Aged 85 years and over", 10)]
+    import_indicators(area_store, write_csv(tmp_path / "age.csv", HEAD, census_rows(ages)))
+    first = area_store.values_wide()["living_alone_65"]
+    assert first.loc[CODES[0]] == pytest.approx(100 * 12 / (60 - 5))     # 66+ = 60 - 50/10
+    import_indicators(area_store, write_csv(tmp_path / "hh.csv", HEAD, census_rows(hh)))
+    assert area_store.values_wide()["living_alone_65"].equals(first)

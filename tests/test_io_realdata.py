@@ -67,10 +67,17 @@ def test_census_values_match_source(trafford):
     one = hh[hh["area_code"] == "E01006109"]
     alone = one.loc[one["indicator"] == "One-person household: Aged 66 years and over",
                     "value"].sum()
-    assert w.loc["E01006109", "living_alone_65"] == pytest.approx(100 * alone / one["value"].sum())
     ages = pd.read_csv(REALDATA / "trafford-census2021-lsoa"
                        / "2021_population_by_5_year_age_bands_lsoa_trafford.csv")
     a = ages[ages["area_code"] == "E01006109"].set_index("indicator")["value"]
+    # people aged 66+ living alone over residents aged 66+ (65+ less a tenth of 65-74)
+    p66 = a[["Aged 65 to 69 years", "Aged 70 to 74 years", "Aged 75 to 79 years",
+             "Aged 80 to 84 years", "Aged 85 years and over"]].sum() \
+        - (a["Aged 65 to 69 years"] + a["Aged 70 to 74 years"]) / 10
+    assert (alone, p66) == (55, 109.5)
+    assert w.loc["E01006109", "living_alone_65"] == pytest.approx(100 * alone / p66)
+    assert w.loc["E01006109", "one_person_66_households"] == pytest.approx(
+        100 * alone / one["value"].sum())
     area = store.read_areas(codes=["E01006109"]).iloc[0]
     assert area["pop_85_plus"] == a["Aged 85 years and over"]
     assert area["pop_65_74"] == a["Aged 65 to 69 years"] + a["Aged 70 to 74 years"]
@@ -81,6 +88,75 @@ def test_census_values_match_source(trafford):
     for ind in ("llti", "unpaid_carers", "bad_health", "pop_65_plus", "lon_health_good",
                 "lon_household_size", "lon_aged_75_79"):
         assert w[ind].notna().sum() == 139, ind
+
+
+def _lsoa(file, col="indicator", code="E01006109") -> pd.Series:
+    """One area's category counts straight from a raw census table."""
+    df = pd.read_csv(REALDATA / "trafford-census2021-lsoa" / file)
+    return df[df["area_code"] == code].groupby(col)["value"].sum()
+
+
+def test_census_indicators_hand_worked(trafford):
+    """Every census-derived indicator of one real LSOA (Trafford 001A, E01006109) worked by
+    hand from the raw tables: count, denominator and value; each title names its
+    denominator, and the unit and polarity fit what it counts."""
+    db, store = trafford
+    v = store.read_values().query("area_code == 'E01006109'").set_index("indicator_id")
+    meta = store.read_indicators().set_index("id")
+    age = _lsoa("2021_population_by_5_year_age_bands_lsoa_trafford.csv")
+    hh = _lsoa("2021_household_composition_lsoa_trafford.csv")
+    dis = _lsoa("2021_disability_lsoa_trafford.csv", "disability_category")
+    gh = _lsoa("2021_general_health_lsoa_trafford.csv", "general_health")
+    care = _lsoa("2021_unpaid_care_lsoa_trafford.csv", "unpaid_care")
+    car = _lsoa("2021_car_van_availability_lsoa_trafford.csv", "availability_category")
+    p65 = age[[k for k in age.index if k.startswith(("Aged 65", "Aged 70", "Aged 75",
+                                                      "Aged 80", "Aged 85"))]].sum()
+    p66 = p65 - (age["Aged 65 to 69 years"] + age["Aged 70 to 74 years"]) / 10
+    assert (age.sum(), p65, hh.sum(), care.sum()) == (1146, 116, 531, 1076)
+    expect = {   # id: (count, denominator, words the title must hold)
+        "pop_65_plus": (p65, age.sum(), "% of population"),
+        "living_alone_65": (55, p66, "% of people aged 66+"),
+        "one_person_66_households": (55, hh.sum(), "% of households"),
+        "older_family_households": (9, hh.sum(), "% of households"),
+        "llti": (dis[dis.index.str.startswith("Disabled")].sum(), dis.sum(), "% of residents"),
+        "bad_health": (gh["Bad health"] + gh["Very bad health"], gh.sum(), "% of residents"),
+        "unpaid_carers": (care.sum() - care["Provides no unpaid care"], care.sum(),
+                          "% of residents aged 5+"),
+        "no_car_households": (car["No cars or vans in household"], car.sum(), "% of households"),
+    }
+    for iid, (num, den, words) in expect.items():
+        row = v.loc[iid]
+        assert (row["count"], row["denominator"]) == pytest.approx((num, den)), iid
+        assert row["value"] == pytest.approx(100 * num / den), iid
+        assert words in meta.at[iid, "title"] and meta.at[iid, "unit"] == "%", iid
+    # the unpaid-care table counts residents aged 5+: all ages less the 0-4 band (the
+    # census perturbs small counts, so within a few people)
+    assert care.sum() == pytest.approx(age.sum() - age["Aged 4 years and under"], abs=10)
+    size = _lsoa("2021_household_size_lsoa_trafford.csv")
+    people = sum(int(k.split()[0]) * n for k, n in size.items())
+    assert v.at["mean_household_size", "value"] == pytest.approx(
+        people / size.drop("0 people in household").sum(), abs=1e-4)
+    assert {i: meta.at[i, "polarity"] for i in ("living_alone_65", "llti", "unpaid_carers",
+                                                 "bad_health", "no_car_households")} == \
+        dict.fromkeys(("living_alone_65", "llti", "unpaid_carers", "bad_health",
+                       "no_car_households"), "high_bad")
+    assert "Aged 66 years and over" in meta.at["living_alone_65", "description"]
+
+
+def test_living_alone_agrees_with_loneliness_risk(trafford):
+    """Named for what it measures, the living-alone share ranks Trafford's areas as the
+    modelled loneliness risk does (Spearman >= 0.7); the old share of all households did
+    not (0.45)."""
+    from scipy.stats import spearmanr
+
+    from assetmap.analysis import loneliness
+    db, store = trafford
+    w = store.values_wide()
+    risk = loneliness.loneliness_risk(w, assume_missing=True)["loneliness_logodds"]
+    assert w["living_alone_65"].notna().sum() == 139
+    assert w["living_alone_65"].between(10, 80).all()
+    assert spearmanr(w["living_alone_65"], risk).statistic >= 0.7
+    assert spearmanr(w["one_person_66_households"], risk).statistic < 0.6
 
 
 def test_loneliness_inputs_from_census(trafford):

@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
-from .. import model
+from .. import model, settings
 from .geography import AFFLUENT, CENTRE, DEPRIVED, GAP, HOTSPOT, density, dist, gauss
 
 #: Approximate IMD 2019 score thresholds of English LSOA deciles (decile 1 = most deprived).
@@ -89,7 +89,9 @@ def population(rng, cent, area_km2, planted):
     p_alone = np.clip(0.22 + 0.12 * dep + 0.15 * old + rng.normal(0.0, 0.02, n), 0.15, 0.55)
     p_alone[hot] = np.clip(p_alone[hot] + 0.15, 0.45, 0.58)
     p_alone[gap] += 0.06
-    alone65 = np.round(pop65 * p_alone).astype(int)
+    # as the census counts: people aged 66+ living alone over the residents aged 66+
+    pop66 = pop65 - np.round(bands[:, 2] * settings.AGED_65_SHARE_OF_65_74).astype(int)
+    alone66 = np.round(pop66 * p_alone).astype(int)
     widowed = np.clip(0.85 * p_alone + rng.normal(0.0, 0.02, n), 0.12, 0.55)
     hcounts = _health_counts(rng, pop65, dep, old, hot)
     a7579 = np.round(bands[:, 3] * (0.55 + rng.normal(0.0, 0.02, n))).astype(int)
@@ -97,6 +99,7 @@ def population(rng, cent, area_km2, planted):
     llti = np.clip(0.11 + 0.14 * dep + 0.08 * (s65 - 0.12) / 0.23 + rng.normal(0.0, 0.01, n),
                    0.08, 0.34)
     bad = np.clip(0.025 + 0.08 * dep + 0.02 * old + rng.normal(0.0, 0.004, n), 0.015, 0.13)
+    pop5 = total - np.round(bands[:, 0] * 5 / 18).astype(int)     # unpaid care: aged 5+
     carers = np.clip(0.07 + 0.04 * old + 0.03 * dep + rng.normal(0.0, 0.006, n), 0.05, 0.15)
     gapb = gap.astype(float)
     llti += 0.03 * gapb
@@ -105,10 +108,11 @@ def population(rng, cent, area_km2, planted):
     pop60 = pop65 + np.round(bands[:, 1] * 0.1).astype(int)
     idaopi = np.clip(0.05 + 0.4 * dep + rng.normal(0.0, 0.015, n), 0.03, 0.5)
     return {
-        "bands": bands, "pop65": pop65, "households": households, "alone65": alone65,
+        "bands": bands, "pop65": pop65, "households": households, "alone66": alone66,
+        "pop66": pop66, "pop5": pop5,
         "widowed": np.round(pop65 * widowed).astype(int), "health": hcounts,
         "a7579": a7579, "hh65": hh65.round(3), "llti": np.round(total * llti).astype(int),
-        "bad": np.round(total * bad).astype(int), "carers": np.round(total * carers).astype(int),
+        "bad": np.round(total * bad).astype(int), "carers": np.round(pop5 * carers).astype(int),
         "imd": imd, "pop60": pop60, "idaopi": np.round(pop60 * idaopi).astype(int),
         "total": total, "dep": dep, "old": old, "rural": rural,
     }
@@ -206,9 +210,9 @@ def values_frame(codes, pop) -> pd.DataFrame:
                          "count": None, "denominator": None})
 
     prop("pop_65_plus", pop["pop65"], pop["total"])
-    prop("living_alone_65", pop["alone65"], pop["households"])
+    prop("living_alone_65", pop["alone66"], pop["pop66"])
     prop("llti", pop["llti"], pop["total"])
-    prop("unpaid_carers", pop["carers"], pop["total"])
+    prop("unpaid_carers", pop["carers"], pop["pop5"])
     prop("bad_health", pop["bad"], pop["total"])
     plain("imd_score", pop["imd"])
     plain("imd_decile", [imd_decile(s) for s in pop["imd"]])

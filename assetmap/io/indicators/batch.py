@@ -15,13 +15,28 @@ from ..common import BadRows, blank, to_float
 EXTRA_INDICATORS = {m.id: m for m in [
     model.IndicatorMeta("imd_rank", "IMD rank (1 = most deprived in England)", "rank",
                         "high_good", "none", "English Indices of Deprivation 2019 (MHCLG)"),
-    model.IndicatorMeta("no_car_households", "Households with no car or van (%)", "%",
-                        "high_bad", "wilson", "Census 2021 (ONS), car or van availability"),
+    model.IndicatorMeta("no_car_households", "Households with no car or van (% of households)",
+                        "%", "high_bad", "wilson", "Census 2021 (ONS), car or van availability",
+                        description="Households with no car or van (TS045) as a share of "
+                                    "all households."),
     model.IndicatorMeta("mean_household_size", "Mean household size (people)", "people",
-                        "neutral", "none", "Census 2021 (ONS), household size"),
+                        "neutral", "none", "Census 2021 (ONS), household size",
+                        description="Usual residents in households over occupied households "
+                                    "(TS017); '8 or more people' counts as 8, so a slight "
+                                    "underestimate where such households exist."),
+    model.IndicatorMeta("one_person_66_households",
+                        "One-person households aged 66+ (% of households)", "%", "neutral",
+                        "wilson", "Census 2021 (ONS), household composition",
+                        description="Households of one person aged 66 or over (TS003 "
+                                    "'One-person household: Aged 66 years and over') as a "
+                                    "share of all households. The count is the number of "
+                                    "people aged 66+ living alone: living_alone_65 divides "
+                                    "it by the residents aged 66+ once ages are stored."),
     model.IndicatorMeta("older_family_households",
                         "Single-family households all aged 66+ (% of households)", "%",
-                        "neutral", "wilson", "Census 2021 (ONS), household composition"),
+                        "neutral", "wilson", "Census 2021 (ONS), household composition",
+                        description="Single-family households whose members are all aged "
+                                    "66 or over (TS003) as a share of all households."),
     model.IndicatorMeta("lon_health_good", "Loneliness model input: share in good health",
                         "share", "neutral", "none",
                         "Census 2021 general health, all ages (no 65+ breakdown published "

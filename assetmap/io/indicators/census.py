@@ -93,10 +93,13 @@ def _age(b, code, d, total, row, per) -> None:
 
 
 def _household_composition(b, code, d, total, row, per) -> None:
+    """Shares of all households; the people aged 66+ living alone (one-person 66+
+    households) become ``living_alone_65`` over the residents aged 66+ once the ages are
+    stored (:func:`.loneliness.derive_living_alone`), not over households."""
     n1 = d.get("One-person household: Aged 66 years and over", 0.0)
     n2 = d.get("Single family household: All aged 66 years and over", 0.0)
-    b.want("living_alone_65", **per)
-    b.rate("living_alone_65", code, n1, total, row=row)
+    b.want("one_person_66_households", **per)
+    b.rate("one_person_66_households", code, n1, total, row=row)
     b.want("older_family_households", **per)
     b.rate("older_family_households", code, n2, total, row=row)
 

@@ -9,7 +9,7 @@ from ... import model
 from ...errors import InputError
 from ..common import BadRows, ImportReport
 from .codes import save_lookup, translate_codes
-from .loneliness import DERIVED_FROM, derive_loneliness_inputs
+from .loneliness import DERIVED_FROM, derive_living_alone, derive_loneliness_inputs
 from .readers import read_indicator_file
 
 
@@ -39,7 +39,8 @@ def import_indicators(store, path, *, mapping=None, skip_bad: bool = False) -> I
 
 
 def _write(store, conn, batch, values, file, report) -> None:
-    """Indicators, values, area populations, then the loneliness inputs they allow."""
+    """Indicators, values, area populations, then the derived indicators they allow
+    (living alone over the residents aged 66+, the loneliness inputs)."""
     used = {v["indicator_id"] for v in values}
     meta = pd.DataFrame([m for k, m in batch.meta.items() if k in used])
     report.add("indicators", store.write_indicators(meta, conn=conn, file=file))
@@ -48,8 +49,12 @@ def _write(store, conn, batch, values, file, report) -> None:
     report.add("values", store.write_values(vdf, conn=conn, file=file))
     if batch.area_columns:
         report.add("areas updated", _write_area_columns(store, conn, batch.area_columns))
-    k = derive_loneliness_inputs(store, conn) if (used & set(DERIVED_FROM) or
-                                                  batch.area_columns) else 0
+    derive = bool(used & set(DERIVED_FROM) or batch.area_columns)
+    n = derive_living_alone(store, conn) if derive else 0
+    if n:
+        report.notes.append(f"living_alone_65 (people aged 66+ living alone, % of residents "
+                            f"aged 66+) derived for {n} areas")
+    k = derive_loneliness_inputs(store, conn) if derive else 0
     if k:
         report.notes.append(f"loneliness model input lon_household_size derived for {k} "
                             "areas")

@@ -28,9 +28,9 @@ def load_mapping(path) -> dict:
           - id: idaopi                    # wide: one column per indicator
             column: "IDAOPI score"
             multiplier: 100               # value x multiplier
-          - id: living_alone_65           # counts -> rate
-            count_column: alone_65
-            denominator_column: households
+          - id: living_alone_65           # counts -> rate (people 66+ alone / people 66+)
+            count_column: alone_66
+            denominator_column: people_66_plus
           - id: llti                      # long: sum the rows matching `where`
             where: {category: ["Limited a lot", "Limited a little"]}
             denominator_where: all        # or {category: [...]}; all = every row of the area
