@@ -209,8 +209,12 @@ def access_minutes(wd, category: str, column: str = "minutes"):
 def _access_layer(m, wd, category: str) -> None:
     """The walking-minutes layer, with walks beyond the run's cap and areas off the
     network said as such."""
-    cap = ((wd.run or {}).get("params") or {}).get("access_max_minutes")
-    off = wd.areas["off_network"].to_numpy(dtype=object) if "off_network" in wd.areas else None
+    run = wd.run or {}
+    cap = (run.get("params") or {}).get("access_max_minutes")
+    # without any street network every area is an estimate, and the page's note says so
+    partial = (run.get("summary") or {}).get("router") == "network"
+    off = wd.areas["off_network"].to_numpy(dtype=object) \
+        if partial and "off_network" in wd.areas else None
     access_layer.add_to(m, wd.areas, access_minutes(wd, category), category=category,
                         show=False, beyond=access_minutes(wd, category, "beyond_cap"),
                         off_network=off, cap=cap)

@@ -142,6 +142,13 @@ def summary_of(acc: Access, router_kind: str, isolation: dict | None = None) -> 
     }
 
 
+def _label(category: str) -> str:
+    """"pharmacy", "GP practice", "social assets", "essential services": as in a sentence."""
+    text = {"social": "social assets", "essential": "essential services"}.get(
+        category, model.ASSET_CATEGORIES.get(category, category))
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def notes(summary: dict) -> list[str]:
     """What a reader must be told about walking access and isolation in this run."""
     out = []
@@ -154,11 +161,12 @@ def notes(summary: dict) -> list[str]:
     beyond = summary.get("areas_beyond_cap") or {}
     if beyond:
         cap = summary.get("access_max_minutes")
-        counts = ", ".join(f"{k}: {v} areas" for k, v in beyond.items())
+        counts = ", ".join(f"{_label(k)}: {v} area{'s' if v != 1 else ''}"
+                           for k, v in beyond.items())
         out.append(f"Walks not reached within {cap:g} minutes are shown as \"more than "
                    f"{cap:g} minutes\" ({counts}).")
     iso = summary.get("isolation") or {}
-    missing = [model.ASSET_CATEGORIES.get(c, c).lower() for c in iso.get("essential_missing", [])]
+    missing = [_label(c) for c in iso.get("essential_missing", [])]
     if missing and iso.get("essential_categories"):
         out.append("Isolation: the data have no " + " or ".join(missing) + "; access to "
                    "essential services uses the others.")
