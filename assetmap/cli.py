@@ -187,10 +187,15 @@ def analyse(ctx, as_json, slow, params):
         click.echo(json.dumps(s, indent=2, default=str))
         return
     hs = s["hotspots"]
+    cov = s.get("network_coverage") or {}
     click.echo(f"Analysis run {result.run_id} (data version {result.data_version}) in "
                f"{s['seconds']:.1f} s: {s['areas']} areas, {s['assets']} assets, "
                f"{s['providers']} providers, "
-               + ("walking over the street network." if s["router"] == "network" else
+               + (f"walking over the street network, which covers {cov.get('covered')} of "
+                  f"{cov.get('areas')} areas" + (" (the rest: straight-line estimates)."
+                                                 if cov.get("covered") != cov.get("areas")
+                                                 else ".")
+                  if s["router"] == "network" else
                   "walking times as straight-line estimates (no street network)."))
     click.echo(f"  gaps (high need, low supply): {s['gaps']}; top: {', '.join(s['top_gaps'][:5])}")
     click.echo(f"  isolation hotspots: {hs['hot']} hot, {hs['cold']} cold; local Moran HH "

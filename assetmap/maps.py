@@ -209,13 +209,30 @@ def default_measure(wd) -> str | None:
     return "need_index" if "need_index" in ms else next(iter(ms))
 
 
-def access_minutes(wd, category: str):
-    a = wd.access[wd.access["category"] == category].set_index("area_code")["minutes"]
-    return wd.areas["code"].map(a).to_numpy(dtype=float)
+def access_minutes(wd, category: str, column: str = "minutes"):
+    """One column of the access results for ``category``, aligned with ``wd.areas``."""
+    a = wd.access[wd.access["category"] == category].set_index("area_code")[column]
+    return wd.areas["code"].map(a).to_numpy(dtype=float if column == "minutes" else object)
 
 
-#: Labels of access categories (asset categories and "social": any social asset).
-CATEGORY_LABELS = {**model.ASSET_CATEGORIES, "social": "Any social asset"}
+def _access_layer(m, wd, category: str) -> None:
+    """The walking-minutes layer, with walks beyond the run's cap and areas off the
+    network said as such."""
+    run = wd.run or {}
+    cap = (run.get("params") or {}).get("access_max_minutes")
+    # without any street network every area is an estimate, and the page's note says so
+    partial = (run.get("summary") or {}).get("router") == "network"
+    off = wd.areas["off_network"].to_numpy(dtype=object) \
+        if partial and "off_network" in wd.areas else None
+    access_layer.add_to(m, wd.areas, access_minutes(wd, category), category=category,
+                        show=False, beyond=access_minutes(wd, category, "beyond_cap"),
+                        off_network=off, cap=cap)
+
+
+#: Labels of access categories (asset categories, "social": any social asset, "essential":
+#: GP practice, pharmacy and food shop combined).
+CATEGORY_LABELS = {**model.ASSET_CATEGORIES, "social": "Any social asset",
+                   "essential": "Essential services (GP, pharmacy, food shop)"}
 
 
 def gap_rows(wd, service_type: str, client_group: str):
@@ -319,7 +336,7 @@ def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantil
     if len(wd.access):
         cat = access_category if access_category in set(wd.access["category"]) else \
             wd.access["category"].iloc[0]
-        access_layer.add_to(m, wd.areas, access_minutes(wd, cat), category=cat, show=False)
+        _access_layer(m, wd, cat)
     if len(wd.gaps):
         sts, cgs = gap_choices(wd)
         st = service_type if service_type in sts else sts[0]

@@ -68,8 +68,15 @@ FRAMES: dict[str, tuple[Column, ...]] = {
         ("loneliness_risk", "float", "probability", "modelled probability that a person aged "
          "65+ is often lonely (ranks areas; not a prevalence)"),
         ("min_<category>", "float", "minutes", "walking minutes to the nearest asset of the "
-         "category (population-weighted over the area's origin points)"),
+         "category (population-weighted over the area's origin points; a walk not reached "
+         "within the search cap counts at the cap: see the access frame's beyond_cap)"),
         ("social_min", "float", "minutes", "walking minutes to the nearest social asset"),
+        ("essential_min", "float", "minutes", "walking minutes to essential services: the "
+         "mean (or, with essential_combine 'max', the farthest) of the minutes to the nearest "
+         "GP practice, pharmacy and food shop, over the categories present; empty without any"),
+        ("off_network", "bool", "", "the street network does not cover most of the area's "
+         "people: its walking times are straight-line estimates (distance x the detour "
+         "factor)"),
         ("n<T>_social", "float", "count", "social assets within T minutes' walk"),
         ("supply_all", "float", "capacity per person in need", "E2SFCA supply of all "
          "providers per need-weighted resident aged 65+"),
@@ -82,8 +89,9 @@ FRAMES: dict[str, tuple[Column, ...]] = {
         ("is_gap", "bool", "", "top need class and no or low supply (all providers)"),
         ("gap_rank", "float", "rank", "1 = the widest gap; empty where not a gap"),
         ("missing_within_reach", "str", "", "'|'-joined categories beyond the reach cut-off"),
-        ("isolation", "float", "z-score", "isolation score: loneliness risk and walking "
-         "minutes to social assets, standardised and weighted"),
+        ("isolation", "float", "z-score", "isolation score: loneliness risk, walking minutes "
+         "to social assets and to essential services, standardised and weighted "
+         "(settings.ISOLATION_*_WEIGHT)"),
         ("gi_z", "float", "z-score", "Getis-Ord Gi* z-score of the isolation score (binary queen "
          "weights with the area itself)"),
         ("gi_p", "float", "p-value", "Gi* p-value (two-sided normal, or permutations: see the "
@@ -122,8 +130,14 @@ FRAMES: dict[str, tuple[Column, ...]] = {
     ),
     "access": _cols(
         _AREA_KEY,
-        ("category", "str", "", "asset category, or 'social' for all social assets"),
-        ("minutes", "float", "minutes", "walking minutes to the nearest"),
+        ("category", "str", "", "asset category, 'social' for all social assets, or "
+         "'essential' for essential services (GP practice, pharmacy, food shop combined)"),
+        ("minutes", "float", "minutes", "walking minutes to the nearest (at most the search "
+         "cap, access_max_minutes)"),
+        ("beyond_cap", "bool", "", "the value counts a walk not reached within the search "
+         "cap: the true time is more than 'minutes'"),
+        ("off_network", "bool", "", "the area's walks are straight-line estimates: the "
+         "street network does not cover it"),
         ("within_<T>", "float", "count", "assets within T minutes' walk"),
     ),
     "e2sfca": _cols(

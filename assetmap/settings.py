@@ -48,7 +48,10 @@ DEMO_ORIGIN = (452000.0, 318000.0)
 WALK_SPEED_KMH = 4.5          # default walking speed
 SLOW_WALK_SPEED_KMH = 3.0     # slower option for older people
 ACCESS_THRESHOLDS_MIN = (10, 15, 20)   # counts of assets within these minutes
-MAX_SNAP_DISTANCE_M = 1000.0  # points farther than this from the network are unreachable
+#: Points farther than this from a node of the network's large components are off the
+#: network: an area whose origins are mostly off it is flagged ``off_network`` and its
+#: walks are straight-line estimates (``CROW_FLY_DETOUR``); an asset off it is not reached.
+MAX_SNAP_DISTANCE_M = 1000.0
 ORIGINS_PER_AREA = 5          # population-weighted origin points sampled per area
 ISOCHRONE_MINUTES = (5, 10, 15)
 #: Highway values a pedestrian cannot use; edges with these are dropped.
@@ -127,11 +130,33 @@ GAP_CLASSES = 3               # tertiles -> a 3x3 bivariate class
 PERMUTATIONS = 999
 HOTSPOT_SEED = 12345
 FDR_ALPHA = 0.05
-#: Isolation score = weight * loneliness risk (standardised) + (1-weight) * poor access.
+#: The isolation score (``analysis.hotspots.isolation_score``) is a weighted mean of three
+#: standardised parts (z-scores over the areas): the modelled loneliness risk of people 65+
+#: (the person: Age UK's model, see DESIGN), the walking minutes to the nearest social asset
+#: (somewhere to meet people) and the walking minutes to essential services (``essential_min``:
+#: GP, pharmacy, food shop; what a person must reach whatever their social life). The
+#: weights are relative: an area lacking a part is scored on the others, the weights
+#: rescaled to sum to 1. Why these: half on the person, as before, and half on access, now
+#: split evenly between social and essential places. Social venues alone miss rural
+#: isolation (a village nearly always has a church or a pub, rarely a GP, pharmacy and
+#: shop); the English Indices of Deprivation 2019 measure the same "geographical barriers
+#: to services" as distances to a GP surgery, a general store or supermarket, a post office
+#: and a primary school, combined with equal weights (MHCLG, English Indices of Deprivation
+#: 2019 Technical Report, section 3.6). The split is a judgement, not fitted to outcomes;
+#: override it per run (``-p isolation_essential_weight=0.5``).
 ISOLATION_LONELINESS_WEIGHT = 0.5
+ISOLATION_SOCIAL_WEIGHT = 0.25
+ISOLATION_ESSENTIAL_WEIGHT = 0.25
 #: Asset categories counted as "social" for isolation access.
 SOCIAL_CATEGORIES = ("community_centre", "library", "faith_venue", "cafe_pub",
                      "neighbourhood_hub", "sport_leisure", "park")
+#: Essential services (the same as ``model.ESSENTIAL_CATEGORIES``): an area's
+#: ``essential_min`` combines its walking minutes to the nearest of each category present.
+ESSENTIAL_CATEGORIES = ("gp_practice", "pharmacy", "food_shop")
+#: How those minutes are combined: "mean" (equal weights, as the IoD 2019 geographical
+#: barriers sub-domain combines its distances) or "max" (the farthest of the nearest: the
+#: walk to the service hardest to reach).
+ESSENTIAL_COMBINE = "mean"
 
 # --- Privacy ---------------------------------------------------------------------------
 #: Home-based providers are shown only snapped to the centre of a grid cell this big.
@@ -170,8 +195,11 @@ STATIC_MAX_AGE_S = 7 * 24 * 3600
 #: Compiled street graphs (scipy CSR .npz, keyed by the OSM file's sha256) live here. None:
 #: a ``cache`` folder beside a SQLite store, else ``INSTANCE_DIR / "cache"``.
 GRAPH_CACHE_DIR = None
-#: Nearest-asset searches stop here; longer walks count as this many minutes.
-ACCESS_MAX_MINUTES = 60.0
+#: Nearest-asset searches stop here: three hours' walk, so a 70-minute walk to a pharmacy
+#: and a 3-hour one are told apart (a rural area's real walks run past an hour). Walks not
+#: reached within it are reported as "more than" this many minutes (``beyond_cap`` in the
+#: access results), never as a made-up number; scores count them at the cap.
+ACCESS_MAX_MINUTES = 180.0
 #: How an area's value is made from its origin points: "mean" (population-weighted mean
 #: over origins) or "min" (best-placed origin).
 ACCESS_AGGREGATE = "mean"
@@ -179,7 +207,8 @@ ACCESS_AGGREGATE = "mean"
 ORIGIN_SEED = 7
 #: Street components smaller than this many nodes are not snapped to (stray fragments).
 MIN_COMPONENT_NODES = 25
-#: Without an OSM file, straight-line distance times this factor stands in for walking.
+#: Without an OSM file, and for the origins of areas the network does not cover,
+#: straight-line distance times this factor stands in for walking.
 CROW_FLY_DETOUR = 1.3
 #: Asset categories whose walking isochrones each run stores (others on demand).
 ISOCHRONE_CATEGORIES = ("neighbourhood_hub",)

@@ -215,10 +215,34 @@ def test_fdr_bh_hand_worked():
 def test_isolation_score():
     lon = np.array([0.1, 0.2, 0.3])
     acc = np.array([30.0, 20.0, 10.0])
-    s = H.isolation_score(lon, acc, 0.5)
+    equal = {"loneliness": 0.5, "social": 0.5}
+    s = H.isolation_score(lon, acc, weights=equal)
     assert s[1] == pytest.approx(0.0) and s[0] == pytest.approx(0.0)
-    s = H.isolation_score(np.full(3, np.nan), acc, 0.5)
+    s = H.isolation_score(np.full(3, np.nan), acc, weights=equal)
     assert s[0] > s[2]
+
+
+def test_isolation_score_weights_essential_services_by_hand():
+    """Hand-worked: z-scores of each part (population sd), then the weighted mean over the
+    parts an area has, weights rescaled to the parts present."""
+    lon = np.array([0.1, 0.2, 0.3, np.nan])
+    social = np.array([5.0, 5.0, 5.0, 5.0])          # every village has its pub: z = 0
+    ess = np.array([10.0, 20.0, 30.0, 100.0])
+    s = H.isolation_score(lon, social, ess, {"loneliness": 0.5, "social": 0.25,
+                                             "essential": 0.25})
+    z_lon = (lon[:3] - 0.2) / np.std(lon[:3])
+    z_ess = (ess - ess.mean()) / np.std(ess)
+    expected = np.r_[(0.5 * z_lon + 0.25 * 0 + 0.25 * z_ess[:3]) / 1.0,
+                     (0.25 * 0 + 0.25 * z_ess[3]) / 0.5]
+    np.testing.assert_allclose(s, expected, atol=1e-12)
+    assert np.argmax(s) == 3                         # the far-off village, lonely or not
+    # without essential services the score is loneliness and social access alone (2:1)
+    s2 = H.isolation_score(lon, np.array([1.0, 2.0, 3.0, 4.0]))
+    z_s = (np.arange(1.0, 5.0) - 2.5) / np.std(np.arange(1.0, 5.0))
+    np.testing.assert_allclose(s2[:3], (0.5 * z_lon + 0.25 * z_s[:3]) / 0.75, atol=1e-12)
+    assert s2[3] == pytest.approx(z_s[3])
+    with pytest.raises(InputError):
+        H.isolation_score(lon, social, ess, {"loneliness": -1.0})
 
 
 # --- real data: Trafford's 139 LSOAs (2021) ------------------------------------------------------

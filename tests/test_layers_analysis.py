@@ -72,7 +72,40 @@ def test_access_layer_and_isochrones(wd):
     assert "window.assetmapLayers.isochrones" in s and "/api/v1/isochrone" in s
     assert access.band_colour(3) == access.MINUTE_BANDS[0][1]
     assert access.band_colour(None) == access.NO_DATA
-    assert access.band_colour(99) == access.MINUTE_BANDS[-1][1]
+    assert access.band_colour(99) == access.band_colour(110) != access.band_colour(70 - 11)
+
+
+def test_access_layer_tells_long_walks_and_estimates_apart(wd):
+    """A 70-minute and a 3-hour walk get different classes; a walk not reached within the
+    cap is "more than 180 min", never a made-up number; areas off the network are dashed
+    and their tooltip says the times are straight-line estimates."""
+    n = len(wd.areas)
+    classes = {access.band_colour(v) for v in (3, 8, 12, 18, 25, 45, 70, 150)}
+    assert len(classes) == 8
+    assert access.band_colour(70) != access.band_colour(179)
+    assert access.band_colour(180, beyond=True) == access.BEYOND_COLOUR
+    assert access.band_colour(180) != access.BEYOND_COLOUR        # reached in exactly 3 h
+    assert access.band_colour(150, beyond=True) != access.BEYOND_COLOUR   # a lower bound
+    assert access.band_colour(60, beyond=True, cap=60) == access.BEYOND_COLOUR
+    assert [u for u, _ in access.bands(60)] == [5, 10, 15, 20, 30, 60]
+    assert access.minutes_text(180.0, True) == "more than 180 min"
+    assert access.minutes_text(72.4, False) == "72 min"
+    mins = np.r_[np.full(n - 2, 70.0), 180.0, 180.0]
+    beyond = [False] * (n - 1) + [True]
+    off = [True] + [False] * (n - 1)
+    m = folium.Map(tiles=None)
+    access.add_to(m, wd.areas, mins, category="pharmacy", beyond=beyond, off_network=off)
+    s = m.get_root().render()
+    assert "more than 180 min walk to nearest pharmacy" in s
+    assert s.count("more than 180 min walk") == 1
+    assert "180 min walk to nearest pharmacy" in s.replace("more than 180", "")
+    assert "straight-line estimate: the street network does not cover this area" in s
+    assert access.OFF_NETWORK_DASH in s and "more than 180 min (not reached)" in s
+    m2 = folium.Map(tiles=None)
+    access.add_to(m2, wd.areas, mins, category="essential")
+    s2 = m2.get_root().render()
+    assert "walk to essential services (GP, pharmacy, food shop combined)" in s2
+    assert access.OFF_NETWORK_DASH not in s2 and "Dashed outline" not in s2
 
 
 def test_networks_layer_escapes(wd):

@@ -51,8 +51,9 @@ def test_frames_and_columns(synth):
                 "social_min", "n15_social", "supply_all", "is_gap", "bivariate_class",
                 "isolation", "gi_z", "gi_q", "gi_class", "lisa_i", "lisa_class"):
         assert col in a.areas.columns, col
-    assert set(a.access.columns) == {"area_code", "category", "minutes", "within_10",
-                                     "within_15", "within_20"}
+    assert set(a.access.columns) == {"area_code", "category", "minutes", "beyond_cap",
+                                     "off_network", "within_10", "within_15", "within_20"}
+    assert {"essential_min", "off_network"} <= set(a.areas.columns)
     assert set(a.e2sfca["group_kind"]) == {"all", "service_type", "client_group",
                                            "service_client"}
     assert {"home_support", "dementia"} <= set(a.e2sfca["group"])

@@ -424,12 +424,41 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - np.nanmean(x)) / sd if sd > 0 else np.zeros_like(x)
 
 
-def isolation_score(loneliness, social_minutes, weight: float | None = None) -> np.ndarray:
-    """``weight`` x z(loneliness risk) + (1 - weight) x z(minutes to the nearest social asset).
+def isolation_weights(loneliness: float | None = None, social: float | None = None,
+                      essential: float | None = None) -> dict:
+    """The isolation score's relative weights (``settings.ISOLATION_*_WEIGHT`` by default)."""
+    w = {"loneliness": settings.ISOLATION_LONELINESS_WEIGHT if loneliness is None
+         else float(loneliness),
+         "social": settings.ISOLATION_SOCIAL_WEIGHT if social is None else float(social),
+         "essential": settings.ISOLATION_ESSENTIAL_WEIGHT if essential is None
+         else float(essential)}
+    if any(not (v >= 0) for v in w.values()) or not sum(w.values()) > 0:
+        raise InputError("isolation weights must be zero or more and not all zero",
+                         field="isolation_loneliness_weight")
+    return w
 
-    Where one part is missing for an area (or for all), the other stands alone."""
-    weight = settings.ISOLATION_LONELINESS_WEIGHT if weight is None else float(weight)
-    zl = _z(loneliness)
-    za = _z(social_minutes)
-    both = ~np.isnan(zl) & ~np.isnan(za)
-    return np.where(both, weight * zl + (1 - weight) * za, np.where(np.isnan(zl), za, zl))
+
+def isolation_score(loneliness, social_minutes, essential_minutes=None,
+                    weights: dict | None = None) -> np.ndarray:
+    """The isolation score per area: the weighted mean of z(loneliness risk), z(walking
+    minutes to the nearest social asset) and z(walking minutes to essential services,
+    ``essential_min``), with :func:`isolation_weights` (``weights`` overrides some or all
+    of "loneliness", "social", "essential"). Higher is more isolated.
+
+    Each part is standardised over the areas that have it; an area lacking a part (or a
+    part missing everywhere) is scored on the others, the weights rescaled to sum to 1.
+    Walks beyond the search cap enter at the cap (a lower bound). NaN where an area has no
+    part at all."""
+    w = isolation_weights(**(weights or {}))
+    n = len(np.asarray(social_minutes, dtype=float))
+    parts = [(w["loneliness"], _z(loneliness)), (w["social"], _z(social_minutes)),
+             (w["essential"], _z(np.full(n, np.nan) if essential_minutes is None
+                                 else essential_minutes))]
+    num = np.zeros(n)
+    den = np.zeros(n)
+    for weight, z in parts:
+        ok = ~np.isnan(z)
+        num[ok] += weight * z[ok]
+        den[ok] += weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)

@@ -1,6 +1,9 @@
 """Where each area's people start their walks: origin points per area (its population-
-weighted centroid and street nodes inside it, each an equal share of its people), and
-:func:`aggregate`, which turns origin-level values back into one value per area."""
+weighted centroid and street nodes inside it, each an equal share of its people),
+:func:`aggregate`, which turns origin-level values back into one value per area, and the
+honest treatment of long walks: :func:`capped_minutes` (walks not reached within the cap
+count at the cap, flagged), :func:`aggregate_flags` (which area values rest on such a walk)
+and :func:`combine` (several categories' minutes in one, e.g. essential services)."""
 from __future__ import annotations
 
 import numpy as np
@@ -81,3 +84,41 @@ def aggregate(values: np.ndarray, area_idx: np.ndarray, weight: np.ndarray, n_ar
         raise InputError(f"access_aggregate must be 'mean' or 'min', not '{how}'",
                          field="access_aggregate")
     return out if np.ndim(values) > 1 else out[0]
+
+
+def capped_minutes(metres: np.ndarray, metres_per_minute: float, cap_min: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Walking metres (inf where not reached) as minutes, and a flag where the walk was not
+    reached within ``cap_min``: such walks count as ``cap_min`` (a lower bound, said as "more
+    than ``cap_min`` minutes"), never as a made-up value."""
+    minutes = np.asarray(metres, dtype=float) / float(metres_per_minute)
+    beyond = ~(minutes <= cap_min)
+    return np.where(beyond, float(cap_min), minutes), beyond
+
+
+def aggregate_flags(flags: np.ndarray, area_idx: np.ndarray, weight: np.ndarray, n_areas: int,
+                    how: str | None = None) -> np.ndarray:
+    """Per area: whether its :func:`aggregate` value rests on a flagged origin value (with
+    "mean", any of its origins flagged; with "min", all of them: the best-placed origin is
+    flagged)."""
+    v = np.asarray(flags, dtype=float)
+    return aggregate(v, area_idx, weight, n_areas, how) > 0
+
+
+def combine(minutes: np.ndarray, beyond: np.ndarray, how: str = "mean"
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Several categories' minutes (rows) per origin (columns) in one value per origin:
+    their "mean" or their "max" (the farthest of the nearest), flagged where any row is
+    beyond the cap; NaN (not flagged) without rows."""
+    m = np.asarray(minutes, dtype=float)
+    b = np.asarray(beyond, dtype=bool)
+    if m.ndim != 2 or not m.shape[0]:
+        n = m.shape[-1] if m.ndim == 2 else 0
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    flag = np.asarray(b.any(axis=0), dtype=bool)
+    if how == "mean":
+        return np.asarray(m.mean(axis=0), dtype=float), flag
+    if how == "max":
+        return np.asarray(m.max(axis=0), dtype=float), flag
+    raise InputError(f"essential_combine must be 'mean' or 'max', not '{how}'",
+                     field="essential_combine")

@@ -109,10 +109,12 @@ def layer_frame(store, layer: str, load_run=None) -> gpd.GeoDataFrame | pd.DataF
     if layer == "isochrones":
         return frame
     if layer == "access":
-        vals = [c for c in frame.columns if c not in ("area_code", "category")]
+        vals = [c for c in frame.columns if c not in ("area_code", "category", "off_network")]
         wide = frame.pivot_table(index="area_code", columns="category", values=vals,
                                  aggfunc="first")
         wide.columns = [f"{v}_{c}" for v, c in wide.columns]
+        if "off_network" in frame:      # one flag per area: straight-line estimates
+            wide["off_network"] = frame.groupby("area_code")["off_network"].first()
         frame = wide.reset_index()
     return _with_geometry(store, frame)
 

@@ -52,6 +52,11 @@ TAG_CATEGORIES = [
     (("healthcare", "doctor"), "gp_practice"),
     (("amenity", "pharmacy"), "pharmacy"),
     (("healthcare", "pharmacy"), "pharmacy"),
+    # food shops: where people buy everyday food (the IoD's "general store or supermarket",
+    # and the village baker, butcher and farm shop); newsagents and off-licences are not
+    *((("shop", v), "food_shop") for v in (
+        "supermarket", "convenience", "general", "greengrocer", "butcher", "bakery", "deli",
+        "farm", "frozen_food", "health_food", "seafood", "cheese")),
     (("leisure", "park"), "park"),
     (("leisure", "garden"), "park"),
     (("leisure", "common"), "park"),

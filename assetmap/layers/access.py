@@ -1,6 +1,8 @@
-"""Walking access: minutes to the nearest asset of a category per area (choropleth) and
-walking isochrones (5/10/15 minutes), either drawn from given polygons or filled on demand in
-the browser from the isochrone endpoint (see web/static/assetmap.js)."""
+"""Walking access: minutes to the nearest asset of a category per area (choropleth banded to
+three hours; walks not reached within the search cap as "more than N minutes"; areas the
+street network does not cover outlined dashed, their times straight-line estimates) and
+walking isochrones (5/10/15 minutes), either drawn from given polygons or filled on demand
+in the browser from the isochrone endpoint (see web/static/assetmap.js)."""
 from __future__ import annotations
 
 import json
@@ -16,48 +18,98 @@ from ._geo import polygon_layer
 from ._legend import add_legend, swatch_rows
 from ._style import NO_DATA, esc, fmt, js_json
 
-#: Minutes bands (upper bound, colour): short walks light, long walks dark (YlOrBr, CB safe).
-MINUTE_BANDS = [(5, "#ffffd4"), (10, "#fed98e"), (15, "#fe9929"), (20, "#d95f0e"),
-                (float("inf"), "#993404")]
+#: "social" and "essential" rows of the access results.
+CATEGORY_LABELS = {"social": "social asset",
+                   "essential": "essential services (GP, pharmacy, food shop combined)"}
+#: Minutes bands (upper bound, colour): short walks light, long walks dark (ColorBrewer
+#: YlOrBr, 9 classes, colour-blind safe). Bands run to three hours so a 70-minute and a
+#: 3-hour walk differ; walks not reached within the search cap have their own darkest class.
+MINUTE_BANDS = [(5, "#ffffe5"), (10, "#fff7bc"), (15, "#fee391"), (20, "#fec44f"),
+                (30, "#fe9929"), (60, "#ec7014"), (120, "#cc4c02"), (180, "#993404")]
+BEYOND_COLOUR = "#662506"
 ISOCHRONE_COLOURS = {5: "#0072B2", 10: "#56B4E9", 15: "#CCE6F4", 20: "#EEF6FB"}
+#: Outline of an area whose walks are straight-line estimates (the street network does not
+#: cover it): dashed, so it reads as an estimate on any fill.
+OFF_NETWORK_DASH = "4 3"
+OFF_NETWORK_TIP = ("<br><em>straight-line estimate: the street network does not cover this "
+                   "area</em>")
 
 
-def band_colour(minutes) -> str:
+def bands(cap: float | None = None) -> list[tuple[float, str]]:
+    """The minutes bands up to the search cap (``settings.ACCESS_MAX_MINUTES``), the last
+    ending at the cap."""
+    cap = float(settings.ACCESS_MAX_MINUTES if cap is None else cap)
+    out = [(u, c) for u, c in MINUTE_BANDS if u < cap]
+    return out + [(cap, MINUTE_BANDS[min(len(out), len(MINUTE_BANDS) - 1)][1])]
+
+
+def band_colour(minutes, beyond: bool = False, cap: float | None = None) -> str:
+    """The fill of a minutes value: its band, or the "more than the cap" class when the walk
+    was not reached within the cap (``beyond`` and at the cap)."""
     try:
         v = float(minutes)
     except (TypeError, ValueError):
         return NO_DATA
     if not np.isfinite(v):
         return NO_DATA
-    for upper, col in MINUTE_BANDS:
+    bs = bands(cap)
+    if (beyond and v >= bs[-1][0]) or v > bs[-1][0]:
+        return BEYOND_COLOUR
+    for upper, col in bs:
         if v <= upper:
             return col
-    return MINUTE_BANDS[-1][1]
+    return BEYOND_COLOUR
+
+
+def minutes_text(minutes, beyond: bool = False) -> str:
+    """"12 min", or "more than 180 min" where the value counts a walk not reached within the
+    cap (a lower bound, never a made-up time)."""
+    text = fmt(minutes, 0)
+    return f"more than {text} min" if beyond and text != "–" else f"{text} min"
+
+
+def _flags(values, n: int) -> list[bool]:
+    if values is None:
+        return [False] * n
+    return [bool(v) if v is not None and v == v else False for v in values]
+
+
+def _legend_html(cap: float | None, any_off: bool) -> str:
+    rows, lo = [], 0.0
+    for upper, col in bands(cap):
+        rows.append((col, f"{lo:g}–{upper:g} min"))
+        lo = upper
+    rows.append((BEYOND_COLOUR, f"more than {lo:g} min (not reached)"))
+    rows.append((NO_DATA, "No data"))
+    note = (f'<div class="am-legend-note">Walking at {settings.WALK_SPEED_KMH:g} km/h from '
+            'population-weighted points.</div>')
+    if any_off:
+        note += ('<div class="am-legend-note">Dashed outline: straight-line estimate, the '
+                 'street network does not cover the area.</div>')
+    return swatch_rows(rows) + note
 
 
 def add_to(m, areas, minutes, *, category: str, name: str | None = None, show: bool = False,
-           legend: bool = True):
+           legend: bool = True, beyond=None, off_network=None, cap: float | None = None):
     """Choropleth of walking minutes to the nearest asset of ``category``; ``minutes`` is a
-    sequence aligned with ``areas``."""
-    label = ASSET_CATEGORIES.get(category, "social asset" if category == "social" else category)
-    name = name or f"Walking minutes to nearest {label.lower()}"
+    sequence aligned with ``areas``, ``beyond`` (walk not reached within the cap ``cap``)
+    and ``off_network`` (straight-line estimate) flags likewise."""
+    label = CATEGORY_LABELS.get(category) or ASSET_CATEGORIES.get(category, category).lower()
+    to = label if category == "essential" else f"nearest {label}"
+    name = name or f"Walking minutes to {to}"
     mins = list(minutes)
-    tips = [f"<strong>{esc(n)}</strong><br>{fmt(v, 0)} min walk to nearest {esc(label.lower())}"
-            for n, v in zip(areas["name"], mins)]
-    fills = [band_colour(v) for v in mins]
+    far = _flags(beyond, len(mins))
+    off = _flags(off_network, len(mins))
+    tips = [f"<strong>{esc(n)}</strong><br>{minutes_text(v, b)} walk to {esc(to)}"
+            + (OFF_NETWORK_TIP if o else "") for n, v, b, o in zip(areas["name"], mins, far, off)]
+    fills = [band_colour(v, b, cap) for v, b in zip(mins, far)]
     group = polygon_layer(areas, m=m, name=name, style=lambda p: {
-        "fillColor": p["fill"], "color": "#666666", "weight": 0.5, "fillOpacity": 0.7},
-        tips=tips, show=show, extra={"fill": fills})
+        "fillColor": p["fill"], "color": "#666666", "weight": 1.2 if p["off"] else 0.5,
+        "fillOpacity": 0.7, **({"dashArray": OFF_NETWORK_DASH} if p["off"] else {})},
+        tips=tips, show=show, extra={"fill": fills, "off": off})
     group.add_to(m)
     if legend:
-        rows, lo = [], 0
-        for upper, col in MINUTE_BANDS:
-            rows.append((col, f"{lo}–{int(upper)} min" if np.isfinite(upper) else f"over {lo} min"))
-            lo = int(upper) if np.isfinite(upper) else lo
-        rows.append((NO_DATA, "Not reachable / no data"))
-        add_legend(m, group, name, swatch_rows(rows) +
-                   f'<div class="am-legend-note">Walking at {settings.WALK_SPEED_KMH:g} km/h from '
-                   'population-weighted points.</div>', open_=False)
+        add_legend(m, group, name, _legend_html(cap, any(off)), open_=False)
     return group
 
 

@@ -8,13 +8,17 @@
    summary); a loneliness_risk indicator given directly is used otherwise;
 3. :func:`need_step`: the need index (score, rank, decile), Fingertips-style comparisons with
    the borough (and England where given) and the borough values with their intervals;
-4. :func:`access_step`: walking minutes to the nearest asset of each category and counts
-   within ``access_thresholds_min`` over the street network (the one routing service,
-   :mod:`assetmap.analysis.routing`), from population-weighted origin points per area;
+4. :func:`access_step`: walking minutes to the nearest asset of each category, to any
+   social asset and to essential services, and counts within ``access_thresholds_min``,
+   over the street network (the one routing service, :mod:`assetmap.analysis.routing`)
+   from population-weighted origin points per area (:mod:`.access`): walks to three hours
+   (``access_max_minutes``), longer ones flagged ``beyond_cap``; pairs the network does
+   not cover measured in straight lines, areas mostly off it flagged ``off_network``;
 5. :func:`supply_step`: E2SFCA supply against need-weighted 65+ demand for all providers and
    per provider group (:func:`provider_groups`);
 6. :func:`gaps_step`: need x supply classes, gaps ranked, categories missing within reach;
-7. :func:`hotspots_step`: the isolation score and its Gi* / local Moran hotspots;
+7. :func:`hotspots_step`: the isolation score (loneliness risk, social access, essential
+   services access; ``isolation_*_weight``) and its Gi* / local Moran hotspots;
 8. :func:`isochrones_step`: walking isochrones of the assets in ``isochrone_categories``;
 9. :func:`areas_step` and :func:`summary_step`: the per-area frame and the run summary.
 

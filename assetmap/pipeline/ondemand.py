@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 
 from .. import settings
-from ..analysis import network, routing
+from ..analysis import coverage, network, routing
 from ..errors import InputError, NoData
 from .params import resolve_params
 from .steps import _xy
@@ -86,9 +86,15 @@ def isochrone(store, lon: float, lat: float, minutes=None, *, speed_kmh: float |
 def walk_minutes(store, lon: float, lat: float, points_lon, points_lat, limit_min: float,
                  params: dict | None = None) -> tuple[np.ndarray, str]:
     """Walking minutes from a longitude/latitude to each point (``inf`` beyond ``limit_min``)
-    and the method ("network" or "straight-line")."""
+    and the method: "network", or "straight-line" where the store has no street network or
+    the point is off it (a pair with an end off the network is measured in a straight
+    line, as the run measures it: :class:`..analysis.coverage.FallbackRouter`)."""
     p = resolve_params(params)
     r = router_for(store, p)
+    fb = coverage.FallbackRouter(r, getattr(r, "graph", None), max_snap_m=p["max_snap_distance_m"],
+                                 detour=p["crow_fly_detour"])
+    origin = _bng(lon, lat)[0]
     pts = _bng(points_lon, points_lat) if len(np.atleast_1d(points_lon)) else np.zeros((0, 2))
-    mins = routing.minutes_to(r, _bng(lon, lat)[0], pts, limit_min, p["walk_speed_kmh"])
-    return mins, routing.method_of(r)
+    mins = routing.minutes_to(fb, origin, pts, limit_min, p["walk_speed_kmh"])
+    covered = r.kind == "network" and bool(fb.covers(origin[None, :])[0])
+    return mins, routing.NETWORK if covered else routing.STRAIGHT_LINE

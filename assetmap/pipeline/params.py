@@ -19,7 +19,8 @@ PARAM_NAMES = (
     "hotspot_seed", "fdr_alpha", "isolation_loneliness_weight", "social_categories",
     "isochrone_categories", "isochrone_minutes", "isochrone_buffer_m", "graph_cache_dir",
     "england_benchmarks", "hotspot_inference", "hotspot_max_permutations", "hotspot_min_areas",
-    "hotspot_min_mean_neighbours",
+    "hotspot_min_mean_neighbours", "isolation_social_weight", "isolation_essential_weight",
+    "essential_categories", "essential_combine",
 )
 
 
@@ -57,6 +58,8 @@ def resolve_params(params: dict | None = None) -> dict:
         raise InputError("access_aggregate must be 'mean' or 'min'", field="access_aggregate")
     if out["supply"] not in ("capacity", "count"):
         raise InputError("supply must be 'capacity' or 'count'", field="supply")
+    if out["essential_combine"] not in ("mean", "max"):
+        raise InputError("essential_combine must be 'mean' or 'max'", field="essential_combine")
     if out["decay"] not in ("gaussian", "stepped", "none"):
         raise InputError("decay must be 'gaussian', 'stepped' or 'none'", field="decay")
     return out

@@ -11,9 +11,13 @@ import numpy as np
 import pandas as pd
 
 from .. import model, privacy, settings
-from ..analysis import catchment, gaps, hotspots, loneliness, need, network, origins
+from ..analysis import catchment, gaps, hotspots, loneliness, need, origins
 from ..analysis.isochrones import isochrones
 from ..errors import NoData
+from .access import Access, _tname
+from .access import measure as access_measure
+from .access import notes as access_notes
+from .access import summary_of as access_summary
 
 
 def _xy(gs: gpd.GeoSeries) -> np.ndarray:
@@ -133,65 +137,14 @@ def need_step(inp: Inputs, p: dict) -> Need:
     return Need(need_df, info, comparisons, bench)
 
 
-@dataclass
-class Access:
-    cats: list                  # asset categories present
-    area_min: np.ndarray        # (len(cats) + 1 social, areas) minutes to the nearest
-    counts: dict                # threshold -> (len(cats) + 1, areas) assets within
-    frame: pd.DataFrame         # the result frame "access"
-    o_area: np.ndarray          # origin points: area index, EPSG:27700 xy, weight
-    origins_xy: np.ndarray
-    o_w: np.ndarray
-    table: tuple                # (origin rows, asset cols, minutes) within the widest cut-off
-    a_xy: np.ndarray
-
-
-def _origin_counts(cats, a_cat, social, o_area, o_w, n_areas, table, thresholds) -> dict:
-    r, c, t_min = table
-    cat_index = {cname: i for i, cname in enumerate(cats)}
-    a_ci = np.array([cat_index[x] for x in a_cat], dtype=np.int64) if len(a_cat) else \
-        np.zeros(0, dtype=np.int64)
-    a_social = np.isin(a_cat, social)
-    counts = {}
-    for t in thresholds:
-        within = t_min <= t
-        mat = np.zeros((len(cats) + 1, len(o_area)))
-        np.add.at(mat, (a_ci[c[within]], r[within]), 1.0)
-        sw = within & a_social[c]
-        np.add.at(mat[-1], r[sw], 1.0)
-        counts[t] = origins.aggregate(mat, o_area, o_w, n_areas, "mean")
-    return counts
-
-
 def access_step(inp: Inputs, p: dict, router, graph) -> Access:
+    """Walking access (:func:`.access.measure`) from each area's origin points to the
+    approved assets (homes at their published grid-cell points)."""
     areas_p = inp.areas.to_crs(settings.ANALYSIS_CRS)
-    n_areas = len(inp.areas)
     o_area, o_xy, o_w = origins.area_origins(areas_p.geometry.values, _pwc_xy(inp.areas),
                                              graph, p["origins_per_area"], p["origin_seed"])
-    a_xy = _xy(inp.assets.geometry)
-    a_cat = inp.assets["category"].to_numpy(dtype=object)
-    cats = [c for c in model.ASSET_CATEGORIES if (a_cat == c).any()]
-    social = [c for c in p["social_categories"] if c in model.ASSET_CATEGORIES]
-    mpm = network.metres_per_minute(p["walk_speed_kmh"])
-    max_min = float(p["access_max_minutes"])
-    groups = [a_xy[a_cat == c] for c in cats] + [a_xy[np.isin(a_cat, social)]]
-    near_min = np.minimum(router.nearest(o_xy, groups, max_min * mpm) / mpm, max_min)
-    # published to 0.1 minute: finer digits say nothing to a reader but help an attacker
-    area_min = np.round(origins.aggregate(near_min, o_area, o_w, n_areas,
-                                          p["access_aggregate"]), 1)
-    thresholds = [float(t) for t in p["access_thresholds_min"]]
-    reach_min = max(thresholds + [float(p["catchment_minutes"])])
-    r, c, m = router.table(o_xy, a_xy, reach_min * mpm)
-    table = (r, c, m / mpm)
-    counts = _origin_counts(cats, a_cat, social, o_area, o_w, n_areas, table, thresholds)
-    names = cats + ["social"]
-    frame = pd.DataFrame({
-        "area_code": np.repeat(np.asarray(inp.codes, dtype=object), len(names)),
-        "category": np.tile(np.asarray(names, dtype=object), n_areas),
-        "minutes": area_min.T.reshape(-1),
-        **{f"within_{_tname(t)}": counts[t].T.reshape(-1) for t in thresholds},
-    })
-    return Access(cats, area_min, counts, frame, o_area, o_xy, o_w, table, a_xy)
+    return access_measure(inp.codes, inp.assets["category"].to_numpy(dtype=object), o_area,
+                          o_xy, o_w, _xy(inp.assets.geometry), p, router, graph)
 
 
 @dataclass
@@ -267,8 +220,12 @@ def gaps_step(inp: Inputs, p: dict, score: np.ndarray, sup: Supply, acc: Access)
 def hotspots_step(inp: Inputs, p: dict, lon: pd.DataFrame, acc: Access) -> pd.DataFrame:
     """The result frame "hotspots"; the method actually used (analytical or permutations and
     their count, FDR alpha, guard notes) rides in ``frame.attrs["method"]`` for the summary."""
-    iso = hotspots.isolation_score(lon["loneliness_prob"].to_numpy(dtype=float),
-                                   acc.area_min[-1], p["isolation_loneliness_weight"])
+    weights = {"loneliness": p["isolation_loneliness_weight"],
+               "social": p["isolation_social_weight"],
+               "essential": p["isolation_essential_weight"]}
+    lon_prob = lon["loneliness_prob"].to_numpy(dtype=float)
+    ess = acc.essential_min if acc.essential_cats else None
+    iso = hotspots.isolation_score(lon_prob, acc.area_min[-1], ess, weights)
     Wq = hotspots.queen_weights(inp.areas.to_crs(settings.ANALYSIS_CRS).geometry.values)
     hs, method = hotspots.hotspot_analysis(
         iso, Wq, inference=p["hotspot_inference"], permutations=p["permutations"],
@@ -278,6 +235,14 @@ def hotspots_step(inp: Inputs, p: dict, lon: pd.DataFrame, acc: Access) -> pd.Da
     hs.insert(0, "isolation", iso)
     hs.insert(0, "area_code", inp.codes)
     hs.attrs["method"] = method
+    hs.attrs["isolation"] = {
+        "weights": hotspots.isolation_weights(**weights),
+        "parts": [k for k, have in (("loneliness", not np.isnan(lon_prob).all()),
+                                    ("social", True), ("essential", ess is not None)) if have],
+        "essential_categories": list(acc.essential_cats),
+        "essential_missing": [c for c in p["essential_categories"]
+                              if c not in acc.essential_cats],
+        "essential_combine": p["essential_combine"]}
     return hs
 
 
@@ -319,6 +284,8 @@ def areas_step(inp: Inputs, p: dict, nd: Need, lon: pd.DataFrame, acc: Access, s
     for k, cname in enumerate(acc.cats):
         out[f"min_{cname}"] = acc.area_min[k]
     out["social_min"] = acc.area_min[-1]
+    out["essential_min"] = acc.essential_min if acc.essential_cats else np.nan
+    out["off_network"] = acc.off_network
     for t in acc.counts:
         out[f"n{_tname(t)}_social"] = acc.counts[t][-1]
     out["supply_all"] = sup.by_group[0]
@@ -346,6 +313,7 @@ def notes_for(summary: dict) -> list[str]:
                      "value for every area, so areas are ranked on the other inputs.")
     if summary.get("router") == "crow-fly":
         notes.append("No street network: walking times are straight-line estimates.")
+    notes += access_notes(summary)
     method = summary.get("hotspot_method") or {}
     if method.get("guard") or method.get("capped"):
         notes.append("Isolation hotspots: " + hotspots.describe(method))
@@ -378,6 +346,7 @@ def summary_step(inp: Inputs, nd: Need, lon_source: str, lon_assumed: list, rout
         "hotspot_method": hs.attrs.get("method") or {},
         "e2sfca_groups": [f"{k}:{g}" for k, g, _, _ in sup.group_keys],
         "isochrones": int(len(iso)),
+        **access_summary(acc, router.kind, hs.attrs.get("isolation")),
     }
     summary["notes"] = notes_for(summary)
     summary["timings_s"] = clock.timings
@@ -422,7 +391,3 @@ def provider_groups(prov: pd.DataFrame) -> tuple[list[tuple], list[np.ndarray]]:
                 keys.append(("service_client", f"{st}+{cg}", st, cg))
                 masks.append(both)
     return keys, masks
-
-
-def _tname(t: float) -> str:
-    return str(int(t)) if float(t).is_integer() else str(t).replace(".", "_")

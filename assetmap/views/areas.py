@@ -67,6 +67,7 @@ def profile(wd, code: str, store) -> dict:
         "need_decile": _num(area.get("need_decile")),
         "loneliness": _num(area.get("loneliness_risk")),
         "loneliness_rank": _rank(wd.areas, "loneliness_risk", code),
+        **_isolation(wd, area, code),
         "population": _num(area.get("population")), "pop65": _num(area.get("pop_65_plus")),
     }
 
@@ -98,15 +99,38 @@ def _indicator_rows(wd, code: str) -> list[dict]:
     return rows
 
 
+def _minutes_text(minutes, beyond) -> str:
+    """"12", or "more than 180" where the walk was not reached within the search cap."""
+    m = _num(minutes)
+    if m is None:
+        return "–"
+    return f"more than {m:.0f}" if bool(beyond) else f"{m:.0f}"
+
+
 def _access_rows(wd, code: str) -> list[dict]:
-    """Walking minutes to the nearest asset of each category, nearest first."""
+    """Walking minutes to the nearest asset of each category, nearest first (essential
+    services, combined, first of all)."""
     access: list[dict] = []
     if len(wd.access):
         a = wd.access[wd.access["area_code"] == code]
         for r in a.to_dict("records"):
-            access.append(dict(r, label=maps.CATEGORY_LABELS.get(r["category"], r["category"])))
-        access.sort(key=lambda r: (r["minutes"] if _num(r["minutes"]) is not None else 1e9))
+            access.append(dict(r, label=maps.CATEGORY_LABELS.get(r["category"], r["category"]),
+                               text=_minutes_text(r["minutes"], r.get("beyond_cap"))))
+        access.sort(key=lambda r: (r["category"] != "essential",
+                                   r["minutes"] if _num(r["minutes"]) is not None else 1e9))
     return access
+
+
+def _isolation(wd, area, code: str) -> dict:
+    """The isolation score and its rank, the walk to essential services, and whether the
+    area's walks are straight-line estimates (the street network does not cover it)."""
+    ess = [r for r in _access_rows(wd, code) if r["category"] == "essential"]
+    return {"isolation": _num(area.get("isolation")),
+            "isolation_rank": _rank(wd.areas, "isolation", code),
+            "essential_text": ess[0]["text"] if ess else None,
+            "off_network": isinstance(area.get("off_network"), (bool, np.bool_))
+            and bool(area.get("off_network")),
+            "no_network": ((wd.run or {}).get("summary") or {}).get("router") == "crow-fly"}
 
 
 def _gap_rows(wd, code: str) -> list[dict]:

@@ -78,9 +78,13 @@ def export_frame(wd, layer: str, args=None):
     if layer == "access":
         if not len(wd.access):
             return _area_base(wd)[["code", "name", wd.areas.geometry.name]]
-        wide = wd.access.pivot_table(index="area_code", columns="category",
-                                     values=["minutes", "within_10", "within_15", "within_20"])
+        vals = [c for c in wd.access.columns if c not in ("area_code", "category",
+                                                          "off_network")]
+        wide = wd.access.pivot_table(index="area_code", columns="category", values=vals,
+                                     aggfunc="first")
         wide.columns = [f"{a}_{b}" for a, b in wide.columns]
+        # one flag per area: its walking times are straight-line estimates
+        wide["off_network"] = wd.access.groupby("area_code")["off_network"].first()
         out = _area_base(wd)[["code", "name", wd.areas.geometry.name]].merge(
             wide, left_on="code", right_index=True, how="left")
         return gpd.GeoDataFrame(out, geometry=wd.areas.geometry.name, crs=wd.areas.crs)
