@@ -142,7 +142,10 @@ def _frame(assets: list) -> gpd.GeoDataFrame:
     df = pd.DataFrame(assets)
     geom = gpd.points_from_xy(df["lon"].astype(float), df["lat"].astype(float))
     cols = [c for c in model.ASSET_COLUMNS if c in df.columns]
-    return gpd.GeoDataFrame(df[cols], geometry=geom, crs=STORAGE_CRS)
+    out = gpd.GeoDataFrame(df[cols], geometry=geom, crs=STORAGE_CRS)
+    if "footprint" in df:        # outlines of polygons and lines, for display (store)
+        out["footprint"] = [None if isinstance(f, float) else f for f in df["footprint"]]
+    return out
 
 
 def _first_provider_each(prov: list, seen: dict) -> list:
