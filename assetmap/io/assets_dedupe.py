@@ -27,7 +27,8 @@ def dedupe_against_store(assets: list, prov: list, store, conn, report, *,
     if not assets:
         return
     by_key = _stored_provider_keys(store.read_providers(conn=conn))
-    stored_a = store.read_assets(statuses=None, with_providers=False, conn=conn)
+    stored_a = store.read_assets(statuses=None, with_providers=False, cross_border=False,
+                                 conn=conn)
     by_np = {(norm(n), p): i for i, n, p in zip(stored_a["id"], stored_a["name"],
                                                   stored_a["postcode"]) if p}
     pmap = {p["asset_id"]: p for p in prov}

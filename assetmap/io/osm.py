@@ -4,11 +4,16 @@
 analysis compiles the walking graph from it (cached by the blob's sha256). ``.osm.pbf`` is
 converted to OSM XML with pyosmium (``pip install osmium``) and stored bz2-compressed.
 
-Assets come from tagged nodes, ways (their centroid: buildings and parks are often mapped as
-areas) and multipolygon relations, mapped to AssetMap categories by :func:`osm_category`.
+Assets come from tagged nodes, ways (buildings and parks are often mapped as areas) and
+multipolygon relations, mapped to AssetMap categories by :func:`osm_category`; one without
+a name is named by its category and address or position.
 Ids are ``osm-node-123`` / ``osm-way-45`` / ``osm-relation-6``, so re-importing an extract
-updates rather than duplicates. When areas are stored, assets outside them are left out
-(extracts are cut by bounding box and usually reach beyond the local authority).
+updates rather than duplicates. Ways and multipolygons become a point on them (their
+representative point) and keep their outline for the maps; a stop_position beside its
+stop's platform is the same stop. When areas are stored, assets within
+``settings.CROSS_BORDER_BUFFER_KM`` outside them are kept as cross-border supply and the
+rest left out (extracts are cut by bounding box and usually reach beyond the local
+authority).
 
 The file is read once, streaming (:mod:`.osm_xml`: no DTDs or entities, the limits of
 ``settings.MAX_IMPORT_BYTES``, ``MAX_XML_TEXT_BYTES`` and ``MAX_OSM_ELEMENTS``, every id and

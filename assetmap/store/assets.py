@@ -107,10 +107,12 @@ class AssetsMixin(StoreCore):
         return len(rows)
 
     def read_assets(self, statuses=("approved",), *, with_providers: bool = True,
-                    categories=None, ids=None, conn: Connection | None = None) -> gpd.GeoDataFrame:
+                    categories=None, ids=None, cross_border: bool = True,
+                    conn: Connection | None = None) -> gpd.GeoDataFrame:
         """Assets (with provider columns joined where they have a service record), and
         ``cross_border``: True for an asset outside the stored areas (kept as cross-border
-        supply, see ``settings.CROSS_BORDER_BUFFER_KM``), computed from the areas as read."""
+        supply, see ``settings.CROSS_BORDER_BUFFER_KM``), computed from the areas as read
+        (``cross_border=False`` leaves it out, for reads that do not need it)."""
         q = select(*[c for c in assets.c if c.name != "footprint"]).order_by(assets.c.id)
         if statuses is not None:
             q = q.where(assets.c.status.in_(list(statuses)))
@@ -128,7 +130,8 @@ class AssetsMixin(StoreCore):
                 df = df.merge(p, how="left", left_on="id", right_on="asset_id").drop(
                     columns="asset_id")
                 df["is_provider"] = df["service_types"].notna()
-        df["cross_border"] = self._cross_border(geoms, conn)
+        if cross_border:
+            df["cross_border"] = self._cross_border(geoms, conn)
         return gpd.GeoDataFrame(df, geometry=geoms, crs=STORAGE_CRS)
 
     def read_footprints(self, ids=None, conn: Connection | None = None) -> gpd.GeoDataFrame:
