@@ -26,7 +26,7 @@ class Places:
         self.to_ll = Transformer.from_crs(ANALYSIS_CRS, STORAGE_CRS, always_xy=True)
         self.store, self.conn = store, conn
         self.cover = store.area_cover(conn=conn) if check_area else None
-        self.buffer_m = float(settings.CROSS_BORDER_BUFFER_KM) * 1000.0
+        self.buffer_m = max(float(settings.CROSS_BORDER_BUFFER_KM) * 1000.0, EDGE_TOLERANCE_M)
         self.cross_border = 0
 
     def _coordinates(self, r):

@@ -397,7 +397,7 @@ def _near_areas(assets: list, cover, report) -> list:
     them (kept as cross-border supply); the others left out; both counted in the report."""
     if cover is None:
         return assets
-    limit = float(settings.CROSS_BORDER_BUFFER_KM) * 1000.0
+    limit = max(float(settings.CROSS_BORDER_BUFFER_KM) * 1000.0, EDGE_TOLERANCE_M)
     d = cover.distance_m([a["lon"] for a in assets], [a["lat"] for a in assets],
                          within_m=limit)
     out = int((d > limit).sum())
