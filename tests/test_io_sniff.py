@@ -138,3 +138,18 @@ def test_missing_column_message_says_how_the_file_was_read(area_store, tmp_path)
     assert "read as UTF-16 (byte-order mark), semicolon-separated" in e.value.message
     assert "name, category, address" in e.value.message
     assert snapshot(area_store) == before
+
+
+def test_readers_calling_pandas_themselves_get_the_options(tmp_path):
+    path = write(tmp_path / "services.csv", sep=";", encoding="utf-16")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, **sniff.read_options(path))
+    assert df.columns.tolist() == HEADER and len(df) == 3
+
+
+def test_title_lines_above_the_header(tmp_path):
+    body = pd.DataFrame(rows(), columns=HEADER).to_csv(sep=";", index=False)
+    (tmp_path / "t.csv").write_text("Care directory with ratings\nas of 1 March 2026, all\n"
+                                    + body)
+    assert sniff.sniff_csv(tmp_path / "t.csv").delimiter == ";"
+    df = read_table(tmp_path / "t.csv", skiprows=2)
+    assert df.columns.tolist() == HEADER and len(df) == 3

@@ -35,6 +35,8 @@ SAMPLE_BYTES = 64 * 1024
 SAMPLE_LINES = 50
 #: Share of sampled lines that must have the header's number of fields.
 CONSISTENT_SHARE = 0.9
+#: Lines of title or notes that may stand above the header.
+PREAMBLE_LINES = 10
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -90,6 +92,13 @@ def sniff_csv(path, *, file=None) -> CsvFormat:
     head = _head(Path(path), file=str(file or path))
     enc, how = _encoding(head)
     return CsvFormat(enc, _delimiter(_decode(head, enc)), how)
+
+
+def read_options(path, *, file=None) -> dict:
+    """``encoding`` and ``sep`` for :func:`pandas.read_csv` of the CSV at ``path``, for
+    readers that call pandas themselves."""
+    fmt = sniff_csv(path, file=file)
+    return {"encoding": fmt.encoding, "sep": fmt.delimiter}
 
 
 def _head(p: Path, *, file: str) -> bytes:
@@ -170,23 +179,36 @@ def _decode(head: bytes, enc: str) -> str:
 
 
 def _delimiter(text: str) -> str:
-    """The candidate delimiter that splits the sample's lines most consistently."""
-    best, best_n = ",", 1
+    """The candidate delimiter that splits the header and the sample's lines most
+    consistently; failing that (a title or notes above the header, as in the CQC
+    directory), the one that does so from a later line."""
+    split = {}
     for d in DELIMITERS:
         try:
             rows = [r for r in csv.reader(io.StringIO(text), delimiter=d)][: SAMPLE_LINES + 1]
         except csv.Error:
             continue
         rows = [r for r in rows if r]
-        if not rows or len(rows[0]) <= 1:
-            continue
-        n = len(rows[0])
-        body = rows[1:]
-        if body and not text.endswith(("\n", "\r")):
-            body = body[:-1]            # a last line without its end may be cut short
-        same = sum(len(r) == n for r in body)
-        if body and same < CONSISTENT_SHARE * len(body):
-            continue
-        if n > best_n:
-            best, best_n = d, n
-    return best
+        if rows and not text.endswith(("\n", "\r")):
+            rows = rows[:-1] or rows    # a last line without its end may be cut short
+        split[d] = rows
+    for starts in ((0,), range(1, PREAMBLE_LINES + 1)):
+        best, best_n = ",", 1
+        for d, rows in split.items():
+            n = max((_consistent(rows, k) for k in starts), default=1)
+            if n > best_n:
+                best, best_n = d, n
+        if best_n > 1:
+            return best
+    return ","
+
+
+def _consistent(rows: list, k: int) -> int:
+    """Fields per line when line ``k`` (the header) and at least ``CONSISTENT_SHARE`` of
+    the lines after it split alike into more than one; else 1."""
+    if k >= len(rows) or len(rows[k]) <= 1:
+        return 1
+    n, body = len(rows[k]), rows[k + 1:]
+    if body and sum(len(r) == n for r in body) < CONSISTENT_SHARE * len(body):
+        return 1
+    return n
