@@ -258,7 +258,9 @@ _import_command(
                                                       "or category is which indicator."))
 _import_command("osm", "osm.import_osm",
                 ".osm / .osm.bz2 / .osm.pbf: the walking network and community assets from "
-                "tags.")
+                "tags (venues, GPs, dentists, hospitals, post offices, food banks, stops); "
+                "those within settings.CROSS_BORDER_BUFFER_KM outside the stored areas are "
+                "kept as cross-border supply.")
 _import_command(
     "assets", "assets_csv.import_assets",
     """CSV/XLSX/GeoJSON/GeoPackage/Shapefile of assets or micro-providers, placed by lat/lon,
