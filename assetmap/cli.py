@@ -263,12 +263,25 @@ _import_command(
                                                       "or category is which indicator."))
 _import_command("osm", "osm.import_osm",
                 ".osm / .osm.bz2 / .osm.pbf: the walking network and community assets from "
-                "tags.")
+                "tags (venues, GPs, dentists, hospitals, post offices, food banks, stops); "
+                "those within settings.CROSS_BORDER_BUFFER_KM outside the stored areas are "
+                "kept as cross-border supply.")
 _import_command(
     "assets", "assets_csv.import_assets",
-    "CSV/XLSX/GeoJSON of assets or micro-providers, placed by lat/lon or postcode.",
+    """CSV/XLSX/GeoJSON/GeoPackage/Shapefile of assets or micro-providers, placed by lat/lon,
+    easting/northing, postcode or geometry (polygons and lines: a point on them, the outline
+    kept for the maps). CSV encodings and delimiters are detected. Places within
+    settings.CROSS_BORDER_BUFFER_KM outside the stored areas are kept as cross-border supply.""",
     click.option("--category", help="Category for every row (when the file has no category "
-                                    "column), e.g. library, gp_practice, micro_provider."))
+                                    "column), e.g. library, gp_practice, micro_provider."),
+    click.option("--category-column", help="Column holding each row's category (or the "
+                                           "source values a --category-map maps)."),
+    click.option("--category-map", type=click.Path(),
+                 help="YAML or CSV file mapping source values to AssetMap categories "
+                      "(e.g. 'Place Of Worship: faith_venue')."),
+    click.option("--name-column", help="Column holding the names; rows where it is empty "
+                                       "(and files with no name column) are named by category "
+                                       "and street, postcode or position."))
 _import_command("postcodes", "postcodes.import_postcodes",
                 "Postcode -> point lookup (ONS Postcode Directory, Code-Point Open, ...).")
 _import_command("cqc", "cqc.import_cqc",

@@ -348,7 +348,7 @@ def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantil
                               method=_hotspot_method(wd))
     community = wd.assets[~wd.assets["is_provider"]] if "is_provider" in wd.assets else wd.assets
     if len(community):
-        assets_layer.add_to(m, community, show=True)
+        assets_layer.add_to(m, community, show=True, footprints=getattr(wd, "footprints", None))
     if len(wd.providers):
         providers_layer.add_to(m, wd.providers, show=True)
     if isochrone_url:

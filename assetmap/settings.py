@@ -58,6 +58,16 @@ ISOCHRONE_MINUTES = (5, 10, 15)
 NON_WALKABLE_HIGHWAYS = ("motorway", "motorway_link", "trunk_link", "construction",
                          "proposed", "raceway", "bus_guideway", "abandoned", "platform")
 
+# --- Cross-border supply (issue 17) ---------------------------------------------------
+#: Assets up to this far (km) outside the stored areas are kept by the importers as
+#: cross-border supply: people near a boundary use the GP practice, library or stop just
+#: across it, so walking access and E2SFCA count them and border areas are not penalised.
+#: Maps show them greyed, and counts of what lies inside the area leave them out
+#: (``cross_border`` in ``Store.read_assets``); farther ones are refused (OSM: left out).
+#: 2 km is beyond the widest walking threshold and the E2SFCA catchment (20 minutes at
+#: WALK_SPEED_KMH is 1.5 km as the crow flies), so nothing within reach is lost.
+CROSS_BORDER_BUFFER_KM = 2.0
+
 # --- Supply versus demand (E2SFCA) ---------------------------------------------------
 CATCHMENT_MINUTES = 20.0      # catchment of a provider
 DECAY = "gaussian"            # "gaussian" or "stepped"

@@ -81,7 +81,8 @@ def test_xlsx_and_geojson(pc_store, tmp_path):
     rep = import_assets(pc_store, tmp_path / "warm_spaces.geojson")
     assert rep.written["assets"] == 1
     assert any("file name" in n for n in rep.notes)
-    assert set(pc_store.read_assets()["category"]) == {"park", "community_centre"}
+    # a warm-space file: its own category unless the venue's name says what it is
+    assert set(pc_store.read_assets()["category"]) == {"park", "warm_space"}
 
 
 def test_each_bad_row_kind(pc_store, tmp_path):
@@ -112,9 +113,9 @@ def test_each_bad_row_kind(pc_store, tmp_path):
 
 def test_missing_columns_and_bad_files(pc_store, tmp_path):
     write_csv(tmp_path / "x.csv", ["foo", "lat", "lon"], [["a", 1, 2]])
-    with pytest.raises(InputError) as e:
-        import_assets(pc_store, tmp_path / "x.csv", category="library")
-    assert e.value.field == "name"
+    with pytest.raises(InputError) as e:        # --name-column must name a column
+        import_assets(pc_store, tmp_path / "x.csv", category="library", name_column="title")
+    assert e.value.field == "title" and "foo, lat, lon" in e.value.message
     lon, lat = centre(0)
     write_csv(tmp_path / "things.csv", ["name", "lat", "lon"], [["a", lat, lon]])
     with pytest.raises(InputError) as e:
@@ -184,3 +185,25 @@ def test_cqc_bad_input(pc_store, tmp_path):
     with pytest.raises(InputError) as e:
         import_cqc(pc_store, path)
     assert (e.value.row, e.value.field) == (1, "cqc_location_id")
+
+
+def test_cross_border_rows_kept_farther_ones_refused(area_store, tmp_path, monkeypatch):
+    places = {"Inside": centre(0), "Edge": centre(0, dx=-50),       # 50 m out: inside
+              "Across": centre(0, dx=-1500), "Far": centre(0, dx=-3000)}
+    path = write_csv(tmp_path / "gps.csv", ["name", "lat", "lon"],
+                     [[n, lat, lon] for n, (lon, lat) in places.items()])
+    before = snapshot(area_store)
+    with pytest.raises(InputError) as e:
+        import_assets(area_store, path)
+    assert (e.value.row, e.value.field) == (4, "lat") and "more than 2 km" in e.value.message
+    assert "gps.csv" in str(e.value) and snapshot(area_store) == before
+    rep = import_assets(area_store, path, skip_bad=True)
+    assert rep.written["assets"] == 3
+    assert any("1 row(s) lie outside the stored areas but within 2 km" in n for n in rep.notes)
+    a = area_store.read_assets().set_index("name")
+    assert a["cross_border"].to_dict() == {"Inside": False, "Edge": False, "Across": True}
+    assert set(a["category"]) == {"gp_practice"}
+    monkeypatch.setattr("assetmap.settings.CROSS_BORDER_BUFFER_KM", 1.0)
+    with pytest.raises(InputError) as e:
+        import_assets(area_store, path)
+    assert {x.row for x in e.value.errors} == {3, 4} and "more than 1 km" in e.value.message

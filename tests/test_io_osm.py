@@ -115,3 +115,66 @@ def test_real_pbf_converts_like_the_xml(io_store):
     assert rep.written["assets"] == n and io_store.counts()["assets"] == n
     cats = io_store.read_assets()["category"].value_counts()
     assert cats["cafe_pub"] >= 19 and cats["pharmacy"] == 1
+
+
+def test_new_categories_from_tags():
+    assert osm_category({"amenity": "dentist"}) == "dentist"
+    assert osm_category({"healthcare": "dentist"}) == "dentist"
+    assert osm_category({"amenity": "hospital"}) == "hospital"
+    assert osm_category({"amenity": "post_office"}) == "post_office"
+    assert osm_category({"amenity": "food_bank"}) == "food_bank"
+    assert osm_category({"amenity": "social_facility", "social_facility": "food_bank"}) == \
+        "food_bank"
+    assert osm_category({"highway": "bus_stop"}) == "transport_stop"
+    assert osm_category({"railway": "station"}) == "transport_stop"
+    assert osm_category({"railway": "tram_stop"}) == "transport_stop"
+    assert osm_category({"public_transport": "platform"}) == "transport_stop"
+    assert osm_category({"highway": "residential"}) is None
+
+
+def stops_xml() -> bytes:
+    """A bus stop mapped twice (its platform node and, 15 m away on the road, its
+    stop_position), a lone stop_position, a tram platform way and a stop 1.5 km outside."""
+    (x0, y0) = centre(1)
+    (x1, y1) = centre(1, 515, 500)
+    (x2, y2) = centre(2, 200, 200)
+    (x3, y3), (x4, y4) = centre(3, 100, 100), centre(3, 300, 120)
+    (x5, y5) = centre(0, -1500, 500)
+    nodes = [f'<node id="1" lat="{y0}" lon="{x0}"><tag k="highway" v="bus_stop"/>'
+             '<tag k="public_transport" v="platform"/><tag k="name" v="Market"/></node>',
+             f'<node id="2" lat="{y1}" lon="{x1}"><tag k="public_transport" v="stop_position"/>'
+             '<tag k="name" v="Market"/></node>',
+             f'<node id="3" lat="{y2}" lon="{x2}"><tag k="public_transport" v="stop_position"/>'
+             '</node>',
+             f'<node id="4" lat="{y3}" lon="{x3}"/>', f'<node id="5" lat="{y4}" lon="{x4}"/>',
+             f'<node id="6" lat="{y5}" lon="{x5}"><tag k="highway" v="bus_stop"/></node>',
+             f'<node id="7" lat="{y0}" lon="{x3}"/>']
+    ways = ['<way id="10"><nd ref="4"/><nd ref="5"/><tag k="railway" v="platform"/>'
+            '<tag k="public_transport" v="platform"/><tag k="name" v="Tram Square"/></way>',
+            '<way id="11"><nd ref="4"/><nd ref="7"/><nd ref="5"/>'
+            '<tag k="highway" v="footway"/></way>']
+    return ("<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"
+            + "\n".join(nodes + ways) + "\n</osm>\n").encode()
+
+
+def test_stops_without_duplicates_and_cross_border(area_store, tmp_path, monkeypatch):
+    from assetmap.io.osm import Extract
+    from assetmap.io.osm_xml import iter_elements  # noqa: F401 - the reader's own module
+    monkeypatch.setattr("assetmap.settings.MIN_WALK_EDGES", 1)
+    monkeypatch.setattr("assetmap.settings.MIN_NETWORK_INSIDE_SHARE", 0.0)
+    (tmp_path / "s.osm").write_bytes(stops_xml())
+    ex = Extract.read([stops_xml()], file="s.osm")
+    ids = sorted(a["id"] for a in ex.assets)
+    assert ids == ["osm-node-1", "osm-node-3", "osm-node-6", "osm-way-10"]
+    tram = next(a for a in ex.assets if a["id"] == "osm-way-10")
+    assert tram["footprint"].geom_type == "LineString"
+    assert tram["footprint"].distance(__import__("shapely").Point(tram["lon"], tram["lat"])) \
+        < 1e-9
+    unnamed = next(a for a in ex.assets if a["id"] == "osm-node-3")
+    assert unnamed["name"].startswith("Bus, tram or rail stop at ")
+    rep = import_osm(area_store, tmp_path / "s.osm")
+    a = area_store.read_assets().set_index("id")
+    assert set(a.index) == set(ids) and a.at["osm-node-6", "cross_border"]
+    assert not a.drop(index="osm-node-6")["cross_border"].any()
+    assert any("1 OSM assets within 2 km outside the stored areas kept" in n for n in rep.notes)
+    assert area_store.read_footprints()["id"].tolist() == ["osm-way-10"]

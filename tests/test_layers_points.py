@@ -79,3 +79,42 @@ def test_popup_helpers_escape():
         assert "<img" not in html and "<script>" not in html
     assert providers_layer.price_text(12.5) == "£12.50 an hour"
     assert providers_layer.price_text(float("nan")) == ""
+
+
+def test_cross_border_assets_grey_with_outlines_never_of_homes(mini):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from assetmap.model import ASSET_CATEGORIES
+    raw = mini.read_assets()
+    a = public_assets(raw).reset_index(drop=True)
+    a["cross_border"] = False
+    a.loc[0, "cross_border"] = True
+    home = a.loc[a["home_based"].astype(bool), "id"].iloc[0]
+    out_id, cat = a.loc[0, "id"], a.loc[0, "category"]
+    g0 = a.geometry.iloc[0]
+    fp = gpd.GeoDataFrame({"id": [out_id, home]},
+                          geometry=[box(g0.x - 1e-4, g0.y - 1e-4, g0.x + 1e-4, g0.y + 1e-4),
+                                    box(1, 1, 2, 2)], crs="EPSG:4326")
+    m = folium.Map(tiles=None)
+    assets_layer.add_to(m, a, footprints=fp, legend=True)
+    parts = render_parts(m)
+    rows = {r[5]: r for r in _data(parts.script)}
+    cats = list(ASSET_CATEGORIES)
+    first = rows[a.loc[0, "name"]]
+    assert first[2] == len(cats) + cats.index(cat)               # the grey twin of its style
+    assert assets_layer.CROSS_BORDER_NOTE in "".join(first[6])
+    others = [r for n, r in rows.items() if n != a.loc[0, "name"]]
+    assert all(r[2] < len(cats) for r in others)
+    assert assets_layer.CROSS_BORDER_COLOUR in parts.script
+    assert "just outside the area" in parts.html + parts.script
+    assert parts.script.count('"Polygon"') == 1                  # the home's outline is not drawn
+    assert "[1.0, 1.0]" not in parts.script and "[1, 1]" not in parts.script
+
+
+def test_new_categories_have_colours_and_symbols():
+    from assetmap.model import ASSET_CATEGORIES
+    assert set(assets_layer.CATEGORY_COLOURS) == set(ASSET_CATEGORIES)
+    assert set(assets_layer.CATEGORY_SYMBOLS) == set(ASSET_CATEGORIES)
+    assert len(set(assets_layer.CATEGORY_SYMBOLS.values())) == len(ASSET_CATEGORIES)
+    assert assets_layer.CROSS_BORDER_COLOUR not in assets_layer.CATEGORY_COLOURS.values()

@@ -1,9 +1,19 @@
-"""Assets and micro-providers from a spreadsheet: CSV, XLSX or GeoJSON.
+"""Assets and micro-providers from a spreadsheet: CSV (any common encoding and delimiter,
+:mod:`.sniff`), XLSX, GeoJSON, GeoPackage or Shapefile.
 
-Each row needs a name, a category (a column, ``--category``, or guessed from the file name
-such as ``trafford_libraries.csv``) and a place: ``lat``/``lon`` (or ``easting``/``northing``
-in British National Grid, or a GeoJSON geometry) or a postcode resolved offline through the
-stored postcode lookup (``assetmap import postcodes`` first).
+Each row needs a category (a column, ``--category-column``, ``--category``, a category map
+``--category-map``, or guessed from the file name such as ``trafford_libraries.csv``;
+:mod:`.asset_categories`) and a place: ``lat``/``lon`` (or ``easting``/``northing`` in British
+National Grid, or the geometry of a vector file: polygons and lines become a representative
+point and keep their outline, :mod:`.asset_features`) or a postcode resolved offline through
+the stored postcode lookup (``assetmap import postcodes`` first). Names come from a name
+column (``--name-column`` picks one); a file without one, or the empty cells of the column
+``--name-column`` names, get a name from the category and street, postcode or position
+(:func:`.asset_features.fallback_name`).
+
+Places outside the stored areas but within ``settings.CROSS_BORDER_BUFFER_KM`` are kept as
+cross-border supply (a GP practice just across the boundary serves the border areas); the
+report counts them, and reads flag them (``cross_border``). Farther ones are bad rows.
 
 Optional columns: id, description, address, opening_hours (or pharmacy-style
 ``opening_hours_monday`` .. ``_sunday``), contact (telephone/phone/email), website,
@@ -23,40 +33,46 @@ update that record.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
-from pyproj import Transformer
 
 from .. import model, settings
 from ..errors import InputError
-from ..settings import ANALYSIS_CRS, STORAGE_CRS
+from .asset_categories import (  # noqa: F401 - category_of and the tables are used from here
+    CATEGORY_SYNONYMS,
+    FILENAME_CATEGORIES,
+    CategoryMap,
+    _keyed,
+    category_from_filename,
+    category_of,
+    load_category_map,
+    venue_category,
+)
+from .asset_features import fallback_name, merge_parts, placeholder_name, read_vector
+from .asset_places import Places
 from .assets_dedupe import dedupe_against_store, write_assets
 from .common import (
     BadRows,
     ImportReport,
-    area_union,
     blank,
     check_file,
-    check_lonlat,
     find_col,
-    inside,
     invisible_only,
     norm,
     read_table,
     stable_id,
     text,
-    to_float,
     visible_text,
 )
-from .limits import check_vector_file, refuse_nul
 
 ALIASES = {
     "id": ["id", "asset_id"],
     "name": ["name", "title", "pharmacy_name", "practice_name", "organisation_name",
-             "organization_name", "charity_name", "service_name", "common_name", "Name"],
+             "organization_name", "charity_name", "service_name", "common_name", "Name",
+             "distname", "distinctive_name"],
     "category": ["category", "asset_category"],
     "lat": ["lat", "latitude"],
     "lon": ["lon", "long", "lng", "longitude"],
@@ -87,58 +103,17 @@ PROVIDER_SIGNALS = ["service_types", "client_groups", "hourly_price", "quality_m
                     "cqc_registered", "direct_payments", "preferred_list", "staff_fte",
                     "capacity_hours", "vacancies", "community_focus", "radius_km"]
 
-#: File-name words -> category (used only when there is no category column or option).
-FILENAME_CATEGORIES = [
-    (r"librar", "library"), (r"general_practice|gp_practice|\bgps?\b|surger|doctor", "gp_practice"),
-    (r"pharmac|chemist", "pharmacy"), (r"worship|church|mosque|faith|temple", "faith_venue"),
-    (r"community_cent|community cent|village_hall|warm_space|warm space", "community_centre"),
-    (r"park|green_?space", "park"), (r"leisure|sport", "sport_leisure"),
-    (r"cafe|pub", "cafe_pub"), (r"neighbourhood|hub", "neighbourhood_hub"),
-    (r"micro", "micro_provider"),
-]
-#: Free-text category words -> category.
-CATEGORY_SYNONYMS = {
-    "gp": "gp_practice", "gps": "gp_practice", "doctors": "gp_practice",
-    "generalpractice": "gp_practice", "surgery": "gp_practice", "chemist": "pharmacy",
-    "pharmacies": "pharmacy", "libraries": "library", "placeofworship": "faith_venue",
-    "church": "faith_venue", "mosque": "faith_venue", "faith": "faith_venue",
-    "communitycentre": "community_centre", "communitycenter": "community_centre",
-    "villagehall": "community_centre", "cafe": "cafe_pub", "pub": "cafe_pub",
-    "cafeorpub": "cafe_pub", "park": "park", "greenspace": "park", "leisure": "sport_leisure",
-    "sport": "sport_leisure", "leisurecentre": "sport_leisure", "sportscentre": "sport_leisure",
-    "hub": "neighbourhood_hub", "neighbourhoodnetworkhub": "neighbourhood_hub",
-    "microprovider": "micro_provider", "microenterprise": "micro_provider",
-}
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+#: Source columns a category map (``--category-map``) reads when neither the map nor
+#: ``--category-column`` names one and the file has no category column.
+MAP_COLUMNS = ["type", "classification", "classifica", "subtype", "kind", "amenity"]
 
-
-def _keyed(vocab: dict) -> dict:
-    out = {}
-    for k, label in vocab.items():
-        out[norm(k)] = k
-        out[norm(label)] = k
-    return out
-
-
-_CATS = {**_keyed(model.ASSET_CATEGORIES), **CATEGORY_SYNONYMS}
 _SERVICES = {**_keyed(model.SERVICE_TYPES), "homecare": "domiciliary_care",
              "homecareagencies": "domiciliary_care", "supportedliving": "home_support",
              "daycare": "day_activities", "residential": "accommodation"}
 _CLIENTS = {**_keyed(model.CLIENT_GROUPS), "older": "older_people", "elderly": "older_people",
             "olderadults": "older_people", "learningdisabilities": "learning_disability",
             "physicaldisabilities": "physical_disability", "carer": "carers"}
-
-
-def category_of(value) -> str | None:
-    return _CATS.get(norm(value)) if not blank(value) else None
-
-
-def category_from_filename(path) -> str | None:
-    stem = Path(str(path)).name.lower()
-    for pat, cat in FILENAME_CATEGORIES:
-        if re.search(pat, stem):
-            return cat
-    return None
 
 
 def map_list(value, vocab: dict, what: str):
@@ -156,52 +131,67 @@ def map_list(value, vocab: dict, what: str):
 
 # --- reading the file into standard columns -------------------------------------------------
 def read_asset_table(path) -> pd.DataFrame:
-    """The file as a frame of strings; GeoJSON geometry becomes lon/lat columns."""
+    """The file as a frame of strings; a vector file's geometry becomes lon/lat columns and
+    ``_footprint`` (outlines of polygons and lines)."""
     p = check_file(path, kind="asset file")
     if p.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
-        check_vector_file(p, file=str(path))
-        try:
-            gdf = gpd.read_file(p)
-        except Exception as e:  # pyogrio, fiona and the GDAL drivers raise many kinds: reported
-            raise InputError(f"not a readable GeoJSON/GeoPackage: {str(e).splitlines()[0][:200]}",
-                             file=str(path)) from None
-        if gdf.empty:
-            raise InputError("the file has no features", file=str(path))
-        if gdf.crs is None:
-            gdf = gdf.set_crs(STORAGE_CRS)
-        g = gdf.geometry.to_crs(ANALYSIS_CRS)
-        pts = g.where(g.geom_type == "Point", g.representative_point()).to_crs(STORAGE_CRS)
-        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
-        df = df.where(df.notna(), "").astype(str)
-        df["lon"] = [None if p_ is None or p_.is_empty else f"{p_.x:.7f}" for p_ in pts]
-        df["lat"] = [None if p_ is None or p_.is_empty else f"{p_.y:.7f}" for p_ in pts]
-        refuse_nul(df, file=str(path))
-        return df
+        return read_vector(p, str(path))
     return read_table(p, kind="asset file")
 
 
-def standardise(df: pd.DataFrame, *, file, category=None) -> pd.DataFrame:
-    """Rename known columns to AssetMap's names (case- and punctuation-insensitive)."""
+def _column(df: pd.DataFrame, name: str, *, file, option: str) -> str:
+    """The file's column ``name`` (case- and punctuation-insensitive), or InputError listing
+    the columns the file has."""
+    c = find_col(df.columns, [name])
+    if c is None:
+        cols = ", ".join(str(x) for x in df.columns if not str(x).startswith("_"))
+        raise InputError(f"{option} '{name}' is not a column of the file (it has: {cols}"
+                         f"{_read_as(df)})", file=file, field=name)
+    return c
+
+
+def _read_as(df: pd.DataFrame) -> str:
+    """'; read as ...' when the CSV was not plain UTF-8 and comma-separated."""
+    how = df.attrs.get("read_as")
+    return f"; read as {how}" if how and not how.startswith("UTF-8 (valid UTF-8), comma") \
+        else ""
+
+
+def standardise(df: pd.DataFrame, *, file, category=None, name_column=None,
+                category_column=None, category_option="--category-column") -> pd.DataFrame:
+    """Rename known columns to AssetMap's names (case- and punctuation-insensitive);
+    ``name_column`` / ``category_column`` name the columns holding names and categories.
+    A file with no name column gets an empty ``name`` (named by the fallback)."""
     out = pd.DataFrame(index=df.index)
-    used = set()
+    used = {}
+    for std, c, option in (("name", name_column, "--name-column"),
+                           ("category", category_column, category_option)):
+        if c:
+            col = _column(df, c, file=file, option=option)
+            out[std] = df[col]
+            used[col] = std
     for std, names in ALIASES.items():
+        if std in out:
+            continue
         c = find_col([c for c in df.columns if c not in used], [std] + names)
         if c is not None:
             out[std] = df[c]
-            used.add(c)
+            used[c] = std
     for std in PROVIDER_FIELDS:
         if std not in out:
             c = find_col([c for c in df.columns if c not in used], [std])
             if c is not None:
                 out[std] = df[c]
-                used.add(c)
+                used[c] = std
     days = [find_col(df.columns, [f"opening_hours_{d}"]) for d in _DAYS]
     if "opening_hours" not in out and any(days):
         out["opening_hours"] = [_week_hours({d: rec.get(c) for d, c in zip(_DAYS, days) if c})
                                 for rec in df.to_dict("records")]
+    out.attrs["name_column"] = next((c for c, std in used.items() if std == "name"), None)
     if "name" not in out:
-        raise InputError("required column is missing (name, title, ...)", file=file,
-                         field="name")
+        out["name"] = None
+    if "_footprint" in df:
+        out["footprint"] = df["_footprint"]
     if category:
         out["category"] = category
     return out
@@ -221,36 +211,33 @@ def _week_hours(d: dict) -> str | None:
 
 
 # --- building and writing -------------------------------------------------------------------
+@dataclass
+class RowRules:
+    """How rows become assets beyond their own columns: the default category, a category
+    map, whether unnamed rows get a fallback name; and what happened (``stats``)."""
+
+    source: str = "import"
+    default_category: str | None = None
+    category_map: CategoryMap | None = None
+    fallback_names: bool = False
+    stats: Counter = field(default_factory=Counter)
+
+
 def build_assets(std: pd.DataFrame, store, conn, *, file, report: ImportReport, skip_bad: bool,
                  source: str = "import", default_category=None, check_area: bool = True,
-                 provider_defaults: dict | None = None):
+                 provider_defaults: dict | None = None, rules: RowRules | None = None):
     """Standard columns -> (assets GeoDataFrame, providers DataFrame), rows resolved, checked
     and given stable ids; bad rows raise (or are reported with ``skip_bad``)."""
+    rules = rules or RowRules(source=source, default_category=default_category)
     bad = BadRows(file, skip_bad, report)
     recs = std.to_dict("records")
-    rows = list(range(1, len(recs) + 1))
-    place = _Places(store, conn, recs, check_area=check_area)
+    place = Places(store, conn, recs, check_area=check_area)
     out, prov = [], []
-    for row, r in zip(rows, recs):
-        name = visible_text(r.get("name"))
-        if name is None:
-            bad.add(row, "name", "the name is only invisible characters (zero-width spaces); "
-                    "type a name" if invisible_only(r.get("name")) else "the name is blank")
-            continue
-        cat = _category(r, row, bad, default_category)
-        if cat is None:
-            continue
-        pc = model.normalise_postcode(r.get("postcode"))
-        if pc is not None and not model.POSTCODE_RE.match(pc):
-            bad.add(row, "postcode", f"'{r.get('postcode')}' is not a postcode")
-            continue
-        where = place.of(r, row, pc, bad)
-        if where is None:
-            continue
-        a = _asset_record(r, row, name, cat, pc, where, source, bad)
+    for row, r in enumerate(recs, start=1):
+        a = _row_asset(r, row, bad, place, rules)
         if a is None:
             continue
-        p = _provider(r, cat, row, bad, provider_defaults)
+        p = _provider(r, a["category"], row, bad, provider_defaults)
         if p is False:
             continue
         if p is not None:
@@ -258,62 +245,51 @@ def build_assets(std: pd.DataFrame, store, conn, *, file, report: ImportReport, 
             prov.append(p)
         out.append(a)
     bad.check()
+    if place.cross_border:
+        report.notes.append(
+            f"{place.cross_border} row(s) lie outside the stored areas but within "
+            f"{settings.CROSS_BORDER_BUFFER_KM:g} km (settings.CROSS_BORDER_BUFFER_KM): kept "
+            "as cross-border supply (counted in walking access, greyed on the maps)")
     return out, prov
 
 
-class _Places:
-    """Where each row is: its lon/lat, easting/northing, or postcode (through the stored
-    lookup), checked to be in the UK and (``check_area``) inside the stored areas."""
-
-    def __init__(self, store, conn, recs: list, *, check_area: bool):
-        wanted = [r.get("postcode") for r in recs if not blank(r.get("postcode"))]
-        self.lookup = store.lookup_postcodes(wanted, conn=conn).set_index("postcode") \
-            if wanted else None
-        self.to_ll = Transformer.from_crs(ANALYSIS_CRS, STORAGE_CRS, always_xy=True)
-        self.union = area_union(store, conn) if check_area else None
-
-    def _coordinates(self, r):
-        """(lon, lat, field) from the row's coordinate columns (None, None when absent);
-        TypeError/ValueError when they are not numbers."""
-        lon = lat = None
-        field = None
-        if not blank(r.get("lon")) or not blank(r.get("lat")):
-            lon, lat = to_float(r.get("lon")), to_float(r.get("lat"))
-            field = "lat"
-        elif not blank(r.get("easting")) or not blank(r.get("northing")):
-            e, n = to_float(r.get("easting")), to_float(r.get("northing"))
-            field = "easting"
-            if e is not None and n is not None:
-                lon, lat = self.to_ll.transform(e, n)
-        return lon, lat, field
-
-    def of(self, r, row, pc, bad) -> tuple[float, float] | None:
-        """The row's (lon, lat), or None with its error added to ``bad``."""
-        try:
-            lon, lat, field = self._coordinates(r)
-        except (TypeError, ValueError):
-            bad.add(row, "lat", "the coordinates are not numbers")
-            return None
-        if lon is None or lat is None:
-            if pc is None:
-                bad.add(row, "postcode", "no location: give lat/lon or a postcode")
-                return None
-            if self.lookup is None or pc not in self.lookup.index:
-                bad.add(row, "postcode", f"postcode '{pc}' is not in the postcode lookup "
-                                         "(import a postcode file first)")
-                return None
-            lon, lat = float(self.lookup.at[pc, "lon"]), float(self.lookup.at[pc, "lat"])
-            field = "postcode"
-        else:
-            msg = check_lonlat(lon, lat)
-            if msg:
-                bad.add(row, field, msg)
-                return None
-        if self.union is not None and not inside(self.union, [lon], [lat])[0]:
-            bad.add(row, field, f"the place ({lon:.5f}, {lat:.5f}) is outside the stored "
-                                "areas")
-            return None
-        return lon, lat
+def _row_asset(r, row, bad, place: Places, rules: RowRules) -> dict[str, Any] | None:
+    """One row's asset record (name, category, postcode, place checked), or None with the
+    row's error added to ``bad``."""
+    raw = r.get("name")
+    unnamed = placeholder_name(raw)      # "Unknown": the source says it has no name
+    name = None if unnamed else visible_text(raw)
+    if name is None and not unnamed and (invisible_only(raw) or not rules.fallback_names):
+        bad.add(row, "name", "the name is only invisible characters (zero-width spaces); "
+                "type a name" if invisible_only(raw) else "the name is blank")
+        return None
+    cat = _category(r, row, bad, rules.default_category, rules.category_map)
+    if cat is None:
+        return None
+    warm = cat == "warm_space" and venue_category(name, r.get("address"))
+    if warm:
+        cat = warm
+        rules.stats[f"warm:{cat}"] += 1
+    pc = model.normalise_postcode(r.get("postcode"))
+    if pc is not None and not model.POSTCODE_RE.match(pc):
+        bad.add(row, "postcode", f"'{r.get('postcode')}' is not a postcode")
+        return None
+    where = place.of(r, row, pc, bad)
+    if where is None:
+        return None
+    if name is None:
+        name = fallback_name(cat, r, pc, where, place.nearest_postcode(where))
+        rules.stats["fallback"] += 1
+    a = _asset_record(r, row, name, cat, pc, where, rules.source, bad)
+    if a is None:
+        return None
+    a["_fallback_name"] = name != visible_text(raw)
+    if warm:
+        a["description"] = "Warm space" + (f": {a['description']}" if a["description"] else "")
+    fp = r.get("footprint")
+    if fp is not None and not isinstance(fp, float) and not a["home_based"]:
+        a["footprint"] = fp
+    return a
 
 
 def _asset_record(r, row, name: str, cat: str, pc, where: tuple[float, float], source: str,
@@ -343,8 +319,17 @@ def _asset_record(r, row, name: str, cat: str, pc, where: tuple[float, float], s
     return a
 
 
-def _category(r, row, bad, default_category) -> str | None:
-    """The row's category (its column, else the default), or None with the row's error."""
+def _category(r, row, bad, default_category, cmap: CategoryMap | None = None) -> str | None:
+    """The row's category (its column, through ``cmap`` when given, else the default), or
+    None with the row's error."""
+    if cmap is not None:
+        raw = r.get("category")
+        cat = cmap.of(raw) or category_of(default_category)
+        if cat is None:
+            bad.add(row, "category", "no category: the category map has no default" if
+                    blank(raw) else f"'{raw}' is neither in the category map ({cmap.file}) "
+                    "nor a category: add it to the map, or give the map a 'default:'")
+        return cat
     cat_raw = r.get("category") if not blank(r.get("category")) else default_category
     cat = category_of(cat_raw)
     if cat is None:
@@ -428,25 +413,75 @@ def _provider(r, cat, row, bad, defaults):
     return p
 
 
-def import_assets(store, path, *, category=None, skip_bad: bool = False,
+def import_assets(store, path, *, category=None, name_column=None, category_column=None,
+                  category_map=None, skip_bad: bool = False,
                   source: str = "import") -> ImportReport:
-    """Read a CSV/XLSX/GeoJSON of assets or providers and store it in one transaction."""
+    """Read a CSV/XLSX/GeoJSON/GeoPackage/Shapefile of assets or providers and store it in
+    one transaction. ``name_column`` / ``category_column`` pick the columns holding names
+    and categories; ``category_map`` is a YAML or CSV file mapping source values to
+    categories (:mod:`.asset_categories`)."""
     file = str(path)
     report = ImportReport("assets", file)
     if category is not None and category_of(category) is None:
         raise InputError(f"'{category}' is not a category (one of "
                          f"{', '.join(model.ASSET_CATEGORIES)})", field="category")
+    cmap = load_category_map(category_map) if category_map else None
     df = read_asset_table(path)
-    std = standardise(df, file=file, category=category_of(category) if category else None)
-    default_cat = None
+    if _read_as(df):
+        report.notes.append(_read_as(df)[2:])
+    std = standardise(df, file=file, category=category_of(category) if category else None,
+                      name_column=name_column,
+                      category_column=category_column or (cmap.column if cmap else None),
+                      category_option="--category-column" if category_column or not cmap
+                      else "the category map's column")
+    if cmap is not None and "category" not in std:
+        _map_column(df, std, cmap, report)
+    rules = RowRules(source=source, category_map=cmap,
+                     fallback_names=bool(name_column) or std.attrs.get("name_column") is None)
     if "category" not in std:
-        default_cat = category_from_filename(path)
-        if default_cat:
-            report.notes.append(f"category '{default_cat}' taken from the file name")
+        rules.default_category = category_from_filename(path)
+        if rules.default_category:
+            report.notes.append(f"category '{rules.default_category}' taken from the file name")
     with store.transaction() as conn:
         assets, prov = build_assets(std, store, conn, file=file, report=report,
-                                    skip_bad=skip_bad, source=source,
-                                    default_category=default_cat)
+                                    skip_bad=skip_bad, rules=rules)
+        assets, merged = merge_parts(assets)
+        if merged:
+            kept = {a["id"] for a in assets}
+            prov = [p for p in prov if p["asset_id"] in kept]
         dedupe_against_store(assets, prov, store, conn, report)
         write_assets(store, conn, assets, prov, file=file, report=report, skip_bad=skip_bad)
+    _notes(report, rules, merged, named_from=std.attrs.get("name_column"))
     return report
+
+
+def _map_column(df: pd.DataFrame, std: pd.DataFrame, cmap: CategoryMap, report) -> None:
+    """The category map reads the file's type column when nothing names one."""
+    c = find_col(df.columns, MAP_COLUMNS)
+    if c is None:
+        raise InputError("the category map needs the column holding the source values: "
+                         "'column:' in the map, or --category-column", file=cmap.file,
+                         field="column")
+    std["category"] = df[c]
+    report.notes.append(f"category map applied to column '{c}'")
+
+
+def _notes(report: ImportReport, rules: RowRules, merged: list, *, named_from) -> None:
+    """Report what the import decided for the user: fallback names, warm spaces filed by
+    venue, outlines merged."""
+    n = rules.stats.get("fallback", 0)
+    if n:
+        why = "the file has no name column" if named_from is None else \
+            f"column '{named_from}' is empty or 'Unknown' there"
+        report.notes.append(f"{n} row(s) without a name ({why}) named by category and street, "
+                            "postcode or position; --name-column picks a column of names")
+    warm = {k[5:]: v for k, v in rules.stats.items() if k.startswith("warm:")}
+    if warm:
+        kinds = ", ".join(f"{model.ASSET_CATEGORIES[k].lower()} {v}" for k, v in warm.items())
+        report.notes.append(f"{sum(warm.values())} warm space(s) filed by their venue type "
+                            f"({kinds}); their descriptions start 'Warm space'")
+    if merged:
+        name, parts = max(merged, key=lambda m: m[1])
+        report.notes.append(f"{sum(m[1] for m in merged)} outlines with the same name and "
+                            f"category merged into {len(merged)} asset(s) (parts of one place, "
+                            f"e.g. '{name}': {parts} outlines)")

@@ -27,7 +27,8 @@ def dedupe_against_store(assets: list, prov: list, store, conn, report, *,
     if not assets:
         return
     by_key = _stored_provider_keys(store.read_providers(conn=conn))
-    stored_a = store.read_assets(statuses=None, with_providers=False, conn=conn)
+    stored_a = store.read_assets(statuses=None, with_providers=False, cross_border=False,
+                                 conn=conn)
     by_np = {(norm(n), p): i for i, n, p in zip(stored_a["id"], stored_a["name"],
                                                   stored_a["postcode"]) if p}
     pmap = {p["asset_id"]: p for p in prov}
@@ -142,7 +143,10 @@ def _frame(assets: list) -> gpd.GeoDataFrame:
     df = pd.DataFrame(assets)
     geom = gpd.points_from_xy(df["lon"].astype(float), df["lat"].astype(float))
     cols = [c for c in model.ASSET_COLUMNS if c in df.columns]
-    return gpd.GeoDataFrame(df[cols], geometry=geom, crs=STORAGE_CRS)
+    out = gpd.GeoDataFrame(df[cols], geometry=geom, crs=STORAGE_CRS)
+    if "footprint" in df:        # outlines of polygons and lines, for display (store)
+        out["footprint"] = [None if isinstance(f, float) else f for f in df["footprint"]]
+    return out
 
 
 def _first_provider_each(prov: list, seen: dict) -> list:

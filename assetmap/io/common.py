@@ -18,6 +18,7 @@ import shapely
 
 from ..errors import InputError, InputErrors
 from ..settings import ANALYSIS_CRS, STORAGE_CRS
+from . import sniff
 from .limits import check_file_size, check_xlsx, check_zip_size, open_limited, refuse_nul
 
 #: Great Britain and Northern Ireland in longitude/latitude, generously.
@@ -193,6 +194,8 @@ def read_table(path, *, sheet=None, header="infer", names=None, kind: str = "CSV
     are checked before openpyxl opens it), or a NUL byte in any cell (named by row and
     column). Only truly empty cells are blank: "NaN", "None" or "N/A" stay text.
     ``chunksize`` returns an iterator of frames (CSV only) for very large files.
+    A CSV's encoding and delimiter are detected (:mod:`.sniff`); the frame's
+    ``attrs["read_as"]`` says what was found (e.g. "UTF-16 (byte-order mark), tab-separated").
     """
     p = check_file(path, kind=kind)
     check_file_size(p, file=str(path))
@@ -204,26 +207,28 @@ def read_table(path, *, sheet=None, header="infer", names=None, kind: str = "CSV
     suffix = "".join(p.suffixes[-2:]).lower()
     compressed = suffix.endswith((".gz", ".bz2", ".zip"))
     _check_csv_container(p, path, suffix=suffix, compressed=compressed, kind=kind)
+    fmt = sniff.sniff_csv(p, file=path)
     kw = dict(dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True,
-              encoding="utf-8-sig", usecols=usecols, skiprows=skiprows)
+              encoding=fmt.encoding, sep=fmt.delimiter, usecols=usecols, skiprows=skiprows)
     if names is not None:
         kw.update(header=None, names=names)
     if chunksize:
         return _read_csv(p, path, kw, suffix=suffix, kind=kind, chunksize=chunksize)
     df = _read_csv(p, path, kw, suffix=suffix, kind=kind, chunksize=None)
     df.columns = [str(c).strip() for c in df.columns]
+    df.attrs["read_as"] = fmt.describe(kw["encoding"])
     refuse_nul(df, file=str(path))
     if df.empty:
         raise InputError(f"the {kind} has a header but no data rows", file=str(path))
-    if not compressed:
-        _check_truncated(p, df, path)
+    if not compressed and not fmt.wide:
+        _check_truncated(p, df, path, delimiter=fmt.delimiter, encoding=kw["encoding"])
     return df
 
 
 def _check_csv_container(p: Path, path, *, suffix: str, compressed: bool, kind: str) -> None:
     """Refuse a binary file given as a CSV, and a ZIP past the import limits."""
     if not compressed:
-        what = sniff_binary(p)
+        what = None if sniff.is_wide_text(p) else sniff_binary(p)
         if what:
             raise InputError(f"this is {what}, not a {kind}", file=str(path))
     if suffix.endswith(".zip"):
@@ -233,7 +238,7 @@ def _check_csv_container(p: Path, path, *, suffix: str, compressed: bool, kind: 
 def _read_csv(p: Path, path, kw: dict, *, suffix: str, kind: str, chunksize):
     """pandas' read of the CSV as UTF-8, else Windows-1252 (an iterator of checked chunks
     with ``chunksize``); its errors as InputError."""
-    for enc in ("utf-8-sig", "cp1252"):
+    for enc in dict.fromkeys((kw.get("encoding", "utf-8-sig"), "utf-8-sig", "cp1252")):
         kw["encoding"] = enc
         src = open_limited(p, file=str(path)) if suffix.endswith((".gz", ".bz2")) else p
         try:
@@ -295,7 +300,8 @@ def _read_xlsx(p: Path, path, *, sheet=None, header="infer") -> pd.DataFrame:
     return df.dropna(how="all").reset_index(drop=True)
 
 
-def _check_truncated(p: Path, df: pd.DataFrame, path) -> None:
+def _check_truncated(p: Path, df: pd.DataFrame, path, *, delimiter: str = ",",
+                     encoding: str = "utf-8") -> None:
     """A last line with fewer fields than the header (and no final newline) means the
     file was cut short."""
     size = p.stat().st_size
@@ -304,9 +310,9 @@ def _check_truncated(p: Path, df: pd.DataFrame, path) -> None:
         tail = f.read()
     if tail.endswith(b"\n") or tail.endswith(b"\r"):
         return
-    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
+    last = tail.rsplit(b"\n", 1)[-1].decode(encoding, "replace")
     try:
-        fields = next(csv.reader(io.StringIO(last)))
+        fields = next(csv.reader(io.StringIO(last), delimiter=delimiter))
     except (StopIteration, csv.Error):
         return
     if 0 < len(fields) < len(df.columns):

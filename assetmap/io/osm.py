@@ -4,11 +4,16 @@
 analysis compiles the walking graph from it (cached by the blob's sha256). ``.osm.pbf`` is
 converted to OSM XML with pyosmium (``pip install osmium``) and stored bz2-compressed.
 
-Assets come from tagged nodes, ways (their centroid: buildings and parks are often mapped as
-areas) and multipolygon relations, mapped to AssetMap categories by :func:`osm_category`.
+Assets come from tagged nodes, ways (buildings and parks are often mapped as areas) and
+multipolygon relations, mapped to AssetMap categories by :func:`osm_category`; one without
+a name is named by its category and address or position.
 Ids are ``osm-node-123`` / ``osm-way-45`` / ``osm-relation-6``, so re-importing an extract
-updates rather than duplicates. When areas are stored, assets outside them are left out
-(extracts are cut by bounding box and usually reach beyond the local authority).
+updates rather than duplicates. Ways and multipolygons become a point on them (their
+representative point) and keep their outline for the maps; a stop_position beside its
+stop's platform is the same stop. When areas are stored, assets within
+``settings.CROSS_BORDER_BUFFER_KM`` outside them are kept as cross-border supply and the
+rest left out (extracts are cut by bounding box and usually reach beyond the local
+authority).
 
 The file is read once, streaming (:mod:`.osm_xml`: no DTDs or entities, the limits of
 ``settings.MAX_IMPORT_BYTES``, ``MAX_XML_TEXT_BYTES`` and ``MAX_OSM_ELEMENTS``, every id and
@@ -27,12 +32,14 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import LineString, Polygon
 
 from .. import model, settings
 from ..errors import InputError
+from ..store.cover import EDGE_TOLERANCE_M
 from . import assets_csv
-from .common import ImportReport, area_union, check_file, inside, visible_text
+from .asset_features import fallback_name
+from .common import ImportReport, area_union, check_file, visible_text
 from .limits import check_file_size, compression_of, iter_chunks
 from .osm_xml import OsmXmlReader, iter_elements
 
@@ -65,10 +72,30 @@ TAG_CATEGORIES = [
     (("leisure", "fitness_centre"), "sport_leisure"),
     (("leisure", "swimming_pool"), "sport_leisure"),
     (("leisure", "sports_hall"), "sport_leisure"),
+    (("amenity", "dentist"), "dentist"),
+    (("healthcare", "dentist"), "dentist"),
+    (("amenity", "hospital"), "hospital"),
+    (("healthcare", "hospital"), "hospital"),
+    (("amenity", "post_office"), "post_office"),
+    (("amenity", "food_bank"), "food_bank"),
+    (("highway", "bus_stop"), "transport_stop"),
+    (("railway", "station"), "transport_stop"),
+    (("railway", "halt"), "transport_stop"),
+    (("railway", "tram_stop"), "transport_stop"),
+    (("public_transport", "station"), "transport_stop"),
+    (("public_transport", "platform"), "transport_stop"),
+    (("public_transport", "stop_position"), "transport_stop"),
     (("amenity", "social_facility"), "other"),
     (("amenity", "arts_centre"), "other"),
 ]
 _INTERESTING = {k for (k, _), _c in TAG_CATEGORIES}
+#: social_facility values that are food support (a food bank, a soup kitchen).
+FOOD_SUPPORT = ("food_bank", "soup_kitchen")
+#: A stop_position (where the vehicle halts, on the road) this close (metres) to another
+#: mapped stop (its platform, the bus_stop node) is the same stop.
+SAME_STOP_M = 40.0
+#: Outlines of areas and lines are simplified to this (degrees; about a metre).
+OUTLINE_TOLERANCE_DEG = 1e-5
 
 
 def osm_category(tags: dict) -> str | None:
@@ -81,10 +108,12 @@ def osm_category(tags: dict) -> str | None:
             if k == "leisure" and v in ("garden", "swimming_pool") and \
                     tags.get("access") not in ("yes", "public", "permissive"):
                 continue
-            if k == "amenity" and v == "social_facility" and \
-                    tags.get("social_facility") in ("outreach", "day_care", "food_bank",
-                                                    "soup_kitchen"):
-                return "community_centre"
+            if k == "amenity" and v == "social_facility":
+                sub = tags.get("social_facility")
+                if sub in FOOD_SUPPORT:
+                    return "food_bank"
+                if sub in ("outreach", "day_care"):
+                    return "community_centre"
             return cat
     return None
 
@@ -96,11 +125,10 @@ def _address(tags):
     return s or None
 
 
-def _asset_from(kind, oid, tags, lon, lat, cat) -> dict:
+def _asset_from(kind, oid, tags, lon, lat, cat, footprint=None) -> dict:
     pc = model.normalise_postcode(tags.get("addr:postcode"))
     if pc is not None and not model.POSTCODE_RE.match(pc):
         pc = None
-    label = model.ASSET_CATEGORIES[cat]
     desc = None
     if cat == "other":
         sub = tags.get("social_facility") or tags.get("amenity")
@@ -110,27 +138,58 @@ def _asset_from(kind, oid, tags, lon, lat, cat) -> dict:
         desc = f"Place of worship ({tags['religion']})"
     contact = tags.get("phone") or tags.get("contact:phone") or tags.get("email") or \
         tags.get("contact:email")
-    return {"id": f"osm-{kind}-{oid}",
-            "name": (visible_text(tags.get("name")) or f"{label} (unnamed)")[:200],
-            "category": cat, "description": desc, "address": _address(tags), "postcode": pc,
+    name = visible_text(tags.get("name")) or \
+        fallback_name(cat, {"address": _address(tags)}, pc, (lon, lat))
+    return {"id": f"osm-{kind}-{oid}", "name": name[:200], "category": cat,
+            "description": desc, "address": _address(tags), "postcode": pc,
             "opening_hours": tags.get("opening_hours"), "contact": contact,
             "contact_public": True, "website": tags.get("website") or tags.get("contact:website"),
             "source": "osm", "source_ref": f"{kind}/{oid}", "status": None,
-            "home_based": False, "lon": round(float(lon), 7), "lat": round(float(lat), 7)}
+            "home_based": False, "lon": round(float(lon), 7), "lat": round(float(lat), 7),
+            "footprint": footprint, "_stop_position": tags.get("public_transport") ==
+            "stop_position" and cat == "transport_stop"}
 
 
-def _centroid(coords):
-    """Centroid of a closed ring (area-weighted, in projected-ish lon/lat; fine at this
-    scale), else of the line's points."""
-    if len(coords) >= 4 and coords[0] == coords[-1]:
-        try:
-            c = Polygon(coords).centroid
-            if not c.is_empty:
-                return c.x, c.y
-        except (ValueError, shapely.errors.GEOSException):
-            pass
+def _place_of(shape, coords) -> tuple[float, float, object]:
+    """(lon, lat, outline) of an area or line: a point on it (its representative point,
+    inside even a U-shaped building) and its outline simplified to about a metre; the mean
+    of ``coords`` when the shape is unusable."""
+    try:
+        if shape is not None and not shape.is_empty:
+            if not shape.is_valid:
+                shape = shapely.make_valid(shape)
+            pt = shapely.point_on_surface(shape)
+            if not pt.is_empty:
+                return pt.x, pt.y, shapely.simplify(shape, OUTLINE_TOLERANCE_DEG,
+                                                   preserve_topology=True)
+    except (ValueError, shapely.errors.GEOSException):
+        pass
     a = np.asarray(coords, dtype=float)
-    return float(a[:, 0].mean()), float(a[:, 1].mean())
+    return float(a[:, 0].mean()), float(a[:, 1].mean()), None
+
+
+def _way_shape(coords):
+    """A closed way as a polygon (a building, a park), an open one as a line."""
+    if len(coords) >= 4 and coords[0] == coords[-1]:
+        return Polygon(coords)
+    return LineString(coords) if len(coords) >= 2 else None
+
+
+def _drop_duplicate_stops(assets: list) -> list:
+    """Without the stop_position nodes that lie within ``SAME_STOP_M`` of another mapped
+    stop (the platform or bus_stop node of the same stop)."""
+    stops = [a for a in assets if a["category"] == "transport_stop"]
+    pos = [a for a in stops if a["_stop_position"]]
+    others = [a for a in stops if not a["_stop_position"]]
+    if not pos or not others:
+        return assets
+    lat0 = math.radians(float(np.mean([a["lat"] for a in stops])))
+    xy = np.array([(a["lon"] * math.cos(lat0), a["lat"]) for a in others]) * 111_320.0
+    tree = shapely.STRtree(shapely.points(xy))
+    q = np.array([(a["lon"] * math.cos(lat0), a["lat"]) for a in pos]) * 111_320.0
+    near = tree.query(shapely.points(q), predicate="dwithin", distance=SAME_STOP_M)
+    drop = {id(pos[i]) for i in set(near[0].tolist())}
+    return [a for a in assets if id(a) not in drop]
 
 
 # --- the file: format, limits, conversion ------------------------------------------------------
@@ -262,10 +321,10 @@ class Extract:
                 self.walk_ways.append(el.id)
             if tags and _INTERESTING & tags.keys():
                 cat = osm_category(tags)
-                pts = [self.nodes[r] for r in el.refs if r in self.nodes]
-                if cat and pts:
-                    lon, lat = _centroid(pts)
-                    self.assets.append(_asset_from("way", el.id, tags, lon, lat, cat))
+                pts = [self.nodes[r] for r in el.refs if r in self.nodes] if cat else []
+                if pts:
+                    lon, lat, outline = _place_of(_way_shape(pts), pts)
+                    self.assets.append(_asset_from("way", el.id, tags, lon, lat, cat, outline))
         elif tags.get("type") == "multipolygon" and _INTERESTING & tags.keys():
             cat = osm_category(tags)
             if cat:
@@ -273,14 +332,19 @@ class Extract:
 
     def finish(self) -> None:
         for rid, tags, members, cat in self.relations:
-            pts = []
+            pts, lines = [], []
             for mtype, ref, role in members:
                 if mtype == "way" and role in ("outer", "") and ref in self.ways:
-                    pts += [self.nodes[r] for r in self.ways[ref] if r in self.nodes]
+                    way = [self.nodes[r] for r in self.ways[ref] if r in self.nodes]
+                    pts += way
+                    if len(way) >= 2:
+                        lines.append(LineString(way))
             if pts:
-                a = np.asarray(pts)
-                lon, lat = float(a[:, 0].mean()), float(a[:, 1].mean())
-                self.assets.append(_asset_from("relation", rid, tags, lon, lat, cat))
+                shape = shapely.union_all(shapely.get_parts(shapely.polygonize(lines))) \
+                    if lines else None
+                lon, lat, outline = _place_of(shape, pts)
+                self.assets.append(_asset_from("relation", rid, tags, lon, lat, cat, outline))
+        self.assets = _drop_duplicate_stops(self.assets)
 
     def walk_network(self) -> tuple[int, np.ndarray]:
         """(walkable street segments, lon/lat array of their distinct nodes)."""
@@ -333,6 +397,30 @@ def replace_network(store, conn, data: bytes, *, file) -> str:
     return digest
 
 
+def _near_areas(assets: list, cover, report) -> list:
+    """The assets inside the stored areas or within ``settings.CROSS_BORDER_BUFFER_KM`` of
+    them (kept as cross-border supply); the others left out; both counted in the report."""
+    if cover is None:
+        return assets
+    limit = max(float(settings.CROSS_BORDER_BUFFER_KM) * 1000.0, EDGE_TOLERANCE_M)
+    d = cover.distance_m([a["lon"] for a in assets], [a["lat"] for a in assets],
+                         within_m=limit)
+    out = int((d > limit).sum())
+    near = int(((d > EDGE_TOLERANCE_M) & (d <= limit)).sum())
+    kept = [a for a, k in zip(assets, d <= limit) if k]
+    if out:
+        report.notes.append(f"{out} OSM assets outside the stored areas (more than "
+                            f"{settings.CROSS_BORDER_BUFFER_KM:g} km away) left out")
+    if near:
+        report.notes.append(f"{near} OSM assets within {settings.CROSS_BORDER_BUFFER_KM:g} km "
+                            "outside the stored areas kept as cross-border supply "
+                            "(settings.CROSS_BORDER_BUFFER_KM)")
+    if not kept:
+        report.notes.append("the extract has no community assets inside the stored "
+                            "areas (is it the right place?)")
+    return kept
+
+
 def import_osm(store, path, *, skip_bad: bool = False) -> ImportReport:
     """Store the extract (for the walking graph) and its community assets, in one
     transaction; the street network replaces the stored one only once it has validated
@@ -353,14 +441,7 @@ def import_osm(store, path, *, skip_bad: bool = False) -> ImportReport:
         report.notes.append(f"walking network stored ({edges} walkable segments, sha256 "
                             f"{digest[:12]}); `assetmap analyse` compiles it once and caches it")
         if union is not None and assets:
-            ok = inside(union, [a["lon"] for a in assets], [a["lat"] for a in assets])
-            out = int((~ok).sum())
-            assets = [a for a, k in zip(assets, ok) if k]
-            if out:
-                report.notes.append(f"{out} OSM assets outside the stored areas left out")
-            if not assets:
-                report.notes.append("the extract has no community assets inside the stored "
-                                    "areas (is it the right place?)")
+            assets = _near_areas(assets, store.area_cover(conn=conn), report)
         for k, a in enumerate(assets, start=1):
             a["_row"] = k
         if assets:

@@ -320,11 +320,19 @@ def notes_for(summary: dict) -> list[str]:
     return notes
 
 
+def _n_outside(assets) -> int:
+    """Assets kept as cross-border supply (outside the stored areas)."""
+    return int(assets["cross_border"].fillna(False).astype(bool).sum()) \
+        if "cross_border" in assets else 0
+
+
 def summary_step(inp: Inputs, nd: Need, lon_source: str, lon_assumed: list, router, graph,
                  acc: Access, sup: Supply, areas_out, hs, iso, clock: _Clock) -> dict:
     summary = {
         "areas": len(inp.codes),
-        "assets": int(len(inp.assets)), "providers": sup.providers,
+        # assets inside the area; cross-border supply (just outside) counted apart
+        "assets": int(len(inp.assets)) - _n_outside(inp.assets),
+        "cross_border_assets": _n_outside(inp.assets), "providers": sup.providers,
         "asset_categories": acc.cats,
         "router": router.kind,
         "graph": None if graph is None else {"nodes": graph.n_nodes, "edges": graph.n_edges,

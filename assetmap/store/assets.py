@@ -4,6 +4,7 @@ neighbourhood networks."""
 from __future__ import annotations
 
 import json
+import threading
 
 import geopandas as gpd
 import numpy as np
@@ -16,7 +17,13 @@ from .. import model
 from ..errors import ConflictError, InputError, NotFound
 from ..settings import STORAGE_CRS
 from .core import StoreCore, _frame, _int, _records, now_iso
-from .schema import asset_versions, assets, networks, providers
+from .cover import AreaCover
+from .schema import areas, asset_versions, assets, networks, providers
+
+#: Area levels, finest first: the cover is the finest level stored.
+_COVER_LEVELS = ("lsoa", "msoa", "ward", "la")
+_cover_cache: dict = {}
+_cover_lock = threading.Lock()
 
 
 def _location(cur: dict, data: dict):
@@ -24,6 +31,18 @@ def _location(cur: dict, data: dict):
     if data.get("lon") is None:
         return cur["geometry"]
     return shapely.Point(data["lon"], data["lat"])
+
+
+def _footprints(gdf: gpd.GeoDataFrame, clean: gpd.GeoDataFrame) -> list:
+    """Each row's footprint to store (a geometry or None), or False where the frame has
+    no ``footprint`` column (the stored one is kept); None for home-based rows."""
+    if "footprint" not in gdf:
+        return [False] * len(clean)
+    out = []
+    for fp, home in zip(list(gdf["footprint"]), clean["home_based"]):
+        ok = fp is not None and not (isinstance(fp, float)) and not bool(home)
+        out.append(fp if ok and not fp.is_empty else None)
+    return out
 
 
 def _version_json(asset_row: dict, provider_row: dict | None) -> str:
@@ -48,8 +67,11 @@ class AssetsMixin(StoreCore):
     def write_assets(self, gdf: gpd.GeoDataFrame, providers_df: pd.DataFrame | None = None, *,
                      conn: Connection | None = None, file: str = "assets",
                      changed_by: str | None = None, action: str = "import") -> int:
-        """Insert or update assets (and their provider records) by id, recording a version."""
+        """Insert or update assets (and their provider records) by id, recording a version.
+        An optional ``footprint`` column (polygons or lines, EPSG:4326) is stored for display
+        beside the point; never for a home-based record."""
         clean = model.validate_assets(gdf, file=file)
+        footprints = _footprints(gdf, clean)
         prov = None
         if providers_df is not None and len(providers_df):
             prov = model.validate_providers(providers_df, file=file)
@@ -60,8 +82,10 @@ class AssetsMixin(StoreCore):
                                  file=file, row=i + 1, field="asset_id")
         stamp = now_iso()
         rows = _records(clean, model.ASSET_COLUMNS)
-        for r, geom in zip(rows, clean.geometry):
+        for r, geom, fp in zip(rows, clean.geometry, footprints):
             r["geometry"] = geom
+            if fp is not False:
+                r["footprint"] = fp
             r["created_at"] = r.get("created_at") or stamp
             r["updated_at"] = r.get("updated_at") or stamp
         prov_rows = {} if prov is None else {r["asset_id"]: r for r in
@@ -83,9 +107,13 @@ class AssetsMixin(StoreCore):
         return len(rows)
 
     def read_assets(self, statuses=("approved",), *, with_providers: bool = True,
-                    categories=None, ids=None, conn: Connection | None = None) -> gpd.GeoDataFrame:
-        """Assets (with provider columns joined where they have a service record)."""
-        q = select(assets).order_by(assets.c.id)
+                    categories=None, ids=None, cross_border: bool = True,
+                    conn: Connection | None = None) -> gpd.GeoDataFrame:
+        """Assets (with provider columns joined where they have a service record), and
+        ``cross_border``: True for an asset outside the stored areas (kept as cross-border
+        supply, see ``settings.CROSS_BORDER_BUFFER_KM``), computed from the areas as read
+        (``cross_border=False`` leaves it out, for reads that do not need it)."""
+        q = select(*[c for c in assets.c if c.name != "footprint"]).order_by(assets.c.id)
         if statuses is not None:
             q = q.where(assets.c.status.in_(list(statuses)))
         if categories is not None:
@@ -102,7 +130,57 @@ class AssetsMixin(StoreCore):
                 df = df.merge(p, how="left", left_on="id", right_on="asset_id").drop(
                     columns="asset_id")
                 df["is_provider"] = df["service_types"].notna()
+        if cross_border:
+            df["cross_border"] = self._cross_border(geoms, conn)
         return gpd.GeoDataFrame(df, geometry=geoms, crs=STORAGE_CRS)
+
+    def read_footprints(self, ids=None, conn: Connection | None = None) -> gpd.GeoDataFrame:
+        """(id, geometry) of the assets stored with a footprint (never home-based ones)."""
+        q = select(assets.c.id, assets.c.footprint).where(
+            assets.c.footprint.is_not(None) & assets.c.home_based.is_(False))
+        if ids is not None:
+            q = q.where(assets.c.id.in_(list(ids)))
+        with self._use(conn) as c:
+            rows = [(r.id, r.footprint) for r in c.execute(q.order_by(assets.c.id))]
+        return gpd.GeoDataFrame({"id": [r[0] for r in rows]},
+                                geometry=[r[1] for r in rows], crs=STORAGE_CRS)
+
+    def area_cover(self, conn: Connection | None = None) -> AreaCover | None:
+        """The stored areas (the finest level present) as a point test, None without
+        areas; cached per data version (inside a transaction, ``conn``, read afresh)."""
+        key = None if conn is not None else (self.url, self.data_version())
+        if key is not None:
+            with _cover_lock:
+                if key in _cover_cache:
+                    return _cover_cache[key]
+        with self._use(conn) as c:
+            rows = c.execute(select(areas.c.level, areas.c.geometry)).all()
+        cover = None
+        for level in _COVER_LEVELS:
+            geoms = [r.geometry for r in rows if r.level == level and r.geometry is not None]
+            if geoms:
+                cover = AreaCover(geoms)
+                break
+        if key is not None:
+            with _cover_lock:
+                for k in [k for k in _cover_cache if k[0] == self.url]:
+                    del _cover_cache[k]
+                _cover_cache[key] = cover
+        return cover
+
+    def _cross_border(self, geoms: list, conn: Connection | None) -> np.ndarray:
+        """For each point: outside the stored areas (beyond the edge tolerance)?"""
+        out = np.zeros(len(geoms), dtype=bool)
+        if not geoms:
+            return out
+        cover = self.area_cover(conn=conn)
+        if cover is None:
+            return out
+        ok = np.array([g is not None and not g.is_empty for g in geoms])
+        if ok.any():
+            xy = np.array([(g.x, g.y) for g, k in zip(geoms, ok) if k])
+            out[ok] = cover.outside(xy[:, 0], xy[:, 1])
+        return out
 
     def read_providers(self, conn: Connection | None = None) -> pd.DataFrame:
         with self._use(conn) as c:

@@ -169,6 +169,9 @@ assets = Table(
     Column("updated_by", Str(100)), Column("updated_at", Str(32)),
     Column("version", Integer, nullable=False, default=1),
     Column("geometry", Geom, nullable=False),
+    # schema version 2: the outline of an asset imported as a polygon or line (a building,
+    # a park), for display only; its point (``geometry``) is what analysis measures from
+    Column("footprint", Geom),
 )
 
 providers = Table(

@@ -50,6 +50,7 @@ class WebData:
     hotspots: pd.DataFrame = field(default_factory=lambda: results.empty("hotspots"))
     notes: list = field(default_factory=list)
     analysis: object = None     # the pipeline's own Analysis object, when there is one
+    footprints: gpd.GeoDataFrame | None = None   # outlines of assets (id, geometry)
     memo: dict = field(default_factory=dict, repr=False)
 
     def memoise(self, key, build, limit: int = 512):
@@ -122,7 +123,7 @@ def _build(store, run, analysis_loader) -> WebData:
         area_name=store.get_meta("area_name") or settings.DEMO_LA_NAME,
         areas=areas, indicators=store.read_indicators(), values=_uncompared(values),
         benchmarks=results.empty("benchmarks"), assets=public_assets(store.read_assets()),
-        networks=store.read_networks())
+        networks=store.read_networks(), footprints=store.read_footprints())
     frames = _run_frames(store, run, analysis_loader, wd)
     if frames:
         _apply(wd, frames)

@@ -73,5 +73,16 @@ def home():
     return render_template("home.html", map=page, wd=wd, measures=ms, measure=measure,
                            schemes=SCHEMES, scheme=scheme, k=k, categories=cats, category=category,
                            category_labels=maps.CATEGORY_LABELS,
-                           area_name=wd.area_name, n_providers=len(wd.providers),
-                           n_assets=len(wd.assets) - len(wd.providers))
+                           area_name=wd.area_name, **_asset_counts(wd.assets))
+
+
+def _asset_counts(a) -> dict:
+    """Community assets and providers inside the area, and those just outside it
+    (cross-border supply, counted apart)."""
+    out = a["cross_border"].fillna(False).astype(bool).to_numpy() if "cross_border" in a \
+        else [False] * len(a)
+    prov = a["is_provider"].fillna(False).astype(bool).to_numpy() if "is_provider" in a \
+        else [False] * len(a)
+    n_out = int(sum(out))
+    n_prov = int(sum(p and not o for p, o in zip(prov, out)))
+    return {"n_assets": len(a) - n_out - n_prov, "n_providers": n_prov, "n_outside": n_out}

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import InputError
+from .. import sniff
 from ..common import check_file
 from ..csvsafe import restore_cell
 from ..limits import load_json, refuse_nul
@@ -28,7 +29,8 @@ def _read_csv_dir(folder: Path) -> list:
     def table(name):
         for cand in (name, name.rstrip("s"), name[:-3] + "y" if name.endswith("ies") else None):
             if cand and (folder / f"{cand}.csv").exists():
-                df = pd.read_csv(folder / f"{cand}.csv", dtype=str, keep_default_na=False)
+                df = pd.read_csv(folder / f"{cand}.csv", dtype=str, keep_default_na=False,
+                                 **sniff.read_options(folder / f"{cand}.csv"))
                 refuse_nul(df, file=str(folder / f"{cand}.csv"))
                 return [{k: (None if v == "" else restore_cell(v)) for k, v in r.items()}
                         for r in df.to_dict("records")]
