@@ -24,6 +24,7 @@ def read_fingertips(df, file, bad) -> IndicatorBatch | None:
     col = {c: find_col(df.columns, [c]) for c in _COLUMNS}
     data = _latest_persons(df, col)
     b = IndicatorBatch("fingertips")
+    b.used |= {c for c in col.values() if c}
     for i, rec in zip(data.index + 1, data.to_dict("records")):
         code = str(rec[col["Area Code"]]).strip().upper()
         if not model.AREA_CODE_RE.match(code):
