@@ -70,9 +70,11 @@ def la_columns(gdf):
     code = next((c for c in cols if re.match(r"^(lad|la|ltla|utla|ctyua)\d{2}cd$", str(c), re.I)),
                 None) or find_col(cols, ["la_code", "lad_code", "local_authority_code"])
     name = None
-    if code is not None:
-        name = find_col(cols, [re.sub("cd$", "nm", code, flags=re.I),
-                               re.sub("code$", "name", code, flags=re.I)])
+    if code is not None:    # LAD22CD -> LAD22NM, la_code -> la_name (the code column itself
+        #                     is never its own name)
+        cands = [re.sub("cd$", lambda m: "NM" if m.group(0).isupper() else "nm", code,
+                        flags=re.I), re.sub("code$", "name", code, flags=re.I)]
+        name = find_col(cols, [c for c in cands if c != code])
     if name is None:
         name = find_col(cols, ["la_name", "lad_name", "local_authority_name"])
     return code, name

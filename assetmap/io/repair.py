@@ -35,7 +35,7 @@ def _what(before, after) -> str:
     n0 = len(getattr(before, "geoms", [before]))
     n1 = len(getattr(after, "geoms", [after]))
     parts = f"now {n1} part{'s' if n1 != 1 else ''}" + (f" (was {n0})" if n1 != n0 else "")
-    a0 = abs(_area_m2(shapely.buffer(before, 0)) if before.geom_type != "Point" else 0.0)
+    a0 = _area_m2(shapely.buffer(before, 0))        # the area the file's polygon seems to mean
     a1 = _area_m2(after)
     if a0 > 0 and abs(a1 - a0) / a0 > AREA_CHANGE_NOTE:
         return f"{parts}, area {a0 / 1e6:.3f} -> {a1 / 1e6:.3f} km²"

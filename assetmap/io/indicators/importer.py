@@ -9,6 +9,7 @@ import pandas as pd
 from ... import model
 from ...errors import InputError
 from ..common import BadRows, ImportReport
+from ..place import place_code, set_place
 from .codes import save_lookup, translate_codes
 from .loneliness import DERIVED_FROM, derive_loneliness_inputs
 from .readers import read_indicator_file
@@ -35,6 +36,7 @@ def store_batch(store, conn, batch, file: str, skip_bad: bool, report: ImportRep
     if batch.kind == "lsoa_lookup":
         n = save_lookup(store, conn, batch.lookup)
         report.add("lookup rows", n)
+        _place_from_lookup(store, conn, batch.lookup, report)
         report.notes.append("LSOA 2011 -> 2021 lookup stored; later files keyed by either "
                             "vintage are joined to the stored areas")
         return
@@ -46,6 +48,24 @@ def store_batch(store, conn, batch, file: str, skip_bad: bool, report: ImportRep
                          "boundaries, and for codes of the other census the ONS LSOA lookup, "
                          "first)", file=file, field="area_code")
     _write(store, conn, batch, values, file, report)
+
+
+def _place_from_lookup(store, conn, lk, report) -> None:
+    """Name the store's place from the lookup (its ONS code and name) when nothing has
+    given it a code yet: the authority most of the stored LSOAs belong to."""
+    if "lad" not in lk or place_code(store, conn):
+        return
+    codes = set(store.read_areas(level=None, conn=conn)["code"])
+    rows = lk[lk["new"].isin(codes) | lk["old"].isin(codes)]
+    if rows.empty:
+        return
+    code = str(rows["lad"].mode().iloc[0])
+    name = None
+    if "lad_name" in rows:
+        name = str(rows.loc[rows["lad"] == code, "lad_name"].iloc[0]) or None
+    set_place(store, conn, name=name if not store.get_meta("area_name", conn=conn) else None,
+              code=code)
+    report.notes.append(f"the store's place is {name or code} ({code}), as the lookup says")
 
 
 def _write(store, conn, batch, values, file, report) -> None:

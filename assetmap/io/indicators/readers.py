@@ -92,7 +92,9 @@ def describe(b: IndicatorBatch, df, rows_in_file: int | None = None) -> str:
     kept = sorted({v["indicator_id"] for v in b.values})
     rows = f"{len(df):,} rows" + (f" (of {rows_in_file:,} in the file)"
                                    if rows_in_file and rows_in_file != len(df) else "")
-    parts = [f"read as {LAYOUTS.get(b.kind, b.kind.replace('_', ' '))}: {rows}, "
+    layout = LAYOUTS.get(b.kind) or (f"Census 2021 ({b.kind[7:].replace('_', ' ')})"
+                                     if b.kind.startswith("census_") else b.kind)
+    parts = [f"read as {layout}: {rows}, "
              f"{len(df.columns)} columns"]
     if b.kind != "lsoa_lookup":
         parts.append(f"kept {len(kept)} indicator(s)" + (f" ({', '.join(kept)})" if kept
