@@ -71,6 +71,8 @@ class IndicatorBatch:
     population_fallback: bool = False
     #: area names as the file gives them (code -> name), for the 2021 -> 2011 lookup
     names: dict = field(default_factory=dict)
+    #: England's value of indicators (id -> value), when the file gives it
+    benchmarks: dict = field(default_factory=dict)
 
     def want(self, ind_id: str, **overrides) -> None:
         if ind_id in self.meta:

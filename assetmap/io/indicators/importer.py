@@ -3,6 +3,8 @@ and write indicators, values, area populations and derived loneliness inputs in 
 transaction (:func:`store_batch` does the writing, also for ``assetmap area``)."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -77,6 +79,9 @@ def _write(store, conn, batch, values, file, report) -> None:
         vdf = pd.DataFrame(values).drop(columns=["_row", "_src"], errors="ignore")
         vdf = vdf.drop_duplicates(["indicator_id", "area_code"], keep="first")
         report.add("values", store.write_values(vdf, conn=conn, file=file))
+    if batch.benchmarks:
+        _write_benchmarks(store, conn, {k: v for k, v in batch.benchmarks.items() if k in used},
+                          report)
     if batch.area_columns:
         n = _write_population(store, conn, batch, report)
         if n:
@@ -86,6 +91,19 @@ def _write(store, conn, batch, values, file, report) -> None:
     if k:
         report.notes.append(f"loneliness model input lon_household_size derived for {k} "
                             "areas")
+
+
+def _write_benchmarks(store, conn, england: dict, report) -> None:
+    """England's values into the store meta the analysis compares with."""
+    if not england:
+        return
+    try:
+        have = json.loads(store.get_meta("england_benchmarks", conn=conn) or "{}")
+    except ValueError:
+        have = {}
+    have.update(england)
+    store.set_meta("england_benchmarks", json.dumps(have, sort_keys=True), conn=conn)
+    report.notes.append(f"England values kept as benchmarks for {len(england)} indicator(s)")
 
 
 def _check_area_codes(values, store, conn, file, skip_bad, report):
