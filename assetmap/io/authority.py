@@ -187,10 +187,20 @@ def _areas(auth: Authority, found: list[Found], report: ImportReport):
     year = _vintage(points or polys, auth)
     members = auth.lsoa[year]
     region = _region(auth, found)
-    real = [areas_from_frame(g, str(f.path), report=_Sub(report, f.path), codes=members)
-            for f, g in polys if _has_any(g, members)]
-    real_gdf = pd.concat(real) if real else None
-    covered = set(real_gdf["code"]) if real_gdf is not None else set()
+    real: list = []
+    covered: set[str] = set()
+    for f, g in polys:
+        other = year_of(str(_detect_code_column(g, None, str(f.path))))
+        if other not in (None, year) or not _has_any(g, members - covered):
+            report.notes.append(f"not used: {f.path.name} (" + (f"{other} codes; the areas "
+                                f"are {year}'s)" if other not in (None, year) else
+                                "no polygon of the areas still to draw)"))
+            continue
+        got = areas_from_frame(g, str(f.path), report=_Sub(report, f.path),
+                               codes=members - covered)
+        real.append(got)
+        covered |= set(got["code"])
+    real_gdf = pd.concat(real, ignore_index=True) if real else None
     parts = [real_gdf] if real_gdf is not None else []
     exclude = None if real_gdf is None else shapely.union_all(
         real_gdf.to_crs(ANALYSIS_CRS).geometry.values)
