@@ -1,8 +1,12 @@
 """The ``assetmap`` command line (the contract in DESIGN.md).
 
-Exit status: 0 success, 2 bad input (message on stderr), 1 anything else (``backup`` and
-``restore`` document theirs).
+Exit status: 0 success; 2 bad input or nothing to work on (a bad file, option or value; an
+empty store to analyse; no analysis run to export), message on stderr; 1 anything else
+(``backup`` and ``restore`` document theirs).
 Store: ``--db URL`` or ``ASSETMAP_DB``; default a SQLite file in the instance folder.
+
+size: over 500 lines because the whole command-line contract is one click group in one
+module (DESIGN.md: ``cli.py``); each command is a thin call into the room that does the work.
 """
 from __future__ import annotations
 
@@ -58,9 +62,9 @@ class _Group(click.Group):
         except InputError as e:
             click.echo(f"Error: {e}", err=True)
             ctx.exit(2)
-        except AssetMapError as e:
+        except AssetMapError as e:      # NoData (nothing to work on) exits 2, others 1
             click.echo(f"Error: {e}", err=True)
-            ctx.exit(1)
+            ctx.exit(e.exit_code)
 
 
 @click.group(cls=_Group)
@@ -203,6 +207,12 @@ def analyse(ctx, as_json, slow, params):
     if s["missing_indicators"]:
         click.echo("  default indicators not in the data (weights re-normalised): "
                    + ", ".join(s["missing_indicators"]))
+    for note in s.get("notes") or []:
+        if note.startswith("The need index uses"):
+            click.echo(f"  {note}")
+    click.echo("  need index from: " + ", ".join(f"{k} {w:g}" for k, w in
+                                                 (s.get("indicators_used") or {}).items())
+               if s.get("indicators_used") else "  need index: no indicator to build it from")
     if s.get("loneliness_assumed_inputs"):
         click.echo("  loneliness model inputs not in the data (held at a reference value): "
                    + ", ".join(s["loneliness_assumed_inputs"]))
@@ -245,7 +255,8 @@ def _import_command(name: str, importer: str, doc: str, *options) -> None:
 
 _import_command(
     "boundaries", "boundaries.import_boundaries",
-    "LSOA/MSOA/ward/LA polygons: GeoJSON, Shapefile (.shp/.zip) or GeoPackage, any CRS.",
+    """LSOA/MSOA/ward/LA polygons: GeoJSON, Shapefile (.shp/.zip) or GeoPackage, any CRS;
+    or centroids (a CSV with LONG/LAT or BNG_E/BNG_N, a point file): approximate shapes.""",
     click.option("--code-column", help="Column holding the ONS area code (detected otherwise)."),
     click.option("--name-column", help="Column holding the area name (detected otherwise)."),
     click.option("--la", help="Keep one local authority: its code (E08000009) or name "
@@ -254,7 +265,10 @@ _import_command(
                  help="Area level (detected from the code prefix otherwise)."),
     click.option("--replace", is_flag=True,
                  help="Remove stored areas of the same level (and their indicator values) "
-                      "first."))
+                      "first."),
+    click.option("--clip", type=click.Path(),
+                 help="For a file of centroids: the boundary (GeoJSON, Shapefile, "
+                      "GeoPackage) their area shapes are clipped to."))
 _import_command(
     "indicators", "indicators.import_indicators",
     """Wide or long CSV/XLSX keyed by area code (Census 2021, IoD 2019, Fingertips...), or
@@ -291,6 +305,27 @@ _import_command(
     "Open Referral UK (HSDS 3.0): a JSON feed/page or a folder of CSV tables.",
     click.option("--category", help="Category for services without an AssetMap category "
                                     "(default: other)."))
+
+
+@main.command("area")
+@click.argument("la_code")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--boundary", type=click.Path(),
+              help="The authority's boundary (any polygon file holding it), to clip the "
+                   "area shapes drawn from centroids.")
+@click.option("--replace", is_flag=True,
+              help="Replace the areas (and their values) of another authority in the store.")
+@_as_json
+@click.pass_context
+def area_cmd(ctx, la_code, paths, boundary, replace, as_json):
+    """Build local authority LA_CODE (e.g. E06000017, or its ONS name) from national open
+    files: PATHS are files or folders holding the ONS LSOA 2011->2021->LAD lookup, IoD 2019
+    files (File 2, 6 or 7), LSOA centroids and/or boundaries, the authority's boundary, and
+    any other indicator tables. Sets the store's place name and code; reports what each
+    file gave and what the place still lacks."""
+    from .io.authority import build_area
+    _report(build_area(_store(ctx), la_code, list(paths), boundary=boundary,
+                       replace=replace), as_json)
 
 
 @main.command("export")

@@ -73,4 +73,7 @@ class PermissionDenied(AssetMapError):
 
 
 class NoData(AssetMapError):
-    """The store lacks what a step needs (e.g. analyse before any import)."""
+    """The store lacks what a step needs (e.g. analyse before any import, export before any
+    analysis): nothing to work on, which the CLI treats as bad input (exit status 2)."""
+
+    exit_code = 2

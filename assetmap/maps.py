@@ -2,6 +2,7 @@
 embedding in a page (no iframe) and cached per data version."""
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass
@@ -82,6 +83,40 @@ class _Expose(MacroElement):
         window.assetmapMap = {{ this._parent.get_name() }};
         {% endmacro %}
     """)
+
+
+class _Note(MacroElement):
+    """A short fixed note in a map's corner (e.g. that area shapes are approximate)."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var note = L.control({position: 'bottomleft'});
+            note.onAdd = function () {
+                var div = L.DomUtil.create('div', 'am-legend am-map-note leaflet-bar');
+                div.textContent = {{ this.text_js }};
+                return div;
+            };
+            note.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "MapNote"
+        self.text_js = json.dumps(text)
+
+
+#: What a map of areas drawn from centroids says (issue 17, model.AREA_COLUMNS).
+APPROXIMATE_NOTE = ("Area shapes are approximate: drawn around each area's centroid, not its "
+                    "published boundary.")
+
+
+def note_if_approximate(m, areas) -> None:
+    """Say so on the map when any area shape shown is approximate."""
+    if len(areas) and "approximate_geometry" in areas and \
+            areas["approximate_geometry"].fillna(False).astype(bool).any():
+        m.add_child(_Note(APPROXIMATE_NOTE))
 
 
 def new_map(bounds=None, tiles: str | None = None, *, scroll_zoom: bool = True) -> folium.Map:
@@ -353,6 +388,7 @@ def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantil
         providers_layer.add_to(m, wd.providers, show=True)
     if isochrone_url:
         access_layer.add_isochrones(m, None, show=False, url=isochrone_url)
+    note_if_approximate(m, wd.areas)
     _control(m)
     return m
 
@@ -374,6 +410,7 @@ def build_gap_map(wd, service_type: str, client_group: str):
         providers_layer.add_to(m, sel, name="Providers of this service", show=False)
     if len(wd.networks):
         networks_layer.add_to(m, wd.networks, show=False)
+    note_if_approximate(m, wd.areas)
     _control(m)
     return m
 
@@ -393,6 +430,7 @@ def build_hotspot_map(wd):
         if len(wd.assets) else wd.assets
     if len(social):
         assets_layer.add_to(m, social, name="Social assets", show=False)
+    note_if_approximate(m, wd.areas)
     _control(m)
     return m
 
@@ -415,6 +453,7 @@ def build_area_map(wd, code: str, *, isochrone: dict | None = None, nearby=None)
         prov = nearby[nearby["is_provider"]] if "is_provider" in nearby else nearby.iloc[0:0]
         if len(prov):
             providers_layer.add_to(m, prov, name="Providers within reach", show=True)
+    note_if_approximate(m, area)
     _control(m)
     return m
 

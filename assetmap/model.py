@@ -134,12 +134,64 @@ INDICATORS: dict[str, IndicatorMeta] = {m.id: m for m in [
                   "none", "English Indices of Deprivation 2019 (MHCLG)"),
     IndicatorMeta("imd_decile", "IMD decile (1 = most deprived 10% in England)", "decile",
                   "high_good", "none", "English Indices of Deprivation 2019 (MHCLG)"),
+    IndicatorMeta("imd_rank", "IMD rank (1 = most deprived in England)", "rank",
+                  "high_good", "none", "English Indices of Deprivation 2019 (MHCLG)"),
     IndicatorMeta("idaopi", "Income deprivation affecting older people (% of 60+)", "%",
                   "high_bad", "wilson", "English Indices of Deprivation 2019 (MHCLG), IDAOPI"),
     IndicatorMeta("loneliness_risk", "Loneliness risk, people aged 65+ (modelled)", "score",
                   "high_bad", "none",
                   "Age UK loneliness risk model (Iparraguirre) applied to census"),
 ]}
+
+#: The English Indices of Deprivation 2019 beside the IMD: (id stem, name, title of the
+#: score, unit of the score). Each gives ``<stem>_score`` (``<stem>`` for the two
+#: supplementary indices, IDACI and IDAOPI, as ``idaopi`` always was), a ``_rank`` (1 = most
+#: deprived of England's 32,844 LSOAs) and a ``_decile`` (1 = the most deprived tenth).
+#: Scores that are rates (the share of a group that is deprived) are stored as percentages;
+#: the others are the domain's own score. A higher score means more deprivation in every
+#: domain (MHCLG, "The English Indices of Deprivation 2019: technical report", 2019).
+IOD_DOMAINS = (
+    ("iod_income", "Income deprivation", "Income deprivation (% of residents)", "%"),
+    ("iod_employment", "Employment deprivation",
+     "Employment deprivation (% of working-age residents)", "%"),
+    ("iod_education", "Education, skills and training deprivation",
+     "Education, skills and training deprivation score", "score"),
+    ("iod_health", "Health deprivation and disability",
+     "Health deprivation and disability score", "score"),
+    ("iod_crime", "Crime", "Crime deprivation score", "score"),
+    ("iod_housing", "Barriers to housing and services",
+     "Barriers to housing and services score", "score"),
+    ("iod_environment", "Living environment deprivation",
+     "Living environment deprivation score", "score"),
+    ("idaci", "Income deprivation affecting children (IDACI)",
+     "Income deprivation affecting children (% of children aged 0-15)", "%"),
+    ("idaopi", "Income deprivation affecting older people (IDAOPI)",
+     "Income deprivation affecting older people (% of 60+)", "%"),
+)
+_IOD_SOURCE = "English Indices of Deprivation 2019 (MHCLG)"
+
+
+def iod_score_id(stem: str) -> str:
+    """The indicator id of an IoD domain's score (``idaci``/``idaopi`` have no suffix)."""
+    return stem if stem in ("idaci", "idaopi") else f"{stem}_score"
+
+
+def _iod_indicators() -> list[IndicatorMeta]:
+    """Score, rank and decile of every IoD 2019 domain and supplementary index."""
+    out = []
+    for stem, name, score_title, unit in IOD_DOMAINS:
+        out.append(IndicatorMeta(iod_score_id(stem), score_title, unit, "high_bad",
+                                 "wilson" if unit == "%" else "none",
+                                 f"{_IOD_SOURCE}, {name}", "2019"))
+        out.append(IndicatorMeta(f"{stem}_rank", f"{name} rank (1 = most deprived in "
+                                 "England)", "rank", "high_good", "none", _IOD_SOURCE, "2019"))
+        out.append(IndicatorMeta(f"{stem}_decile", f"{name} decile (1 = most deprived 10% "
+                                 "in England)", "decile", "high_good", "none", _IOD_SOURCE,
+                                 "2019"))
+    return out
+
+
+INDICATORS.update({m.id: m for m in _iod_indicators() if m.id not in INDICATORS})
 
 #: Census shares used by the loneliness model (per area, people aged 65+).
 LONELINESS_INPUTS = (
@@ -155,6 +207,9 @@ AREA_COLUMNS = {
     "code": "str", "name": "str", "level": "str", "parent_code": "str?", "parent_name": "str?",
     **{b: "float?" for b in AGE_BANDS},
     "pwc_lon": "float?", "pwc_lat": "float?",
+    # True where the polygon is an estimate (a Voronoi cell around the area's centroid,
+    # assetmap.io.centroids) rather than a published boundary: every map and export says so
+    "approximate_geometry": "bool",
 }
 INDICATOR_COLUMNS = {
     "id": "str", "title": "str", "unit": "str", "polarity": "str", "ci_method": "str",

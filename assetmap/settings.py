@@ -131,6 +131,14 @@ NEED_WEIGHTS = {
     "unpaid_carers": 0.10,
     "loneliness_risk": 0.25,
 }
+#: Stand-ins for a default need indicator the data lack (issue 17): the first of these the
+#: data have takes its weight. A place with only the Indices of Deprivation (no IDAOPI,
+#: e.g. MHCLG File 2, ranks and deciles only) is ranked on the IMD instead, so an IoD-only
+#: store still gets a need index; the run names every stand-in it used. Census-based
+#: indicators have no stand-in: their weight is re-normalised onto the others.
+NEED_FALLBACKS = {
+    "idaopi": ("imd_score", "imd_rank", "imd_decile"),
+}
 CI_LEVEL = 0.95
 
 # --- Gaps ----------------------------------------------------------------------------
@@ -414,3 +422,21 @@ HOTSPOT_MAX_PERMUTATIONS = 99_999
 #: a local statistic over a handful of areas claims clusters it cannot support.
 HOTSPOT_MIN_AREAS = 30
 HOTSPOT_MIN_MEAN_NEIGHBOURS = 2.0
+
+# --- Areas from national open files (issue 17) ----------------------------------------------
+#: Areas built from centroids only (Voronoi cells, ``assetmap.io.centroids``) are clipped to
+#: the authority's boundary; without a boundary file, to the convex hull of the centroids
+#: grown by this much (metres; a warning says so). 1.5 km is about the spacing of rural
+#: LSOA centroids, so edge cells reach roughly as far out as they reach in.
+CENTROID_HULL_BUFFER_M = 1500.0
+#: IoD 2019 File 6 gives population aged 60+ only (mid-2015, excluding prisoners). Used as
+#: an area's population when nothing better is imported, the 60+ count is shared out over
+#: ages 60-64 / 65-74 / 75-84 / 85+ in these proportions: England's mid-2015 population by
+#: age (ONS mid-year estimates, MYE2, rounded to whole per cent: about 2.9 m aged 60-64,
+#: 5.3 m 65-74, 3.2 m 75-84 and 1.3 m 85+ of 12.7 m aged 60+; consistent with ONS's
+#: 2006-based projection for 2015 of 12.55 m aged 60+, Hansard HC 15 January 2009). Local
+#: mid-year estimates or Census 2021 age tables replace the estimate when imported.
+IOD_60_PLUS_SHARES = {"60_64": 0.23, "65_74": 0.42, "75_84": 0.25, "85_plus": 0.10}
+#: File 6's "aged 16-59" count is shared between AssetMap's 0-17 and 18-64 bands by years of
+#: age (2 of its 44 years, 16 and 17, go to 0-17), ages taken as evenly spread.
+IOD_16_59_YEARS_UNDER_18 = 2

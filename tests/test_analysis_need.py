@@ -214,3 +214,23 @@ def test_loneliness_with_an_input_held_at_its_reference_value():
     for k in loneliness.SHARE_INPUTS:
         assert 0 < loneliness.REFERENCE_VALUES[k] < 0.5, k
     assert 1 <= loneliness.REFERENCE_VALUES["lon_household_size"] <= 3
+
+
+def test_need_index_imd_stands_in_for_idaopi():
+    """An IoD-only place (File 2: IMD rank, no IDAOPI) still gets an index: the IMD rank
+    takes IDAOPI's weight (settings.NEED_FALLBACKS), flipped (rank 1 = most deprived)."""
+    wide = pd.DataFrame({"imd_rank": [100.0, 20000.0, 5000.0]}, index=["x", "y", "z"])
+    out, info = need.need_index(wide, polarities={"imd_rank": "high_good"})
+    assert info["stand_ins"] == {"idaopi": "imd_rank"} and info["used"] == {"imd_rank": 1.0}
+    assert "idaopi" in info["missing"]
+    assert out["need_rank"].tolist() == [1, 3, 2]          # the most deprived ranks first
+    # with census indicators beside it, the IMD keeps IDAOPI's 0.20
+    wide["llti"] = [30.0, 10.0, 20.0]
+    out, info = need.need_index(wide, polarities={"imd_rank": "high_good", "llti": "high_bad"})
+    assert info["used"] == pytest.approx({"llti": 0.5, "imd_rank": 0.5})
+    # IDAOPI itself wins over any stand-in
+    wide["idaopi"] = [5.0, 1.0, 3.0]
+    _, info = need.need_index(wide, polarities={"imd_rank": "high_good"})
+    assert info["stand_ins"] == {} and "imd_rank" not in info["used"]
+    _, info = need.need_index(wide[["imd_rank"]], fallbacks={})
+    assert info["used"] == {}

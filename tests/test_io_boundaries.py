@@ -126,11 +126,13 @@ def test_empty_truncated_and_wrong_kind(io_store, tmp_path):
     pd.DataFrame({"code": CODES}).to_csv(tmp_path / "table.csv", index=False)
     with pytest.raises(InputError, match="not a boundary file"):
         import_boundaries(io_store, tmp_path / "table.csv")
-    (tmp_path / "points.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+    # points are centroids now (issue 17: approximate shapes, tests/test_io_centroids.py);
+    # lines are still no areas
+    (tmp_path / "lines.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": CODES[0]},
-         "geometry": {"type": "Point", "coordinates": [-2.3, 53.4]}}]}))
+         "geometry": {"type": "LineString", "coordinates": [[-2.3, 53.4], [-2.31, 53.41]]}}]}))
     with pytest.raises(InputError, match="not a polygon"):
-        import_boundaries(io_store, tmp_path / "points.geojson")
+        import_boundaries(io_store, tmp_path / "lines.geojson")
     assert io_store.counts()["areas"] == 0
 
 

@@ -30,3 +30,27 @@ def test_fingertips_latest_persons(area_store, tmp_path):
         .tolist() == pytest.approx([22, 20, 24, 30, 100])
     ind = area_store.read_indicators().set_index("id").loc["ph_93014"]
     assert (ind["title"], ind["ci_method"], ind["period"]) == ("Loneliness", "given", "2019/20")
+
+
+def test_polarity_from_england_comparisons_and_england_benchmark(area_store, tmp_path):
+    """The export's "Compared to England" flags give the polarity (above England and
+    "Worse": high is bad); England's row becomes the benchmark, not an area."""
+    import json
+    head = HEAD + ["Compared to England value or percentiles"]
+    rows = [[90, "Falls", "E92000001", "England", "Persons", "65+", "", "", "2022/23", 20,
+             19, 21, 1000, 5000, 20220000, "Not compared"],
+            [91, "Activity", "E92000001", "England", "Persons", "19+", "", "", "2022/23", 60,
+             59, 61, 600, 1000, 20220000, "Not compared"]]
+    for i, code in enumerate(CODES):
+        above = i % 2 == 0
+        rows.append([90, "Falls", code, "x", "Persons", "65+", "", "", "2022/23",
+                     25 if above else 15, 0, 0, 5, 25, 20220000, "Worse" if above else "Better"])
+        rows.append([91, "Activity", code, "x", "Persons", "19+", "", "", "2022/23",
+                     70 if above else 50, 0, 0, 7, 10, 20220000, "Better" if above else "Worse"])
+    rep = import_indicators(area_store, write_csv(tmp_path / "ft.csv", head, rows))
+    ind = area_store.read_indicators().set_index("id")
+    assert ind.at["ph_90", "polarity"] == "high_bad" and ind.at["ph_91", "polarity"] == "high_good"
+    assert json.loads(area_store.get_meta("england_benchmarks")) == {"ph_90": 20.0,
+                                                                     "ph_91": 60.0}
+    assert "E92000001" not in set(area_store.read_values()["area_code"])
+    assert any("benchmarks for 2" in n for n in rep.notes)

@@ -289,3 +289,21 @@ def test_osm_extracts(tmp_path):
     assert "outside the stored areas" in res.output
     store.dispose()
     s2.dispose()
+
+
+def test_every_iod_domain_and_the_place_name(trafford):
+    """Issue 17: every IoD 2019 domain and both supplementary indices come in (score, rank,
+    decile) for all 139 2021 areas, and the store is called Trafford."""
+    from assetmap import model
+    db, store = trafford
+    w = store.values_wide()
+    for stem, *_ in model.IOD_DOMAINS:
+        for ind in (model.iod_score_id(stem), f"{stem}_rank", f"{stem}_decile"):
+            assert w[ind].notna().sum() == 139, ind
+    imd = pd.read_csv(REALDATA / "trafford-imd/trafford_lsoa11_iod2019_iod2015_long.csv")
+    row = imd[(imd["year"] == 2019) & (imd["lsoa11cd"] == "E01006074")
+              & (imd["index_domain"] == "Living Environment")].iloc[0]
+    assert w.loc["E01006074", "iod_environment_score"] == pytest.approx(row["score"])
+    assert w.loc["E01006074", "iod_environment_decile"] == row["decile"]
+    assert store.get_meta("area_name") == "Trafford"
+    assert store.get_meta("la_code") == "E08000009"

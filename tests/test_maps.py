@@ -132,3 +132,15 @@ def test_render_parts_renders_each_element_once():
     assert "X-{{7*7}}-Y" in out and "P-{{7*'7'}}-Q" in out
     assert "X-49-Y" not in out and "7777777" not in out
     assert "leaflet" in parts.header and "L.map(" in parts.script
+
+
+def test_approximate_area_shapes_say_so(mini):
+    wd = webdata.load(mini, webmini.analysis_frames)
+    note = maps.APPROXIMATE_NOTE[:30]
+    for build in (maps.build_overview_map, maps.build_hotspot_map):
+        assert note not in maps.render_parts(build(wd)).script
+    wd.areas["approximate_geometry"] = True
+    for m in (maps.build_overview_map(wd), maps.build_hotspot_map(wd),
+              maps.build_gap_map(wd, "", ""),
+              maps.build_area_map(wd, wd.areas["code"].iloc[0])):
+        assert note in maps.render_parts(m).script

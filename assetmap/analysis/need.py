@@ -3,9 +3,11 @@
 * :func:`standardise` turns each indicator into polarity-aware z-scores (higher = more need).
 * :func:`need_index` combines them with weights (``settings.NEED_WEIGHTS`` by default) into a
   score, a rank (1 = most need) and a decile (10 = the tenth of areas with most need).
-  Indicators absent from the data are dropped and the remaining weights re-normalised; an
+  An indicator absent from the data takes its first stand-in the data have
+  (``settings.NEED_FALLBACKS``: IDAOPI -> IMD score, rank or decile, so an IoD-only place
+  still gets an index); others are dropped and the remaining weights re-normalised; an
   area missing some values is scored on those it has (its weights re-normalised too). The
-  missing defaults are reported so a run can say what it could not fill.
+  missing defaults and the stand-ins are reported so a run can say what it could not fill.
 * :func:`compare` sets each area's value and 95% confidence interval against a benchmark
   (the borough by default), as the OHID Fingertips tools do: Wilson score intervals for
   proportions, Byar's approximation for counts and rates built on counts, intervals given
@@ -114,26 +116,52 @@ def rank_and_decile(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rank, decile
 
 
+def _has(wide: pd.DataFrame, k: str) -> bool:
+    return k in wide.columns and bool(wide[k].notna().any())
+
+
+def with_fallbacks(wide: pd.DataFrame, weights: dict, fallbacks: dict | None = None
+                   ) -> tuple[dict, dict]:
+    """The weights to use, each absent indicator replaced by its first stand-in the data
+    have (``fallbacks``: id -> stand-ins in order; ``settings.NEED_FALLBACKS`` by default),
+    and the stand-ins used (absent id -> its stand-in)."""
+    fallbacks = settings.NEED_FALLBACKS if fallbacks is None else fallbacks
+    out: dict[str, float] = {}
+    stand_ins = {}
+    for k, w in weights.items():
+        if not _has(wide, k):
+            sub = next((f for f in fallbacks.get(k, ()) if _has(wide, f) and f not in weights),
+                       None)
+            if sub is not None:
+                stand_ins[k] = sub
+                out[sub] = out.get(sub, 0.0) + float(w)
+                continue
+        out[k] = out.get(k, 0.0) + float(w)
+    return out, stand_ins
+
+
 def need_index(wide: pd.DataFrame, weights: dict[str, float] | None = None,
-               polarities: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+               polarities: dict[str, str] | None = None,
+               fallbacks: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """The weighted need index.
 
     ``wide``: one row per area (index = area code), one column per indicator.
     Returns (frame with ``need_score``, ``need_rank``, ``need_decile``, ``need_n_indicators``;
     info dict with ``used`` (id -> re-normalised weight), ``missing`` (default ids absent
-    from the data), ``weights`` (as asked)).
+    from the data), ``stand_ins`` (absent id -> the indicator that took its weight, see
+    :func:`with_fallbacks`), ``weights`` (as asked)).
     """
-    weights = dict(settings.NEED_WEIGHTS if weights is None else weights)
-    present = [k for k, w in weights.items()
-               if k in wide.columns and w and wide[k].notna().any()]
-    missing = [k for k in weights if k not in present]
+    asked = dict(settings.NEED_WEIGHTS if weights is None else weights)
+    weights, stand_ins = with_fallbacks(wide, asked, fallbacks)
+    present = [k for k, w in weights.items() if w and _has(wide, k)]
+    missing = [k for k in asked if not _has(wide, k)]
     out = pd.DataFrame(index=wide.index)
     if not present:
         out["need_score"] = np.nan
         out["need_rank"] = 0
         out["need_decile"] = 0
         out["need_n_indicators"] = 0
-        return out, {"used": {}, "missing": missing, "weights": weights}
+        return out, {"used": {}, "missing": missing, "stand_ins": stand_ins, "weights": asked}
     z = standardise(wide[present], polarities).to_numpy()
     w = np.array([float(weights[k]) for k in present])
     have = ~np.isnan(z)
@@ -146,7 +174,7 @@ def need_index(wide: pd.DataFrame, weights: dict[str, float] | None = None,
     out["need_decile"] = decile
     out["need_n_indicators"] = have.sum(axis=1)
     used = dict(zip(present, (w / w.sum()).round(6).tolist()))
-    return out, {"used": used, "missing": missing, "weights": weights}
+    return out, {"used": used, "missing": missing, "stand_ins": stand_ins, "weights": asked}
 
 
 # --- Fingertips-style comparison ----------------------------------------------------------------

@@ -7,6 +7,12 @@ LSOA, E02 MSOA, E05 ward, E06-E09 local authority; the Welsh W0x likewise). Area
 stored in EPSG:4326. The population-weighted centroid is the polygon's representative
 point until a postcode lookup is imported, then the centre of the area's postcodes (a
 stand-in for where people live; see :func:`refresh_centroids`).
+
+A file of points (a centroid table, a point GeoJSON) gives each area the Voronoi cell of its
+point, clipped to a boundary (``clip``) and flagged ``approximate_geometry``
+(:mod:`.centroids`); real polygons imported later replace those cells, keeping the areas'
+indicators, and the remaining cells are redrawn around them. Invalid polygons are repaired
+with a note naming each feature (:mod:`.repair`), or refused.
 """
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ import shapely
 from .. import model
 from ..errors import InputError
 from ..settings import ANALYSIS_CRS, STORAGE_CRS
+from . import centroids
+from .area_links import assign_parents, merge_existing, refresh_centroids
 from .common import (
     UK_BOUNDS,
     BadRows,
@@ -31,6 +39,8 @@ from .common import (
     sniff_binary,
 )
 from .limits import check_vector_file, refuse_nul
+from .place import filter_la, la_columns, place_of, set_place
+from .repair import repaired
 
 #: ONS code prefix -> AssetMap area level.
 LEVEL_PREFIXES = {
@@ -46,8 +56,6 @@ _CODE_NAMES = ["area_code", "code", "lsoa_code", "msoa_code", "ward_code", "geo_
                "gss_code", "ref:gss", "la_code", "lad_code"]
 _NAME_NAMES = ["area_name", "name", "lsoa_name", "msoa_name", "ward_name", "geo_name",
                "la_name", "lad_name"]
-#: Minimum postcodes in an area before their centre replaces the representative point.
-MIN_POSTCODES_FOR_CENTROID = 3
 
 
 def level_of(code: str) -> str | None:
@@ -94,20 +102,6 @@ def _detect_name_column(gdf, code_col, name_column, file):
     return find_col(cols, cands + _NAME_NAMES)
 
 
-def _la_columns(gdf):
-    """(code column, name column) of a local authority column, if the file has one."""
-    cols = [c for c in gdf.columns if c != gdf.geometry.name]
-    code = next((c for c in cols if re.match(r"^(lad|la|ltla|utla|ctyua)\d{2}cd$", str(c), re.I)),
-                None) or find_col(cols, ["la_code", "lad_code", "local_authority_code"])
-    name = None
-    if code is not None:
-        name = find_col(cols, [re.sub("cd$", "nm", code, flags=re.I),
-                               re.sub("code$", "name", code, flags=re.I)])
-    if name is None:
-        name = find_col(cols, ["la_name", "lad_name", "local_authority_name"])
-    return code, name
-
-
 def _parent_columns(gdf, level):
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     if level in ("lsoa", "msoa"):
@@ -117,15 +111,20 @@ def _parent_columns(gdf, level):
             nm = find_col(cols, [re.sub("cd$", "nm", wd, flags=re.I), "ward_name"])
             return wd, nm
     if level != "la":
-        return _la_columns(gdf)
+        return la_columns(gdf)
     return None, None
 
 
 def _read_vector(path, file):
     p = check_file(path, kind="boundary file")
-    if p.is_file() and p.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls"):
-        raise InputError("this is a table, not a boundary file (GeoJSON, Shapefile or "
-                         "GeoPackage)", file=file)
+    if p.is_file() and (p.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls")
+                        or "".join(p.suffixes[-2:]).lower() in (".csv.gz", ".csv.zip")):
+        pts = centroids.read_point_table(p, file)
+        if pts is None:
+            raise InputError("this is a table without coordinates, not a boundary file "
+                             "(GeoJSON, Shapefile or GeoPackage, or a centroid table with "
+                             "LONG/LAT or BNG_E/BNG_N columns)", file=file)
+        return pts
     what = sniff_binary(p) if p.is_file() else None
     if what and p.suffix.lower() not in (".zip", ".gpkg", ".shp") and not (
             what.startswith("a ZIP") and p.suffix.lower() == ".zip") and not (
@@ -182,47 +181,105 @@ def _to_storage_crs(gdf, file, notes):
 
 def read_boundaries(path, *, code_column=None, name_column=None, la=None, level=None,
                     skip_bad: bool = False, report: ImportReport | None = None,
-                    la_lookup: dict | None = None) -> gpd.GeoDataFrame:
-    """Areas ready for :meth:`Store.write_areas` (EPSG:4326, model.AREA_COLUMNS)."""
+                    la_lookup: dict | None = None, clip=None, exclude=None,
+                    la_names: dict | None = None) -> gpd.GeoDataFrame:
+    """Areas ready for :meth:`Store.write_areas` (EPSG:4326, model.AREA_COLUMNS), read from
+    a boundary or centroid file: see :func:`areas_from_frame`."""
     file = str(path)
     report = report or ImportReport("boundaries", file)
-    gdf = _read_vector(path, file)
-    gdf = _to_storage_crs(gdf, file, report.notes)
+    gdf = read_vector(path, report.notes)
+    return areas_from_frame(gdf, file, code_column=code_column, name_column=name_column,
+                            la=la, level=level, skip_bad=skip_bad, report=report,
+                            la_lookup=la_lookup, clip=clip, exclude=exclude, la_names=la_names)
+
+
+def read_vector(path, notes: list) -> gpd.GeoDataFrame:
+    """A boundary file's features, or a centroid table's points, in EPSG:4326."""
+    return _to_storage_crs(_read_vector(path, str(path)), str(path), notes)
+
+
+def areas_from_frame(gdf, file: str, *, code_column=None, name_column=None, la=None,
+                     level=None, skip_bad: bool = False, report: ImportReport,
+                     la_lookup: dict | None = None, clip=None, exclude=None,
+                     la_names: dict | None = None, codes=None) -> gpd.GeoDataFrame:
+    """Areas from features (EPSG:4326; the index: the file's data rows from 0). Points
+    become Voronoi cells clipped to ``clip`` (EPSG:27700 polygon; the points' buffered
+    hull when None) minus ``exclude``. ``codes`` keeps only those areas. ``attrs["place"]``
+    is the (code, name) of the authority ``la`` picked, ``attrs["region"]`` the region
+    cells were clipped to."""
     code_col = _detect_code_column(gdf, code_column, file)
     name_col = _detect_name_column(gdf, code_col, name_column, file)
     if name_col is None:
         report.notes.append("no name column found: codes are used as names")
-    codes = gdf[code_col].astype(object).where(gdf[code_col].notna(), None)
-    codes = codes.map(lambda v: None if v is None else str(v).strip().upper())
-    gdf = gdf.assign(_code=codes)
-
+    area_codes = gdf[code_col].astype(object).where(gdf[code_col].notna(), None)
+    area_codes = area_codes.map(lambda v: None if v is None else str(v).strip().upper())
+    gdf = gdf.assign(_code=area_codes, _filerow=np.asarray(gdf.index, dtype=int) + 1)
     if la:
-        gdf = _filter_la(gdf, la, name_col, file, la_lookup)
-
+        gdf = filter_la(gdf, la, name_col, file, la_lookup)
+    if codes is not None:
+        gdf = gdf[gdf["_code"].isin(set(codes)).to_numpy()]
+    points = _all_points(gdf)
+    region = None
+    if points:
+        gdf, region = _points_to_cells(gdf, clip, exclude, report)
     bad = BadRows(file, skip_bad, report)
-    rows = []
-    for i in range(1, len(gdf) + 1):
-        row = _area_row(gdf, i, code_col, name_col, level, bad)
-        if row is not None:
-            rows.append(row)
+    rows = [r for k in range(len(gdf)) if (r := _area_row(gdf, k, code_col, name_col, level,
+                                                           bad, report.notes)) is not None]
     bad.check()
     if not rows:
         raise InputError("no usable areas in the file", file=file)
     out = _merge_duplicates(gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS),
                             report)
     _add_parents(out, gdf.reset_index(drop=True))
-    rp = out.geometry.representative_point()
-    out["pwc_lon"] = rp.x.round(6)
-    out["pwc_lat"] = rp.y.round(6)
+    if points:
+        pos = gdf.set_index("_filerow")
+        out["pwc_lon"] = out["_row"].map(pos["_pwc_lon"]).round(6).to_numpy()
+        out["pwc_lat"] = out["_row"].map(pos["_pwc_lat"]).round(6).to_numpy()
+    else:
+        rp = out.geometry.representative_point()
+        out["pwc_lon"] = rp.x.round(6)
+        out["pwc_lat"] = rp.y.round(6)
+    out["approximate_geometry"] = bool(points)
     for b in model.AGE_BANDS:
         out[b] = np.nan
-    return out.drop(columns="_row").reset_index(drop=True)
+    out = out.drop(columns="_row").reset_index(drop=True)
+    out.attrs["place"] = place_of(gdf, la, name_col, la_names) if la else None
+    out.attrs["region"] = region
+    return out
 
 
-def _area_row(gdf, i: int, code_col, name_col, level, bad: BadRows) -> dict | None:
-    """Row ``i`` (1-based) as an area record, or None with its error added to ``bad``."""
-    code = gdf["_code"].iloc[i - 1]
-    geom = gdf.geometry.iloc[i - 1]
+def _all_points(gdf) -> bool:
+    """True when every geometry the file has is a point (a centroid file)."""
+    g = gdf.geometry[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    return bool(len(g)) and bool(g.geom_type.isin(["Point"]).all())
+
+
+def _points_to_cells(gdf, clip, exclude, report):
+    """The points' Voronoi cells as the geometry (their points kept in ``_pwc_lon/lat``),
+    and the region they were clipped to (EPSG:27700)."""
+    ok = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    pts = gdf[ok.to_numpy()].copy()
+    xy = np.column_stack([pts.geometry.x, pts.geometry.y])
+    region = clip
+    if region is None:
+        bng = pts.to_crs(ANALYSIS_CRS).geometry
+        region = centroids.hull_region(np.column_stack([bng.x, bng.y]), report.notes)
+    cells = centroids.cells(pts, region, exclude=exclude, codes=pts["_code"],
+                            notes=report.notes)
+    pts["_pwc_lon"], pts["_pwc_lat"] = xy[:, 0], xy[:, 1]
+    pts = pts.set_geometry(cells.values)
+    report.notes.append(f"{len(pts)} areas drawn from their centroids (Voronoi cells clipped "
+                        "to the boundary): their shapes are approximate")
+    return pd.concat([pts, gdf[~ok.to_numpy()]]), region
+
+
+def _area_row(gdf, k: int, code_col, name_col, level, bad: BadRows,
+              notes: list) -> dict | None:
+    """Feature ``k`` (0-based position) as an area record, or None with its error added to
+    ``bad`` (named by the file's row)."""
+    i = int(gdf["_filerow"].iloc[k])
+    code = gdf["_code"].iloc[k]
+    geom = gdf.geometry.iloc[k]
     if not code:
         bad.add(i, code_col, "the area code is blank")
         return None
@@ -237,11 +294,16 @@ def _area_row(gdf, i: int, code_col, name_col, level, bad: BadRows) -> dict | No
     if geom is None or geom.is_empty:
         bad.add(i, "geometry", "geometry is empty")
         return None
-    geom = _polygonal(geom)
+    geom, note, error = repaired(geom, f"area '{code}' (row {i})")
+    if error:
+        bad.add(i, "geometry", error)
+        return None
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
         bad.add(i, "geometry", f"geometry is a {geom.geom_type}, not a polygon")
         return None
-    name = gdf[name_col].iloc[i - 1] if name_col else None
+    if note:
+        notes.append(note)
+    name = gdf[name_col].iloc[k] if name_col else None
     if invisible_only(name):
         bad.add(i, name_col, "the area name is only invisible characters (zero-width "
                              "spaces)")
@@ -249,16 +311,6 @@ def _area_row(gdf, i: int, code_col, name_col, level, bad: BadRows) -> dict | No
     name = str(name).strip() if name is not None and str(name).strip() not in ("", "nan") \
         else code
     return {"code": code, "name": name, "level": lv, "geometry": geom, "_row": i}
-
-
-def _polygonal(geom):
-    """An invalid geometry made valid, keeping only its polygons when that splits it."""
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-        if geom.geom_type == "GeometryCollection":
-            geom = shapely.union_all([g for g in geom.geoms
-                                      if g.geom_type in ("Polygon", "MultiPolygon")])
-    return geom
 
 
 def _merge_duplicates(out: gpd.GeoDataFrame, report: ImportReport) -> gpd.GeoDataFrame:
@@ -273,18 +325,20 @@ def _merge_duplicates(out: gpd.GeoDataFrame, report: ImportReport) -> gpd.GeoDat
 
 
 def _add_parents(out: gpd.GeoDataFrame, src) -> None:
-    """Fill parent_code / parent_name from columns in the file (``src``, rows 0-based)."""
+    """Fill parent_code / parent_name from columns in the file (``src``, with the file row
+    of each feature in ``_filerow``; ``out["_row"]`` names it)."""
     out["parent_code"] = None
     out["parent_name"] = None
+    by_row = src.set_index("_filerow")
     for lv in out["level"].unique():
         pc, pn = _parent_columns(src, lv)
         if pc is None:
             continue
         idx = out.index[out["level"] == lv]
-        rows_src = out.loc[idx, "_row"].to_numpy() - 1
-        out.loc[idx, "parent_code"] = [_s(src[pc].iloc[j]) for j in rows_src]
+        rows_src = out.loc[idx, "_row"].to_numpy()
+        out.loc[idx, "parent_code"] = [_s(by_row[pc].get(j)) for j in rows_src]
         if pn is not None:
-            out.loc[idx, "parent_name"] = [_s(src[pn].iloc[j]) for j in rows_src]
+            out.loc[idx, "parent_name"] = [_s(by_row[pn].get(j)) for j in rows_src]
 
 
 def _s(v):
@@ -294,148 +348,103 @@ def _s(v):
     return s or None
 
 
-def _filter_la(gdf, la, name_col, file, la_lookup):
-    la_s = str(la).strip()
-    la_code, la_name = _la_columns(gdf)
-    if model.AREA_CODE_RE.match(la_s.upper()):
-        la_u = la_s.upper()
-        if la_code is not None:
-            keep = gdf[la_code].astype(str).str.strip().str.upper() == la_u
-        elif la_lookup:
-            keep = gdf["_code"].map(lambda c: la_lookup.get(c) == la_u or c == la_u)
-        elif (gdf["_code"] == la_u).any():
-            keep = gdf["_code"] == la_u
-        else:
-            raise InputError("the file has no local authority code column to filter on; give "
-                             "--la the authority's name instead (e.g. 'Trafford')",
-                             file=file, field="la")
-    else:
-        key = la_s.lower()
-        keep = pd.Series(False, index=gdf.index)
-        if name_col is not None:
-            keep |= gdf[name_col].astype(str).str.strip().str.lower().str.startswith(key)
-        if la_name is not None:
-            keep |= gdf[la_name].astype(str).str.strip().str.lower() == key
-    keep = keep.fillna(False).astype(bool)
-    if not keep.any():
-        raise InputError(f"no area in the file belongs to local authority '{la}'", file=file,
-                         field="la")
-    return gdf[keep.to_numpy()].copy()
-
-
-def _merge_existing(store, conn, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Keep what other imports put on an area (population, parent) when its boundary is
-    imported again."""
-    old = store.read_areas(level=None, codes=list(areas["code"]), conn=conn)
-    if old.empty:
-        return areas
-    old = old.set_index("code")
-    out = areas.copy()
-    for col in list(model.AGE_BANDS) + ["parent_code", "parent_name", "pwc_lon", "pwc_lat"]:
-        prev = out["code"].map(old[col]) if col in old else None
-        if prev is None:
-            continue
-        if col in ("pwc_lon", "pwc_lat"):
-            continue  # recomputed below from postcodes where they exist
-        cur = out[col]
-        out[col] = cur.where(cur.notna(), prev)
-    return out
-
-
-def assign_parents(store, conn) -> int:
-    """Give LSOAs/MSOAs without a parent ward the ward holding their centroid, when wards
-    are stored. Returns how many areas changed."""
-    areas = store.read_areas(level=None, conn=conn)
-    wards = areas[areas["level"] == "ward"]
-    if wards.empty:
-        return 0
-    ward_codes = set(wards["code"])
-    small = areas[areas["level"].isin(["lsoa", "msoa"])]
-    small = small[~small["parent_code"].isin(ward_codes)]
-    if small.empty:
-        return 0
-    pts = gpd.GeoDataFrame(small[["code"]], geometry=gpd.points_from_xy(
-        small["pwc_lon"].fillna(small.geometry.representative_point().x),
-        small["pwc_lat"].fillna(small.geometry.representative_point().y)), crs=STORAGE_CRS)
-    j = gpd.sjoin(pts, wards[["code", "name", "geometry"]].rename(
-        columns={"code": "w_code", "name": "w_name"}), predicate="within", how="inner")
-    j = j[~j.index.duplicated()]
-    if j.empty:
-        return 0
-    upd = small.loc[j.index].copy()
-    upd["parent_code"] = j["w_code"].values
-    upd["parent_name"] = j["w_name"].values
-    store.write_areas(upd, conn=conn, file="ward parents")
-    return len(upd)
-
-
-def refresh_centroids(store, conn, codes=None) -> int:
-    """Population-weighted centroids from the stored postcodes: the mean of an area's
-    postcode points (postcodes follow addresses, so they weigh by where people live), or
-    the postcode nearest that mean when the mean falls outside the polygon. Areas with
-    fewer than MIN_POSTCODES_FOR_CENTROID postcodes keep their representative point."""
-    areas = store.read_areas(level=None, codes=codes, conn=conn)
-    if areas.empty:
-        return 0
-    pcs = store.postcodes_within(areas.total_bounds, conn=conn)
-    if pcs.empty:
-        return 0
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(pcs.lon, pcs.lat), crs=STORAGE_CRS)
-    j = gpd.sjoin(pts, areas[["code", "geometry"]], predicate="within", how="inner")
-    if j.empty:
-        return 0
-    j["x"] = j.geometry.x
-    j["y"] = j.geometry.y
-    changed = []
-    geoms = areas.set_index("code").geometry
-    for code, grp in j.groupby("code"):
-        if len(grp) < MIN_POSTCODES_FOR_CENTROID:
-            continue
-        mx, my = grp["x"].mean(), grp["y"].mean()
-        if not shapely.contains_xy(geoms[code], mx, my):
-            k = int(np.argmin((grp["x"] - mx) ** 2 + (grp["y"] - my) ** 2))
-            mx, my = grp["x"].iloc[k], grp["y"].iloc[k]
-        changed.append((code, round(float(mx), 6), round(float(my), 6)))
-    if not changed:
-        return 0
-    upd = areas.set_index("code").loc[[c for c, _, _ in changed]].reset_index()
-    upd["pwc_lon"] = [x for _, x, _ in changed]
-    upd["pwc_lat"] = [y for _, _, y in changed]
-    store.write_areas(gpd.GeoDataFrame(upd, geometry="geometry", crs=STORAGE_CRS), conn=conn,
-                      file="centroids")
-    return len(changed)
-
-
 def import_boundaries(store, path, *, code_column=None, name_column=None, la=None,
-                      level=None, replace: bool = False, skip_bad: bool = False) -> ImportReport:
-    """Read a boundary file and write its areas in one transaction."""
+                      level=None, replace: bool = False, skip_bad: bool = False,
+                      clip=None) -> ImportReport:
+    """Read a boundary (or centroid) file and write its areas in one transaction.
+
+    ``clip``: a boundary file (or an EPSG:27700 polygon) that areas drawn from centroids
+    are clipped to; without it, the store's outline from an earlier import, else the
+    points' buffered hull (with a warning). ``la`` also names the store's place."""
     report = ImportReport("boundaries", str(path))
     if level is not None and level not in model.AREA_LEVELS:
         raise InputError(f"level must be one of {', '.join(model.AREA_LEVELS)}", field="level")
-    from .indicators import load_lookup
-    la_lookup = None
-    if la and model.AREA_CODE_RE.match(str(la).upper()):
-        lk = load_lookup(store)
-        if lk is not None and "lad" in lk:
-            la_lookup = dict(zip(lk["new"], lk["lad"])) | dict(zip(lk["old"], lk["lad"]))
+    la_lookup, la_names = _lookup_las(store) if la else (None, None)
+    region = read_clip(clip, la=la) if clip is not None and not hasattr(clip, "geom_type") \
+        else clip
+    if region is None:
+        region = centroids.load_outline(store)
+    exclude = _real_polygons(store)
     areas = read_boundaries(path, code_column=code_column, name_column=name_column, la=la,
-                            level=level, skip_bad=skip_bad, report=report, la_lookup=la_lookup)
+                            level=level, skip_bad=skip_bad, report=report, la_lookup=la_lookup,
+                            clip=region, exclude=exclude, la_names=la_names)
     with store.transaction() as conn:
-        areas = _merge_existing(store, conn, areas)
-        existing = store.read_areas(level=None, conn=conn)
-        n = store.write_areas(areas, replace=replace, conn=conn, file=str(path))
-        report.add("areas", n)
-        for lv in sorted(set(areas["level"])):
-            report.notes.append(f"{int((areas['level'] == lv).sum())} {lv} areas")
-        if not replace and not existing.empty:
-            others = existing[existing["level"].isin(set(areas["level"])) &
-                              ~existing["code"].isin(set(areas["code"]))]
-            if len(others):
-                report.notes.append(
-                    f"{len(others)} {'/'.join(sorted(set(others['level'])))} areas already in "
-                    "the store are not in this file and were kept (use --replace to remove them)")
-        refresh_centroids(store, conn, codes=list(areas["code"]))
-        k = assign_parents(store, conn)
-        if k:
-            report.notes.append(f"{k} areas given the ward that holds their centroid as parent")
+        _write_boundaries(store, conn, areas, replace, str(path), report)
     return report
+
+
+def _write_boundaries(store, conn, areas, replace: bool, file: str, report) -> None:
+    """Write the areas read from one file, then what follows from them: the place's name,
+    the outline, redrawn approximate cells, centroids from postcodes, ward parents."""
+    existing = store.read_areas(level=None, conn=conn)
+    if areas["approximate_geometry"].any() and len(existing):
+        real = set(existing.loc[~existing["approximate_geometry"].astype(bool), "code"])
+        kept = areas["code"].isin(real)
+        if kept.any():
+            report.notes.append(f"{int(kept.sum())} areas already have a real boundary, kept "
+                                "instead of a shape drawn from the centroid")
+            areas = areas[~kept.to_numpy()]
+    areas = merge_existing(store, conn, areas)
+    n = store.write_areas(areas, replace=replace, conn=conn, file=file)
+    report.add("areas", n)
+    for lv in sorted(set(areas["level"])):
+        report.notes.append(f"{int((areas['level'] == lv).sum())} {lv} areas")
+    if not replace and not existing.empty:
+        others = existing[existing["level"].isin(set(areas["level"])) &
+                          ~existing["code"].isin(set(areas["code"]))]
+        if len(others):
+            report.notes.append(
+                f"{len(others)} {'/'.join(sorted(set(others['level'])))} areas already in "
+                "the store are not in this file and were kept (use --replace to remove them)")
+    if areas.attrs.get("place"):
+        code, name = areas.attrs["place"]
+        set_place(store, conn, name=name, code=code)
+        report.notes.append(f"the store's place is now {name}" + (f" ({code})" if code else ""))
+    if areas.attrs.get("region") is not None:
+        centroids.save_outline(store, conn, areas.attrs["region"])
+    elif not areas["approximate_geometry"].any():
+        centroids.retessellate(store, conn, set(areas["level"]), report.notes)
+    refresh_centroids(store, conn, codes=list(areas["code"]))
+    k = assign_parents(store, conn)
+    if k:
+        report.notes.append(f"{k} areas given the ward that holds their centroid as parent")
+
+
+def _lookup_las(store) -> tuple[dict | None, dict | None]:
+    """LSOA code -> LA code, and LA code -> LA name, from the stored ONS lookup."""
+    from .indicators import load_lookup
+    lk = load_lookup(store)
+    if lk is None or "lad" not in lk:
+        return None, None
+    codes = dict(zip(lk["new"], lk["lad"])) | dict(zip(lk["old"], lk["lad"]))
+    names = dict(zip(lk["lad"], lk["lad_name"])) if "lad_name" in lk else None
+    return codes, names
+
+
+def _real_polygons(store):
+    """The union of the stored real (not approximate) LSOA polygons, EPSG:27700, or None."""
+    areas = store.read_areas(level=None)
+    real = areas[~areas["approximate_geometry"].astype(bool)] if len(areas) else areas
+    real = real[real["level"].isin(["lsoa", "msoa"])] if len(real) else real
+    if real.empty:
+        return None
+    return shapely.union_all(real.to_crs(ANALYSIS_CRS).geometry.values)
+
+
+def read_clip(path, *, la=None):
+    """The boundary in a file as one polygon (EPSG:27700): the features of authority ``la``
+    when the file has several and says which, else the union of every polygon."""
+    file = str(path)
+    gdf = _to_storage_crs(_read_vector(path, file), file, [])
+    gdf = gdf[gdf.geometry.notna() & gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if gdf.empty:
+        raise InputError("the boundary file has no polygons", file=file, field="geometry")
+    if la and len(gdf) > 1:
+        key = str(la).strip().lower()
+        hit = np.zeros(len(gdf), dtype=bool)
+        for c in [c for c in gdf.columns if c != gdf.geometry.name]:
+            hit |= gdf[c].astype(str).str.strip().str.lower().eq(key).to_numpy()
+        if hit.any():
+            gdf = gdf[hit]
+    geom = shapely.union_all([repaired(g, "boundary")[0] for g in gdf.geometry])
+    return gpd.GeoSeries([geom], crs=STORAGE_CRS).to_crs(ANALYSIS_CRS).iloc[0]

@@ -6,7 +6,8 @@ hotspots indicators e2sfca isochrones`` (from the latest analysis run, read thro
 pass through :func:`assetmap.privacy.public_assets` first: home-based providers at their grid-cell
 centre without an address, contacts only where published. Area results carry their area's
 polygon (GeoJSON/GeoPackage); CSV has no geometry, but points get ``lon``/``lat`` columns and
-areas their population-weighted centroid (``pwc_lon``/``pwc_lat``).
+areas their population-weighted centroid (``pwc_lon``/``pwc_lat``). Every area layer says
+whether its shape is approximate (``approximate_geometry``: drawn around the centroid).
 """
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def _analysis(store, load_run):
 
 
 def _with_geometry(store, frame: pd.DataFrame, key: str = "area_code") -> gpd.GeoDataFrame:
-    areas = _areas(store)[["code", "name", "level", "pwc_lon", "pwc_lat", "geometry"]]
+    areas = _areas(store)[["code", "name", "level", "pwc_lon", "pwc_lat",
+                           "approximate_geometry", "geometry"]]
     areas = areas.rename(columns={"code": key, "name": "area_name"})
     keep = [c for c in frame.columns if c not in ("area_name", "geometry")]
     out = areas.merge(pd.DataFrame(frame[keep]), on=key, how="inner")
@@ -96,7 +98,7 @@ def layer_frame(store, layer: str, load_run=None) -> gpd.GeoDataFrame | pd.DataF
         areas = _areas(store)
         base = areas[areas["level"] == "lsoa"] if (areas["level"] == "lsoa").any() else areas
         out = base[["code", "name", "parent_code", "parent_name", "pwc_lon", "pwc_lat",
-                    "geometry"]].copy()
+                    "approximate_geometry", "geometry"]].copy()
         if res is not None and len(res):
             out = out.merge(pd.DataFrame(res[["code"] + NEED_COLUMNS]), on="code", how="left")
         if len(wide):

@@ -18,6 +18,7 @@ from ..analysis import need
 from ..analysis.network import WalkGraph
 from ..analysis.routing import Router
 from ..errors import NoData
+from ..io.place import place_name
 from ..privacy import public_assets
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def _load_context(store, run) -> Context:
         notes.append("No street network: walking times are straight-line distances x "
                      f"{settings.CROW_FLY_DETOUR}.")
     return Context(data_version=store.data_version(), run_id=run["id"] if run else None,
-                   area_name=store.get_meta("area_name") or settings.DEMO_LA_NAME,
+                   area_name=place_name(store),
                    areas=areas.reset_index(drop=True), zscores=z, values=wide, borough=borough,
                    indicators=indicators, assets=assets.reset_index(drop=True),
                    networks=networks, gaps=gaps, router=router, graph=graph, notes=notes,

@@ -305,6 +305,13 @@ def notes_for(summary: dict) -> list[str]:
     if summary.get("missing_indicators"):
         notes.append("The need index could not use: "
                      + ", ".join(map(str, summary["missing_indicators"])) + ".")
+    for k in summary.get("missing_indicators") or []:   # stand-ins (need.with_fallbacks)
+        sub = next((f for f in settings.NEED_FALLBACKS.get(k, ())
+                    if f in (summary.get("indicators_used") or {})), None)
+        if sub:
+            title = {i: getattr(model.INDICATORS.get(i), "title", i) for i in (sub, k)}
+            notes.append(f"The need index uses {title[sub]} in place of {title[k]}, with "
+                         "its weight.")
     assumed = summary.get("loneliness_assumed_inputs") or []
     if assumed:
         names = [loneliness.INPUT_LABELS.get(a, str(a)) for a in assumed]

@@ -229,11 +229,14 @@ class StoreCore:
             for i in range(0, len(ids), 500):
                 existing |= {(v,) for v in conn.execute(
                     select(table.c[k]).where(table.c[k].in_(ids[i:i + 500]))).scalars()}
-        else:
-            for r in rows:
-                cond = and_(*[table.c[k] == r[k] for k in keys])
-                if conn.execute(select(table.c[keys[0]]).where(cond)).first() is not None:
-                    existing.add(tuple(r[k] for k in keys))
+        else:   # one query per 500 distinct first-key values, not one per row
+            wanted = {tuple(r[k] for k in keys) for r in rows}
+            firsts = sorted({w[0] for w in wanted})
+            cols = [table.c[k] for k in keys]
+            for i in range(0, len(firsts), 500):
+                for got in conn.execute(select(*cols).where(cols[0].in_(firsts[i:i + 500]))):
+                    if tuple(got) in wanted:
+                        existing.add(tuple(got))
         return existing
 
     # --- meta ------------------------------------------------------------------------

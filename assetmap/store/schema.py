@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     func,
 )
 from sqlalchemy.types import TypeDecorator, UserDefinedType
@@ -130,6 +131,9 @@ areas = Table(
     *[Column(b, Float) for b in model.AGE_BANDS],
     Column("pwc_lon", Float), Column("pwc_lat", Float),
     Column("geometry", Geom, nullable=False),
+    # issue 17: the polygon is an estimate (a Voronoi cell around the centroid)
+    Column("approximate_geometry", Boolean, nullable=False, default=False,
+           server_default=false()),
 )
 
 indicators = Table(

@@ -24,7 +24,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import model, pipeline, results, settings
+from .. import model, pipeline, results
+from ..io.place import place_name
 from ..layers._geo import display_frame
 from ..privacy import public_assets
 
@@ -120,7 +121,7 @@ def _build(store, run, analysis_loader) -> WebData:
     values = values[values["area_code"].isin(set(areas["code"]))]
     wd = WebData(
         data_version=store.data_version(), run=run,
-        area_name=store.get_meta("area_name") or settings.DEMO_LA_NAME,
+        area_name=place_name(store),
         areas=areas, indicators=store.read_indicators(), values=_uncompared(values),
         benchmarks=results.empty("benchmarks"), assets=public_assets(store.read_assets()),
         networks=store.read_networks(), footprints=store.read_footprints())

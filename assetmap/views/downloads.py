@@ -37,7 +37,7 @@ PROVIDER_EXPORT_COLUMNS = ASSET_EXPORT_COLUMNS + [
 def _area_base(wd):
     cols = ["code", "name", "parent_code", "parent_name", *model.AGE_BANDS, "population",
             "pop_65_plus", "pwc_lon", "pwc_lat", "need_index", "need_rank", "need_decile",
-            "loneliness_risk", "isolation"]
+            "loneliness_risk", "isolation", "approximate_geometry"]
     return wd.areas[[c for c in cols if c in wd.areas] + [wd.areas.geometry.name]]
 
 

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ... import model
@@ -13,12 +14,13 @@ from ..common import BadRows, blank, to_float
 
 #: Extra indicators the recognisers produce beyond model.INDICATORS.
 EXTRA_INDICATORS = {m.id: m for m in [
-    model.IndicatorMeta("imd_rank", "IMD rank (1 = most deprived in England)", "rank",
-                        "high_good", "none", "English Indices of Deprivation 2019 (MHCLG)"),
     model.IndicatorMeta("no_car_households", "Households with no car or van (% of households)",
                         "%", "high_bad", "wilson", "Census 2021 (ONS), car or van availability",
                         description="Households with no car or van (TS045) as a share of "
                                     "all households."),
+    model.IndicatorMeta("pop_60_plus", "People aged 60+ (% of population)", "%", "neutral",
+                        "wilson", "English Indices of Deprivation 2019 (MHCLG), File 6 "
+                        "population denominators (mid-2015, excluding prisoners)"),
     model.IndicatorMeta("mean_household_size", "Mean household size (people)", "people",
                         "neutral", "none", "Census 2021 (ONS), household size",
                         description="Usual residents in households over occupied households "
@@ -76,6 +78,16 @@ class IndicatorBatch:
     code_year: str | None = None
     notes: list = field(default_factory=list)
     lookup: pd.DataFrame | None = None
+    #: the file's columns the reader took something from (the rest are reported skipped)
+    used: set = field(default_factory=set)
+    #: where ``area_columns`` (population by age band) come from, and whether they are only
+    #: a stand-in, written where an area has no better population (IoD File 6)
+    population_source: str | None = None
+    population_fallback: bool = False
+    #: area names as the file gives them (code -> name), for the 2021 -> 2011 lookup
+    names: dict = field(default_factory=dict)
+    #: England's value of indicators (id -> value), when the file gives it
+    benchmarks: dict = field(default_factory=dict)
 
     def want(self, ind_id: str, **overrides) -> None:
         if ind_id in self.meta:
@@ -97,6 +109,27 @@ class IndicatorBatch:
     def rate(self, ind_id, code, count, denom, *, mult=100.0, row=None) -> None:
         value = None if not denom else count / denom * mult
         self.put(ind_id, code, value=value, count=count, denominator=denom, row=row)
+
+
+def num_column(bad: BadRows, series, col) -> np.ndarray:
+    """A column as floats (NaN where blank; thousands separators and % dropped); every cell
+    that is not a number is a bad row (its row: the frame's index + 1, the data row of the
+    file as :func:`..common.read_table` numbers it, also in a subset of the rows)."""
+    raw = series.astype(object).where(series.notna(), "")
+    txt = raw.map(lambda v: str(v).replace(",", "").replace("%", "").strip())
+    empty = txt.map(blank).to_numpy(bool)
+    out = np.array(pd.to_numeric(txt.where(~empty, None), errors="coerce"), dtype=float)
+    wrong = np.flatnonzero(~np.isfinite(out) & ~empty)
+    for i in wrong[:1000]:
+        bad.add(int(series.index[i]) + 1, col, f"'{raw.iloc[i]}' is not a number")
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def code_column(bad: BadRows, series, col) -> list:
+    """A column of ONS area codes, upper case (None where blank or not a code: bad rows
+    numbered as in :func:`num_column`)."""
+    return [clean_code(bad, v, int(i) + 1, col) for i, v in zip(series.index, series.tolist())]
 
 
 def rnd(v, nd=6):

@@ -20,6 +20,7 @@ def read_own_long(df, file, bad) -> IndicatorBatch | None:
         return None
     b = IndicatorBatch("long", code_year=year_of(code_col))
     meta_cols = [c for c in model.INDICATOR_COLUMNS if c != "id" and c in df.columns]
+    b.used |= {code_col, ind_col, *meta_cols, *(set(VALUE_COLS) & set(df.columns))}
     for i, rec in enumerate(df.to_dict("records"), start=1):
         code = clean_code(bad, rec[code_col], i, code_col)
         ind = None if blank(rec[ind_col]) else str(rec[ind_col]).strip()
@@ -44,6 +45,7 @@ def read_own_wide(df, file, bad, known_ids) -> IndicatorBatch | None:
     if not ids:
         return None
     b = IndicatorBatch("wide", code_year=year_of(code_col))
+    b.used |= {code_col, *ids} | {f"{i}_{k}" for i in ids for k in VALUE_COLS[1:]}
     for i, rec in enumerate(df.to_dict("records"), start=1):
         code = clean_code(bad, rec[code_col], i, code_col)
         if code is None:
@@ -70,6 +72,7 @@ def read_named_long(df, file, bad) -> IndicatorBatch | None:
     if not {"area_code", "indicator", "value"} <= set(df.columns):
         return None
     b = IndicatorBatch("named_long", code_year=year_of("area_code"))
+    b.used |= {"area_code", "indicator", "value", "measure", "unit", "period"}
     for (name, code), g in _named_groups(df, bad).items():
         ind = _slug(name)
         pct = next((g[m] for m in ("percentage", "percent", "proportion", "rate", "score", "")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ... import model
 from ...errors import InputError
 from ..common import blank, find_col, read_table
 from .batch import IndicatorBatch, clean_code, num, rnd, year_of
@@ -36,11 +37,23 @@ def load_mapping(path) -> dict:
             denominator_where: all        # or {category: [...]}; all = every row of the area
             value_column: value           # default "value"
             title: Limiting long-term illness (%)   # title/unit/polarity/... optional
+        population:                       # optional: population by age band (AGE_BANDS)
+          pop_0_17: ["Aged 0 to 15", "Aged 16 to 17"]   # a column, or columns summed
+          pop_18_64: "Aged 18 to 64"
+          pop_65_74: "Aged 65 to 74"
+          pop_75_84: {where: {age: ["75-79", "80-84"]}}  # long: rows summed per area
+          pop_85_plus: "Aged 85+"
+        population_source: ONS mid-2022 estimates   # optional: said in reports
+        population_fallback: false        # true: only where an area has no population
+
+    ``indicators`` may be left out when ``population`` is given.
 
     CSV: columns ``id, column, count_column, denominator_column, lower_ci_column,
     upper_ci_column, multiplier, where_column, where_values, denominator_values, title,
     unit, polarity, ci_method`` (``where_values`` and ``denominator_values`` separated by
-    ``|``; ``denominator_values`` may be ``all``).
+    ``|``; ``denominator_values`` may be ``all``). A row whose id is an age band
+    (``pop_0_17`` ...) declares population: its ``column`` (several separated by ``|``,
+    summed) or its ``where_column``/``where_values`` rows.
     """
     p = Path(path)
     if not p.exists():
@@ -59,10 +72,35 @@ def _yaml_mapping(p: Path, path) -> dict:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise InputError(f"the mapping file is not valid YAML: {e}", file=str(path)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("indicators"), list):
+    if not isinstance(data, dict):
         raise InputError("the mapping file needs an 'indicators:' list", file=str(path),
                          field="indicators")
+    if data.get("indicators") is None and isinstance(data.get("population"), dict):
+        data["indicators"] = []
+    if not isinstance(data.get("indicators"), list):
+        raise InputError("the mapping file needs an 'indicators:' list", file=str(path),
+                         field="indicators")
+    _check_population(data, path)
     return data
+
+
+def _check_population(data: dict, path) -> None:
+    """``population:`` maps age bands (model.AGE_BANDS) to columns or ``where`` specs."""
+    pop = data.get("population")
+    if pop is None:
+        return
+    if not isinstance(pop, dict):
+        raise InputError("'population' must map age bands to columns", file=str(path),
+                         field="population")
+    for band, spec in pop.items():
+        if band not in model.AGE_BANDS:
+            raise InputError(f"'{band}' is not an age band (one of "
+                             f"{', '.join(model.AGE_BANDS)})", file=str(path),
+                             field="population")
+        if not isinstance(spec, (str, list, dict)) or (isinstance(spec, dict)
+                                                        and "where" not in spec):
+            raise InputError(f"population band '{band}' needs a column, a list of columns "
+                             "or {where: ...}", file=str(path), field=band)
 
 
 def _csv_mapping(p: Path, path) -> dict:
@@ -70,9 +108,13 @@ def _csv_mapping(p: Path, path) -> dict:
     df = read_table(p, kind="mapping file")
     if "id" not in df.columns:
         raise InputError("the mapping file needs an 'id' column", file=str(path), field="id")
-    inds = []
+    inds, pop = [], {}
     for rec in df.to_dict("records"):
         d = {k: v for k, v in rec.items() if not blank(v)}
+        if d.get("id") in model.AGE_BANDS:
+            pop[d["id"]] = ({"where": {d["where_column"]: d.get("where_values", "").split("|")}}
+                            if "where_column" in d else str(d.get("column", "")).split("|"))
+            continue
         if "where_column" in d:
             d["where"] = {d.pop("where_column"): d.pop("where_values", "").split("|")}
         if "denominator_values" in d:
@@ -81,7 +123,7 @@ def _csv_mapping(p: Path, path) -> dict:
             d["denominator_where"] = "all" if dv.strip().lower() == "all" else \
                 {col: dv.split("|")}
         inds.append(d)
-    return {"indicators": inds}
+    return {"indicators": inds, **({"population": pop} if pop else {})}
 
 
 def _check_ids(data: dict, path) -> None:
@@ -100,8 +142,15 @@ def read_mapped(df, file, bad, mapping, mapping_file) -> IndicatorBatch:
     year = str(mapping.get("code_year")) if mapping.get("code_year") else year_of(code_col)
     data = _filtered(df, mapping, file)
     b = IndicatorBatch("mapped", code_year=year)
+    b.used |= {code_col, *(mapping.get("filter") or {})}
     codes = [clean_code(bad, v, i, code_col) for i, v in zip(data.index + 1, data[code_col])]
+    if mapping.get("population"):
+        _mapped_population(b, data, codes, mapping, file, bad)
     for spec in mapping["indicators"]:
+        b.used |= {spec.get(k) for k in (*_WIDE_COLUMNS, "value_column") if spec.get(k)}
+        b.used |= set(spec.get("where") or {}) | set(
+            spec["denominator_where"] if isinstance(spec.get("denominator_where"), dict)
+            else {})
         ind = str(spec["id"])
         over = {k: (str(spec[k]) if spec.get(k) is not None else None) for k in _META}
         mult = float(spec.get("multiplier", 1.0 if spec.get("column") else 100.0))
@@ -203,3 +252,43 @@ def _mapped_long(b, data, codes, spec, ind, over, mult, file, bad, mapping_file)
                   row=rows[code])
         else:
             b.rate(ind, code, n, dens.get(code), mult=mult, row=rows[code])
+
+
+def _mapped_population(b, data, codes, mapping: dict, file, bad) -> None:
+    """Population by age band as the mapping's ``population:`` says: per row, a column or
+    the sum of several; or, for a long file, the sum of the rows ``where`` matches."""
+    per_area: dict[str, dict[str, float]] = {}
+    for band, spec in mapping["population"].items():
+        if isinstance(spec, dict):
+            col = spec.get("value_column", "value")
+            mask = _where_mask(data, spec["where"], file)
+            cols = [col]
+        else:
+            cols = [spec] if isinstance(spec, str) else [str(c) for c in spec]
+            mask = np.ones(len(data), dtype=bool)
+        for c in cols:
+            if c not in data.columns:
+                raise InputError(f"column '{c}' named for population band '{band}' is not "
+                                 "in the file", file=file, field=str(c))
+        b.used |= set(cols) | (set(spec["where"]) if isinstance(spec, dict) else set())
+        for k, (i, code) in enumerate(zip(data.index + 1, codes)):
+            if code is None or not mask[k]:
+                continue
+            vals = [num(bad, data[c].iloc[k], int(i), c) for c in cols]
+            d = per_area.setdefault(code, {bnd: 0.0 for bnd in mapping["population"]})
+            d[band] += sum(v for v in vals if v is not None)
+    b.area_columns.update({c: {k: rnd(v, 3) for k, v in d.items()} for c, d in per_area.items()})
+    b.population_source = str(mapping.get("population_source") or "mapping file")
+    b.population_fallback = bool(mapping.get("population_fallback", False))
+
+
+def _where_mask(data, where: dict, file) -> np.ndarray:
+    """Rows where every ``column: value(s)`` of ``where`` holds."""
+    m = np.ones(len(data), dtype=bool)
+    for col, vals in where.items():
+        if col not in data.columns:
+            raise InputError(f"column '{col}' named in the mapping is not in the file",
+                             file=file, field=str(col))
+        vals = [str(v) for v in (vals if isinstance(vals, list) else [vals])]
+        m &= data[col].astype(str).str.strip().isin(vals).to_numpy()
+    return m
