@@ -153,8 +153,7 @@ def render_parts(m: folium.Map) -> MapParts:
     return MapParts(header=header, html=_verbatim(root.html), script=_verbatim(root.script))
 
 
-#: folium writes a second viewport tag that forbids zooming (``user-scalable=no``): the
-#: page's own viewport tag (base.html) stays, so people can zoom (WCAG 1.4.4, 1.4.10).
+#: folium's own viewport tag forbids zooming; base.html's stays (WCAG 1.4.4, 1.4.10).
 _VIEWPORT_RE = re.compile(r"<meta\s+name=[\"']viewport[\"'][^>]*>\s*", re.I)
 
 
