@@ -1,8 +1,10 @@
 """The ``assetmap`` command line (the contract in DESIGN.md).
 
-Exit status: 0 success, 2 bad input (message on stderr), 1 anything else (``backup`` and
-``restore`` document theirs).
-Store: ``--db URL`` or ``ASSETMAP_DB``; default a SQLite file in the instance folder.
+Exit status: 0 success, 2 bad input (message on stderr: a bad option value, file, URL, or a
+store this version cannot use), 1 anything else (``backup`` and ``restore`` document theirs).
+Every error is one message on stderr, never a traceback (``-v`` adds the traceback of an
+unexpected one). Store: ``--db URL`` or ``ASSETMAP_DB``; default a SQLite file in the
+instance folder.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import sys
 
 import click
 
-from . import settings
+from . import __version__, settings
 from .errors import AssetMapError, InputError
 
 log = logging.getLogger("assetmap")
@@ -41,16 +43,18 @@ class Progress:
             self._bar.__exit__(None, None, None)
 
 
-def _store(ctx):
+def _store(ctx, *, create: bool = True):
+    """The store named by ``--db`` (opened once per command). ``create`` False: commands that
+    only read refuse a missing store instead of making an empty one."""
     from .store import Store
     obj = ctx.ensure_object(dict)
     if "store" not in obj:
-        obj["store"] = Store(obj.get("db") or settings.default_db_url())
+        obj["store"] = Store(obj.get("db") or settings.default_db_url(), create=create)
     return obj["store"]
 
 
 class _Group(click.Group):
-    """Turns AssetMap errors into the documented exit codes."""
+    """Turns every error into one message on stderr and the documented exit status."""
 
     def invoke(self, ctx):
         try:
@@ -61,9 +65,23 @@ class _Group(click.Group):
         except AssetMapError as e:
             click.echo(f"Error: {e}", err=True)
             ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except OSError as e:     # a file or folder the command could not read or write
+            click.echo(f"Error: {e.strerror or e}"
+                       + (f": {e.filename}" if getattr(e, "filename", None) else ""), err=True)
+            ctx.exit(1)
+        except Exception as e:  # noqa: BLE001 - the last resort: a message, never a traceback
+            if (ctx.obj or {}).get("verbose"):
+                log.exception("unexpected error")
+            click.echo(f"Error: unexpected {type(e).__name__}: {e} (run with -v for the "
+                       "details, and report it)", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_Group)
+@click.version_option(__version__, "--version", prog_name="assetmap",
+                      message="%(prog)s %(version)s")
 @click.option("--db", envvar="ASSETMAP_DB", default=None,
               help="SQLAlchemy URL of the store (default: SQLite file in the instance folder).")
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
@@ -72,7 +90,7 @@ def main(ctx, db, verbose):
     """AssetMap: community assets and micro-providers over JSNA needs data."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(levelname)s %(message)s")
-    ctx.ensure_object(dict)["db"] = db
+    ctx.ensure_object(dict).update(db=db, verbose=verbose)
 
 
 @main.command()
@@ -98,8 +116,8 @@ def demo(ctx, seed, force):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def info(ctx, as_json):
-    """What the store holds: counts per table and the data version."""
-    store = _store(ctx)
+    """What the store holds: counts per table and the data version (never creates one)."""
+    store = _store(ctx, create=False)
     counts = store.counts()
     run = store.latest_run()
     data = {"db": _redact(store.url), "data_version": store.data_version(), "counts": counts,
@@ -127,7 +145,8 @@ def serve(ctx, host, port, threads):
     import waitress
 
     from .app import create_app
-    app = create_app({"DATABASE": ctx.obj.get("db") or settings.default_db_url()})
+    db = ctx.obj.get("db")
+    app = create_app({"DATABASE": db} if db else None)
     prepare_walk_graph(app)
     click.echo(f"AssetMap is running at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="AssetMap")
@@ -176,7 +195,7 @@ def analyse(ctx, as_json, slow, params):
             overrides[name.strip()] = raw
     if slow:
         overrides["slow_walk"] = True
-    store = _store(ctx)
+    store = _store(ctx, create=False)
     progress = Progress("Analysing", pipeline.STEPS)
     try:
         result = pipeline.run(store, overrides, progress=progress.step)
@@ -286,7 +305,7 @@ def export_cmd(ctx, layer, fmt, output):
     """Export LAYER (areas assets providers networks need access gaps hotspots indicators
     e2sfca isochrones) as GeoJSON, GeoPackage or CSV; `export openreferral -o DIR` writes an
     Open Referral UK feed (services.json + HSDS CSV tables)."""
-    store = _store(ctx)
+    store = _store(ctx, create=False)
     if layer == "openreferral":
         from .io.openreferral import export_openreferral
         counts = export_openreferral(store, output)
@@ -328,7 +347,7 @@ def users_add(ctx, name, role, password_stdin):
 @click.pass_context
 def users_list(ctx, as_json):
     """List user accounts (never their password hashes)."""
-    df = _store(ctx).list_users()
+    df = _store(ctx, create=False).list_users()
     rows = df.to_dict("records")
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -338,7 +357,7 @@ def users_list(ctx, as_json):
 
 
 def _existing_user(ctx, name: str) -> dict:
-    user = _store(ctx).get_user(name=name)
+    user = _store(ctx, create=False).get_user(name=name)
     if user is None:
         raise InputError(f"no user called '{name}'", field="name")
     return user
@@ -380,7 +399,7 @@ def backup_cmd(ctx, path, force):
 
     Exit status: 0 done; 2 a bad path (a folder, a missing folder, the store's own file);
     1 anything else (PATH exists and no --force, pg_dump failed)."""
-    done = _store(ctx).backup(path, force=force)
+    done = _store(ctx, create=False).backup(path, force=force)
     click.echo(f"Backed up the store (data version {done['data_version']}) to {done['path']} "
                f"({done['format']}, {done['bytes'] / 1e6:.1f} MB).")
 
@@ -432,7 +451,7 @@ def outreach_cmd(ctx, wards, areas, network, polygon, client_group, service_type
         patch, ids, poly = "areas", list(areas), None
     else:
         patch, ids, poly = "wards", list(wards), None
-    store = _store(ctx)
+    store = _store(ctx, create=False)
     plan = outreach.make_plan(store, {
         "patch": patch, "ids": ids, "polygon": poly, "client_group": client_group,
         "service_type": service_type, "walk_minutes": walk_minutes, "stops": stops})
@@ -481,6 +500,10 @@ def _redact(url: str) -> str:
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
 
+
+from .cli_db import db as _db_group  # noqa: E402 - registered once main exists
+
+main.add_command(_db_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

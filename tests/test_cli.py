@@ -3,17 +3,24 @@ import json
 from assetmap.cli import main
 
 
-def test_info_on_empty_store(runner, tmp_path):
-    r = runner.invoke(main, ["--db", f"sqlite:///{tmp_path/'s.sqlite'}", "info", "--json"])
+def test_info_on_empty_store(runner, store):
+    r = runner.invoke(main, ["--db", store.url, "info", "--json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     assert data["counts"]["areas"] == 0 and data["data_version"] == 0
 
 
-def test_db_from_environment(runner, tmp_path):
-    url = f"sqlite:///{tmp_path/'env.sqlite'}"
-    r = runner.invoke(main, ["info"], env={"ASSETMAP_DB": url})
-    assert r.exit_code == 0 and str(tmp_path) in r.output
+def test_info_never_makes_a_store(runner, tmp_path):
+    """(issue 14: it used to create an empty store, and the folder, and exit 0)"""
+    for path in (tmp_path / "s.sqlite", tmp_path / "no" / "such" / "s.sqlite"):
+        r = runner.invoke(main, ["--db", f"sqlite:///{path}", "info"])
+        assert r.exit_code == 2 and "no AssetMap store at" in r.output, r.output
+        assert not path.exists() and not (tmp_path / "no").exists()
+
+
+def test_db_from_environment(runner, store):
+    r = runner.invoke(main, ["info"], env={"ASSETMAP_DB": store.url})
+    assert r.exit_code == 0 and store.url.split("///")[1] in r.output
 
 
 def test_info_on_demo_nonzero_counts(runner, demo_store):
