@@ -15,6 +15,7 @@ import sys
 import click
 
 from . import __version__, settings
+from .cli_errors import ErrorsToExitStatus
 from .errors import AssetMapError, InputError
 
 log = logging.getLogger("assetmap")
@@ -53,33 +54,7 @@ def _store(ctx, *, create: bool = True):
     return obj["store"]
 
 
-class _Group(click.Group):
-    """Turns every error into one message on stderr and the documented exit status."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except InputError as e:
-            click.echo(f"Error: {e}", err=True)
-            ctx.exit(2)
-        except AssetMapError as e:
-            click.echo(f"Error: {e}", err=True)
-            ctx.exit(1)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except OSError as e:     # a file or folder the command could not read or write
-            click.echo(f"Error: {e.strerror or e}"
-                       + (f": {e.filename}" if getattr(e, "filename", None) else ""), err=True)
-            ctx.exit(1)
-        except Exception as e:  # noqa: BLE001 - the last resort: a message, never a traceback
-            if (ctx.obj or {}).get("verbose"):
-                log.exception("unexpected error")
-            click.echo(f"Error: unexpected {type(e).__name__}: {e} (run with -v for the "
-                       "details, and report it)", err=True)
-            ctx.exit(1)
-
-
-@click.group(cls=_Group)
+@click.group(cls=ErrorsToExitStatus)
 @click.version_option(__version__, "--version", prog_name="assetmap",
                       message="%(prog)s %(version)s")
 @click.option("--db", envvar="ASSETMAP_DB", default=None,
