@@ -215,7 +215,10 @@ class StoreCore:
                              .values(value=str(before)))
 
     def _drop_extra_tables(self, conn: Connection) -> None:
-        """Tables beside the schema's own (the PostGIS results tables; see ``runs``)."""
+        """Tables beside the schema's own: the PostGIS results tables (``results_tables``)."""
+        if self.dialect == "postgresql":
+            from . import results_tables
+            results_tables.drop(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
