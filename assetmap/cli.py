@@ -275,11 +275,15 @@ _import_command(
               help="Output format (default: from the file name).")
 @click.option("-o", "--output", "output", required=True, type=click.Path(),
               help="Output file (a folder for openreferral).")
+@click.option("--crs", default="4326", show_default=True,
+              help="4326 (WGS84 lon/lat) or 27700 (British National Grid) for GeoPackage and "
+                   "CSV; GeoJSON is always 4326 (RFC 7946).")
 @click.pass_context
-def export_cmd(ctx, layer, fmt, output):
+def export_cmd(ctx, layer, fmt, output, crs):
     """Export LAYER (areas assets providers networks need access gaps hotspots indicators
-    e2sfca isochrones) as GeoJSON, GeoPackage or CSV; `export openreferral -o DIR` writes an
-    Open Referral UK feed (services.json + HSDS CSV tables)."""
+    e2sfca isochrones) as GeoJSON, GeoPackage or CSV, with its data dictionary beside it
+    (NAME.dictionary.csv); `export openreferral -o DIR` writes an Open Referral UK feed
+    (services.json + HSDS CSV tables)."""
     store = _store(ctx, create=False)
     if layer == "openreferral":
         from .io.openreferral import export_openreferral
@@ -289,8 +293,8 @@ def export_cmd(ctx, layer, fmt, output):
         return
     from . import pipeline
     from .io.export import export_layer
-    n = export_layer(store, layer, output, fmt, load_run=pipeline.load)
-    click.echo(f"Exported {n} {layer} to {output}")
+    n = export_layer(store, layer, output, fmt, load_run=pipeline.load, crs=crs)
+    click.echo(f"Exported {n} {layer} to {output} (data dictionary beside it)")
 
 
 @main.group()

@@ -14,6 +14,7 @@ GeoPackage for GIS use).
 """
 from __future__ import annotations
 
+import logging
 import re
 
 import pandas as pd
@@ -30,9 +31,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import results
 from .schema import Geom
+
+log = logging.getLogger(__name__)
 
 #: Result frame -> the table that holds it.
 TABLES = {"areas": "areas_results", "access": "access", "gaps": "gaps",
@@ -101,24 +105,41 @@ def _frame(name: str, blob: bytes) -> pd.DataFrame:
 
 def write(conn: Connection, run_id: int, blobs: dict[str, bytes]) -> list[str]:
     """Replace the results tables' rows with run ``run_id``'s (PostGIS only); returns the
-    tables written."""
+    tables written. A result that is not a contract frame, or a table that cannot take it
+    (changed by hand), is skipped with a warning: the run itself is always stored."""
     written = []
     for name, table_name in TABLES.items():
         if name not in blobs:
             continue
-        frame = _frame(name, blobs[name])
-        table = table_for(name, frame, MetaData())
-        table.create(conn, checkfirst=True)
-        _add_missing_columns(conn, table)
-        conn.execute(text(f"DELETE FROM {table_name}"))
-        rows = _rows(frame, table, run_id)
-        for i in range(0, len(rows), 5000):
-            conn.execute(table.insert(), rows[i:i + 5000])
-        if "geometry" not in frame.columns and "area_code" in frame.columns:
-            conn.execute(text(f"UPDATE {table_name} t SET geometry = a.geometry FROM areas a "
-                              "WHERE a.code = t.area_code"))
+        try:
+            frame = _frame(name, blobs[name])
+        except (ValueError, KeyError, TypeError, OSError):
+            log.warning("run %s: '%s' is not a result frame; table %s not written", run_id,
+                        name, table_name)
+            continue
+        try:
+            with conn.begin_nested():
+                _write_table(conn, run_id, name, frame)
+        except SQLAlchemyError as e:
+            log.warning("run %s: table %s not written (%s)", run_id, table_name,
+                        str(getattr(e, "orig", e)).strip().splitlines()[0])
+            continue
         written.append(table_name)
     return written
+
+
+def _write_table(conn: Connection, run_id: int, name: str, frame: pd.DataFrame) -> None:
+    table_name = TABLES[name]
+    table = table_for(name, frame, MetaData())
+    table.create(conn, checkfirst=True)
+    _add_missing_columns(conn, table)
+    conn.execute(text(f"DELETE FROM {table_name}"))
+    rows = _rows(frame, table, run_id)
+    for i in range(0, len(rows), 5000):
+        conn.execute(table.insert(), rows[i:i + 5000])
+    if "geometry" not in frame.columns and "area_code" in frame.columns:
+        conn.execute(text(f"UPDATE {table_name} t SET geometry = a.geometry FROM areas a "
+                          "WHERE a.code = t.area_code"))
 
 
 def drop(conn: Connection) -> None:
