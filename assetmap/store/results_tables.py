@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 #: Result frame -> the table that holds it.
 TABLES = {"areas": "areas_results", "access": "access", "gaps": "gaps",
           "hotspots": "hotspots", "isochrones": "isochrones"}
-_TYPES = {"str": Text, "float": Float(precision=53), "int": BigInteger, "bool": Boolean}
+_TYPES: dict[str, Any] = {"str": Text, "float": Float(precision=53), "int": BigInteger,
+                          "bool": Boolean}
 _SAFE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
