@@ -128,6 +128,7 @@ def stamp(conn: Connection, revision: str) -> None:
 
 def _alembic_config(conn: Connection):
     from alembic.config import Config
+    logging.getLogger("alembic").setLevel(logging.WARNING)   # our own lines say what happened
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = conn
