@@ -122,6 +122,10 @@ def describe(layer: str, column: str, indicators: pd.DataFrame | None = None) ->
         found = _declared(frame, back.get(column, column))
         if found:
             return found
+    if frame == "indicators":                    # the web download adds the benchmarks
+        found = _declared("benchmarks", column)
+        if found:
+            return found
     return STORE_COLUMNS.get(column, ("", ""))
 
 

@@ -104,6 +104,7 @@ def csv_frame(frame, crs: str = STORAGE_CRS) -> pd.DataFrame:
             df["lon"], df["lat"] = g.to_crs(crs).x.round(6), g.to_crs(crs).y.round(6)
         else:
             p = g.to_crs(crs)
+            df = df.drop(columns=[c for c in ("lon", "lat") if c in df.columns])
             df["easting"], df["northing"] = p.x.round(1), p.y.round(1)
     return df
 
