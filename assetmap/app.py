@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
+from .errors import AssetMapError
 from .store import Store
 from .views import _headers, _hosts
 from .views._params import BoundedIntConverter
@@ -41,12 +42,9 @@ def _trust_proxies(app: Flask, hops: int) -> None:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    instance = Path((test_config or {}).get("INSTANCE_PATH") or settings.INSTANCE_DIR)
-    app = Flask("assetmap", template_folder=str(settings.TEMPLATES_DIR),
-                static_folder=str(settings.STATIC_DIR), instance_path=str(instance.resolve()),
-                instance_relative_config=True)
-    app.config.from_mapping(
+def _defaults(instance: Path) -> dict:
+    """The app's configuration before the instance config file, from ``settings``."""
+    return dict(
         DATABASE=settings.default_db_url(instance),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -63,10 +61,39 @@ def create_app(test_config: dict | None = None) -> Flask:
         COMPRESS_ALGORITHM=["br", "gzip"],
         SEND_FILE_MAX_AGE_DEFAULT=settings.STATIC_MAX_AGE_S,
     )
+
+
+def load_config(app: Flask, instance: Path, test_config: dict | None = None) -> None:
+    """Configuration, later sources winning: the defaults (``settings``); the instance config
+    file (``ASSETMAP_CONFIG``, which must exist, else ``assetmap.cfg`` in the instance folder
+    when present), read with Flask's ``from_pyfile``; ``ASSETMAP_SECRET_KEY``; ``test_config``
+    (what the command line passes, e.g. ``--db``). Without a secret key by then, the instance
+    folder's ``secret_key`` file (made once)."""
+    app.config.from_mapping(_defaults(instance))
+    if settings.CONFIG_FILE:
+        try:
+            app.config.from_pyfile(str(Path(settings.CONFIG_FILE).resolve()))
+        except OSError as e:
+            raise AssetMapError(f"ASSETMAP_CONFIG names {settings.CONFIG_FILE}, which cannot "
+                                f"be read ({e.strerror or e})") from None
+    else:
+        app.config.from_pyfile(settings.CONFIG_FILE_NAME, silent=True)
+    if settings.SECRET_KEY:
+        app.config["SECRET_KEY"] = settings.SECRET_KEY
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The web app. ``test_config`` overrides every other configuration source (tests, and
+    the command line's ``--db``); ``INSTANCE_PATH`` in it chooses the instance folder."""
+    instance = Path((test_config or {}).get("INSTANCE_PATH") or settings.INSTANCE_DIR)
+    app = Flask("assetmap", template_folder=str(settings.TEMPLATES_DIR),
+                static_folder=str(settings.STATIC_DIR), instance_path=str(instance.resolve()),
+                instance_relative_config=True)
+    load_config(app, instance, test_config)
     _hosts.init_app(app)
     app.extensions["assetmap_store"] = Store(app.config["DATABASE"])
     _trust_proxies(app, int(app.config.get("TRUSTED_PROXIES") or 0))

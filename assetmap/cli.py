@@ -1,8 +1,9 @@
 """The ``assetmap`` command line (the contract in DESIGN.md).
 
-Exit status: 0 success; 2 bad input or nothing to work on (a bad file, option or value; an
-empty store to analyse; no analysis run to export), message on stderr; 1 anything else
-(``backup`` and ``restore`` document theirs).
+Exit status: 0 success; 2 bad input or nothing to work on (a bad option value, file, URL,
+a store this version cannot use, an empty store to analyse, no analysis run to export),
+message on stderr; 1 anything else (``backup`` and ``restore`` document theirs). Every error
+is one message on stderr, never a traceback (``-v`` adds the traceback of an unexpected one).
 Store: ``--db URL`` or ``ASSETMAP_DB``; default a SQLite file in the instance folder.
 
 size: over 500 lines because the whole command-line contract is one click group in one
@@ -16,7 +17,8 @@ import sys
 
 import click
 
-from . import settings
+from . import __version__, settings
+from .cli_errors import ErrorsToExitStatus
 from .errors import AssetMapError, InputError
 
 log = logging.getLogger("assetmap")
@@ -45,29 +47,19 @@ class Progress:
             self._bar.__exit__(None, None, None)
 
 
-def _store(ctx):
+def _store(ctx, *, create: bool = True):
+    """The store named by ``--db`` (opened once per command). ``create`` False: commands that
+    only read refuse a missing store instead of making an empty one."""
     from .store import Store
     obj = ctx.ensure_object(dict)
     if "store" not in obj:
-        obj["store"] = Store(obj.get("db") or settings.default_db_url())
+        obj["store"] = Store(obj.get("db") or settings.default_db_url(), create=create)
     return obj["store"]
 
 
-class _Group(click.Group):
-    """Turns AssetMap errors into the documented exit codes."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except InputError as e:
-            click.echo(f"Error: {e}", err=True)
-            ctx.exit(2)
-        except AssetMapError as e:      # NoData (nothing to work on) exits 2, others 1
-            click.echo(f"Error: {e}", err=True)
-            ctx.exit(e.exit_code)
-
-
-@click.group(cls=_Group)
+@click.group(cls=ErrorsToExitStatus)
+@click.version_option(__version__, "--version", prog_name="assetmap",
+                      message="%(prog)s %(version)s")
 @click.option("--db", envvar="ASSETMAP_DB", default=None,
               help="SQLAlchemy URL of the store (default: SQLite file in the instance folder).")
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
@@ -76,7 +68,7 @@ def main(ctx, db, verbose):
     """AssetMap: community assets and micro-providers over JSNA needs data."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(levelname)s %(message)s")
-    ctx.ensure_object(dict)["db"] = db
+    ctx.ensure_object(dict).update(db=db, verbose=verbose)
 
 
 @main.command()
@@ -102,8 +94,8 @@ def demo(ctx, seed, force):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def info(ctx, as_json):
-    """What the store holds: counts per table and the data version."""
-    store = _store(ctx)
+    """What the store holds: counts per table and the data version (never creates one)."""
+    store = _store(ctx, create=False)
     counts = store.counts()
     run = store.latest_run()
     data = {"db": _redact(store.url), "data_version": store.data_version(), "counts": counts,
@@ -131,7 +123,8 @@ def serve(ctx, host, port, threads):
     import waitress
 
     from .app import create_app
-    app = create_app({"DATABASE": ctx.obj.get("db") or settings.default_db_url()})
+    db = ctx.obj.get("db")
+    app = create_app({"DATABASE": db} if db else None)
     prepare_walk_graph(app)
     click.echo(f"AssetMap is running at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="AssetMap")
@@ -180,7 +173,7 @@ def analyse(ctx, as_json, slow, params):
             overrides[name.strip()] = raw
     if slow:
         overrides["slow_walk"] = True
-    store = _store(ctx)
+    store = _store(ctx, create=False)
     progress = Progress("Analysing", pipeline.STEPS)
     try:
         result = pipeline.run(store, overrides, progress=progress.step)
@@ -334,12 +327,16 @@ def area_cmd(ctx, la_code, paths, boundary, replace, as_json):
               help="Output format (default: from the file name).")
 @click.option("-o", "--output", "output", required=True, type=click.Path(),
               help="Output file (a folder for openreferral).")
+@click.option("--crs", default="4326", show_default=True,
+              help="4326 (WGS84 lon/lat) or 27700 (British National Grid) for GeoPackage and "
+                   "CSV; GeoJSON is always 4326 (RFC 7946).")
 @click.pass_context
-def export_cmd(ctx, layer, fmt, output):
+def export_cmd(ctx, layer, fmt, output, crs):
     """Export LAYER (areas assets providers networks need access gaps hotspots indicators
-    e2sfca isochrones) as GeoJSON, GeoPackage or CSV; `export openreferral -o DIR` writes an
-    Open Referral UK feed (services.json + HSDS CSV tables)."""
-    store = _store(ctx)
+    e2sfca isochrones) as GeoJSON, GeoPackage or CSV, with its data dictionary beside it
+    (NAME.dictionary.csv); `export openreferral -o DIR` writes an Open Referral UK feed
+    (services.json + HSDS CSV tables)."""
+    store = _store(ctx, create=False)
     if layer == "openreferral":
         from .io.openreferral import export_openreferral
         counts = export_openreferral(store, output)
@@ -348,8 +345,8 @@ def export_cmd(ctx, layer, fmt, output):
         return
     from . import pipeline
     from .io.export import export_layer
-    n = export_layer(store, layer, output, fmt, load_run=pipeline.load)
-    click.echo(f"Exported {n} {layer} to {output}")
+    n = export_layer(store, layer, output, fmt, load_run=pipeline.load, crs=crs)
+    click.echo(f"Exported {n} {layer} to {output} (data dictionary beside it)")
 
 
 @main.group()
@@ -381,7 +378,7 @@ def users_add(ctx, name, role, password_stdin):
 @click.pass_context
 def users_list(ctx, as_json):
     """List user accounts (never their password hashes)."""
-    df = _store(ctx).list_users()
+    df = _store(ctx, create=False).list_users()
     rows = df.to_dict("records")
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -391,7 +388,7 @@ def users_list(ctx, as_json):
 
 
 def _existing_user(ctx, name: str) -> dict:
-    user = _store(ctx).get_user(name=name)
+    user = _store(ctx, create=False).get_user(name=name)
     if user is None:
         raise InputError(f"no user called '{name}'", field="name")
     return user
@@ -433,7 +430,7 @@ def backup_cmd(ctx, path, force):
 
     Exit status: 0 done; 2 a bad path (a folder, a missing folder, the store's own file);
     1 anything else (PATH exists and no --force, pg_dump failed)."""
-    done = _store(ctx).backup(path, force=force)
+    done = _store(ctx, create=False).backup(path, force=force)
     click.echo(f"Backed up the store (data version {done['data_version']}) to {done['path']} "
                f"({done['format']}, {done['bytes'] / 1e6:.1f} MB).")
 
@@ -485,7 +482,7 @@ def outreach_cmd(ctx, wards, areas, network, polygon, client_group, service_type
         patch, ids, poly = "areas", list(areas), None
     else:
         patch, ids, poly = "wards", list(wards), None
-    store = _store(ctx)
+    store = _store(ctx, create=False)
     plan = outreach.make_plan(store, {
         "patch": patch, "ids": ids, "polygon": poly, "client_group": client_group,
         "service_type": service_type, "walk_minutes": walk_minutes, "stops": stops})
@@ -534,6 +531,10 @@ def _redact(url: str) -> str:
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
 
+
+from .cli_db import db as _db_group  # noqa: E402 - registered once main exists
+
+main.add_command(_db_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -15,15 +15,45 @@ STORAGE_CRS = "EPSG:4326"
 #: Analysis (distances, areas, buffers) happens in British National Grid metres.
 ANALYSIS_CRS = "EPSG:27700"
 
-# --- Paths -------------------------------------------------------------------------
+# --- Paths, instance folder, secret and config file ----------------------------------
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
-DATA_DIR = PROJECT_DIR / "data"
+#: A source checkout: the package sits beside ``setup.cfg``, ``web/`` and ``data/``.
+IN_CHECKOUT = (PACKAGE_DIR.parent / "setup.cfg").is_file() and \
+    (PACKAGE_DIR.parent / "web" / "templates").is_dir()
+#: The checkout's root (``web/``, ``data/boundaries/``); in an installed wheel the package
+#: itself, where ``setup.py`` maps those folders at build time (``_web/``, ``_data/``).
+PROJECT_DIR = PACKAGE_DIR.parent if IN_CHECKOUT else PACKAGE_DIR
+DATA_DIR = PROJECT_DIR / ("data" if IN_CHECKOUT else "_data")
 BOUNDARIES_DIR = DATA_DIR / "boundaries"
-TEMPLATES_DIR = PROJECT_DIR / "web" / "templates"
-STATIC_DIR = PROJECT_DIR / "web" / "static"
-#: Default instance folder (SQLite store, caches). ``ASSETMAP_INSTANCE`` overrides it.
-INSTANCE_DIR = Path(os.environ.get("ASSETMAP_INSTANCE", PROJECT_DIR / "instance"))
+WEB_DIR = PROJECT_DIR / ("web" if IN_CHECKOUT else "_web")
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+
+def _instance_dir() -> Path:
+    """``ASSETMAP_INSTANCE``; else ``instance/`` in a source checkout; else the per-user data
+    folder (platformdirs: ``~/.local/share/assetmap`` on Linux, ``%LOCALAPPDATA%\\assetmap``
+    on Windows), never the installed package (site-packages)."""
+    env = os.environ.get("ASSETMAP_INSTANCE", "").strip()
+    if env:
+        return Path(env).expanduser()
+    if IN_CHECKOUT:
+        return PACKAGE_DIR.parent / "instance"
+    import platformdirs
+    return Path(platformdirs.user_data_dir("assetmap", appauthor=False))
+
+
+#: The instance folder: the SQLite store, caches, the secret key, the config file.
+INSTANCE_DIR = _instance_dir()
+#: The session-signing secret (``ASSETMAP_SECRET_KEY``). Unset: ``SECRET_KEY`` from the
+#: instance config file, else a random one made once and kept in ``INSTANCE_DIR/secret_key``
+#: (every process of one site must share it: see the README on several processes).
+SECRET_KEY = os.environ.get("ASSETMAP_SECRET_KEY", "").strip() or None
+#: The instance config file, read with Flask's ``from_pyfile`` when present: Python
+#: assignments of Flask and AssetMap settings (``SECRET_KEY = "..."``, ``TILES = "none"``,
+#: ``SESSION_COOKIE_SECURE = True``...). ``ASSETMAP_CONFIG`` names another file.
+CONFIG_FILE_NAME = "assetmap.cfg"
+CONFIG_FILE = os.environ.get("ASSETMAP_CONFIG", "").strip() or None
 
 
 def default_db_url(instance_dir: Path | None = None) -> str:

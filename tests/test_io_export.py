@@ -36,10 +36,12 @@ def test_store_layers_each_format(area_store, tmp_path, fmt):
     for layer, n in (("areas", 4), ("assets", 1), ("providers", 1)):
         out = tmp_path / f"{layer}.{fmt}"
         assert export.export_layer(area_store, layer, out, fmt) == n
-        back = pd.read_csv(out) if fmt == "csv" else gpd.read_file(out)
+        back = pd.read_csv(out) if fmt == "csv" else \
+            gpd.read_file(out, layer=layer) if fmt == "gpkg" else gpd.read_file(out)
         assert len(back) == n
     prov = pd.read_csv(tmp_path / "providers.csv") if fmt == "csv" else \
-        gpd.read_file(tmp_path / f"providers.{fmt}")
+        gpd.read_file(tmp_path / f"providers.{fmt}",
+                      **({"layer": "providers"} if fmt == "gpkg" else {}))
     row = prov.iloc[0]
     x = row["lon"] if fmt == "csv" else row.geometry.x
     assert x != pytest.approx(pts[1][0], abs=1e-5)        # home: not the exact point
@@ -51,7 +53,9 @@ def test_need_layer_without_a_run(area_store, tmp_path):
     area_store.write_values(pd.DataFrame({"indicator_id": "llti", "area_code": CODES,
                                           "value": [1.0, 2.0, 3.0, 4.0]}))
     assert export.export_layer(area_store, "need", tmp_path / "need.geojson") == 4
-    assert gpd.read_file(tmp_path / "need.geojson")["llti"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    need = gpd.read_file(tmp_path / "need.geojson")
+    assert need["indicator_llti"].tolist() == [1.0, 2.0, 3.0, 4.0]     # issue 14: prefixed
+    assert need["area_code"].tolist() == CODES
 
 
 def test_result_layers_from_the_latest_run(area_store, tmp_path, monkeypatch):

@@ -57,7 +57,9 @@ def test_demo_analysis_and_pages_on_postgis(pg_demo, pg_app, demo_store):
         kinds = dict(c.exec_driver_sql(
             "SELECT f_table_name, srid FROM geometry_columns "
             "WHERE f_table_schema = current_schema()").all())
-    assert kinds == {"areas": 4326, "assets": 4326, "networks": 4326}
+    # the store's own, and (issue 14) the run's results tables
+    assert kinds == {"areas": 4326, "assets": 4326, "networks": 4326, "areas_results": 4326,
+                     "access": 4326, "gaps": 4326, "hotspots": 4326, "isochrones": 4326}
 
     # what was stored and analysed matches the SQLite demo, table by table
     pg_counts = store.counts()

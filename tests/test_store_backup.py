@@ -145,8 +145,14 @@ def test_backup_of_an_older_schema_restores_into_the_current_one(any_store, tmp_
     uid = s.add_user("alice", "planner", "h")
     s.backup(tmp_path / "old.bak")
     con = sqlite3.connect(tmp_path / "old.bak")
+    # a schema-1 store from before issue 13 (and before migrations: no alembic_version)
     con.executescript("DROP TABLE rate_events; DROP TABLE login_failures; "
-                      "ALTER TABLE users DROP COLUMN session_version;")
+                      "ALTER TABLE users DROP COLUMN session_version; "
+                      "DROP TABLE alembic_version; UPDATE meta SET value = '1' "
+                      "WHERE key = 'schema'; " + "".join(
+                          f"ALTER TABLE providers DROP COLUMN {c}; " for c in (
+                              "reach", "area_served", "area_served_geojson",
+                              "capacity_places", "vacancies_confirmed")))
     con.close()
     s.restore(tmp_path / "old.bak", force=True)
     s.end_sessions(uid)

@@ -130,3 +130,73 @@ def test_openreferral_service_by_id_is_public(web_client):
         assert one.status_code == 200
         assert one.get_json() == s
     assert web_client.get("/openreferral/services/nope").status_code == 404
+
+
+def _json_error(r, status):
+    assert r.status_code == status and r.mimetype == "application/json", (r.status_code,
+                                                                          r.mimetype)
+    body = r.get_json()
+    assert body["status"] == status and body["error"]
+    return body
+
+
+def test_every_api_failure_is_json(web_client):
+    """(issue 14: 404s were HTML pages)"""
+    _json_error(web_client.get("/api/v1/nothing-here"), 404)
+    _json_error(web_client.get("/api/v2/areas"), 404)
+    assert "E01999999" in _json_error(web_client.get("/api/v1/areas/E01999999"), 404)["error"]
+    _json_error(web_client.get("/api/v1/indicators/nope/values"), 404)
+    _json_error(web_client.get("/api/v1/analysis/nope"), 404)
+    r = web_client.post("/api/v1/areas")
+    _json_error(r, 405)
+    assert "GET" in r.headers["Allow"]
+    _json_error(web_client.get("/api/v1/isochrone?lat=1"), 400)
+    _json_error(web_client.get("/api/v1/analysis/gaps?format=xml"), 400)
+    page = web_client.get("/no-such-page")                 # other pages keep their HTML
+    assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "limit=-5", "offset=-1",
+                                   "limit=", "offset=1e12", "limit=2.5"])
+def test_paging_outside_the_limits_is_refused(web_client, query):
+    """(issue 14: limit=0 gave 1 row and limit=501 gave 500, without a word)"""
+    body = _json_error(web_client.get(f"/api/v1/assets?{query}"), 400)
+    assert query.split("=")[0] in body["error"]
+
+
+def test_paging_at_the_limits(web_client):
+    assert len(_fc(web_client.get("/api/v1/assets?limit=1"))["features"]) == 1
+    d = _fc(web_client.get("/api/v1/assets?limit=500&offset=0"))
+    assert d["limit"] == 500 and len(d["features"]) == d["total"]
+
+
+def test_openapi_documents_every_operation(web_client):
+    doc = web_client.get("/api/v1/openapi.json").get_json()
+    for path, ops in doc["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, op in ops.items():
+            ok = op["responses"]["200"]["content"]
+            for media, body in ok.items():
+                schema = body["schema"]
+                assert schema != {"type": "object"}, (path, media)
+                assert "$ref" in schema or "properties" in schema, (path, media)
+            geo = [m for m in ok if m == "application/geo+json"]
+            r = web_client.get(path.replace("{code}", "E01000008").replace(
+                "{indicator_id}", "llti").replace("{name}", "gaps")
+                + ("?lat=52.75&lon=-1.2" if "isochrone" in path else ""))
+            assert r.status_code == 200, path
+            assert r.mimetype in ok, (path, r.mimetype)
+            if r.mimetype == "application/geo+json":
+                assert geo
+    assert doc["components"]["schemas"]["Error"]["required"] == ["error", "status"]
+
+
+def test_geojson_responses_are_rfc_7946(web_client):
+    d = _fc(web_client.get("/api/v1/areas"))
+    assert "crs" not in d and all("id" in f for f in d["features"])
+    ring = d["features"][0]["geometry"]["coordinates"][0]
+    ring = ring[0] if isinstance(ring[0][0], list) else ring
+    area2 = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
+    assert area2 > 0                                        # exterior counterclockwise
+    assert all(round(c, 6) == c for pt in ring for c in pt)

@@ -42,13 +42,39 @@ def default_params() -> dict:
     return out
 
 
+def _kind(v) -> str:
+    if isinstance(v, bool):
+        return "true or false"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    return "text"
+
+
+def _check_kind(name: str, value, default) -> None:
+    """An override must be of its default's kind (a number for a number...): ``-p
+    permutations=abc`` is an InputError naming the parameter, not a failure deep in a step."""
+    if default is None or value is None:
+        return
+    want, got = _kind(default), _kind(value)
+    if want == "a number" and isinstance(default, int) and got == want and value != int(value):
+        raise InputError(f"must be a whole number, not {value!r}", field=name)
+    if want != got:
+        raise InputError(f"must be {want}, not {value!r}", field=name)
+
+
 def resolve_params(params: dict | None = None) -> dict:
-    """Defaults from settings overridden by ``params``; unknown names are an InputError."""
+    """Defaults from settings overridden by ``params``; unknown names and values of the wrong
+    kind are an InputError."""
     out = default_params()
     for k, v in (params or {}).items():
         if k not in out:
             raise InputError(f"unknown analysis parameter '{k}' (known: {', '.join(sorted(out))})",
                              field=k)
+        _check_kind(k, _jsonable(v), out[k])
         out[k] = _jsonable(v)
     if out["slow_walk"]:
         out["walk_speed_kmh"] = settings.SLOW_WALK_SPEED_KMH

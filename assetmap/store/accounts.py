@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from sqlalchemy import delete, insert, inspect, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from .. import model
@@ -25,15 +25,6 @@ def _check_role(role: str) -> None:
 
 class AccountsMixin(StoreCore):
     """Users and saved outreach plans (mixed into ``Store``)."""
-
-    def create(self) -> None:
-        """The schema (``StoreCore.create``), then what older stores lack: the users'
-        ``session_version`` column (issue 13)."""
-        super().create()
-        with self.engine.begin() as c:
-            if "session_version" not in {col["name"] for col in inspect(c).get_columns("users")}:
-                c.execute(text("ALTER TABLE users ADD COLUMN session_version INTEGER "
-                               "NOT NULL DEFAULT 0"))
 
     # --- users -----------------------------------------------------------------------
     def add_user(self, name: str, role: str, password_hash: str,

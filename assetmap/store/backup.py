@@ -22,9 +22,10 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from ..errors import AssetMapError, InputError
+from . import migrate
 from .core import StoreCore
 from .schema import SCHEMA_VERSION, meta_table, metadata
 
@@ -137,7 +138,8 @@ class BackupMixin(StoreCore):
                 version = _check_meta(tmp, _sqlite_meta(tmp))
             else:
                 self._pg_tool("pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                              f"--file={tmp}", *[f"--table={t}" for t in metadata.tables])
+                              f"--file={tmp}", *[f"--table={t}" for t in (
+                                  *metadata.tables, migrate.VERSION_TABLE)])
                 version = _check_meta(tmp, self._pg_dump_meta(tmp))
             os.replace(tmp, target)
         finally:
@@ -172,11 +174,15 @@ class BackupMixin(StoreCore):
         if kind == "sqlite":
             self._restore_sqlite(src)
         else:
+            # an archive from before migrations has no revision table: none must be left
+            # saying "current" over older tables (the meta schema row says where they stand)
+            with self.engine.begin() as c:
+                c.execute(text(f"DROP TABLE IF EXISTS {migrate.VERSION_TABLE}"))
             self._pg_tool("pg_restore", "--clean", "--if-exists", "--no-owner",
                           "--no-privileges", "--single-transaction", "--exit-on-error",
                           f"--dbname={self.engine.url.database}", str(src))
         self.engine.dispose()                          # no pooled connection keeps old state
-        self.create()                                  # tables and columns the backup lacks
+        self.upgrade_schema()                          # tables and columns the backup lacks
         version = max(before, restored) + 1
         with self.engine.begin() as c:
             c.execute(update(meta_table).where(meta_table.c.key == "data_version")

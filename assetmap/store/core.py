@@ -28,12 +28,15 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from .. import model, settings
-from ..errors import NotFound
+from ..errors import AssetMapError, NotFound
 from ..settings import default_db_url
-from .schema import COUNTED_TABLES, SCHEMA_VERSION, areas, meta_table, metadata
+from . import migrate
+from .migrate import SchemaError
+from .schema import COUNTED_TABLES, areas, meta_table, metadata
 
 if TYPE_CHECKING:
     from . import Store
@@ -105,32 +108,94 @@ class StoreCore:
     transactions and the data version. Each concern's methods come from a mixin (see
     ``assetmap.store.Store``)."""
 
-    def __init__(self, url: str | None = None, *, create: bool = True):
+    def __init__(self, url: str | None = None, *, create: bool = True, check: bool = True):
+        """Open the store at ``url`` at this code's schema (``migrate``): an empty database
+        gets the tables (unless ``create`` is False: then a missing SQLite file or an empty
+        database is a :class:`~assetmap.store.migrate.SchemaError`, and nothing is made), an
+        older embedded SQLite store is copied and upgraded, and a store newer than the code
+        or of unknown shape is refused. ``check`` False skips all that (``assetmap db``)."""
         self.url = url or default_db_url()
-        if self.url.startswith("sqlite:///"):
-            path = Path(self.url[len("sqlite:///"):])
-            if str(path) not in ("", ":memory:"):
-                path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
+        self.engine: Engine = self._engine(create)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
-        if create:
-            self.create()
+        if check:
+            self._open(create)
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its credentials."""
+        return migrate._display(self.url)
+
+    def _engine(self, create: bool) -> Engine:
+        """The engine; a bad URL or a missing SQLite file (``create`` False) is an error a
+        person can act on, not a traceback."""
+        try:
+            url = make_url(self.url)
+        except ArgumentError:
+            raise SchemaError(f"'{migrate._display(self.url)}' is not a database URL (give "
+                              "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB)") from None
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            path = Path(str(url.database))
+            if not create and not path.is_file():
+                raise SchemaError(f"no AssetMap store at {path}: `assetmap demo` builds the "
+                                  "demo borough, `assetmap import` loads your own data")
+            if not path.parent.is_dir():
+                if not create:
+                    raise SchemaError(f"the folder {path.parent} does not exist")
+                path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return create_engine(url, future=True, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as e:
+            raise SchemaError(f"cannot use the database URL "
+                              f"'{migrate._display(self.url)}': {e}") from None
+
+    def _open(self, create: bool) -> None:
+        try:
+            migrate.check_or_upgrade(self.engine, self.url, backup=self._copy_before_upgrade,
+                                     create=create)
+        except OperationalError as e:
+            self.engine.dispose()
+            raise AssetMapError(f"cannot open the store {migrate._display(self.url)}: "
+                                f"{str(e.orig).strip().splitlines()[0]}") from None
+
+    def _copy_before_upgrade(self, path: Path) -> None:
+        backup = getattr(self, "backup", None)
+        if backup is not None:
+            backup(path)
+
+    def copy_before_upgrade(self, st: migrate.State) -> str | None:
+        """An embedded SQLite store copied beside itself before an upgrade (its path); None
+        for PostgreSQL (whose owner backs it up: ``assetmap backup`` or pg_dump)."""
+        if self.dialect != "sqlite":
+            return None
+        path = migrate.sqlite_backup_path(str(self.engine.url.database), st.revision)
+        self._copy_before_upgrade(path)
+        return str(path)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def create(self) -> None:
-        with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-            metadata.create_all(conn)
-            if conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema")
-                            ).scalar() is None:
-                conn.execute(insert(meta_table), [{"key": "schema", "value": str(SCHEMA_VERSION)},
-                                                  {"key": "data_version", "value": "0"}])
+        """Make the tables of an empty database, or bring an older one to this schema (the
+        open-time check again; see ``migrate``)."""
+        self._open(True)
+
+    def upgrade_schema(self) -> migrate.State:
+        """``assetmap db upgrade``: apply every pending migration (PostgreSQL included), in
+        one transaction. Returns the state before."""
+        with self.engine.connect() as conn:
+            before = migrate.state(conn)
+        if before.kind in ("newer", "unknown"):
+            raise migrate.refusal(before, self.url)
+        with self._write() as conn:
+            migrate.upgrade(conn)
+        return before
+
+    def schema_state(self) -> migrate.State:
+        with self.engine.connect() as conn:
+            return migrate.state(conn)
 
     def drop_all(self) -> None:
         """Remove every AssetMap table (tests and ``demo --force``). The data version keeps
@@ -141,11 +206,19 @@ class StoreCore:
             before = 0
         with self.engine.begin() as conn:
             metadata.drop_all(conn)
+            conn.execute(text(f"DROP TABLE IF EXISTS {migrate.VERSION_TABLE}"))
+            self._drop_extra_tables(conn)
         self.create()
         if before:
             with self.engine.begin() as conn:
                 conn.execute(update(meta_table).where(meta_table.c.key == "data_version")
                              .values(value=str(before)))
+
+    def _drop_extra_tables(self, conn: Connection) -> None:
+        """Tables beside the schema's own: the PostGIS results tables (``results_tables``)."""
+        if self.dialect == "postgresql":
+            from . import results_tables
+            results_tables.drop(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()

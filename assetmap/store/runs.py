@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from ..errors import NotFound
+from . import results_tables
 from .core import StoreCore, _int, inserted_id, now_iso
 from .schema import blobs, run_results, runs
 
@@ -27,7 +28,8 @@ class RunsMixin(StoreCore):
     def save_run(self, params: dict, data_version: int, results: dict[str, bytes],
                  summary: dict | None = None, conn: Connection | None = None) -> int:
         """Store one analysis run: its parameters, the data version it read and its results
-        (name -> serialised bytes, e.g. GeoParquet or JSON)."""
+        (name -> serialised bytes, e.g. GeoParquet or JSON); on PostGIS the results also
+        replace the rows of the results tables (``results_tables``)."""
         with self._begin(conn) as c:
             run_id = inserted_id(c.execute(insert(runs).values(
                 created_at=now_iso(), data_version=_int(data_version),
@@ -36,6 +38,8 @@ class RunsMixin(StoreCore):
             if results:
                 c.execute(insert(run_results), [{"run_id": run_id, "name": k, "data": v}
                                                  for k, v in results.items()])
+                if self.dialect == "postgresql":
+                    results_tables.write(c, run_id, results)
         return int(run_id)
 
     def latest_run(self, conn: Connection | None = None) -> dict | None:

@@ -2,10 +2,15 @@
 table.
 
 Geometry is a :class:`Geom` column: WKB bytes on SQLite, a PostGIS ``geometry(…, 4326)`` on
-PostgreSQL (2-D). Text columns (:func:`Str`, :func:`Txt`) behave on PostgreSQL as on SQLite:
-no length limit enforced, byte-order sorting, NUL characters dropped (see :class:`_PGText`).
+PostgreSQL (2-D) with a GiST index (:func:`gist_index`). Times the store writes itself are
+:func:`Stamp` columns: ISO 8601 text on SQLite, ``timestamptz`` on PostgreSQL, exchanged with
+Python as ISO text on both. Text columns (:func:`Str`, :func:`Txt`) behave on PostgreSQL as on
+SQLite: no length limit enforced, byte-order sorting, NUL characters dropped (see
+:class:`_PGText`).
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import shapely
 from sqlalchemy import (
@@ -23,11 +28,14 @@ from sqlalchemy import (
     false,
     func,
 )
-from sqlalchemy.types import TypeDecorator, UserDefinedType
+from sqlalchemy.types import TIMESTAMP, TypeDecorator, UserDefinedType
 
 from .. import model
+from ..errors import InputError
 
-SCHEMA_VERSION = 2
+#: The schema's version: the number of the newest migration (``migrations/versions``),
+#: also kept in the meta table's ``schema`` row. A new column is a new revision there.
+SCHEMA_VERSION = 3
 
 
 def _to_wkb(value):
@@ -105,6 +113,41 @@ class _PGText(TypeDecorator):
         return value
 
 
+class _PGTimestamp(TypeDecorator):
+    """``timestamptz`` on PostgreSQL, exchanged as ISO 8601 text (UTC) like SQLite's column:
+    ``2026-01-01T09:00:00+00:00`` goes in and comes out; a time without an offset is UTC."""
+
+    impl = TIMESTAMP(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None or isinstance(value, dt.datetime):
+            return value
+        try:
+            t = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InputError(f"'{value}' is not an ISO 8601 date and time",
+                             field="timestamp") from None
+        return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None or not isinstance(value, dt.datetime):
+            return value
+        return value.astimezone(dt.timezone.utc).isoformat()
+
+
+def Stamp() -> String:
+    """A time the store records (created, updated, changed, reviewed): VARCHAR(32) ISO text
+    on SQLite, ``timestamptz`` on PostgreSQL (see _PGTimestamp)."""
+    return String(32).with_variant(_PGTimestamp(), "postgresql")
+
+
+def gist_index(table: str, column: str = "geometry") -> Index:
+    """A GiST index on a PostGIS geometry column (none on SQLite, where geometry is WKB)."""
+    return Index(f"ix_{table}_{column}_gist", column, postgresql_using="gist").ddl_if(
+        dialect="postgresql")
+
+
 def Str(length: int) -> String:
     """A short text column: VARCHAR(length) on SQLite (not enforced there), see _PGText."""
     return String(length).with_variant(_PGText(), "postgresql")
@@ -134,6 +177,7 @@ areas = Table(
     # issue 17: the polygon is an estimate (a Voronoi cell around the centroid)
     Column("approximate_geometry", Boolean, nullable=False, default=False,
            server_default=false()),
+    gist_index("areas"),
 )
 
 indicators = Table(
@@ -169,13 +213,14 @@ assets = Table(
     Column("status", Str(12), nullable=False, index=True),
     Column("home_based", Boolean, nullable=False, default=False),
     Column("last_reviewed", Str(32)),
-    Column("created_by", Str(100)), Column("created_at", Str(32)),
-    Column("updated_by", Str(100)), Column("updated_at", Str(32)),
+    Column("created_by", Str(100)), Column("created_at", Stamp()),
+    Column("updated_by", Str(100)), Column("updated_at", Stamp()),
     Column("version", Integer, nullable=False, default=1),
     Column("geometry", Geom, nullable=False),
     # schema version 2: the outline of an asset imported as a polygon or line (a building,
     # a park), for display only; its point (``geometry``) is what analysis measures from
     Column("footprint", Geom),
+    gist_index("assets"),
 )
 
 providers = Table(
@@ -201,7 +246,7 @@ asset_versions = Table(
     Column("version", Integer, nullable=False),
     Column("action", Str(20), nullable=False),
     Column("data", Txt(), nullable=False),
-    Column("changed_by", Str(100)), Column("changed_at", Str(32), nullable=False),
+    Column("changed_by", Str(100)), Column("changed_at", Stamp(), nullable=False),
     Column("reason", Txt()),
 )
 
@@ -212,6 +257,7 @@ networks = Table(
     Column("hub_asset_id", Str(64)),
     Column("members", Integer), Column("activities", Txt()),
     Column("geometry", Geom, nullable=False),
+    gist_index("networks"),
 )
 
 blobs = Table(
@@ -219,7 +265,7 @@ blobs = Table(
     Column("name", Str(100), primary_key=True),
     Column("sha256", Str(64), nullable=False),
     Column("data", LargeBinary, nullable=False),
-    Column("created_at", Str(32), nullable=False),
+    Column("created_at", Stamp(), nullable=False),
 )
 
 postcodes = Table(
@@ -232,7 +278,7 @@ postcodes = Table(
 runs = Table(
     "runs", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("created_at", Str(32), nullable=False),
+    Column("created_at", Stamp(), nullable=False),
     Column("data_version", Integer, nullable=False),
     Column("params", Txt(), nullable=False),
     Column("summary", Txt()),
@@ -252,7 +298,7 @@ users = Table(
     Column("role", Str(16), nullable=False),
     Column("password_hash", Txt(), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", Str(32), nullable=False),
+    Column("created_at", Stamp(), nullable=False),
     #: Bumped on sign-out, password, role or active changes: every session signed in under
     #: an older version is void (issue 13; added to older stores by AccountsMixin.create).
     Column("session_version", Integer, nullable=False, default=0, server_default="0"),
@@ -271,9 +317,9 @@ submissions = Table(
     Column("base_version", Integer),
     Column("token_hash", Str(64), index=True),
     Column("submitted_by", Str(100), index=True),
-    Column("created_at", Str(32), nullable=False),
-    Column("updated_at", Str(32), nullable=False),
-    Column("reviewed_by", Str(100)), Column("reviewed_at", Str(32)),
+    Column("created_at", Stamp(), nullable=False),
+    Column("updated_at", Stamp(), nullable=False),
+    Column("reviewed_by", Str(100)), Column("reviewed_at", Stamp()),
     Column("reason", Txt()),
     Column("version", Integer, nullable=False, default=1),
 )
@@ -283,7 +329,7 @@ outreach_plans = Table(
     "outreach_plans", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", Str(200), nullable=False),
-    Column("created_at", Str(32), nullable=False),
+    Column("created_at", Stamp(), nullable=False),
     Column("created_by", Str(100)),
     Column("run_id", Integer),
     Column("data_version", Integer),

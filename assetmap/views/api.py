@@ -1,5 +1,10 @@
 """The JSON API (``/api/v1/``; GeoJSON where there is geometry; documented by the OpenAPI
-file it serves) and the Open Referral UK compatible ``/openreferral/services`` feed."""
+file it serves) and the Open Referral UK compatible ``/openreferral/services`` feed.
+
+Every failure under ``/api/`` answers JSON ``{"error": ..., "status": ...}`` with its status
+(a route that does not exist, a method not allowed, a bad parameter, an unexpected error), as
+the OpenAPI document says; paging parameters out of range are refused (400), never
+silently clamped."""
 from __future__ import annotations
 
 import json
@@ -8,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import __version__, model, pipeline, settings
 from ..errors import InputError
@@ -28,17 +34,42 @@ MAX_PAGE = 500
 MAX_OFFSET = 10 ** 9
 
 
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    """A whole-number query parameter, clamped to lo..hi; not a number: 400."""
+#: Where failures answer JSON (the API's own paths).
+JSON_ERROR_PREFIXES = ("/api/",)
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int, *, clamp: bool = True) -> int:
+    """A whole-number query parameter within lo..hi (clamped with ``clamp``, else refused,
+    and then a blank value is refused too); not a whole number: 400."""
+    if not clamp and name in request.args and not request.args[name].strip():
+        abort(400, f"{name} must be a whole number from {lo} to {hi}, not blank")
     try:
         return _params.number(request.args.get(name), name, default=default, lo=lo, hi=hi,
-                              integer=True, clamp=True)
+                              integer=True, clamp=clamp)
     except InputError as e:
-        abort(400, f"{name} must be a whole number ({e.message})")
+        abort(400, f"{name} must be a whole number from {lo} to {hi} ({e.message})")
 
 
 def _page_args(default=100):
-    return _int_arg("limit", default, 1, MAX_PAGE), _int_arg("offset", 0, 0, MAX_OFFSET)
+    return (_int_arg("limit", default, 1, MAX_PAGE, clamp=False),
+            _int_arg("offset", 0, 0, MAX_OFFSET, clamp=False))
+
+
+def _format_arg() -> str:
+    """``format``: json (the default) or geojson; anything else: 400."""
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "geojson"):
+        abort(400, "format must be json or geojson")
+    return fmt
+
+
+def _error(status: int, message: str, headers=None) -> Response:
+    r = _resp({"error": message, "status": status})
+    r.status_code = status
+    for k, v in (headers or []):
+        if k.lower() not in ("content-type", "content-length"):
+            r.headers[k] = v
+    return r
 
 
 def _json_records(df: pd.DataFrame) -> list[dict]:
@@ -85,9 +116,20 @@ def _resp(obj, mime="application/json") -> Response:
     return r
 
 
-@bp.errorhandler(400)
-def bad_request(e):
-    return jsonify(error=str(getattr(e, "description", e))), 400
+@bp.app_errorhandler(HTTPException)
+def http_error(e: HTTPException):
+    """A JSON body for every HTTP error under the API's paths (other pages keep theirs)."""
+    if not request.path.startswith(JSON_ERROR_PREFIXES):
+        return e
+    return _error(e.code or 500, str(e.description or e.name), e.get_headers())
+
+
+@bp.app_errorhandler(InternalServerError)
+def server_error(e: InternalServerError):
+    if not request.path.startswith(JSON_ERROR_PREFIXES):
+        return e
+    return _error(500, "internal error: the request could not be answered; it has been "
+                       "logged")
 
 
 @bp.get("/api/v1/")
@@ -126,7 +168,7 @@ def area(code):
     frame = export_frame(wd, "areas")
     one = frame[frame["code"] == code]
     if one.empty:
-        abort(404)
+        abort(404, f"no area with code '{code}'")
     feat = json.loads(to_geojson(one))["features"][0]
     vals = wd.values[wd.values["area_code"] == code]
     feat["properties"]["indicators"] = _json_records(vals.drop(columns=["area_code"]))
@@ -154,10 +196,11 @@ def indicators():
 @bp.get("/api/v1/indicators/<indicator_id>/values")
 def indicator_values(indicator_id):
     wd = web_data()
+    fmt = _format_arg()
     if indicator_id not in set(wd.indicators["id"]):
-        abort(404)
+        abort(404, f"no indicator '{indicator_id}'")
     v = wd.values[wd.values["indicator_id"] == indicator_id]
-    if request.args.get("format") == "geojson":
+    if fmt == "geojson":
         return _geo(export_frame(wd, "indicators", {"indicator": indicator_id}))
     return _resp({"indicator_id": indicator_id, "values": _json_records(v)})
 
@@ -171,7 +214,8 @@ def _paged_points(layer):
         for key, col in (("service_type", "service_types"), ("client_group", "client_groups")):
             v = request.args.get(key)
             if v:
-                frame = frame[frame[col].fillna("").map(lambda s: v in model.split_list(s))]
+                keep = frame[col].fillna("").map(lambda s: v in model.split_list(s))
+                frame = frame.loc[keep.astype(bool)]   # an empty mask must stay a mask
     limit, offset = _page_args()
     total = len(frame)
     return _geo(frame.iloc[offset:offset + limit], total, limit, offset)
@@ -204,11 +248,12 @@ def analysis():
 
 @bp.get("/api/v1/analysis/<name>")
 def analysis_result(name):
+    fmt = _format_arg()
     if name not in ("need", "access", "gaps", "hotspots"):
-        abort(404)
+        abort(404, f"no result called '{name}' (need, access, gaps or hotspots)")
     wd = web_data()
     frame = filter_area(export_frame(wd, name, request.args), request.args.get("area"))
-    if request.args.get("format") == "geojson":
+    if fmt == "geojson":
         return _geo(frame)
     df = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     return _resp({"run": None if wd.run is None else wd.run.get("id"), "rows": _json_records(df)})

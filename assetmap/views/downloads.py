@@ -1,14 +1,25 @@
-"""Downloads: every map's data as CSV and GeoJSON (the same layers as ``assetmap export``),
-and the page listing them."""
+"""Downloads: every map's data as CSV, GeoJSON (RFC 7946) and GeoPackage, named as
+``assetmap export`` names it (``area_code``/``area_name``, ``indicator_<id>``), in WGS84 or
+British National Grid (``?crs=27700``, CSV and GeoPackage), each layer's data dictionary at
+``/downloads/<layer>/dictionary.csv`` (linked from every download's ``Link`` header, and
+inside every GeoPackage); and the page listing them. ``export_frame`` is also what the JSON
+API serves."""
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from .. import model
+from ..errors import InputError
+from ..io import export as io_export
+from ..io import geofiles
 from ..io.csvsafe import write_csv
+from ..io.export_dictionary import dictionary
 from .main import web_data
 
 bp = Blueprint("downloads", __name__)
@@ -24,7 +35,11 @@ LAYERS = {
     "gaps": "Gaps: need and supply classes per area, service type and client group",
     "hotspots": "Isolation hotspots: Gi* and local Moran's I with FDR-corrected significance",
 }
-FORMATS = ("csv", "geojson")
+FORMATS = ("csv", "geojson", "gpkg")
+MIMETYPES = {"csv": "text/csv; charset=utf-8", "geojson": "application/geo+json",
+             "gpkg": "application/geopackage+sqlite3"}
+#: Layers keyed by area, whose ``code``/``name`` (or merged ``name``) become area_code/name.
+AREA_LAYERS = ("areas", "need", "indicators", "access", "gaps", "hotspots")
 ASSET_EXPORT_COLUMNS = ["id", "name", "category", "description", "address", "postcode",
                         "opening_hours", "contact", "website", "source", "last_reviewed",
                         "location_note"]
@@ -53,7 +68,8 @@ def export_frame(wd, layer: str, args=None):
     if layer == "areas":
         return _area_base(wd)
     if layer == "need":
-        wide = wd.values.pivot(index="area_code", columns="indicator_id", values="value") \
+        wide = io_export.indicator_columns(wd.values.pivot(
+            index="area_code", columns="indicator_id", values="value")) \
             if len(wd.values) else pd.DataFrame()
         out = _area_base(wd).merge(wide, left_on="code", right_index=True, how="left")
         return gpd.GeoDataFrame(out, geometry=wd.areas.geometry.name, crs=wd.areas.crs)
@@ -118,20 +134,52 @@ def to_csv(frame) -> str:
     return write_csv(_clean(df))
 
 
-def to_geojson(frame) -> str:
-    g = _clean(frame)
-    g = gpd.GeoDataFrame(g, geometry=frame.geometry.name, crs=frame.crs)
-    return g.to_json(drop_id=True, na="null", to_wgs84=True)
+def to_geojson(frame, ids=None) -> str:
+    """RFC 7946 GeoJSON text (WGS84, right-hand rule, 6 decimals, a feature id per row)."""
+    return geofiles.geojson_text(_clean(frame), ids)
 
 
-def send(frame, fmt: str, filename: str) -> Response:
+def gis_frame(wd, layer: str, frame):
+    """The download's naming: area layers' ``code``/``name`` as ``area_code``/``area_name``,
+    indicator rows with their title, unit and period."""
+    if layer not in AREA_LAYERS:
+        return frame
+    out = frame.rename(columns={"code": "area_code", "name": "area_name"})
+    if layer == "indicators" and len(wd.indicators):
+        out = io_export.with_indicator_meta(out.drop(columns=["polarity"], errors="ignore"),
+                                            wd.indicators)
+    geom = frame.geometry.name
+    return gpd.GeoDataFrame(out, geometry=geom, crs=frame.crs)
+
+
+def _body(frame, fmt: str, layer: str, crs: str, dic: pd.DataFrame) -> bytes:
     if fmt == "csv":
-        body, mime = to_csv(frame), "text/csv; charset=utf-8"
-    else:
-        body, mime = to_geojson(frame), "application/geo+json"
-    return Response(body, mimetype=mime, headers={
-        "Content-Disposition": f'attachment; filename="{filename}.{fmt}"',
-        "X-Content-Type-Options": "nosniff"})
+        return write_csv(_clean(geofiles.csv_frame(frame, crs))).encode("utf-8")
+    if fmt == "geojson":
+        return to_geojson(frame, io_export.feature_ids(layer, frame)).encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="assetmap-gpkg-") as tmp:
+        path = Path(tmp) / f"{layer}.gpkg"
+        geofiles.write_gpkg(_clean(frame), path, layer, dic, crs,
+                            io_export.DESCRIPTIONS.get(layer, layer))
+        return path.read_bytes()
+
+
+def send(frame, fmt: str, filename: str, *, layer: str | None = None, crs: str = "EPSG:4326",
+         indicators=None) -> Response:
+    """The frame as a download in ``fmt`` (csv, geojson, gpkg) and ``crs``."""
+    layer = layer or filename
+    if fmt == "geojson" and crs != geofiles.STORAGE_CRS:
+        raise InputError("GeoJSON is always WGS84 (RFC 7946): ask for crs=27700 with CSV or "
+                         "GeoPackage", field="crs")
+    dic = dictionary(layer, geofiles.csv_frame(frame, crs) if fmt == "csv" else frame,
+                     indicators, crs=crs)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"',
+               "X-Content-Type-Options": "nosniff"}
+    if layer in LAYERS:
+        headers["Link"] = (f'<{url_for("downloads.data_dictionary", layer=layer)}>; '
+                           'rel="describedby"; type="text/csv"')
+    return Response(_body(frame, fmt, layer, crs, dic), mimetype=MIMETYPES[fmt],
+                    headers=headers)
 
 
 @bp.get("/downloads")
@@ -140,13 +188,38 @@ def index():
     return render_template("downloads.html", wd=wd, layers=LAYERS, formats=FORMATS)
 
 
+def _crs_arg() -> str:
+    try:
+        return geofiles.crs_for(request.args.get("crs"))
+    except InputError as e:
+        abort(400, e.message)
+
+
 @bp.get("/downloads/<layer>.<fmt>")
 def download(layer, fmt):
     if layer not in LAYERS or fmt not in FORMATS:
         abort(404)
+    crs = _crs_arg()
+    if fmt == "geojson" and crs != geofiles.STORAGE_CRS:
+        abort(400, "GeoJSON is always WGS84 (RFC 7946): ask for crs=27700 with CSV or "
+                   "GeoPackage")
     wd = web_data()
     frame = filter_area(export_frame(wd, layer, request.args), request.args.get("area"))
-    return send(frame, fmt, f"assetmap-{layer}")
+    return send(gis_frame(wd, layer, frame), fmt, f"assetmap-{layer}", layer=layer, crs=crs,
+                indicators=wd.indicators)
+
+
+@bp.get("/downloads/<layer>/dictionary.csv")
+def data_dictionary(layer):
+    """What each column of a layer's download holds (column, type, unit, meaning)."""
+    if layer not in LAYERS:
+        abort(404)
+    wd = web_data()
+    frame = gis_frame(wd, layer, export_frame(wd, layer, request.args))
+    body = write_csv(dictionary(layer, frame, wd.indicators))
+    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="assetmap-{layer}.dictionary.csv"',
+        "X-Content-Type-Options": "nosniff"})
 
 
 def filter_area(frame, code):

@@ -1,0 +1,162 @@
+"""The data dictionary of an exported layer: one row per column (column, type, unit, meaning)
+as the file holds it, written beside every export and into every GeoPackage.
+
+Meanings come from the result contract (``assetmap.results.FRAMES``, through
+:func:`~assetmap.results.dictionary`) for analysis results, from :data:`STORE_COLUMNS` for
+what the store holds, and from the indicators' own metadata (title, unit, period) for the
+``indicator_<id>`` columns of the need layer. Types: text, real, integer, boolean, date,
+datetime (UTC), geometry.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .. import model, results
+
+#: Store columns: name -> (unit, meaning).
+STORE_COLUMNS: dict[str, tuple[str, str]] = {
+    "area_code": ("", "ONS code of the area (LSOA, ward...)"),
+    "area_name": ("", "area name"),
+    "level": ("", "area level: lsoa, msoa, ward or la"),
+    "parent_code": ("", "code of the ward or locality the area lies in"),
+    "parent_name": ("", "name of that ward or locality"),
+    **{b: ("people", f"residents aged {b[4:].replace('_plus', ' and over').replace('_', '-')}")
+       for b in model.AGE_BANDS},
+    "pwc_lon": ("degrees (WGS84)", "longitude of the population-weighted centroid"),
+    "pwc_lat": ("degrees (WGS84)", "latitude of the population-weighted centroid"),
+    "id": ("", "AssetMap id of the record (stable across re-imports)"),
+    "name": ("", "name"),
+    "category": ("", "asset category (assetmap.model vocabulary)"),
+    "description": ("", "what it offers"),
+    "address": ("", "street address (empty for home-based providers)"),
+    "postcode": ("", "postcode (empty for home-based providers)"),
+    "opening_hours": ("", "opening hours (OpenStreetMap opening_hours syntax)"),
+    "contact": ("", "telephone or email (only where the provider agreed to publish it)"),
+    "website": ("", "web address"),
+    "source": ("", "where the record came from: osm, import, community, demo..."),
+    "source_ref": ("", "the record's id in its source"),
+    "last_reviewed": ("date", "when the record was last checked"),
+    "created_at": ("UTC", "when the record was created"),
+    "updated_at": ("UTC", "when the record was last changed"),
+    "version": ("count", "the record's version number"),
+    "location_note": ("", "says when the point is approximate (home-based: a 500 m grid cell)"),
+    "home_based": ("", "run from someone's home (shown only at an approximate location)"),
+    "contact_public": ("", "the contact may be published"),
+    "service_types": ("", "'|'-separated service types"),
+    "client_groups": ("", "'|'-separated client groups"),
+    "hourly_price": ("GBP per hour", "price of an hour of support"),
+    "quality_mark": ("", "gold, silver, bronze or none"),
+    "cqc_registered": ("", "registered with the Care Quality Commission"),
+    "cqc_location_id": ("", "CQC location id"),
+    "direct_payments": ("", "accepts direct payments"),
+    "preferred_list": ("", "on the council's preferred provider list"),
+    "staff_fte": ("full-time equivalents", "staff (a micro-provider has 5 or fewer)"),
+    "capacity_hours": ("hours a week", "weekly capacity in hours"),
+    "capacity_places": ("places", "capacity in places (beds, day places)"),
+    "vacancies": ("capacity unit", "spare capacity now (hours or places)"),
+    "vacancies_confirmed": ("date", "when the vacancies were last confirmed"),
+    "community_focus": ("", "a community served in particular (a language, faith...)"),
+    "radius_km": ("km", "radius of the area served from its base"),
+    "reach": ("", "how the service reaches people: venue, visiting or both"),
+    "area_served": ("", "'|'-separated codes of the areas served"),
+    "area_served_geojson": ("GeoJSON (WGS84)", "polygon of the area served"),
+    "charity_number": ("", "Charity Commission number"),
+    "company_number": ("", "Companies House number"),
+    "hub_asset_id": ("", "id of the network's hub asset"),
+    "members": ("people", "members"),
+    "activities": ("", "what the network does"),
+    "title": ("", "the indicator's title"),
+    "unit": ("", "the indicator's unit"),
+    "period": ("", "the period the values are for"),
+    "lon": ("degrees (WGS84)", "longitude of the point"),
+    "lat": ("degrees (WGS84)", "latitude of the point"),
+    "easting": ("metres (EPSG:27700)", "British National Grid easting of the point"),
+    "northing": ("metres (EPSG:27700)", "British National Grid northing of the point"),
+}
+#: Which result frame describes each result layer's columns.
+RESULT_FRAME = {"need": "areas", "areas": "areas", "access": "access", "gaps": "gaps",
+                "hotspots": "hotspots", "indicators": "indicators", "e2sfca": "e2sfca",
+                "isochrones": "isochrones"}
+#: Units whose whole-number columns are integers in a GeoPackage.
+INTEGER_UNITS = ("count", "rank", "decile", "class", "people")
+DATE_COLUMNS = ("last_reviewed", "vacancies_confirmed")
+DATETIME_COLUMNS = ("created_at", "updated_at")
+INDICATOR_PREFIX = "indicator_"
+
+
+def _declared(frame_name: str, column: str) -> tuple[str, str] | None:
+    for c in results.columns(frame_name):
+        if c.name == column or (c.pattern is not None and c.pattern.match(column)):
+            return c.unit, c.meaning
+    return None
+
+
+def _access_wide(column: str) -> tuple[str, str] | None:
+    """``minutes_library``, ``within_15_park``: the access frame's value for a category."""
+    m = re.match(r"^(minutes|within_\d+)_([a-z_]+)$", column)
+    if not m:
+        return None
+    found = _declared("access", m.group(1))
+    return None if found is None else (found[0], f"{found[1]} ({m.group(2)})")
+
+
+def describe(layer: str, column: str, indicators: pd.DataFrame | None = None) -> tuple[str, str]:
+    """(unit, meaning) of one exported column."""
+    if column.startswith(INDICATOR_PREFIX) and indicators is not None and len(indicators):
+        meta = indicators.set_index("id")
+        key = column[len(INDICATOR_PREFIX):]
+        if key in meta.index:
+            r = meta.loc[key]
+            period = f", {r['period']}" if isinstance(r.get("period"), str) and r["period"] \
+                else ""
+            return str(r["unit"]), f"indicator {key}: {r['title']}{period}"
+    frame = RESULT_FRAME.get(layer)
+    if frame == "access":
+        found = _access_wide(column)
+        if found:
+            return found
+    if frame:
+        back = {"area_code": "code", "area_name": "name"} if frame == "areas" else {}
+        found = _declared(frame, back.get(column, column))
+        if found:
+            return found
+    if frame == "indicators":                    # the web download adds the benchmarks
+        found = _declared("benchmarks", column)
+        if found:
+            return found
+    return STORE_COLUMNS.get(column, ("", ""))
+
+
+def _type(series: pd.Series, column: str, unit: str) -> str:
+    if series.dtype.name == "geometry":
+        return "geometry"
+    if column in DATE_COLUMNS:
+        return "date"
+    if column in DATETIME_COLUMNS:
+        return "datetime"
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    known = series.dropna()
+    if series.dtype == object and len(known) and known.map(lambda v: isinstance(v, bool)).all():
+        return "boolean"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        whole = bool(len(known)) and bool((known == known.round()).all())
+        return "integer" if whole and unit in INTEGER_UNITS else "real"
+    return "text"
+
+
+def dictionary(layer: str, frame: pd.DataFrame, indicators: pd.DataFrame | None = None,
+               crs: str = "EPSG:4326") -> pd.DataFrame:
+    """The data dictionary of ``frame`` as exported for ``layer`` (geometry in ``crs``)."""
+    rows = []
+    for col in frame.columns:
+        unit, meaning = describe(layer, str(col), indicators)
+        if frame[col].dtype.name == "geometry":
+            unit, meaning = crs, meaning or "the feature's geometry"
+        rows.append({"column": str(col), "type": _type(frame[col], str(col), unit),
+                     "unit": unit, "meaning": meaning})
+    return pd.DataFrame(rows, columns=["column", "type", "unit", "meaning"])

@@ -1,0 +1,1 @@
+"""Alembic revisions, one per schema version (loaded by Alembic from their files)."""
