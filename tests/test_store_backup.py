@@ -152,7 +152,9 @@ def test_backup_of_an_older_schema_restores_into_the_current_one(any_store, tmp_
                       "WHERE key = 'schema'; " + "".join(
                           f"ALTER TABLE providers DROP COLUMN {c}; " for c in (
                               "reach", "area_served", "area_served_geojson",
-                              "capacity_places", "vacancies_confirmed")))
+                              "capacity_places", "vacancies_confirmed"))
+                      + "ALTER TABLE areas DROP COLUMN approximate_geometry; "
+                      "ALTER TABLE assets DROP COLUMN footprint; ")
     con.close()
     s.restore(tmp_path / "old.bak", force=True)
     s.end_sessions(uid)
