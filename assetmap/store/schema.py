@@ -169,6 +169,9 @@ assets = Table(
     Column("updated_by", Str(100)), Column("updated_at", Str(32)),
     Column("version", Integer, nullable=False, default=1),
     Column("geometry", Geom, nullable=False),
+    # issue 14 (needs a migration): an imported Open Referral record's ids and the fields
+    # AssetMap cannot hold, verbatim JSON (model.ASSET_COLUMNS, io.openreferral.extra)
+    Column("oruk_extra", Txt()),
 )
 
 providers = Table(

@@ -38,12 +38,14 @@ tables), ``read`` (a JSON feed or CSV package -> nested services), ``importer`` 
 services -> AssetMap assets in the store).
 """
 from .export import export_openreferral
-from .feed import LIST_FIELDS, service_by_id, services_page
+from .feed import LIST_FIELDS, Feed, service_by_id, services_page
 from .importer import import_openreferral
+from .query import Query, parse
 from .read import read_openreferral
 from .record import service_record
-from .terms import CAPACITY_UNIT, LINK_TYPES, NAMESPACE, QUALITY_PREFIX, TABLES, TAXONOMIES, uid
+from .terms import LINK_TYPES, NAMESPACE, QUALITY_PREFIX, TABLES, TAXONOMIES, Context, uid
 
-__all__ = ["CAPACITY_UNIT", "LINK_TYPES", "LIST_FIELDS", "NAMESPACE", "QUALITY_PREFIX",
-           "TABLES", "TAXONOMIES", "export_openreferral", "import_openreferral",
-           "read_openreferral", "service_by_id", "service_record", "services_page", "uid"]
+__all__ = ["Context", "Feed", "LINK_TYPES", "LIST_FIELDS", "NAMESPACE", "QUALITY_PREFIX",
+           "Query", "TABLES", "TAXONOMIES", "export_openreferral", "import_openreferral",
+           "parse", "read_openreferral", "service_by_id", "service_record", "services_page",
+           "uid"]
