@@ -12,8 +12,9 @@ def get_store() -> Store:
 
 def register(app: Flask) -> None:
     """Register every blueprint (each view module exposes ``bp``)."""
-    from . import api, areas, directory, downloads, main, planner
-    for module in (main, planner, areas, directory, downloads, api):
+    from . import api, areas, directory, downloads, main, openreferral, planner, records
+    openreferral.init_app(app)       # before api: its /openreferral/ rules are the ones used
+    for module in (main, planner, areas, directory, records, downloads, api):
         app.register_blueprint(module.bp)
     from . import outreach
     app.register_blueprint(outreach.bp)

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ... import model, settings
-from ...errors import InputError
+from ...errors import InputError, InputErrors
 from ...settings import STORAGE_CRS
 from .. import assets_csv
 from ..common import ImportReport, text
@@ -89,12 +89,24 @@ def _no_client_group(rows: list, report: ImportReport) -> None:
                             "providers; their details are kept with the record")
 
 
-def _name_records(report: ImportReport, services: list, start: int) -> None:
-    """Skipped rows named by their service (id and name), not only a row number."""
-    for e in report.skipped[start:]:
-        if e.row is not None and 1 <= e.row <= len(services):
+def _named(errors: list, services: list) -> None:
+    """Bad rows named by their service (id and name), not only a row number."""
+    for e in errors:
+        if e.row is not None and 1 <= e.row <= len(services) and \
+                not e.message.startswith("service "):
             s = services[e.row - 1]
             e.message = f"service {s.get('id')} '{s.get('name')}': {e.message}"
+
+
+def _name_records(report: ImportReport, services: list, start: int) -> None:
+    _named(report.skipped[start:], services)
+
+
+def _raise_named(e: InputError, services: list):
+    errs = e.errors if isinstance(e, InputErrors) else [e]
+    _named(errs, services)
+    e.message = errs[0].message
+    raise e
 
 
 def import_openreferral(store, path, *, skip_bad: bool = False,
@@ -112,21 +124,26 @@ def import_openreferral(store, path, *, skip_bad: bool = False,
     _no_client_group(rows, report)
     std = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
     ctx = Context(area_name=store.get_meta("area_name") or settings.DEMO_LA_NAME)
+    try:
+        _import(store, std, services, rows, ctx, report, file=file, skip_bad=skip_bad,
+                category=category)
+    except InputError as e:
+        _raise_named(e, services)
+    _name_records(report, services, 0)
+    return report
+
+
+def _import(store, std, services, rows, ctx, report, *, file, skip_bad, category) -> None:
+    """Check, de-duplicate and write the rows in one transaction, with their extras."""
     with store.transaction() as conn:
-        try:
-            assets, prov = assets_csv.build_assets(
-                std, store, conn, file=file, report=report, skip_bad=skip_bad,
-                source="openreferral", default_category=category or "other")
-        finally:
-            _name_records(report, services, 0)
+        assets, prov = assets_csv.build_assets(
+            std, store, conn, file=file, report=report, skip_bad=skip_bad,
+            source="openreferral", default_category=category or "other")
         assets_csv.dedupe_against_store(assets, prov, store, conn, report)
         _keep_private_details(assets, store, conn)
         _attach_extras(assets, prov, services, rows, ctx)
-        skipped = len(report.skipped)
         assets_csv.write_assets(store, conn, assets, prov, file=file, report=report,
                                 skip_bad=skip_bad)
-        _name_records(report, services, skipped)
-    return report
 
 
 def _attach_extras(assets: list, prov: list, services: list, rows: list, ctx) -> None:

@@ -161,6 +161,8 @@ def reach(s: dict, details: dict) -> str | None:
     given = str(details.get("reach") or "").strip()
     if given in model.REACH_MODES:
         return given
+    if details.get("assetmap_id"):     # AssetMap's own record: its reach was not given
+        return None
     words = " ".join(str(d.get("attending_type") or "") for d in s.get("schedules") or [])
     visits, venue = bool(_VISITS.search(words)), bool(_VENUE.search(words))
     return "both" if visits and venue else "visits" if visits else "venue" if venue else None
