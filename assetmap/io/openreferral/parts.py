@@ -95,11 +95,12 @@ def schedules(row, aid: str, sid: str, reach: str | None) -> list[dict]:
     if not hours:
         return [{"id": uid("schedule", aid), "service_id": sid,
                  "attending_type": attending}] if attending else []
-    rules = osm_rules(str(hours)) or [None]
+    rules: list = osm_rules(str(hours)) or [None]
     out = []
     for i, rule in enumerate(rules):
-        s = {"id": uid("schedule", aid if i == 0 else f"{aid}:{i}"), "service_id": sid,
-             "description": str(hours) if i == 0 else None, "attending_type": attending}
+        s: dict = {"id": uid("schedule", aid if i == 0 else f"{aid}:{i}"), "service_id": sid,
+                   "description": str(hours) if i == 0 else None,
+                   "attending_type": attending}
         if rule:
             s.update(freq="WEEKLY", interval=1,
                      byday=",".join(d.upper() for d in rule[0]), opens_at=rule[1],
