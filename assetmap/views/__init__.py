@@ -13,7 +13,7 @@ def get_store() -> Store:
 def register(app: Flask) -> None:
     """Register every blueprint (each view module exposes ``bp``)."""
     from . import api, areas, directory, downloads, main, openreferral, planner, records
-    openreferral.init_app(app)       # before api: its /openreferral/ rules are the ones used
+    app.register_blueprint(openreferral.bp)   # before api: its /openreferral/ rules win
     for module in (main, planner, areas, directory, records, downloads, api):
         app.register_blueprint(module.bp)
     from . import outreach
@@ -21,3 +21,4 @@ def register(app: Flask) -> None:
     from . import admin, auth, contribute, moderate
     for module in (auth, contribute, moderate, admin):
         app.register_blueprint(module.bp)
+    openreferral.init_errors(app)             # last: hands other paths to what was there

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..errors import AssetMapError, InputError
 from ..io.openreferral import apidoc, query
@@ -23,7 +23,7 @@ from . import get_store
 from ._hosts import PLACEHOLDER_ROOT, fill_root
 from .main import web_data
 
-bp = Blueprint("openreferral", __name__, url_prefix="/openreferral")
+bp = Blueprint("openreferral", __name__, url_prefix="/openreferral")   # PREFIX
 
 #: List path -> (Feed method for the list, Feed method for one record).
 PATHS = {
@@ -117,11 +117,9 @@ def _point(q: query.Query) -> None:
     q.point = (float(row["lon"]), float(row["lat"]), codes)
 
 
-@bp.route("/", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.get("/")
 def index():
     """``/``: the HSDS version and the profile (what a validator reads first)."""
-    if request.method != "GET":
-        return _error(405, "/openreferral/ answers GET only")
     return _respond(lambda: feed().root_document(
         f"{PLACEHOLDER_ROOT}/openreferral/openapi.json"))
 
@@ -163,17 +161,28 @@ for _path in PATHS:
     _register(_path)
 
 
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.get("/<path:rest>")
 def unknown(rest):
-    """Any other path (404), or a known path asked with another method than GET (405)."""
-    head = rest.split("/")[0]
-    if head in PATHS and rest.count("/") <= 1 and request.method != "GET":
-        return _error(405, f"/openreferral/{rest} answers GET only")
+    """Any other path: 404, as JSON."""
     return _error(404, f"no such Open Referral path: /openreferral/{rest[:200]}")
 
 
-def init_app(app) -> None:
-    """The blueprint, exempt from CSRF (a read-only API that other sites call)."""
-    from ..app import csrf
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
+PREFIX = "/openreferral"
+
+
+def _is_ours() -> bool:
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def init_errors(app) -> None:
+    """JSON for a wrong method on the API's paths. A 405 is raised while routing, before
+    any blueprint is known, so its handler is the app's: for other paths this one hands
+    over to the handler that was registered before it, or to Flask's own page (register
+    it after every other blueprint)."""
+    before = app.error_handler_spec.get(None, {}).get(405, {}).get(MethodNotAllowed)
+
+    def method_not_allowed(e):
+        if _is_ours():
+            return _error(405, f"{request.path} answers GET only")
+        return before(e) if before else e
+    app.register_error_handler(405, method_not_allowed)
