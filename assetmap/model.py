@@ -225,6 +225,9 @@ ASSET_COLUMNS = {
     "website": "str?", "source": "str", "source_ref": "str?", "status": "str",
     "home_based": "bool", "last_reviewed": "str?", "created_by": "str?", "created_at": "str?",
     "updated_by": "str?", "updated_at": "str?", "version": "int",
+    # an imported Open Referral record's ids and the fields AssetMap cannot hold, verbatim
+    # (JSON text; see assetmap.io.openreferral.extra), published again by the export
+    "oruk_extra": "str?",
 }
 PROVIDER_COLUMNS = {
     "asset_id": "str", "service_types": "str", "client_groups": "str", "hourly_price": "float?",

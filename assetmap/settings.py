@@ -437,6 +437,13 @@ NETWORK_AREA_MARGIN_M = 5000.0
 #: point and address are then never shown). Other categories are venues the public visits.
 HOME_BASED_CATEGORIES = ("micro_provider", "neighbourhood_hub")
 
+# --- Open Referral import (issue 14) ---------------------------------------------------
+#: An imported service counts as for older people from its ages only when its minimum age
+#: is at least this: the UK's older people's services commonly start at 50 (Age UK's
+#: services are for people in later life, many from 50; DWP and ONS count "older workers"
+#: from 50). A service for ages 12+ is not an older people's service.
+OPENREFERRAL_OLDER_MIN_AGE = 50
+
 # --- Hotspot inference (issue 10) ---------------------------------------------------------
 #: How hotspot p-values are found: "analytical" (two-sided normal p-values from the Gi*
 #: z-score, as standard hot-spot tools report, and from local Moran's I under conditional

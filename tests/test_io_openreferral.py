@@ -1,23 +1,34 @@
-"""Open Referral UK: export, round trip (JSON and CSV package), the /services page."""
+"""Open Referral UK: export, import of any valid feed (keeping ids and every field the
+model can hold, and the rest verbatim), round trips (JSON and CSV package), privacy."""
 from __future__ import annotations
 
+import copy
 import json
 
 import geopandas as gpd
 import pandas as pd
 import pytest
-from test_io_common import area_store, centre, io_store, write_boundaries  # noqa: F401
+from test_io_common import CODES, area_store, centre, io_store, write_boundaries  # noqa: F401
 
 from assetmap import model
 from assetmap.errors import InputError
 from assetmap.io.boundaries import import_boundaries
-from assetmap.io.openreferral import export_openreferral, import_openreferral, services_page, uid
+from assetmap.io.openreferral import (
+    TABLES,
+    export_openreferral,
+    import_openreferral,
+    services_page,
+    uid,
+)
 
 FIELDS = ["id", "name", "category", "description", "address", "postcode", "opening_hours",
           "website", "home_based", "last_reviewed", "service_types", "client_groups",
           "hourly_price", "quality_mark", "cqc_registered", "cqc_location_id",
           "direct_payments", "preferred_list", "staff_fte", "capacity_hours", "vacancies",
-          "community_focus", "radius_km", "charity_number", "company_number"]
+          "community_focus", "radius_km", "charity_number", "company_number", "reach",
+          "area_served", "area_served_geojson", "capacity_places", "vacancies_confirmed"]
+POLY = json.dumps({"type": "Polygon", "coordinates": [[
+    [-2.40, 53.40], [-2.30, 53.40], [-2.30, 53.50], [-2.40, 53.50], [-2.40, 53.40]]]})
 
 
 def _seed(store):
@@ -30,7 +41,8 @@ def _seed(store):
         "address": ["1 High St, Sale", "2 Low Rd, Sale", "3 Mid Lane", "4 Secret Close"],
         "postcode": ["M1 1AA", "M1 1AB", None, "M1 1AD"],
         "opening_hours": ["Mo-Fr 09:00-17:00", None, "Tu 10:00-14:00", None],
-        "contact": ["0161 111", "help@example.org", "0161 333", "07700 900123"],
+        "contact": ["0161 111 2222", "0161 222 3333; help@example.org", "0161 333 4444",
+                    "07700 900123"],
         "contact_public": [True, True, False, False],
         "website": ["https://lib.example", None, None, None],
         "home_based": [False, False, False, True],
@@ -47,6 +59,9 @@ def _seed(store):
         "vacancies": [5.0, None, None], "community_focus": [None, "Urdu speakers", None],
         "radius_km": [3.0, None, None], "charity_number": [None, "1122334", None],
         "company_number": ["01234567", None, None],
+        "reach": ["both", None, "visits"], "area_served": [f"{CODES[0]}|{CODES[1]}", None, None],
+        "area_served_geojson": [None, None, POLY], "capacity_places": [None, 12.0, None],
+        "vacancies_confirmed": ["2025-03-01", None, None],
     })
     store.write_assets(assets, prov)
 
@@ -63,15 +78,37 @@ def _public_records(store):
     return df.astype(object).where(df.notna(), None)
 
 
+def _fresh(tmp_path, name="fresh"):
+    from assetmap.store import Store
+    fresh = Store(f"sqlite:///{tmp_path / (name + '.sqlite')}")
+    import_boundaries(fresh, write_boundaries(tmp_path / f"{name}.geojson"))
+    return fresh
+
+
+def _no_empty_values(obj, path="") -> list:
+    """Paths of None, blank strings and empty lists or objects anywhere in ``obj``."""
+    bad = []
+    if isinstance(obj, dict):
+        if not obj:
+            bad.append(path)
+        for k, v in obj.items():
+            bad += _no_empty_values(v, f"{path}/{k}")
+    elif isinstance(obj, list):
+        if not obj:
+            bad.append(path)
+        for i, v in enumerate(obj):
+            bad += _no_empty_values(v, f"{path}/{i}")
+    elif obj is None or (isinstance(obj, str) and not obj.strip()):
+        bad.append(path)
+    return bad
+
+
 @pytest.mark.parametrize("via", ["json", "csv"])
 def test_round_trip_into_a_fresh_store(area_store, tmp_path, via):
     _seed(area_store)
     counts = export_openreferral(area_store, tmp_path / "feed")
-    assert counts["services"] == 4 and counts["cost_options"] == 2
-    fresh_path = tmp_path / "fresh.sqlite"
-    from assetmap.store import Store
-    fresh = Store(f"sqlite:///{fresh_path}")
-    import_boundaries(fresh, write_boundaries(tmp_path / "b.geojson"))
+    assert counts["services"] == 4 and counts["cost_option"] == 2
+    fresh = _fresh(tmp_path)
     src = tmp_path / "feed" / "services.json" if via == "json" else tmp_path / "feed"
     if via == "csv":
         (tmp_path / "feed" / "services.json").unlink()
@@ -79,7 +116,35 @@ def test_round_trip_into_a_fresh_store(area_store, tmp_path, via):
     assert rep.written == {"assets": 4, "providers": 3}
     want, got = _public_records(area_store), _public_records(fresh)
     pd.testing.assert_frame_equal(want, got, check_dtype=False)
+    # and the export of the import is the export we started from
+    export_openreferral(fresh, tmp_path / "again")
+    a = json.loads((tmp_path / "feed" / "services.json").read_text()) if via == "json" else \
+        None
+    if a is not None:
+        b = json.loads((tmp_path / "again" / "services.json").read_text())
+        strip = [{k: v for k, v in s.items() if k != "last_modified"} for s in a["contents"]]
+        again = [{k: v for k, v in s.items() if k != "last_modified"} for s in b["contents"]]
+        assert strip == again
     fresh.dispose()
+
+
+def test_the_tabular_export_is_an_hsds_data_package(area_store, tmp_path):
+    _seed(area_store)
+    export_openreferral(area_store, tmp_path / "feed")
+    dp = json.loads((tmp_path / "feed" / "datapackage.json").read_text())
+    assert dp["profile"] == "tabular-data-package"
+    paths = {r["name"]: r["path"] for r in dp["resources"]}
+    assert paths["service_at_location"] == "service_at_location.csv"
+    assert paths["service"] == "services.csv" and paths["taxonomy"] == "taxonomies.csv"
+    for name, path in paths.items():
+        assert TABLES[name] == path and (tmp_path / "feed" / path).exists()
+        cols = pd.read_csv(tmp_path / "feed" / path, nrows=0).columns.tolist()
+        assert [f["name"] for f in next(r for r in dp["resources"] if r["name"] == name)
+                ["schema"]["fields"]] == cols
+    assert not (tmp_path / "feed" / "service_at_locations.csv").exists()
+    phones = pd.read_csv(tmp_path / "feed" / "phones.csv", dtype=str)
+    assert set(phones["number"]) == {"0161 111 2222", "0161 222 3333"}   # public only
+    assert phones["contact_id"].notna().all()
 
 
 def test_reimport_into_same_store_changes_nothing(area_store, tmp_path):
@@ -107,24 +172,33 @@ def test_services_page_envelope_and_privacy(area_store):
     beyond = services_page(area_store, page=5, per_page=3)
     assert beyond["empty"] and beyond["contents"] == []
     allp = services_page(area_store, per_page=10)["contents"]
+    assert _no_empty_values(allp) == []
     by = {s["id"]: s for s in allp}
     s = by[uid("service", "mp-1")]
-    for k in ("id", "name", "description", "url", "status", "organization",
-              "service_at_locations", "cost_options", "capacities", "attributes"):
-        assert k in s
+    assert "capacities" not in s                      # HSDS 3.1, not 3.0
     assert s["status"] == "active" and s["accreditations"].endswith("gold")
+    assert s["email"] == "help@example.org"
+    assert [p["number"] for p in s["contacts"][0]["phones"]] == ["0161 222 3333"]
     assert s["cost_options"][0] == {**s["cost_options"][0], "amount": 18.5, "currency": "GBP"}
-    assert s["capacities"][0]["maximum"] == 40 and s["capacities"][0]["available"] == 5
+    details = {a["taxonomy_term"]["code"]: a.get("value") for a in s["attributes"]}
+    assert details["capacity_hours"] == "40" and details["vacancies"] == "5"
+    assert details["reach"] == "both"
+    assert {"home" in x.get("attending_type", "") for x in s.get("schedules", [])} <= {True}
+    uris = [a.get("uri") for a in s["service_areas"]]
+    assert uris[:2] == [f"http://statistics.data.gov.uk/id/statistical-geography/{c}"
+                        for c in CODES[:2]]
     ids = {i["identifier_type"]: i["identifier"]
            for i in s["organization"]["organization_identifiers"]}
     assert ids == {"CQC location ID": "1-999", "Company number": "01234567"}
     home = by[uid("service", "mp-home")]
     loc = home["service_at_locations"][0]["location"]
-    assert loc["addresses"] == [] and "Approximate" in loc["name"]
+    assert "addresses" not in loc and "Approximate" in loc["name"]
     exact = centre(3, 123, 321)
     assert (loc["longitude"], loc["latitude"]) != pytest.approx(exact, abs=1e-5)
-    assert home["contacts"] == [] and home["email"] is None     # contact not public
-    assert by[uid("service", "mp-2")]["contacts"] == []
+    assert "contacts" not in home and "email" not in home       # contact not public
+    assert "contacts" not in by[uid("service", "mp-2")]
+    mp2_loc = by[uid("service", "mp-2")]["service_at_locations"][0]["location"]
+    assert "3 Mid Lane" in mp2_loc["description"]               # no postcode: no address
     listing = services_page(area_store, full=False)["contents"][0]
     assert "service_at_locations" not in listing and "organization" in listing
     json.dumps(page)   # serialisable
@@ -155,7 +229,7 @@ def test_bad_feeds(area_store, tmp_path):
     (tmp_path / "noloc.json").write_text(json.dumps(feed))
     with pytest.raises(InputError) as e:
         import_openreferral(area_store, tmp_path / "noloc.json")
-    assert e.value.row == 1 and e.value.field == "postcode"
+    assert e.value.row == 1 and e.value.field == "postcode" and "s1" in e.value.message
     assert area_store.counts()["assets"] == 0
 
 
@@ -163,7 +237,8 @@ def test_external_feed_minimal(area_store, tmp_path):
     lon, lat = centre(1)
     feed = {"total_items": 1, "contents": [{
         "id": "abc", "name": "Lunch club", "status": "active", "url": "https://x",
-        "cost_options": [{"id": "c", "amount": 4, "currency": "GBP"}],
+        "cost_options": [{"id": "c", "amount": 4, "currency": "GBP",
+                          "amount_description": "per hour"}],
         "attributes": [{"id": "t", "taxonomy_term": {"name": "Older people",
                                                      "taxonomy": "Other"}}],
         "service_at_locations": [{"id": "sal", "location": {
@@ -177,3 +252,232 @@ def test_external_feed_minimal(area_store, tmp_path):
     assert a["client_groups"] == "older_people" and a["address"] == "Church Hall, Sale"
     assert rep.written["providers"] == 1
     assert model.split_list(a["service_types"]) == ["other"]
+    # the service keeps its own id in the feed
+    assert services_page(area_store)["contents"][0]["id"] == "abc"
+
+
+# --- a rich service from another feed ------------------------------------------------------
+SID = "ac148810-d857-441c-9679-408f346de14b"
+
+
+def rich_service(lon, lat) -> dict:
+    """A UK-profile service with phones, contacts, languages, eligibility, ages, fees,
+    accreditations, funding, a service area and how to attend."""
+    return {
+        "id": SID, "organization_id": "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610",
+        "name": "Community Befriending", "status": "active",
+        "description": "Weekly visits and calls for people living alone.",
+        "url": "https://befriending.example.org", "email": "hello@befriending.example.org",
+        "eligibility_description": "Older people living alone, and their carers",
+        "minimum_age": 60, "maximum_age": 120, "fees_description": "Free for most people",
+        "accreditations": "Befriending Networks Quality Mark",
+        "assured_date": "2024-05-01", "alert": "New volunteers welcome",
+        "last_modified": "2024-06-01T10:30:45.123Z",
+        "organization": {"id": "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610",
+                         "name": "Befriending Trust", "description": "A local charity",
+                         "email": "office@befriending.example.org",
+                         "website": "https://trust.example.org",
+                         "logo": "https://trust.example.org/logo.png",
+                         "organization_identifiers": [{
+                             "id": "d4dbcebc-0802-47cb-8651-b937ac4f2f3e",
+                             "identifier_scheme": "GB-CHC", "identifier_type": "Charity number",
+                             "identifier": "1234567"}]},
+        "contacts": [{"id": "1e7efce3-639b-4880-940c-b95cd30cdb50", "name": "Ann Persona",
+                      "title": "Coordinator",
+                      "phones": [{"id": "5b2b3b0e-7b8a-4a0e-9d8a-1b2c3d4e5f60",
+                                  "number": "0161 496 0000", "type": "voice",
+                                  "description": "Weekdays"},
+                                 {"id": "6c3c4c1f-8c9b-4b1f-8e9b-2c3d4e5f6a71",
+                                  "number": "07700 900456", "type": "text"}]}],
+        "languages": [{"id": "2989d3ed-c547-48f8-8f9d-432d81c7892e", "name": "Urdu",
+                       "code": "ur"},
+                      {"id": "3a9ad4fe-d658-49f9-9e4a-543e92d8a93f", "name": "English",
+                       "code": "en"}],
+        "cost_options": [{"id": "1fdf4d39-3d80-484d-9f92-a8ffa08621e7", "option": "Visits",
+                          "amount": 12.5, "currency": "GBP", "amount_description": "per hour",
+                          "valid_from": "2024-01-01", "valid_to": "2024-12-31"},
+                         {"id": "2aeb5e4a-4e91-495e-a0a3-b9bb9e7a1230",
+                          "option": "Membership", "amount": 10,
+                          "amount_description": "per year"}],
+        "funding": [{"id": "1f2df32c-bf08-4b8e-bd6f-e834014b19bc",
+                     "source": "The council and the National Lottery"}],
+        "service_areas": [{"id": "381c64f1-a724-4884-9c21-ac96c21cca3e",
+                           "name": CODES[0], "service_area": "Our neighbourhood",
+                           "uri": "http://statistics.data.gov.uk/id/statistical-geography/"
+                                  + CODES[0]},
+                          {"id": "4a2d75e2-b835-4995-8d32-bd07d2ddb94f", "name": "Drawn area",
+                           "extent": POLY, "extent_type": "geojson"}],
+        "schedules": [{"id": "48102e86-bb50-41c4-8f1e-e269368c41d1", "freq": "WEEKLY",
+                       "interval": 1, "byday": "TU,TH", "opens_at": "10:00",
+                       "closes_at": "16:00", "attending_type": "We visit you at home",
+                       "notes": "Not on bank holidays"}],
+        "attributes": [{"id": "ae58cc39-8b70-4ab1-8aea-786882e5ac8e",
+                        "taxonomy_term_id": "bf7e0b1c-6d1b-4c59-8f0f-4a8d2f7f1e11",
+                        "link_type": "service_type",
+                        "taxonomy_term": {"id": "bf7e0b1c-6d1b-4c59-8f0f-4a8d2f7f1e11",
+                                          "name": "Befriending", "description": "Befriending",
+                                          "taxonomy": "Council service types",
+                                          "taxonomy_id": "c1a8e0f2-7d35-4f0b-b6a1-3f0a7b9c2d44"}}],
+        "service_at_locations": [{"id": "e94c9f38-1e8f-4564-91d4-d53501ab1765",
+                                  "location": {
+                                      "id": "f2a3b4c5-d6e7-4f80-9a1b-2c3d4e5f6071",
+                                      "location_type": "physical", "name": "Trust office",
+                                      "latitude": round(lat, 6), "longitude": round(lon, 6),
+                                      "external_identifier": "100012345678",
+                                      "external_identifier_type": "UPRN",
+                                      "addresses": [{
+                                          "id": "0b1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b",
+                                          "address_1": "5 Chapel Street", "city": "Sale",
+                                          "state_province": "Greater Manchester",
+                                          "postal_code": "M33 7AB", "country": "GB",
+                                          "address_type": "physical"}]}}],
+    }
+
+
+def leaves(obj, path=()) -> set:
+    """(path, value) of every leaf; list items are named by their id where they have one."""
+    out = set()
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out |= leaves(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            key = v.get("id", i) if isinstance(v, dict) else i
+            out |= leaves(v, path + (key,))
+    else:
+        out.add((path, json.dumps(obj)))
+    return out
+
+
+def _exported(store, tmp_path, name="out") -> dict:
+    export_openreferral(store, tmp_path / name)
+    feed = json.loads((tmp_path / name / "services.json").read_text())
+    return {s["id"]: s for s in feed["contents"]}
+
+
+def test_import_keeps_every_field_and_export_gives_every_leaf_back(area_store, tmp_path):
+    lon, lat = centre(2)
+    original = rich_service(lon, lat)
+    (tmp_path / "one.json").write_text(json.dumps(original))    # a /services/{id} body
+    rep = import_openreferral(area_store, tmp_path / "one.json")
+    assert rep.written == {"assets": 1, "providers": 1}
+    a = area_store.read_assets().iloc[0]
+    # what the model can hold is in the model
+    assert a["id"] == f"or-{SID}" and a["name"] == "Community Befriending"
+    assert a["contact"] == "0161 496 0000; 07700 900456; hello@befriending.example.org"
+    assert model.split_list(a["client_groups"]) == ["older_people", "carers"]
+    assert model.split_list(a["service_types"]) == ["befriending"]
+    assert a["hourly_price"] == 12.5 and a["reach"] == "visits"
+    assert a["area_served"] == CODES[0] and json.loads(a["area_served_geojson"])
+    assert a["community_focus"] == "Languages: Urdu" and a["charity_number"] == "1234567"
+    assert a["opening_hours"] == "Tu,Th 10:00-16:00" and a["last_reviewed"] == "2024-05-01"
+    assert a["website"] == "https://befriending.example.org"
+    # and the export gives every leaf value back, at the same place
+    out = _exported(area_store, tmp_path)[SID]
+    missing = leaves(original) - leaves(out)
+    assert missing == set()
+    # a second trip (import the export into a fresh store) changes nothing
+    fresh = _fresh(tmp_path, "second")
+    (tmp_path / "two.json").write_text(json.dumps(out))
+    import_openreferral(fresh, tmp_path / "two.json")
+    again = _exported(fresh, tmp_path, "out2")[SID]
+    assert leaves(original) - leaves(again) == set()
+    assert {k: v for k, v in again.items() if k != "url"} == \
+        {k: v for k, v in out.items() if k != "url"}
+    fresh.dispose()
+
+
+def test_the_tabular_package_round_trips_every_leaf(area_store, tmp_path):
+    lon, lat = centre(2)
+    original = rich_service(lon, lat)
+    (tmp_path / "one.json").write_text(json.dumps(original))
+    import_openreferral(area_store, tmp_path / "one.json")
+    export_openreferral(area_store, tmp_path / "pkg")
+    (tmp_path / "pkg" / "services.json").unlink()
+    fresh = _fresh(tmp_path, "pkg")
+    import_openreferral(fresh, tmp_path / "pkg")
+    out = _exported(fresh, tmp_path, "pkg-out")[SID]
+    assert leaves(original) - leaves(out) == set()
+    fresh.dispose()
+
+
+def test_an_edit_in_assetmap_wins_over_the_kept_value(area_store, tmp_path):
+    lon, lat = centre(2)
+    (tmp_path / "one.json").write_text(json.dumps(rich_service(lon, lat)))
+    import_openreferral(area_store, tmp_path / "one.json")
+    aid = f"or-{SID}"
+    area_store.update_asset(aid, {"asset": {"contact": "0161 999 8888"}},
+                            expected_version=None, changed_by="pat")
+    s = _exported(area_store, tmp_path)[SID]
+    numbers = [p["number"] for c in s["contacts"] for p in c.get("phones", [])]
+    assert numbers == ["0161 999 8888"] and "email" not in s
+    assert s["alert"] == "New volunteers welcome"          # unrelated kept fields stay
+    assert s["organization"]["logo"] == "https://trust.example.org/logo.png"
+    # the contact made private: no kept phone, e-mail or contact is published
+    area_store.update_asset(aid, {"asset": {"contact_public": False,
+                                            "contact": "0161 496 0000"}},
+                            expected_version=None, changed_by="pat")
+    s = _exported(area_store, tmp_path, "out2")[SID]
+    text = json.dumps(s)
+    assert "0161 496 0000" not in text and "07700 900456" not in text
+    assert "hello@befriending" not in text and "Ann Persona" not in text
+
+
+@pytest.mark.parametrize("extra, groups", [
+    ({"minimum_age": 12}, None),                                  # 12+ is not older people
+    ({"minimum_age": 65}, ["older_people"]),
+    ({"eligibility_description": "People with dementia and their carers"},
+     ["dementia", "carers"]),
+    ({"eligibility_description": "Young carers", "minimum_age": 8, "maximum_age": 17},
+     ["carers"]),
+    ({}, None),
+])
+def test_client_groups_come_from_eligibility_and_ages(area_store, tmp_path, extra, groups):
+    lon, lat = centre(1)
+    s = {"id": "9b1f0c2e-1111-4a5b-8c6d-7e8f9a0b1c2d", "name": "Club", "status": "active",
+         "cost_options": [{"id": "c1", "amount": 3, "amount_description": "per hour"}],
+         "service_at_locations": [{"id": "x", "location": {"id": "y", "latitude": lat,
+                                                           "longitude": lon}}], **extra}
+    (tmp_path / "f.json").write_text(json.dumps({"contents": [s]}))
+    rep = import_openreferral(area_store, tmp_path / "f.json")
+    a = area_store.read_assets().iloc[0]
+    if groups is None:      # nothing assumed: a community asset, its price kept verbatim
+        assert not a["is_provider"] and rep.written == {"assets": 1}
+        assert any("say nothing of who they are for" in n for n in rep.notes)
+        out = services_page(area_store)["contents"][0]
+        assert out["cost_options"][0]["amount"] == 3
+    else:
+        assert model.split_list(a["client_groups"]) == groups
+
+
+def test_services_outside_the_borough_are_reported_one_by_one(area_store, tmp_path):
+    lon, lat = centre(1)
+    inside = rich_service(lon, lat)
+    away = copy.deepcopy(inside)
+    away["id"], away["name"] = "7d0e5b1a-2222-4c3d-9e8f-0a1b2c3d4e5f", "Far Away Club"
+    away["service_at_locations"][0]["location"].update(latitude=51.5, longitude=-0.12)
+    (tmp_path / "f.json").write_text(json.dumps({"contents": [inside, away]}))
+    with pytest.raises(InputError, match="outside"):
+        import_openreferral(area_store, tmp_path / "f.json")
+    rep = import_openreferral(area_store, tmp_path / "f.json", skip_bad=True)
+    assert rep.written["assets"] == 1 and len(rep.skipped) == 1
+    err = rep.skipped[0]
+    assert err.row == 2 and away["id"] in err.message and "Far Away Club" in err.message
+    assert "outside" in rep.summary()
+
+
+def test_pages_in_a_folder_and_old_names(area_store, tmp_path):
+    lon, lat = centre(0)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in (1, 2):
+        s = {"id": f"0000000{i}-0000-4000-8000-000000000000", "name": f"Group {i}",
+             "status": "active", "regular_schedules": [{"id": f"s{i}", "description": "Mo"}],
+             "service_at_locations": [{"id": f"l{i}", "location": {
+                 "id": f"x{i}", "latitude": lat, "longitude": lon,
+                 "physical_addresses": [{"address_1": f"{i} Road", "postal_code": "M1 1AA"}]}}]}
+        (pages / f"page-{i}.json").write_text(json.dumps({"contents": [s]}))
+    import_openreferral(area_store, pages)
+    a = area_store.read_assets(statuses=None).sort_values("name")
+    assert a["name"].tolist() == ["Group 1", "Group 2"]
+    assert a["opening_hours"].tolist() == ["Mo", "Mo"] and a["address"].iloc[0] == "1 Road"

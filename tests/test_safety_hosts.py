@@ -15,7 +15,7 @@ from assetmap.errors import AssetMapError
 EVIL = "evil.example"
 BASE = "https://assetmap.example.org"
 FEED_URLS = ["/openreferral/services?page=3&per_page=5", "/openreferral/services",
-             "/openreferral/services?kind=providers", "/api/v1/openapi.json"]
+             "/openreferral/taxonomies", "/openreferral/", "/api/v1/openapi.json"]
 
 
 @pytest.fixture
@@ -80,21 +80,22 @@ def test_cached_feed_is_host_independent(make_app):
     a = _service_urls(c.get("/openreferral/services", headers={"Host": "maps.example.org"})
                       .get_data(as_text=True))
     b = _service_urls(c.get("/openreferral/services").get_data(as_text=True))
-    assert a and all(u.startswith("http://maps.example.org/openreferral/services/") for u in a)
-    assert b and all(u.startswith("http://localhost/openreferral/services/") for u in b)
+    assert a and all(u.startswith("http://maps.example.org/directory/") for u in a)
+    assert b and all(u.startswith("http://localhost/directory/") for u in b)
     assert [u.rsplit("/", 1)[1] for u in a] == [u.rsplit("/", 1)[1] for u in b]
     # the cache holds the placeholder, never a host
     from assetmap.views import data as webdata
     from assetmap.views._hosts import PLACEHOLDER_ROOT
     wd = next(w for k, w in webdata._cache.items() if k[0] == app.config["DATABASE"])
-    cached = [v for k, v in wd.memo.items() if k[0] == "api"]
+    cached = [v for k, v in wd.memo.items() if k[0] in ("api", "openreferral")
+              and isinstance(v, tuple)]
     assert cached and all(b"localhost" not in body and b"maps.example" not in body
                           for _s, body, _m in cached)
     assert any(PLACEHOLDER_ROOT.encode() in body for _s, body, _m in cached)
 
 
 def test_feed_urls_resolve(make_app):
-    """A service without a website links to its own record in the feed, which exists."""
+    """A service without a website links to its own public page, which exists."""
     c = make_app().test_client()
     urls = _service_urls(c.get("/openreferral/services?per_page=3").get_data(as_text=True))
     for u in urls:
@@ -109,7 +110,7 @@ def test_base_url_is_every_absolute_url(make_app):
     c = app.test_client()
     kw = {"base_url": BASE}
     urls = _service_urls(c.get("/openreferral/services", **kw).get_data(as_text=True))
-    assert urls and all(u.startswith(BASE + "/openreferral/services/") for u in urls)
+    assert urls and all(u.startswith(BASE + "/directory/") for u in urls)
     one = json.loads(c.get(_one_service_url(c, **kw), **kw).get_data())
     assert one["url"].startswith(BASE + "/")
     api = json.loads(c.get("/api/v1/openapi.json", **kw).get_data())
@@ -186,7 +187,7 @@ def test_cli_export_uses_the_base_url(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "BASE_URL", BASE)
     export_openreferral(s, tmp_path / "feed")
     feed = json.loads((tmp_path / "feed" / "services.json").read_text())
-    assert all(x["url"].startswith(BASE + "/openreferral/services/") for x in feed["contents"])
+    assert all(x["url"].startswith(BASE + "/directory/") for x in feed["contents"])
     s.dispose()
 
 

@@ -154,7 +154,8 @@ def test_backup_of_an_older_schema_restores_into_the_current_one(any_store, tmp_
                               "reach", "area_served", "area_served_geojson",
                               "capacity_places", "vacancies_confirmed"))
                       + "ALTER TABLE areas DROP COLUMN approximate_geometry; "
-                      "ALTER TABLE assets DROP COLUMN footprint; ")
+                      "ALTER TABLE assets DROP COLUMN footprint; "
+                      "ALTER TABLE assets DROP COLUMN oruk_extra; ")
     con.close()
     s.restore(tmp_path / "old.bak", force=True)
     s.end_sessions(uid)

@@ -35,7 +35,7 @@ from ..errors import InputError
 
 #: The schema's version: the number of the newest migration (``migrations/versions``),
 #: also kept in the meta table's ``schema`` row. A new column is a new revision there.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _to_wkb(value):
@@ -217,6 +217,9 @@ assets = Table(
     Column("updated_by", Str(100)), Column("updated_at", Stamp()),
     Column("version", Integer, nullable=False, default=1),
     Column("geometry", Geom, nullable=False),
+    # schema version 5: an imported Open Referral record's ids and the fields
+    # AssetMap cannot hold, verbatim JSON (model.ASSET_COLUMNS, io.openreferral.extra)
+    Column("oruk_extra", Txt()),
     # schema version 4: the outline of an asset imported as a polygon or line (a building,
     # a park), for display only; its point (``geometry``) is what analysis measures from
     Column("footprint", Geom),

@@ -12,11 +12,24 @@ def get_store() -> Store:
 
 def register(app: Flask) -> None:
     """Register every blueprint (each view module exposes ``bp``)."""
-    from . import api, areas, directory, downloads, main, method, planner, wards
-    for module in (main, planner, areas, directory, downloads, api, method, wards):
+    from . import (
+        api,
+        areas,
+        directory,
+        downloads,
+        main,
+        method,
+        openreferral,
+        planner,
+        records,
+        wards,
+    )
+    app.register_blueprint(openreferral.bp)   # before api: its /openreferral/ rules win
+    for module in (main, planner, areas, directory, records, downloads, api, method, wards):
         app.register_blueprint(module.bp)
     from . import outreach
     app.register_blueprint(outreach.bp)
     from . import admin, auth, contribute, moderate
     for module in (auth, contribute, moderate, admin):
         app.register_blueprint(module.bp)
+    openreferral.init_errors(app)             # last: hands other paths to what was there

@@ -20,7 +20,7 @@ from .. import __version__, model, pipeline, settings
 from ..errors import InputError
 from ..layers.access import isochrone_geojson
 from . import _params, get_store
-from ._hosts import PLACEHOLDER_ROOT, fill_root, public_root
+from ._hosts import fill_root, public_root
 from .downloads import export_frame, filter_area, to_geojson
 from .main import web_data
 
@@ -143,7 +143,7 @@ def index():
         "openapi": url_for("api.openapi"),
         "endpoints": [url_for("api.areas"), url_for("api.indicators"), url_for("api.assets"),
                       url_for("api.providers"), url_for("api.networks"), url_for("api.analysis"),
-                      url_for("api.isochrone"), url_for("api.openreferral_services")],
+                      url_for("api.isochrone"), url_for("openreferral.index")],
         "counts": {"areas": len(wd.areas), "assets": len(wd.assets),
                    "providers": len(wd.providers)},
     })
@@ -282,50 +282,3 @@ def isochrone():
     r = Response(body, mimetype="application/geo+json")
     r.headers["Access-Control-Allow-Origin"] = "*"
     return r
-
-
-# --- Open Referral UK --------------------------------------------------------------------------
-def _or_module():
-    try:
-        from ..io import openreferral
-    except ImportError:     # the importers are optional for the web app
-        return None
-    return openreferral
-
-
-@bp.get("/openreferral/services")
-def openreferral_services():
-    return _memo_response(_openreferral_services)
-
-
-def _openreferral_services():
-    """A page of services in the Open Referral UK envelope (every approved asset is a
-    service; home-based providers at approximate locations)."""
-    page = _int_arg("page", 1, 1, MAX_OFFSET)
-    per_page = _int_arg("per_page" if "per_page" in request.args else "size", 50, 1, MAX_PAGE)
-    wd = web_data()
-    frame = wd.assets
-    if request.args.get("kind") == "providers":
-        frame = wd.providers
-    orm = _or_module()
-    if orm is None:
-        abort(503, "the Open Referral module is not installed")
-    body = orm.services_page(frame, page=page, per_page=per_page,
-                             full=request.args.get("full", "true") != "false",
-                             base_url=PLACEHOLDER_ROOT + "/openreferral")
-    return _resp(body)
-
-
-@bp.get("/openreferral/services/<service_id>")
-def openreferral_service(service_id):
-    """One service, from the page data the feed uses (not a store read per request)."""
-    def build():
-        orm = _or_module()
-        if orm is None:
-            abort(503, "the Open Referral module is not installed")
-        s = orm.service_by_id(web_data().assets, service_id,
-                              base_url=PLACEHOLDER_ROOT + "/openreferral")
-        if s is None:
-            abort(404)
-        return _resp(s)
-    return _memo_response(build)

@@ -1,188 +1,184 @@
-"""Importing an Open Referral UK feed: each nested service becomes a row of AssetMap's
-standard asset columns, then the shared asset importer checks, de-duplicates and writes
-them (keeping the private details the store holds of records it knows)."""
+"""Importing Open Referral UK data: each nested service becomes a row of AssetMap's
+standard asset columns (:mod:`.mapping`), the shared asset importer checks,
+de-duplicates and writes them (keeping the private details the store holds of records it
+knows), and what AssetMap cannot hold is kept verbatim with the record (:mod:`.extra`)
+so that an export publishes it again. Services are identified by their own ids, so a
+re-import updates the same records."""
 from __future__ import annotations
 
-import re
-
+import geopandas as gpd
 import pandas as pd
 
-from ...errors import InputError
+from ... import model, settings
+from ...errors import InputError, InputErrors
+from ...settings import STORAGE_CRS
 from .. import assets_csv
-from ..common import ImportReport, blank, text
+from ..common import ImportReport, text
+from . import extra, mapping
 from .read import read_openreferral
-from .terms import TAXONOMIES
+from .record import generated_record
+from .terms import Context, prune
 
-_TRUE = {"true", "yes", "1", "y"}
 
-
-def _service_to_row(s: dict) -> dict:
-    """A nested service -> AssetMap standard columns (for assets_csv.build_assets)."""
+def service_to_row(s: dict) -> dict:
+    """A nested service -> AssetMap standard columns (for ``assets_csv.build_assets``)."""
+    cats, services, clients, details, other = mapping.classified_terms(s)
     r: dict = {"name": s.get("name"), "description": text(s.get("description"))}
-    cats, services, clients, details = _classified_terms(s)
     r["id"] = details.get("assetmap_id") or f"or-{s.get('id')}"[:64]
     r["category"] = cats[0] if cats else None
-    r.update(_place(s))
-    r["website"] = s.get("url") or (s.get("organization") or {}).get("website")
-    r["contact"] = _contact(s)
-    r.update(_opening_hours(s))
+    r.update(mapping.place(s))
+    url = s.get("url") or (s.get("organization") or {}).get("website")
+    r["website"] = None if mapping.is_own_page(url, details) else url
+    r["contact"] = mapping.contact(s)
+    r["opening_hours"] = mapping.opening_hours(s)
     r["last_reviewed"] = s.get("assured_date")
-    r.update(_provider_fields(s, details, services, clients))
-    r.update(_quality_mark(s))
-    r.update(_identifiers(s))
-    return r
-
-
-def _classified_terms(s: dict) -> tuple[list, list, list, dict]:
-    """The service's attributes sorted into categories, service types, client groups and
-    AssetMap provider details; another feed's taxonomy terms kept where they match
-    AssetMap's words."""
-    details: dict = {}
-    cats: list = []
-    services: list = []
-    clients: list = []
-    for a in s.get("attributes") or []:
-        term = a.get("taxonomy_term") or {}
-        tax = str(term.get("taxonomy") or "")
-        code = term.get("code") or term.get("name")
-        if tax == TAXONOMIES["category"][0]:
-            cats.append(code)
-        elif tax == TAXONOMIES["service_type"][0]:
-            services.append(code)
-        elif tax == TAXONOMIES["client_group"][0]:
-            clients.append(code)
-        elif tax == TAXONOMIES["detail"][0]:
-            details[code] = a.get("value")
-        else:  # another taxonomy: keep what matches AssetMap's words
-            name = term.get("name") or ""
-            for vocab, bucket in ((assets_csv._SERVICES, services),
-                                  (assets_csv._CLIENTS, clients)):
-                k = vocab.get(assets_csv.norm(name))
-                if k:
-                    bucket.append(k)
-            if assets_csv.category_of(name):
-                cats.append(assets_csv.category_of(name))
-    return cats, services, clients, details
-
-
-def _place(s: dict) -> dict:
-    """lat, lon and (when the location has one) address and postcode of the first
-    location."""
-    sal = (s.get("service_at_locations") or [{}])
-    loc = (sal[0] or {}).get("location") or {}
-    r = {"lat": loc.get("latitude"), "lon": loc.get("longitude")}
-    addrs = loc.get("addresses") or loc.get("physical_addresses") or []
-    if addrs:
-        a = addrs[0]
-        parts = [x for x in (a.get("address_1"), a.get("address_2")) if not blank(x)]
-        addr = ", ".join(parts)
-        if not blank(a.get("city")) and a["city"] not in addr:
-            addr = f"{addr}, {a['city']}" if addr else a["city"]
-        r["address"] = addr or None
-        r["postcode"] = a.get("postal_code") or None
-    return r
-
-
-def _contact(s: dict):
-    """The service's e-mail, else the first contact's e-mail or phone number."""
-    contact = s.get("email")
-    for c in s.get("contacts") or []:
-        if contact:
-            break
-        contact = c.get("email") or next((p.get("number") for p in c.get("phones") or []
-                                          if p.get("number")), None)
-    return contact
-
-
-def _opening_hours(s: dict) -> dict:
-    sched = s.get("schedules") or []
-    if not sched:
-        return {}
-    d = sched[0]
-    return {"opening_hours": d.get("description") or (
-        f"{d.get('byday') or ''} {d.get('opens_at') or ''}-{d.get('closes_at') or ''}".strip()
-        if d.get("opens_at") else None)}
-
-
-def _provider_fields(s: dict, details: dict, services: list, clients: list) -> dict:
-    """Flags and numbers from the provider details, service types, client groups, the
-    hourly price and the weekly capacity (vacancies only when the feed knew them)."""
-    r: dict = {}
-    for k in ("home_based", "contact_public", "direct_payments", "preferred_list"):
-        if details.get(k) is not None:
-            r[k] = str(details[k]).lower() in _TRUE
-    for k in ("staff_fte", "community_focus", "radius_km"):
-        if details.get(k) is not None:
-            r[k] = details[k]
+    r["contact_public"] = True          # published in a feed: public (unless it says not)
+    r.update(mapping.details_fields(details))
+    for name in other:                  # other taxonomies: keep what matches our words
+        k = assets_csv._SERVICES.get(assets_csv.norm(name))
+        if k and k not in services:
+            services.append(k)
+        if r["category"] is None and assets_csv.category_of(name):
+            r["category"] = assets_csv.category_of(name)
+    groups = mapping.client_groups(s, clients, other)
     if services:
         r["service_types"] = "|".join(services)
-    if clients:
-        r["client_groups"] = "|".join(clients)
-    costs = s.get("cost_options") or []
-    if costs and costs[0].get("amount") not in (None, ""):
-        r["hourly_price"] = costs[0]["amount"]
-    caps = s.get("capacities") or []
-    if caps:
-        c = caps[0]
-        r["capacity_hours"] = c.get("maximum")
-        if "vacancies not known" not in str(c.get("description") or ""):
-            r["vacancies"] = c.get("available")
+    if groups:
+        r["client_groups"] = "|".join(groups)
+    r["hourly_price"] = mapping.hourly_price(s)
+    r["quality_mark"] = mapping.quality_mark(s)
+    r["reach"] = mapping.reach(s, details)
+    areas = mapping.area_served(s)
+    if r.get("radius_km") is None:
+        r["radius_km"] = areas["radius_km"]
+    r["area_served"], r["area_served_geojson"] = areas["area_served"], \
+        areas["area_served_geojson"]
+    if r.get("community_focus") is None:
+        r["community_focus"] = mapping.languages(s)
+    r.update(mapping.identifiers(s))
+    r["_ids"] = _ids(s)
+    r["_updated_at"] = text(s.get("last_modified"))
     return r
 
 
-def _quality_mark(s: dict) -> dict:
-    acc = s.get("accreditations")
-    if isinstance(acc, list):
-        acc = "; ".join(str(x.get("name", x)) if isinstance(x, dict) else str(x) for x in acc)
-    m = re.search(r"quality mark:?\s*(gold|silver|bronze)", str(acc or ""), re.I)
-    return {"quality_mark": m.group(1).lower()} if m else {}
+def _ids(s: dict) -> dict:
+    sal = (s.get("service_at_locations") or [{}])[0] or {}
+    loc = sal.get("location") or {}
+    return {k: str(v) for k, v in {
+        "service": s.get("id"), "organization": s.get("organization_id")
+        or (s.get("organization") or {}).get("id"),
+        "service_at_location": sal.get("id"), "location": loc.get("id")
+        or sal.get("location_id")}.items() if v not in (None, "")}
 
 
-def _identifiers(s: dict) -> dict:
-    """CQC location id, charity and company numbers from the organization's identifiers."""
-    r = {}
-    for i in (s.get("organization") or {}).get("organization_identifiers") or []:
-        label = f"{i.get('identifier_scheme') or ''} {i.get('identifier_type') or ''}".lower()
-        if "cqc" in label:
-            r["cqc_location_id"] = i.get("identifier")
-        elif "gb-chc" in label or "charity" in label:
-            r["charity_number"] = i.get("identifier")
-        elif "gb-coh" in label or "company" in label:
-            r["company_number"] = i.get("identifier")
-    return r
+def _no_client_group(rows: list, report: ImportReport) -> None:
+    """Services with provider details but no client group in their eligibility, ages or
+    terms become community assets, not providers: nothing is assumed (a micro-provider
+    without one is refused by the asset importer, naming the row)."""
+    n = 0
+    for r in rows:
+        signals = any(r.get(k) not in (None, "") for k in assets_csv.PROVIDER_SIGNALS
+                      if k != "quality_mark") or r.get("quality_mark") not in (None, "none")
+        if signals and not r.get("client_groups") and r.get("category") != "micro_provider":
+            for k in assets_csv.PROVIDER_FIELDS:
+                r.pop(k, None)
+            n += 1
+    if n:
+        report.notes.append(f"{n} service(s) say nothing of who they are for (eligibility, "
+                            "ages or audience terms): imported as community assets, not "
+                            "providers; their details are kept with the record")
+
+
+def _named(errors: list, services: list) -> None:
+    """Bad rows named by their service (id and name), not only a row number."""
+    for e in errors:
+        if e.row is not None and 1 <= e.row <= len(services) and \
+                not e.message.startswith("service "):
+            s = services[e.row - 1]
+            e.message = f"service {s.get('id')} '{s.get('name')}': {e.message}"
+
+
+def _name_records(report: ImportReport, services: list, start: int) -> None:
+    _named(report.skipped[start:], services)
+
+
+def _raise_named(e: InputError, services: list):
+    errs = e.errors if isinstance(e, InputErrors) else [e]
+    _named(errs, services)
+    e.message = errs[0].message
+    raise e
 
 
 def import_openreferral(store, path, *, skip_bad: bool = False,
                         category: str | None = None) -> ImportReport:
-    """Import an Open Referral UK feed (JSON) or CSV package in one transaction.
-
-    Services of other feeds without an AssetMap category become ``category`` (default
-    ``other``); ones with provider details but no client group are taken to serve older
-    people (reported)."""
+    """Import Open Referral UK data (a JSON page, pages, one service, or an HSDS CSV
+    package) in one transaction. Services of other feeds without an AssetMap category
+    become ``category`` (default ``other``). With ``skip_bad``, services that cannot be
+    placed (e.g. outside the stored areas) are reported one by one and the rest stored."""
     file = str(path)
     report = ImportReport("openreferral", file)
     services = read_openreferral(path)
     if not services:
         raise InputError("the feed has no services", file=file)
-    rows = [_service_to_row(s) for s in services]
-    assumed = 0
-    for r in rows:
-        signals = any(r.get(k) is not None for k in assets_csv.PROVIDER_SIGNALS)
-        if signals and not r.get("client_groups"):
-            r["client_groups"] = "older_people"
-            assumed += 1
-    if assumed:
-        report.notes.append(f"{assumed} services list no client group: older people assumed")
-    std = pd.DataFrame(rows)
+    rows = [service_to_row(s) for s in services]
+    _no_client_group(rows, report)
+    std = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
+    ctx = Context(area_name=store.get_meta("area_name") or settings.DEMO_LA_NAME)
+    try:
+        _import(store, std, services, rows, ctx, report, file=file, skip_bad=skip_bad,
+                category=category)
+    except InputError as e:
+        _raise_named(e, services)
+    _name_records(report, services, 0)
+    return report
+
+
+def _import(store, std, services, rows, ctx, report, *, file, skip_bad, category) -> None:
+    """Check, de-duplicate and write the rows in one transaction, with their extras."""
     with store.transaction() as conn:
-        assets, prov = assets_csv.build_assets(std, store, conn, file=file, report=report,
-                                               skip_bad=skip_bad, source="openreferral",
-                                               default_category=category or "other")
+        assets, prov = assets_csv.build_assets(
+            std, store, conn, file=file, report=report, skip_bad=skip_bad,
+            source="openreferral", default_category=category or "other")
         assets_csv.dedupe_against_store(assets, prov, store, conn, report)
         _keep_private_details(assets, store, conn)
+        _attach_extras(assets, prov, services, rows, ctx)
         assets_csv.write_assets(store, conn, assets, prov, file=file, report=report,
                                 skip_bad=skip_bad)
-    return report
+
+
+def _attach_extras(assets: list, prov: list, services: list, rows: list, ctx) -> None:
+    """Each asset's ``oruk_extra`` (ids and what AssetMap cannot hold) and its
+    ``updated_at`` (the service's last_modified)."""
+    by_asset = {p["asset_id"]: p for p in prov}
+    for a in assets:
+        k = a["_row"] - 1
+        s, r = services[k], rows[k]
+        if r.get("_updated_at"):
+            a["updated_at"] = r["_updated_at"]
+        a["oruk_extra"] = extra.dumps({"ids": r["_ids"]})
+        clean = _as_stored(a, by_asset.get(a["id"]))
+        if clean is None:           # the writer reports what is wrong with it
+            continue
+        ex = extra.build(prune(s) or {}, generated_record(clean, ctx), r["_ids"])
+        a["oruk_extra"] = extra.dumps(ex)
+
+
+def _as_stored(a: dict, p: dict | None) -> dict | None:
+    """The asset (and provider) fields as the store will hold them (checked and typed
+    by the model's validators), with its point; None when they do not validate."""
+    cols = {k: [a.get(k)] for k in model.ASSET_COLUMNS}
+    try:
+        clean = model.validate_assets(gpd.GeoDataFrame(
+            cols, geometry=gpd.points_from_xy([float(a["lon"])], [float(a["lat"])]),
+            crs=STORAGE_CRS)).iloc[0].to_dict()
+        if p is not None:
+            pc = {k: [p.get(k)] for k in model.PROVIDER_COLUMNS}
+            pc["asset_id"] = [a["id"]]
+            pr = model.validate_providers(pd.DataFrame(pc)).iloc[0].to_dict()
+            clean.update({k: v for k, v in pr.items() if k != "asset_id"})
+    except (InputError, TypeError, ValueError):
+        return None
+    return clean
 
 
 def _keep_private_details(assets: list, store, conn) -> None:
