@@ -29,4 +29,5 @@ schema = schemathesis.openapi.from_dict(_served_document()).include(path_regex="
 @settings(max_examples=12, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_the_api_matches_its_document(case, web_app):
-    case.call_and_validate(app=web_app)
+    # the WSGI transport does not undo Content-Encoding: ask for the plain bytes
+    case.call_and_validate(app=web_app, headers={"Accept-Encoding": "identity"})
