@@ -19,7 +19,7 @@ PARAM_NAMES = (
     "hotspot_seed", "fdr_alpha", "isolation_loneliness_weight", "social_categories",
     "isochrone_categories", "isochrone_minutes", "isochrone_buffer_m", "graph_cache_dir",
     "england_benchmarks", "hotspot_inference", "hotspot_max_permutations", "hotspot_min_areas",
-    "hotspot_min_mean_neighbours",
+    "hotspot_min_mean_neighbours", "reach_default_radius_km",
 )
 
 
