@@ -266,6 +266,7 @@ def test_providers_reach_and_vacancy_dates(data, lsoas):
     providers reach people both ways; vacancy dates are some recent, some stale; a
     home-based provider's polygon is not centred on its home."""
     import datetime as dt
+
     from assetmap.analysis import reach
     p = model.validate_providers(data.providers)
     modes = reach.reach_modes(p)

@@ -113,6 +113,19 @@ def known_vacancies(providers: pd.DataFrame, on: dt.date | None = None,
     return np.where(fresh, vac, np.nan)
 
 
+def known_vacancies_one(row, on: dt.date | None = None,
+                        stale_days: int | None = None) -> float | None:
+    """One record's vacancies if known (fresh), else None."""
+    try:
+        vac = float(row.get("vacancies"))
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(vac) or not vacancies_fresh(row.get("vacancies_confirmed"), on,
+                                                     stale_days):
+        return None
+    return vac
+
+
 def _long_date(d: dt.date) -> str:
     return f"{d.day} {d.strftime('%B %Y')}"
 
