@@ -144,6 +144,9 @@ SUPPLY_PER = 100
 #: provider first. Source: issue 10's default (a month); an AssetMap assumption, not a
 #: published standard: set it to how often your brokerage team asks providers for updates.
 VACANCY_STALE_DAYS = 30
+#: The most places (beds, day places) a contribution may give: far above any micro-
+#: provider (CQC's largest care homes have about 300 beds); catches typing slips.
+MAX_CAPACITY_PLACES = 500.0
 
 # --- Contributions, moderation and accounts (issue 6) ------------------------------------
 #: Shortest password accepted (NCSC: length beats composition rules).

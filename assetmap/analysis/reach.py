@@ -29,7 +29,6 @@ never see the home itself), so its circle is centred there too.
 """
 from __future__ import annotations
 
-import json
 import math
 from functools import lru_cache
 
@@ -92,31 +91,9 @@ def _polygon_bng(text: str):
 
 
 def polygon_from_geojson(text) -> shapely.Geometry:
-    """A (Multi)Polygon from GeoJSON text (geometry, Feature or FeatureCollection, WGS84).
-    Raises ValueError, in plain words, for anything else."""
-    try:
-        obj = json.loads(text) if isinstance(text, str) else text
-    except ValueError as e:
-        raise ValueError("the area served polygon is not valid GeoJSON") from e
-    if not isinstance(obj, dict):
-        raise ValueError("the area served polygon is not a GeoJSON object")
-    if obj.get("type") == "FeatureCollection":
-        parts = [polygon_from_geojson(f) for f in obj.get("features") or []]
-        if not parts:
-            raise ValueError("the area served polygon has no features")
-        return shapely.union_all(parts)
-    if obj.get("type") == "Feature":
-        return polygon_from_geojson(obj.get("geometry"))
-    try:
-        geom = shapely.geometry.shape(obj)
-    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException) as e:
-        raise ValueError("the area served polygon is not a GeoJSON geometry") from e
-    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
-        raise ValueError(f"the area served must be a polygon, not a {geom.geom_type}")
-    x0, y0, x1, y1 = geom.bounds
-    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-        raise ValueError("the area served polygon is not in longitude/latitude (WGS84)")
-    return geom if geom.is_valid else shapely.make_valid(geom)
+    """A (Multi)Polygon from GeoJSON text (geometry, Feature or FeatureCollection, WGS84);
+    ValueError in plain words for anything else (``model.area_served_polygon``)."""
+    return model.area_served_polygon(text)
 
 
 def served_by(row) -> str:
