@@ -107,8 +107,9 @@ def need_context(wd, origin) -> dict | None:
     if a is None:
         return None
     n_gaps = 0
-    if len(wd.gaps):
-        n_gaps = int(wd.gaps[(wd.gaps["area_code"] == a["code"]) & wd.gaps["is_gap"]].shape[0])
+    if len(wd.gaps):           # provider groups (a group in hours and in places counts once)
+        g = wd.gaps[(wd.gaps["area_code"] == a["code"]) & wd.gaps["is_gap"]]
+        n_gaps = int(g[["group_kind", "group"]].drop_duplicates().shape[0])
     rank = a.get("need_rank")
     return {"code": a["code"], "name": a["name"], "n_areas": len(wd.areas),
             "need_rank": None if rank is None or rank != rank else int(rank),
