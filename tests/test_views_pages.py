@@ -54,6 +54,7 @@ def test_gap_page_shows_the_exact_pair(client):
     assert 'value="learning_disability" selected' in body
     body = client.get("/gaps?service_type=accommodation&client_group=autism").get_data(as_text=True)
     assert "No provider in the data offers accommodation for autism" in body
+    assert "No provider of accommodation for autistic people in the borough." in body
     assert "separately" not in body
 
 

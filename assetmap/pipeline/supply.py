@@ -108,7 +108,8 @@ def reach_weights(inp, p: dict, acc, prov: pd.DataFrame, prov_idx: np.ndarray
     if not n_p:
         return W
     cover = reach.coverage(prov, inp.areas, default_km=p.get("reach_default_radius_km"))
-    C = sp.csr_matrix(cover.T.astype(float))          # areas x providers
+    ai, pj = np.nonzero(cover.T)                      # sparse from the start: areas x providers
+    C = sp.csr_matrix((np.ones(len(ai)), (ai, pj)), shape=(len(inp.areas), n_p))
     return sp.csr_matrix(W.maximum(C[acc.o_area]))
 
 

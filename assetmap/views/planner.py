@@ -61,6 +61,20 @@ def no_provider_note(rows, service_type: str, client_group: str) -> str | None:
     return f"No provider of {st} for {who} in the borough."
 
 
+def absent_pair_note(wd, rows, service_type: str, client_group: str) -> str | None:
+    """'No provider of accommodation for autistic people in the borough.' when the run
+    analyses service type x client group pairs and no provider offers the chosen one (the
+    page then shows the nearest group it has, saying so in the fallback note)."""
+    if not service_type or not client_group or not len(rows) or not maps.has_gap_pairs(wd):
+        return None
+    got = (str(rows["service_type"].iloc[0] or ""), str(rows["client_group"].iloc[0] or ""))
+    if got == (service_type, client_group):
+        return None
+    st = model.SERVICE_TYPES.get(service_type, service_type).lower()
+    who = CLIENT_GROUP_PEOPLE.get(client_group, client_group)
+    return f"No provider of {st} for {who} in the borough."
+
+
 @bp.get("/gaps")
 def gaps():
     store = get_store()
@@ -69,6 +83,7 @@ def gaps():
     st = choice(request.args.get("service_type"), sts, sts[0] if sts else None)
     cg = choice(request.args.get("client_group"), cgs, cgs[0] if cgs else None)
     page, table, note, none_here, units, unit = None, [], None, None, [], None
+    absent = None
     if st is not None and cg is not None:
         units = maps.gap_units(wd, st, cg)
         unit = choice(request.args.get("unit"), units, units[0] if units else None)
@@ -79,11 +94,13 @@ def gaps():
                                    key=(st, cg, unit))
             table = wd.memoise(("gap-table", st, cg, unit), lambda: gap_table(wd, st, cg, unit))
         note = maps.gap_fallback_note(wd, rows, st, cg)
+        absent = absent_pair_note(wd, rows, st, cg)
     k = _run_params(wd).get("gap_classes", settings.GAP_CLASSES)
     return render_template("gaps.html", map=page, wd=wd, service_types=sts, client_groups=cgs,
                            service_type=st, client_group=cg, table=table,
                            title=maps.gap_title(st, cg) if st is not None else "", note=note,
-                           no_provider=none_here, method=gaps_layer.method_text(k),
+                           no_provider=none_here, absent=absent,
+                           method=gaps_layer.method_text(k),
                            units=units, unit=unit,
                            unit_words={u: pipeline.match.unit_words(u) for u in units},
                            per_100=pipeline.match.per_100_words(unit) if unit else "",
