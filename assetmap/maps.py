@@ -269,14 +269,16 @@ CATEGORY_LABELS = {**model.ASSET_CATEGORIES, "social": "Any social asset",
                    "essential": "Essential services (GP, pharmacy, food shop)"}
 
 
-def gap_rows(wd, service_type: str, client_group: str):
-    """Gap rows for a service type and client group ("" = any).
+def gap_rows(wd, service_type: str, client_group: str, unit: str | None = None):
+    """Gap rows for a service type and client group ("" = any), in one capacity unit.
 
     The pipeline analyses every service type x client group combination that occurs among
     providers (group_kind "service_client", with both columns set), so an offered pair gets
     its own rows. Where the run has none for the exact pair (no provider offers it, or an
     older run that analysed service types and client groups only separately), the service
     type's rows, else the client group's, else all providers' (see :func:`gap_fallback_note`).
+    A group has rows per unit its providers count in (hours a week, places: never summed):
+    ``unit`` if it has it, else hours, else places (:func:`gap_units` lists them).
     """
     g = wd.gaps
     if not len(g):
@@ -286,8 +288,29 @@ def gap_rows(wd, service_type: str, client_group: str):
     for a, b in ((service_type, client_group), (service_type, ""), ("", client_group), ("", "")):
         rows = g[(st == (a or "")) & (cg == (b or ""))]
         if len(rows):
-            return rows
+            return _one_unit(rows, unit)
     return g.iloc[0:0]
+
+
+def _one_unit(rows, unit: str | None):
+    """The rows of one capacity unit (``unit`` if present, else hours, else the first)."""
+    if "unit" not in rows:
+        return rows
+    have = [u for u in model.CAPACITY_UNITS if (rows["unit"] == u).any()]
+    if not have:
+        return rows
+    return rows[rows["unit"] == (unit if unit in have else have[0])]
+
+
+def gap_units(wd, service_type: str, client_group: str) -> list[str]:
+    """The capacity units the gap rows of this choice come in (hours first)."""
+    rows = gap_rows(wd, service_type, client_group)
+    if not len(rows) or "unit" not in wd.gaps:
+        return []
+    g = wd.gaps
+    same = (g["service_type"] == rows["service_type"].iloc[0]) & \
+        (g["client_group"] == rows["client_group"].iloc[0])
+    return [u for u in model.CAPACITY_UNITS if ((g["unit"] == u) & same).any()]
 
 
 def gap_choices(wd) -> tuple[list[str], list[str]]:
@@ -392,9 +415,9 @@ def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantil
     return m
 
 
-def build_gap_map(wd, service_type: str, client_group: str):
+def build_gap_map(wd, service_type: str, client_group: str, unit: str | None = None):
     m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
-    rows = gap_rows(wd, service_type, client_group)
+    rows = gap_rows(wd, service_type, client_group, unit)
     gaps_layer.add_to(m, wd.areas, rows, name="Gaps: need vs supply", show=True,
                       subtitle=rows_title(rows, service_type, client_group))
     prov = wd.providers

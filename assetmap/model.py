@@ -452,11 +452,103 @@ def validate_providers(df, *, file="providers") -> pd.DataFrame:
     _check_choice(clean, "client_groups", CLIENT_GROUPS, file=file, multi=True)
     _check_choice(clean, "quality_mark", QUALITY_MARKS, file=file)
     _unique(clean, "asset_id", file=file)
-    for col in ("hourly_price", "staff_fte", "capacity_hours", "vacancies", "radius_km"):
+    for col in ("hourly_price", "staff_fte", "capacity_hours", "vacancies", "radius_km",
+                "capacity_places"):
         for i, v in enumerate(clean[col]):
             if v is not None and v < 0:
                 raise InputError("must not be negative", file=file, row=i + 1, field=col)
+    for i, rec in enumerate(clean.to_dict("records")):
+        problems = check_reach(rec)
+        if problems:
+            raise InputError(problems[0][1], file=file, row=i + 1, field=problems[0][0])
+    clean["area_served"] = [join_list(c.upper() for c in split_list(v)) or None
+                            for v in clean["area_served"]]
     return clean.reset_index(drop=True)
+
+
+# --- how a provider reaches people (issue 10) ------------------------------------------------
+#: Limits of the area-served fields (a borough has a few hundred LSOAs; a drawn polygon of
+#: a few thousand vertices is plenty).
+MAX_AREA_SERVED_CODES = 2000
+MAX_AREA_SERVED_GEOJSON = 200_000
+
+
+def area_served_polygon(text):
+    """The (Multi)Polygon of ``area_served_geojson`` text (a GeoJSON geometry, Feature or
+    FeatureCollection in WGS84). Raises ValueError saying what is wrong, in plain words."""
+    import json
+
+    import shapely
+    try:
+        obj = json.loads(text) if isinstance(text, str) else text
+    except ValueError as e:
+        raise ValueError("the area served polygon is not valid GeoJSON") from e
+    if not isinstance(obj, dict):
+        raise ValueError("the area served polygon is not a GeoJSON object")
+    if obj.get("type") == "FeatureCollection":
+        parts = [area_served_polygon(f) for f in obj.get("features") or []]
+        if not parts:
+            raise ValueError("the area served polygon has no features")
+        return shapely.union_all(parts)
+    if obj.get("type") == "Feature":
+        return area_served_polygon(obj.get("geometry"))
+    try:
+        geom = shapely.geometry.shape(obj)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError,
+            shapely.errors.GEOSException) as e:
+        raise ValueError("the area served polygon is not a GeoJSON geometry") from e
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        raise ValueError(f"the area served must be a polygon, not a {geom.geom_type}")
+    x0, y0, x1, y1 = geom.bounds
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        raise ValueError("the area served polygon is not in longitude/latitude (WGS84)")
+    return geom if geom.is_valid else shapely.make_valid(geom)
+
+
+def _check_vacancy_date(value) -> str | None:
+    """Why a vacancies_confirmed value is refused (None when fine or blank)."""
+    import datetime as dt
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        d = dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return f"'{str(value)[:20]}' is not a date (YYYY-MM-DD, for example 2026-03-31)"
+    if d > dt.date.today() + dt.timedelta(days=1):
+        return "the date vacancies were confirmed cannot be in the future"
+    if d.year < 2000:
+        return "the date vacancies were confirmed is before 2000"
+    return None
+
+
+def check_reach(rec: dict) -> list[tuple[str, str]]:
+    """(field, problem) for each wrong reach, area served, places or vacancy-date field of
+    one provider record (plain words, for forms and importers alike)."""
+    out = []
+    reach = rec.get("reach")
+    if reach not in (None, "") and reach not in REACH_MODES:
+        out.append(("reach", f"'{str(reach)[:20]}' is not one of: {', '.join(REACH_MODES)}"))
+    codes = split_list(rec.get("area_served"))
+    bad = [c for c in codes if not AREA_CODE_RE.match(c.upper())]
+    if bad:
+        out.append(("area_served", f"'{bad[0][:20]}' is not an area code (an LSOA or ward "
+                    "code such as E01000001 or E05000001)"))
+    elif len(codes) > MAX_AREA_SERVED_CODES:
+        out.append(("area_served", f"more than {MAX_AREA_SERVED_CODES} area codes"))
+    gj = rec.get("area_served_geojson")
+    if gj not in (None, ""):
+        if len(str(gj)) > MAX_AREA_SERVED_GEOJSON:
+            out.append(("area_served_geojson", "the area served polygon is too large "
+                        f"(over {MAX_AREA_SERVED_GEOJSON:,} characters)"))
+        else:
+            try:
+                area_served_polygon(str(gj))
+            except ValueError as e:
+                out.append(("area_served_geojson", str(e)))
+    why = _check_vacancy_date(rec.get("vacancies_confirmed"))
+    if why:
+        out.append(("vacancies_confirmed", why))
+    return out
 
 
 def validate_networks(gdf, *, file="networks") -> gpd.GeoDataFrame:

@@ -78,9 +78,13 @@ FRAMES: dict[str, tuple[Column, ...]] = {
          "people: its walking times are straight-line estimates (distance x the detour "
          "factor)"),
         ("n<T>_social", "float", "count", "social assets within T minutes' walk"),
-        ("supply_all", "float", "capacity per person in need", "E2SFCA supply of all "
-         "providers per need-weighted resident aged 65+"),
-        ("supply_all_per_1000", "float", "capacity per 1,000 in need", "supply_all x 1,000"),
+        ("supply_all", "float", "units per person in need", "supply of all providers "
+         "(E2SFCA for venues, the area served for providers that come to people) per "
+         "need-weighted person, in the unit of supply_all_unit"),
+        ("supply_all_per_100", "float", "units per 100 people in need", "supply_all x 100: "
+         "hours a week (or places) per 100 people in need"),
+        ("supply_all_unit", "str", "", "the unit of supply_all: hours (hours a week) or "
+         "places"),
         ("need_class", "int", "class", "need class of the all-provider gap map (1 = low; 0 = "
          "no need value)"),
         ("supply_class", "int", "class", "supply class of the all-provider gap map (0 = no "
@@ -146,10 +150,19 @@ FRAMES: dict[str, tuple[Column, ...]] = {
         ("group", "str", "", "the provider group"),
         ("service_type", "str", "", "the group's service type ('' for any)"),
         ("client_group", "str", "", "the group's client group ('' for any)"),
-        ("demand", "float", "people", "need-weighted residents aged 65+"),
-        ("supply_total", "float", "capacity", "the group's capacity in the borough"),
-        ("supply", "float", "capacity per person in need", "E2SFCA accessibility"),
-        ("supply_per_1000", "float", "capacity per 1,000 in need", "supply x 1,000"),
+        ("unit", "str", "", "the unit the group's capacity counts in: hours (hours a week) "
+         "or places; the two are never summed"),
+        ("demand", "float", "people", "need-weighted people in the client group (population "
+         "x the need factor)"),
+        ("population", "float", "people", "people in the client group (not need-weighted; "
+         "analysis.demand)"),
+        ("population_label", "str", "", "who population counts, in words ('adults with a "
+         "learning disability')"),
+        ("supply_total", "float", "unit", "the group's capacity in the borough, in its unit"),
+        ("supply", "float", "units per person in need", "E2SFCA accessibility (venues: "
+         "walking time; providers that come to people: the area served)"),
+        ("supply_per_100", "float", "units per 100 people in need", "supply x 100: hours a "
+         "week (or places) per 100 people in need"),
     ),
     "gaps": _cols(
         _AREA_KEY,
@@ -157,8 +170,16 @@ FRAMES: dict[str, tuple[Column, ...]] = {
         ("group", "str", "", "the provider group"),
         ("service_type", "str", "", "service type ('' for any)"),
         ("client_group", "str", "", "client group ('' for any)"),
+        ("unit", "str", "", "hours (hours a week) or places"),
         ("need", "float", "z-score", "the need index"),
-        ("supply", "float", "capacity per person in need", "E2SFCA supply of the group"),
+        ("population", "float", "people", "people in the client group (not need-weighted)"),
+        ("population_label", "str", "", "who population counts, in words"),
+        ("supply", "float", "units per person in need", "supply of the group in its unit"),
+        ("supply_per_100", "float", "units per 100 people in need", "supply x 100: hours a "
+         "week (or places) per 100 people in need"),
+        ("shortfall", "float", "unit", "how far below the borough's median supply the area "
+         "is, in hours a week (or places) for its need-weighted people in the group; 0 at or "
+         "above the median"),
         ("need_class", "int", "class", "1 = low need (0 = no need value)"),
         ("supply_class", "int", "class", "0 = no supply; 1 = low among the areas with some"),
         ("bivariate_class", "str", "", "'N3-S1' ('N3-S0': high need, no supply)"),

@@ -261,14 +261,33 @@ CROW_FLY_DETOUR = 1.3
 #: Asset categories whose walking isochrones each run stores (others on demand).
 ISOCHRONE_CATEGORIES = ("neighbourhood_hub",)
 ISOCHRONE_BUFFER_M = 40.0     # half-width of the buffered reached streets
-#: E2SFCA supply: "capacity" (provider weekly capacity_hours; missing = median of the
-#: known ones) or "count" (each provider counts 1).
+#: E2SFCA supply: "capacity" (a provider's capacity in its unit: capacity_hours, hours a
+#: week, or capacity_places for providers counted in places; missing = the median of the
+#: known ones in the same unit) or "count" (each provider counts 1).
 SUPPLY = "capacity"
-#: E2SFCA demand = 65+ population x a need factor from the need index's percentile,
+#: E2SFCA demand = the people in the provider group's client group per area
+#: (analysis.demand.client_group_demand) x a need factor from the need index's percentile,
 #: running linearly from the first value (least need) to the second (most need).
 DEMAND_NEED_WEIGHT_RANGE = (0.5, 1.5)
 #: An asset category is "missing within reach" when the walk to the nearest exceeds this.
 GAP_REACH_MINUTES = 15.0
+
+# --- Reach, capacity units and vacancies (issue 10) ------------------------------------
+#: A provider that comes to people but records no area served (no area codes, polygon or
+#: radius_km) is taken to travel this far from its base (km, straight line). Source: an
+#: AssetMap planning assumption (about 10 minutes' drive in town), not a published figure;
+#: set it to what local providers quote.
+REACH_DEFAULT_RADIUS_KM = 3.0
+#: Supply is shown per this many people in need ("hours a week per 100 people in need").
+SUPPLY_PER = 100
+#: A provider's vacancies count as known only if they were confirmed (vacancies_confirmed)
+#: within this many days; older ones show as "not confirmed since <date>" and never rank a
+#: provider first. Source: issue 10's default (a month); an AssetMap assumption, not a
+#: published standard: set it to how often your brokerage team asks providers for updates.
+VACANCY_STALE_DAYS = 30
+#: The most places (beds, day places) a contribution may give: far above any micro-
+#: provider (CQC's largest care homes have about 300 beds); catches typing slips.
+MAX_CAPACITY_PLACES = 500.0
 
 # --- Contributions, moderation and accounts (issue 6) ------------------------------------
 #: Shortest password accepted (NCSC: length beats composition rules).
@@ -325,9 +344,10 @@ OUTREACH_NEED_CHANGE_Z = 0.25
 OUTREACH_SERVICE_TYPES = ("day_activities", "befriending", "transport", "home_support",
                           "domiciliary_care")
 #: Services delivered in people's homes: a commissioning gap counts the people outside every
-#: matching provider's area served (radius_km, else OUTREACH_DEFAULT_RADIUS_KM), not a walk.
+#: matching provider's area served (assetmap.analysis.reach), not a walk. (Kept for older
+#: callers: which providers come to people is now their reach, see model.REACH_MODES.)
 OUTREACH_HOME_SERVICES = ("home_support", "domiciliary_care")
-OUTREACH_DEFAULT_RADIUS_KM = 3.0
+OUTREACH_DEFAULT_RADIUS_KM = REACH_DEFAULT_RADIUS_KM
 #: Argon2id cost (OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1 at least; about
 #: 70 ms a hash here). Raising them re-hashes each password at its next sign-in.
 ARGON2_TIME_COST = 2

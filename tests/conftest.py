@@ -69,7 +69,10 @@ def _environment() -> str:
 
 def _demo_keys(seed: int) -> dict[str, str]:
     env = _environment()
-    built = hashlib.sha256(f"{seed}\n{env}\n{_sources_digest(DEMO_BUILD_SOURCES)}".encode())
+    # the build day too: the demo's vacancy dates count back from it (assetmap.demo.reach)
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    built = hashlib.sha256(f"{seed}\n{day}\n{env}\n{_sources_digest(DEMO_BUILD_SOURCES)}"
+                           .encode())
     analysed = hashlib.sha256(f"{built.hexdigest()}\n{_sources_digest(['.'])}".encode())
     return {"built": built.hexdigest()[:20], "analysed": analysed.hexdigest()[:20]}
 
@@ -81,11 +84,11 @@ class DemoCache:
 
     The folders live in pytest's cache (``.pytest_cache/d/assetmap-demo``), so a second
     session reuses them; with ``-p no:cacheprovider`` in a session temporary folder. Keys:
-    the demo seed, the library versions and the sources (``built``: the demo package and what
-    it writes through, see :data:`DEMO_BUILD_SOURCES`; ``analysed``: all of assetmap/), so a
-    change to any of them makes a new folder (old ones are deleted). Each folder is made in a
-    temporary folder and renamed into place, so an interrupted session leaves nothing half
-    made. Tests never open these files: :meth:`copy` hands out copies."""
+    the demo seed, the build day, the library versions and the sources (``built``: the demo
+    package and what it writes through, see :data:`DEMO_BUILD_SOURCES`; ``analysed``: all of
+    assetmap/), so a change to any of them makes a new folder (old ones are deleted). Each
+    folder is made in a temporary folder and renamed into place, so an interrupted session
+    leaves nothing half made. Tests never open these files: :meth:`copy` hands out copies."""
 
     def __init__(self, root: Path, seed: int):
         self.root, self.seed = root, seed

@@ -92,7 +92,9 @@ def test_demo_every_pair_with_high_need_and_no_supply_has_gaps(demo_run):
             checked += 1
             assert rows.loc[unserved, "is_gap"].all(), (st, cg)
             assert (rows.loc[unserved, "bivariate_class"] == f"N{top}-S0").all(), (st, cg)
-    assert checked >= 30                    # nearly every pair has unserved high-need areas
+    # many pairs have unserved high-need areas (fewer than before issue 10: providers that
+    # come to people now reach every area they serve, not only those within a walk)
+    assert checked >= 15
 
 
 def test_demo_gap_pages_never_say_no_gap_where_need_is_unserved(demo_run, client):
@@ -124,8 +126,8 @@ def test_gap_page_without_any_provider(client, monkeypatch):
 
     real = maps.gap_rows
 
-    def no_supply(wd, st, cg):
-        rows = real(wd, st, cg).copy()
+    def no_supply(wd, st, cg, unit=None):
+        rows = real(wd, st, cg, unit).copy()
         rows["supply"] = 0.0
         return rows
 
@@ -138,8 +140,10 @@ def test_gap_page_without_any_provider(client, monkeypatch):
 
 def test_gap_layer_outlines_no_supply_areas(demo_run):
     g = demo_run.gaps
-    rows = g[(g["service_type"] == "transport") & (g["client_group"] == "dementia")]
-    assert (rows["supply_class"] == 0).sum() > 100
+    pairs = g[g["group_kind"] == "service_client"].groupby(["group", "unit"])
+    key = (pairs["supply_class"].apply(lambda s: int((s == 0).sum()))).idxmax()
+    rows = pairs.get_group(key)             # the pair with most unserved areas
+    assert (rows["supply_class"] == 0).sum() > 30
     areas = demo_run.areas[["code", "name", "geometry"]]
     m = folium.Map(tiles=None)
     gaps_layer.add_to(m, areas, rows)

@@ -225,6 +225,30 @@ def test_referral_print(page, web_live_server):
     assert page.locator("form.filters").is_hidden()
 
 
+def test_referral_from_an_area_choice_finds_who_comes_to_the_person(page, live_server):
+    """A social worker on the demo: the person lives in Ashbrook 014F and needs support in
+    the home for dementia. Choosing the area (no postcode) lists the providers whose area
+    served covers it, marked as coming to the person, with recently confirmed vacancies
+    first (issue 10: this said "No provider matches within reach")."""
+    _open(page, live_server + "/referral")
+    page.select_option("#area", label="Ashbrook 014F (Eastgate)")
+    page.select_option("#service_type", "home_support")
+    page.select_option("#client_group", "dementia")
+    with page.expect_navigation():
+        page.click("button:text('Find')")
+    page.wait_for_load_state("load")
+    assert "area=" in page.url and page.js_errors == []
+    items = page.locator("#providers > li.result")
+    n = items.count()
+    assert n >= 5, page.text_content("#providers")
+    texts = [items.nth(i).inner_text() for i in range(n)]
+    assert all("Comes to you" in t for t in texts)
+    fresh = [("has-vacancy" in (items.nth(i).get_attribute("class") or "")) for i in range(n)]
+    assert fresh == sorted(fresh, reverse=True) and fresh[0]
+    assert "For Ashbrook 014F" in page.text_content(".referral-head")
+    _shot(page, "referral-area")
+
+
 def test_downloads_are_valid_files(page, web_live_server, tmp_path):
     _open(page, web_live_server + "/downloads")
     assert page.js_errors == []

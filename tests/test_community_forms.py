@@ -184,7 +184,7 @@ def test_check_services():
                               f"{settings.MAX_STAFF_FTE:g} (micro-providers have at most 5 "
                               "full-time staff)"),
     ("capacity_hours", str(settings.MAX_CAPACITY_HOURS + 1), settings.MAX_CAPACITY_HOURS + 1.0,
-     f"Weekly capacity (hours or places) must be at most {settings.MAX_CAPACITY_HOURS:g}"),
+     f"Weekly capacity (hours a week) must be at most {settings.MAX_CAPACITY_HOURS:g}"),
 ])
 def test_check_number(field, given, value, message):
     e = _errs()

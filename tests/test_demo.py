@@ -242,17 +242,54 @@ def test_providers(data):
     assert p["hourly_price"].between(10, 35).all()
     assert p["hourly_price"].between(15, 25).all()
     assert (p["staff_fte"] <= 5).all() and (p["staff_fte"] > 0).all()
-    assert (p["vacancies"] <= p["capacity_hours"]).all()
+    places = p["capacity_places"].notna()         # capacity in its unit (issue 10)
+    assert (p.loc[~places, "vacancies"] <= p.loc[~places, "capacity_hours"]).all()
+    assert (p.loc[places, "vacancies"] <= p.loc[places, "capacity_places"]).all()
+    assert p.loc[places, "capacity_hours"].isna().all() and places.any()
+    assert (p.loc[places, "service_types"].str.contains("accommodation")).all()
     assert set(p["quality_mark"]) == set(model.QUALITY_MARKS)
     reg = p[p["cqc_registered"]]
     assert len(reg) and all(re.fullmatch(r"1-\d{9,10}", x) for x in reg["cqc_location_id"])
     assert p.loc[~p["cqc_registered"], "cqc_location_id"].isna().all()
     assert p["direct_payments"].mean() > 0.6
     assert p["community_focus"].notna().any() and p["community_focus"].isna().any()
-    for col in ("service_types", "client_groups", "quality_mark", "radius_km", "capacity_hours"):
+    for col in ("service_types", "client_groups", "quality_mark", "radius_km",
+                "vacancies_confirmed"):
         assert p[col].notna().all(), col
+    assert (p["capacity_hours"].notna() | p["capacity_places"].notna()).all()
     served = {s for v in p["service_types"] for s in model.split_list(v)}
     assert {"home_support", "day_activities", "befriending"} <= served
+
+
+def test_providers_reach_and_vacancy_dates(data, lsoas):
+    """Some providers serve a radius, some a list of wards or LSOAs, some a polygon; mixed
+    providers reach people both ways; vacancy dates are some recent, some stale; a
+    home-based provider's polygon is not centred on its home."""
+    import datetime as dt
+
+    from assetmap.analysis import reach
+    p = model.validate_providers(data.providers)
+    modes = reach.reach_modes(p)
+    assert {"visits", "both", "venue"} <= set(modes)
+    visiting = p[modes != "venue"]
+    how = [reach.served_by(r) for r in visiting.to_dict("records")]
+    assert {"areas", "polygon", "radius"} <= set(how)
+    codes = {c for v in visiting["area_served"].dropna() for c in reach.served_codes(v)}
+    wards = set(data.areas.loc[data.areas["level"] == "ward", "code"])
+    assert codes & wards and codes & set(lsoas["code"]) and codes <= wards | set(lsoas["code"])
+    assert (p.loc[modes == "venue", "area_served"].isna()).all()
+    ages = [(dt.date.today() - dt.date.fromisoformat(d)).days for d in p["vacancies_confirmed"]]
+    assert min(ages) >= -1 and sum(a <= settings.VACANCY_STALE_DAYS for a in ages) >= 20
+    assert sum(a > settings.VACANCY_STALE_DAYS for a in ages) >= 10
+    # a home-based provider's area served is drawn about its published grid cell
+    from assetmap import privacy
+    from assetmap.demo.reach import _bases
+    home = data.assets[data.assets["home_based"]]
+    grid = _bng(privacy.approximate_location(home.geometry))
+    np.testing.assert_allclose(shapely.get_coordinates(grid), _bases(data.assets, home["id"]),
+                               atol=0.01)
+    for r in p[p["area_served_geojson"].notna()].to_dict("records"):
+        assert reach.polygon_from_geojson(r["area_served_geojson"]).geom_type == "Polygon"
 
 
 def test_networks(data, lsoas):

@@ -207,3 +207,40 @@ def test_cross_border_rows_kept_farther_ones_refused(area_store, tmp_path, monke
     with pytest.raises(InputError) as e:
         import_assets(area_store, path)
     assert {x.row for x in e.value.errors} == {3, 4} and "more than 1 km" in e.value.message
+
+
+def test_providers_with_reach_places_and_vacancy_dates(pc_store, tmp_path):
+    """The reach columns (issue 10) are read and stored; a wrong one is refused naming the
+    file, row and field."""
+    from test_io_common import CODES
+    lon, lat = centre(2)
+    poly = json.dumps({"type": "Polygon", "coordinates": [[[lon - .01, lat - .01],
+                                                           [lon + .01, lat - .01],
+                                                           [lon, lat + .01],
+                                                           [lon - .01, lat - .01]]]})
+    head = ["id", "name", "category", "lat", "lon", "service_types", "client_groups",
+            "reach", "area_served", "area_served_geojson", "capacity_places", "vacancies",
+            "vacancies_confirmed"]
+    path = write_csv(tmp_path / "reach.csv", head, [
+        ["mp-r1", "Round Help", "micro_provider", lat, lon, "home_support", "dementia",
+         "visits", f"{CODES[0]}|{CODES[1].lower()}", "", "", "", ""],
+        ["mp-r2", "Shared Lives", "micro_provider", lat, lon, "accommodation", "older_people",
+         "venue", "", poly, 3, 1, "2026-01-31"]])
+    import_assets(pc_store, path)
+    p = pc_store.read_assets().set_index("id")
+    assert p.at["mp-r1", "reach"] == "visits"
+    assert p.at["mp-r1", "area_served"] == f"{CODES[0]}|{CODES[1]}".upper()
+    assert p.at["mp-r2", "capacity_places"] == 3 and p.at["mp-r2", "vacancies"] == 1
+    assert p.at["mp-r2", "vacancies_confirmed"] == "2026-01-31"
+    assert json.loads(p.at["mp-r2", "area_served_geojson"])["type"] == "Polygon"
+    for col, value, words in (("area_served_geojson", '{"type": "Point", "coordinates": [0, 0]}',
+                               "must be a polygon"),
+                              ("vacancies_confirmed", "31/01/2026", "is not a date"),
+                              ("reach", "sometimes", "is not one of")):
+        row = ["mp-bad", "Bad", "micro_provider", lat, lon, "home_support", "dementia",
+               "", "", "", "", "", ""]
+        row[head.index(col)] = value
+        bad = write_csv(tmp_path / f"bad_{col}.csv", head, [row])
+        with pytest.raises(InputError) as e:
+            import_assets(pc_store, bad)
+        assert words in str(e.value) and col in str(e.value) and "row" in str(e.value), e.value

@@ -76,12 +76,17 @@ def test_suggestions_within_walk_and_matching(ctx, group, service, walk):
     plan = outreach.build_plan(ctx, params)
     mpm = params.speed_kmh * 1000 / 60
     assets = ctx.assets.set_index(ctx.assets["id"].astype(str))
-    n = 0
+    n = comes = 0
     for area in plan["areas"]:
         row = ctx.areas[ctx.areas["code"] == area["code"]].iloc[0]
         for s in area["suggestions"]:
             a = assets.loc[s["id"]]
             n += 1
+            if s.get("comes_to_you"):       # its area served covers the area (issue 10)
+                assert _serves(a, row), (s["id"], area["code"])
+                assert s["minutes"] == 0.0
+                comes += 1
+                continue
             # independently: the walk from the area's centre to the asset
             r, c, m = ctx.router.table(np.array([[row["x"], row["y"]]]),
                                        np.array([[a.geometry.x, a.geometry.y]]), 1e7)
@@ -96,9 +101,29 @@ def test_suggestions_within_walk_and_matching(ctx, group, service, walk):
             else:
                 assert a["category"] in settings.SOCIAL_CATEGORIES
         provs = [s for s in area["suggestions"] if s["kind"] == "provider"]
-        vac = [bool(plan["assets"][s["id"]]["vacancies"]) for s in provs]
-        assert vac == sorted(vac, reverse=True), "providers with vacancies come first"
-    assert n > 0
+        vac = [bool(plan["assets"][s["id"]]["vacancies_known"]) for s in provs]
+        assert vac == sorted(vac, reverse=True), "providers with confirmed vacancies first"
+    assert n > 0 and (comes > 0 or group == "learning_disability")
+
+
+def _serves(a, area_row) -> bool:
+    """By hand: does provider ``a`` (EPSG:27700 row) come to people in the area (ward or
+    LSOA code listed, polygon or radius holding the area's centre)?"""
+    import json
+
+    import shapely
+    from pyproj import Transformer
+    codes = set(model.split_list(a.get("area_served")))
+    if codes:
+        return bool({area_row["code"], area_row["parent_code"]} & codes)
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
+    x, y = to_bng.transform(area_row["pwc_lon"], area_row["pwc_lat"])
+    if a.get("area_served_geojson"):
+        poly = shapely.geometry.shape(json.loads(a["area_served_geojson"]))
+        return bool(shapely.transform(poly, lambda c: np.column_stack(
+            to_bng.transform(c[:, 0], c[:, 1]))).contains(shapely.Point(x, y)))
+    radius = a.get("radius_km") or settings.REACH_DEFAULT_RADIUS_KM
+    return bool(np.hypot(a.geometry.x - x, a.geometry.y - y) <= radius * 1000.0)
 
 
 def test_patch_choices_and_bad_patches(ctx):

@@ -108,19 +108,24 @@ def test_service_type_client_group_pairs(synth):
     for k, v in expected.items():
         assert got[k] == pytest.approx(v), k
     assert (pair.groupby("group").size() == n).all()
-    keys = ["group_kind", "group", "service_type", "client_group"]
+    keys = ["group_kind", "group", "service_type", "client_group", "unit"]
     assert set(map(tuple, g[keys].drop_duplicates().to_numpy())) == \
         set(map(tuple, e[keys].drop_duplicates().to_numpy()))
-    assert a.summary["e2sfca_groups"].count("service_client:home_support+dementia") == \
+    assert a.summary["e2sfca_groups"].count("service_client:home_support+dementia:hours") == \
         int(("home_support", "dementia") in expected)
-    # a pair's access never exceeds either of its parents' (its supply is a subset of theirs)
-    # and equals a parent's where they share the same providers (here: the same capacity)
+    # a pair's access never exceeds its client group's (its supply is a subset of theirs,
+    # over the same demand) and equals it where they share the same providers (here: the
+    # same capacity). The service type's parent group is measured against everyone's demand
+    # (client group ""), so it is compared only where the two demands are the same.
     acc = e.set_index(["group_kind", "group", "area_code"])["supply"].sort_index()
     total = e.groupby(["group_kind", "group"])["supply_total"].first()
+    dem = {c: rows.groupby("area_code")["demand"].first() for c, rows in e.groupby("client_group")}
     same = 0
     for (st, cg) in expected:
         p_acc = acc.loc[("service_client", f"{st}+{cg}")]
-        for kind, parent in (("service_type", st), ("client_group", cg)):
+        parents = [("client_group", cg)] + ([("service_type", st)] if np.allclose(
+            dem[cg], dem[""].reindex(dem[cg].index)) else [])
+        for kind, parent in parents:
             q_acc = acc.loc[(kind, parent)].reindex(p_acc.index)
             assert (p_acc <= q_acc + 1e-12).all(), (st, cg, kind)
             if total[(kind, parent)] == total[("service_client", f"{st}+{cg}")]:
@@ -141,16 +146,38 @@ def test_provider_groups_by_hand():
                          "client_groups": ["learning_disability", "carers|dementia", "carers"]})
     keys, masks = pipeline.provider_groups(prov)
     got = {k: m.tolist() for k, m in zip(keys, masks)}
-    assert got[("all", "all", "", "")] == [True, True, True]
-    assert got[("service_type", "befriending", "befriending", "")] == [True, True, False]
-    assert got[("client_group", "carers", "", "carers")] == [False, True, True]
+    assert got[("all", "all", "", "", "hours")] == [True, True, True]
+    assert got[("service_type", "befriending", "befriending", "", "hours")] == [True, True, False]
+    assert got[("client_group", "carers", "", "carers", "hours")] == [False, True, True]
     pairs = {k[1]: m for k, m in got.items() if k[0] == "service_client"}
     assert pairs == {"day_activities+learning_disability": [True, False, False],
                      "befriending+learning_disability": [True, False, False],
                      "befriending+carers": [False, True, False],
                      "befriending+dementia": [False, True, False]}
+    assert {k[4] for k in keys} == {"hours"}            # nobody counts in places here
     keys, masks = pipeline.provider_groups(prov.iloc[0:0])
-    assert keys == [("all", "all", "", "")] and len(masks[0]) == 0
+    assert keys == [("all", "all", "", "", "hours")] and len(masks[0]) == 0
+
+
+def test_provider_groups_keep_hours_and_places_apart():
+    """A provider of accommodation (or with capacity_places) counts in places, the others in
+    hours; a group with both has a row per unit and no row mixes them."""
+    prov = pd.DataFrame({"service_types": ["day_activities", "day_activities|accommodation",
+                                           "day_activities"],
+                         "client_groups": ["dementia", "dementia", "dementia"],
+                         "capacity_places": [np.nan, 4.0, 3.0]})
+    keys, masks = pipeline.provider_groups(prov)
+    got = {k: m.tolist() for k, m in zip(keys, masks)}
+    assert got[("service_type", "day_activities", "day_activities", "", "hours")] == \
+        [True, False, False]
+    assert got[("service_type", "day_activities", "day_activities", "", "places")] == \
+        [False, True, True]
+    assert got[("service_type", "accommodation", "accommodation", "", "places")] == \
+        [False, True, False]
+    assert ("service_type", "accommodation", "accommodation", "", "hours") not in got
+    units = ["hours", "places", "places"]
+    for k, m in got.items():                    # a group holds providers of its unit only
+        assert all(units[i] == k[4] for i, inside in enumerate(m) if inside), k
 
 
 def test_access_matches_direct_network_distance(synth):

@@ -200,3 +200,23 @@ def test_geojson_responses_are_rfc_7946(web_client):
     area2 = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
     assert area2 > 0                                        # exterior counterclockwise
     assert all(round(c, 6) == c for pt in ring for c in pt)
+
+
+def test_providers_say_how_they_reach_people(client):
+    """The JSON API returns the reach fields (issue 10) on the demo's providers, and an
+    area's gaps with their unit and shortfall."""
+    feats = client.get("/api/v1/providers?limit=500").get_json()["features"]
+    props = [f["properties"] for f in feats]
+    for key in ("reach", "area_served", "area_served_geojson", "radius_km", "capacity_hours",
+                "capacity_places", "vacancies", "vacancies_confirmed"):
+        assert all(key in p for p in props), key
+    assert {p["reach"] for p in props} >= {"visits", "both"}
+    assert any(p["area_served"] for p in props) and any(p["capacity_places"] for p in props)
+    areas = client.get("/api/v1/areas").get_json()["features"]
+    code = next(f["properties"]["code"] for f in areas
+                if f["properties"]["name"] == "Ashbrook 014F")     # the neediest: gaps
+    gaps = client.get(f"/api/v1/areas/{code}").get_json()["properties"]["gaps"]
+    assert gaps
+    for g in gaps:
+        assert g["unit"] in ("hours", "places") and g["supply_per_100_unit"].endswith(
+            "per 100 people in need") and "shortfall" in g and g["population_label"]

@@ -246,3 +246,46 @@ def test_opening_hours_round_trip():
     assert hours.parse_opening_hours(text) == (times, "ring 'first'")
     assert hours.parse_opening_hours("sunrise-sunset") is None
     assert hours.opening_form_values("sunrise-sunset") == {"opening_notes": "sunrise-sunset"}
+
+
+def test_reach_fields_are_accepted_validated_and_shown_to_the_moderator(contrib_app,
+                                                                       form_client):
+    """How people get the service, the wards and areas it serves, places and the vacancy
+    date (issue 10): stored as given, wrong ones refused beside their fields, and shown on
+    the moderation page."""
+    import datetime as dt
+    store = store_of(contrib_app)
+    lsoa = store.read_areas("lsoa")
+    ward, other = str(lsoa["parent_code"].iloc[0]), str(lsoa["code"].iloc[20])
+    anon = form_client()
+    lon, lat = inside_point(store)
+    form = provider_form(lon, lat, name="Ward Walkers", reach="visits", area_served=[ward],
+                         area_served_codes=f" {other.lower()}, ", radius_km=None)
+    token = submit(anon, form)
+    sub = store.submission_by_token(tokens.token_hash(token))
+    a = store.get_asset(sub["asset_id"])
+    assert a["reach"] == "visits" and a["area_served"] == f"{ward}|{other}"
+    assert a["vacancies_confirmed"] == dt.date.today().isoformat()   # blank: confirmed today
+    page = form_client("pat").get(f"/moderate/{sub['id']}").get_data(as_text=True)
+    assert "Comes to you (the provider travels within the area it serves)" in page
+    assert f"{ward}, {other}" in page and "hours a week" in page
+    # wrong values: each refused beside its field, nothing stored
+    bad = provider_form(lon, lat, name="Bad Reach", reach="teleport",
+                        area_served_codes="E01999999, nonsense",
+                        area_served_geojson='{"type": "Point", "coordinates": [0, 0]}',
+                        vacancies_confirmed="2099-01-01", service_types=["accommodation"],
+                        capacity_hours=None, vacancies="3")
+    anon.get("/contribute")
+    r = anon.post("/contribute", bad)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 400, r.status_code
+    for field, words in (("reach", "Choose how people get the service"),
+                         ("area_served_codes", "is not an area code"),
+                         ("area_served_geojson", "must be a polygon, not a Point"),
+                         ("vacancies_confirmed", "cannot be in the future"),
+                         ("vacancies", "Vacancies are part of the places")):
+        m = re.search(rf'id="{field}-error">([^<]*)<', text)
+        assert m and words in m.group(1), (field, m and m.group(1))
+    again = anon.post("/contribute", provider_form(lon, lat, name="Elsewhere",
+                                                   area_served_codes="E01999999"))
+    assert "is not an area of this borough" in again.get_data(as_text=True)

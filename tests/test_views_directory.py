@@ -62,3 +62,22 @@ def test_referral_vacancies_first_and_budget(web_client):
 def test_referral_needs_a_postcode(web_client):
     body = web_client.get("/referral").get_data(as_text=True)
     assert 'name="postcode"' in body and 'id="providers"' not in body
+
+
+def test_stale_vacancies_are_unknown_and_never_ranked_first(web_client):
+    """Vacancies confirmed more than settings.VACANCY_STALE_DAYS ago count as unknown
+    (issue 10): shown as 'not confirmed since <date>', never ahead of confirmed ones, and
+    not matched by the directory's 'with vacancies' filter."""
+    body = web_client.get("/referral?postcode=AB1+1AA&within=60").get_data(as_text=True)
+    prov = body.split('id="providers"')[1].split("</ol>")[0]
+    items = prov.split('<li class="result')[1:]
+    stale = [i for i, it in enumerate(items) if "not confirmed since" in it]
+    fresh = [i for i, it in enumerate(items) if "has-vacancy" in it.split(">")[0]]
+    assert stale and fresh and max(fresh) < min(stale)
+    assert all(re.search(r"Vacancies: \d+ hours? a week \(confirmed \d", items[i]) for i in fresh)
+    # stale providers have vacancies on record, yet the filter does not list them
+    listed = web_client.get("/directory?vacancies=1").get_data(as_text=True)
+    results = listed.split('id="results"')[1].split("</ol>")[0]
+    rows = results.split('<li class="result')[1:]
+    assert rows and all("has-vacancy" in r.split(">")[0] for r in rows)
+    assert "not confirmed since" not in results

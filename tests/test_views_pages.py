@@ -54,6 +54,7 @@ def test_gap_page_shows_the_exact_pair(client):
     assert 'value="learning_disability" selected' in body
     body = client.get("/gaps?service_type=accommodation&client_group=autism").get_data(as_text=True)
     assert "No provider in the data offers accommodation for autism" in body
+    assert "No provider of accommodation for autistic people in the borough." in body
     assert "separately" not in body
 
 
@@ -100,3 +101,37 @@ def test_pages_on_an_empty_store(empty_app):
                 "/downloads", "/downloads/areas.csv", "/downloads/assets.geojson", "/api/v1/",
                 "/api/v1/areas", "/api/v1/providers", "/openreferral/services"):
         assert c.get(url).status_code == 200, url
+
+
+def test_supply_numbers_carry_their_units(client):
+    """Issue 10: every supply number on the gap page, its map, the area profile, the CSV
+    download and the API says its unit (hours a week or places, per 100 people in need)."""
+    import csv
+    import io
+    body = client.get("/gaps?service_type=home_support&client_group=dementia"
+                      ).get_data(as_text=True)
+    cells = re.findall(r'<td class="supply">([^<]*)</td>', body)
+    assert cells and all(c.endswith("hours a week per 100 people in need") for c in cells)
+    assert "per 100 people in need" in body.split('id="gap-table"')[0]      # and the legend
+    # a pair with providers in both units offers the choice; places are never hours
+    both = client.get("/gaps?service_type=day_activities&client_group=dementia"
+                      ).get_data(as_text=True)
+    assert 'name="unit"' in both and '<option value="places"' in both
+    places = client.get("/gaps?service_type=day_activities&client_group=dementia&unit=places"
+                        ).get_data(as_text=True)
+    assert "places per 100 people in need" in places
+    assert "hours a week per 100" not in places.split('id="gap-table"')[-1].split("</table>")[0]
+    text = client.get("/downloads/gaps.csv?service_type=day_activities&client_group=dementia"
+                      ).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and "supply_per_1000" not in rows[0]
+    assert {r["unit"] for r in rows} == {"hours", "places"}
+    for r in rows:
+        assert r["supply_per_100_unit"] == {"hours": "hours a week per 100 people in need",
+                                            "places": "places per 100 people in need"}[r["unit"]]
+        assert r["shortfall_unit"] == {"hours": "hours a week", "places": "places"}[r["unit"]]
+    code = rows[0]["area_code"]
+    api = client.get(f"/api/v1/analysis/gaps?area={code}").get_json()["rows"]
+    assert api and all(r["supply_per_100_unit"].endswith("per 100 people in need") for r in api)
+    profile = client.get(f"/areas/{code}").get_data(as_text=True)
+    assert re.search(r'id="supply-all">[\d.]+ hours a week per 100 people in need', profile)

@@ -4,6 +4,8 @@ the analysis engine): 36 square areas, every known indicator, assets and micro-p
 frames in the shape ``assetmap.views.data`` normalises pipeline results into."""
 from __future__ import annotations
 
+import datetime
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -98,15 +100,24 @@ def _assets():
                              cqc_registered=k % 2 == 1, cqc_location_id="1-123" if k % 2 else None,
                              direct_payments=k % 3 != 1, preferred_list=k % 4 == 0, staff_fte=2.0,
                              capacity_hours=40.0, vacancies=float(k % 3),
-                             community_focus="Polish" if k % 5 == 0 else None, radius_km=3.0))
+                             community_focus="Polish" if k % 5 == 0 else None, radius_km=3.0,
+                             vacancies_confirmed=_confirmed(k)))
     # The XSS asset is also a provider so it shows in the directory.
     if not any(p["asset_id"] == "a003" for p in prov):
         prov.append(dict(asset_id="a003", service_types="befriending", client_groups="older_people",
                          hourly_price=15.0, quality_mark="gold", cqc_registered=False,
                          direct_payments=True, preferred_list=False, staff_fte=1.0,
-                         capacity_hours=20.0, vacancies=2.0, community_focus=XSS, radius_km=2.0))
+                         capacity_hours=20.0, vacancies=2.0, community_focus=XSS, radius_km=2.0,
+                         vacancies_confirmed=_confirmed(0)))
     g = gpd.GeoDataFrame(rows, geometry=pts, crs=settings.ANALYSIS_CRS).to_crs(4326)
     return g, pd.DataFrame(prov)
+
+
+def _confirmed(k: int) -> str:
+    """When provider k's vacancies were confirmed: recently for even k, months ago (stale:
+    beyond settings.VACANCY_STALE_DAYS) for odd k."""
+    days = 3 if k % 2 == 0 else settings.VACANCY_STALE_DAYS + 60
+    return (datetime.date.today() - datetime.timedelta(days=days)).isoformat()
 
 
 def _networks():

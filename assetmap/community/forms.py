@@ -25,6 +25,8 @@ from ..errors import InputError, InputErrors
 from ..io.common import invisible_only
 from ..privacy import HOME_PRIVATE_FIELDS
 from .hours import DAY_NAMES, DAYS, TIME_RE, compose_opening_hours, opening_form_values
+from .reach import LABELS as REACH_LABELS
+from .reach import check_capacity, check_reach_fields
 
 #: Field -> (label, max length) for free text.
 TEXT_FIELDS = {
@@ -43,8 +45,9 @@ TEXT_FIELDS = {
 NUMBER_FIELDS = {
     "hourly_price": ("Hourly price (GBP)", settings.MAX_HOURLY_PRICE),
     "staff_fte": ("Staff (full-time equivalent)", settings.MAX_STAFF_FTE),
-    "capacity_hours": ("Weekly capacity (hours or places)", settings.MAX_CAPACITY_HOURS),
-    "vacancies": ("Vacancies (hours or places)", settings.MAX_CAPACITY_HOURS),
+    "capacity_hours": ("Weekly capacity (hours a week)", settings.MAX_CAPACITY_HOURS),
+    "capacity_places": ("Capacity (places)", settings.MAX_CAPACITY_PLACES),
+    "vacancies": ("Vacancies (hours a week, or places)", settings.MAX_CAPACITY_HOURS),
     "radius_km": ("Area served (radius, km)", settings.MAX_RADIUS_KM),
 }
 BOOL_FIELDS = ("contact_public", "home_based", "cqc_registered", "direct_payments",
@@ -57,6 +60,7 @@ LABELS = {
     "contact_public": "Publish contact details", "home_based": "Home-based",
     "cqc_registered": "CQC registered", "direct_payments": "Accepts direct payments",
     "preferred_list": "On the preferred provider list", "status": "Status",
+    **REACH_LABELS, "area_served_codes": "Other area codes served",
 }
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -70,7 +74,8 @@ ASSET_FIELDS = ("name", "category", "description", "address", "postcode", "openi
 PROVIDER_FIELDS = ("service_types", "client_groups", "hourly_price", "quality_mark",
                    "cqc_registered", "cqc_location_id", "direct_payments", "preferred_list",
                    "staff_fte", "capacity_hours", "vacancies", "community_focus", "radius_km",
-                   "charity_number", "company_number")
+                   "charity_number", "company_number", "reach", "area_served",
+                   "area_served_geojson", "capacity_places", "vacancies_confirmed")
 
 #: Fields of a home-based provider never shown in any page (they locate the home): the
 #: same list the public view drops (privacy.HOME_PRIVATE_FIELDS).
@@ -340,16 +345,6 @@ def check_number(form, f: str, errors: FormErrors) -> float | None:
     return x
 
 
-def check_capacity(numbers: dict, errors: FormErrors) -> None:
-    """Vacancies are part of the weekly capacity: given only with it, never more than it."""
-    vacancies, capacity = numbers.get("vacancies"), numbers.get("capacity_hours")
-    if vacancies is not None and capacity is None and not errors.on("capacity_hours"):
-        errors.add("vacancies", "Vacancies are part of the weekly capacity: give the weekly "
-                   "capacity too, or leave vacancies empty")
-    elif vacancies is not None and capacity is not None and vacancies > capacity:
-        errors.add("vacancies", "Vacancies cannot be more than the weekly capacity")
-
-
 def check_home_based(asset: dict, category: str, errors: FormErrors) -> None:
     """Only categories that can be someone's home (``settings.HOME_BASED_CATEGORIES``) may
     be home-based; a library or a park is a place people visit."""
@@ -395,12 +390,15 @@ def preferred_value(form, can_set_preferred: bool, current: dict | None) -> bool
 
 
 def check_provider(form, text: dict, errors: FormErrors, *, can_set_preferred: bool = False,
-                   current: dict | None = None) -> dict:
-    """The service record: services offered, prices and capacity, registrations."""
+                   current: dict | None = None, known_codes=None) -> dict:
+    """The service record: services offered, prices and capacity, registrations, reach
+    (``known_codes``: the borough's area codes, for the areas served)."""
     services, groups, quality = check_services(form, errors)
     numbers = {f: check_number(form, f, errors) for f in NUMBER_FIELDS}
-    check_capacity(numbers, errors)
+    check_capacity(numbers, errors, services)
     reg = check_registrations(form, text, errors)
+    reach = check_reach_fields(form, errors, vacancies_given=numbers["vacancies"] is not None,
+                               known_codes=known_codes)
     return {
         "service_types": model.join_list(services), "client_groups": model.join_list(groups),
         "hourly_price": numbers["hourly_price"], "quality_mark": quality,
@@ -411,12 +409,17 @@ def check_provider(form, text: dict, errors: FormErrors, *, can_set_preferred: b
         "vacancies": numbers["vacancies"], "community_focus": text["community_focus"],
         "radius_km": numbers["radius_km"],
         "charity_number": reg["charity_number"], "company_number": reg["company_number"],
+        "reach": reach["reach"], "area_served": reach["area_served"],
+        "area_served_geojson": reach["area_served_geojson"],
+        "capacity_places": numbers["capacity_places"],
+        "vacancies_confirmed": reach["vacancies_confirmed"],
     }
 
 
 # --- validation: the whole form ----------------------------------------------------------------
 def validate_form(form, *, area=None, postcode_lookup=None, keep_location_ok: bool = False,
-                  can_set_preferred: bool = False, current: dict | None = None) -> Contribution:
+                  can_set_preferred: bool = False, current: dict | None = None,
+                  known_codes=None) -> Contribution:
     """Check every field of a contribution form; returns a :class:`Contribution` or raises
     :class:`~assetmap.errors.InputErrors` listing every problem (field and message).
 
@@ -424,7 +427,8 @@ def validate_form(form, *, area=None, postcode_lookup=None, keep_location_ok: bo
     ``postcode_lookup(postcode) -> (lon, lat) | None`` locates by postcode.
     ``keep_location_ok``: blank coordinates keep the current location (amendments).
     ``can_set_preferred``: only planners say who is on the preferred provider list; for
-    others the ``current`` record's value is kept.
+    others the ``current`` record's value is kept. ``known_codes``: the borough's area
+    codes (an area served outside them is refused).
     """
     errors = FormErrors()
     text = check_text(form, errors)
@@ -439,7 +443,7 @@ def validate_form(form, *, area=None, postcode_lookup=None, keep_location_ok: bo
     provider = None
     if wants_provider(form, category):
         provider = check_provider(form, text, errors, can_set_preferred=can_set_preferred,
-                                  current=current)
+                                  current=current, known_codes=known_codes)
     errors.raise_if_any()
     return Contribution(asset=asset, provider=provider, lon=lon, lat=lat)
 
@@ -458,7 +462,7 @@ def _provider_values(p: dict) -> dict:
     out: dict = {"is_provider": True}
     for f in PROVIDER_FIELDS:
         v = p.get(f)
-        if f in ("service_types", "client_groups"):
+        if f in ("service_types", "client_groups", "area_served"):
             out[f] = model.split_list(v)
         elif isinstance(v, float) and not math.isnan(v):
             out[f] = f"{v:g}"

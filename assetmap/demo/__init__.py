@@ -18,10 +18,12 @@ about 9-10 km by 7-8 km:
 Everything (areas, indicators, assets, micro-providers, neighbourhood networks and an OSM XML
 street network) comes out of :func:`generate`; :func:`build_into` writes it into a store in
 one transaction. The same seed gives byte-identical output: all randomness comes from one
-``numpy.random.default_rng(seed)``, iteration is ordered and floats are written with fixed
-precision. Polygons are snapped to a 0.00001 degree grid (about 1 m) and tile the borough
-exactly, so the shipped ``data/boundaries/demo_borough.geojson`` equals what
-:func:`generate` produces (a test checks it).
+``numpy.random.default_rng(seed)`` (the providers' reach and vacancy dates from a stream of
+their own, :mod:`.reach`; the dates count back from the build day, so the same seed on the
+same day), iteration is ordered and floats are written with fixed precision. Polygons are
+snapped to a 0.00001 degree grid (about 1 m) and tile the borough exactly, so the shipped
+``data/boundaries/demo_borough.geojson`` equals what :func:`generate` produces (a test
+checks it).
 
 ``DemoData.planted`` (also stored as JSON in the store's meta ``planted``) lists what tests
 of later features should find: ``hotspot_areas``, ``gap_areas``, ``deprived_core``,

@@ -45,6 +45,7 @@ from .population import (
     ward_centroids,
     weighted_centroids,
 )
+from .reach import add_reach
 from .streets import build_streets
 from .ways import classify_and_name
 
@@ -102,12 +103,14 @@ PLANTED_MEANING = {
 }
 
 
-def generate(seed: int = settings.DEMO_SEED) -> DemoData:
+def generate(seed: int = settings.DEMO_SEED, today=None) -> DemoData:
     """The demo borough for ``seed`` (pure: touches no store or file).
 
     Every stage draws from one ``numpy.random.default_rng(seed)``, in this order: river,
     outline, LSOAs, streets, road names, wards, population, assets, networks (so moving a
-    stage, or a draw inside one, changes the borough).
+    stage, or a draw inside one, changes the borough). The providers' reach, places and
+    vacancy dates (:mod:`.reach`) come from a generator of their own; the vacancy dates count
+    back from ``today`` (a ``datetime.date``; the build day by default).
     """
     rng = np.random.default_rng(seed)
     river = River(rng)
@@ -134,6 +137,7 @@ def generate(seed: int = settings.DEMO_SEED) -> DemoData:
                                              an.ward_district, pwc, planted_idx)
     alon, alat = xy_to_lonlat(axy)
     assets, providers = asset_frames(rows, alon, alat, prov_rows)
+    providers = add_reach(providers, assets, areas, seed, today)
     networks = make_networks(rng, hubs, pwc, an.ward_name, lsoa_ll, lsoa_local, adj,
                              set(planted_idx["hotspot"]))
     osm_xml, ostats, _ = to_osm_xml(nodes, ways, river, bnd, asset_pois(rows, alon, alat))

@@ -21,8 +21,11 @@ contact_public, home_based, status, last_reviewed, and the provider columns of
 ``model.PROVIDER_COLUMNS`` (service_types and client_groups as keys or labels separated by
 ``|``, hourly_price, quality_mark, cqc_registered, cqc_location_id, direct_payments,
 preferred_list, staff_fte, capacity_hours, vacancies, community_focus, radius_km,
-charity_number, company_number). A row becomes a provider when its category is
-micro_provider or it fills a provider column.
+charity_number, company_number; how it reaches people: reach (venue, visits or both),
+area_served (LSOA or ward codes separated by ``|``), area_served_geojson (a polygon,
+WGS84); capacity_places (places, beside capacity_hours in hours a week); and
+vacancies_confirmed, the date (YYYY-MM-DD) the vacancies were last confirmed). A row becomes
+a provider when its category is micro_provider or it fills a provider column.
 
 Identifiers are stable, so importing the same file again updates rather than duplicates:
 the ``id`` column if given, else ``cqc-<location id>``, ``ods-<code>``, ``charity-<number>``
@@ -101,7 +104,8 @@ PROVIDER_FIELDS = [c for c in model.PROVIDER_COLUMNS if c != "asset_id"]
 #: A row is a provider when one of these is filled (identifiers alone do not make one).
 PROVIDER_SIGNALS = ["service_types", "client_groups", "hourly_price", "quality_mark",
                     "cqc_registered", "direct_payments", "preferred_list", "staff_fte",
-                    "capacity_hours", "vacancies", "community_focus", "radius_km"]
+                    "capacity_hours", "vacancies", "community_focus", "radius_km", "reach",
+                    "area_served", "area_served_geojson", "capacity_places"]
 
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 #: Source columns a category map (``--category-map``) reads when neither the map nor
@@ -406,9 +410,14 @@ def _provider(r, cat, row, bad, defaults):
             p[k] = False
     if not blank(p.get("cqc_location_id")):
         p["cqc_registered"] = True
-    if not blank(p.get("vacancies")) and blank(p.get("capacity_hours")):
+    if not blank(p.get("vacancies")) and blank(p.get("capacity_hours")) \
+            and blank(p.get("capacity_places")):
         bad.add(row, "vacancies", "vacancies are part of the weekly capacity: give "
-                                  "capacity_hours too, or leave vacancies empty")
+                                  "capacity_hours (or capacity_places) too, or leave "
+                                  "vacancies empty")
+        return False
+    for field, problem in model.check_reach(p):
+        bad.add(row, field, problem)
         return False
     return p
 

@@ -5,6 +5,7 @@ take the low-supply colour of their need row and a dashed outline (legend row "n
 supply")."""
 from __future__ import annotations
 
+from ..analysis import capacity
 from ._geo import polygon_layer
 from ._legend import add_legend
 from ._style import NO_DATA, area_title, esc, fmt
@@ -71,8 +72,10 @@ def _style(p) -> dict:
 
 def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = True,
            link_template: str | None = "/areas/{code}", legend: bool = True, subtitle: str = ""):
-    """``areas`` (code, name, display geometry) joined with ``gaps`` rows for one service type
-    and client group (area_code, need, supply, need_class, supply_class, is_gap, gap_rank)."""
+    """``areas`` (code, name, display geometry) joined with ``gaps`` rows for one service type,
+    client group and unit (area_code, need, supply, supply_per_100, unit, population,
+    population_label, shortfall, need_class, supply_class, is_gap, gap_rank); popups and the
+    legend say the supply's unit ("hours a week per 100 people in need")."""
     g = gaps.drop_duplicates("area_code").set_index("area_code")
     keep = [c for c in ("code", "name", "parent_name") if c in areas]
     d = areas[keep + [areas.geometry.name]].join(g, on="code")
@@ -86,7 +89,9 @@ def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = T
         t = f"{area_title(r['name'], r.get('parent_name'))}<br>{esc(desc)}" \
             f"{' – GAP' if is_gap else ''}"
         tips.append(t)
-        p = (t + f"<br>Need {fmt(r.get('need'), 2)}, supply {fmt(r.get('supply'), 3)}")
+        p = t + f"<br>Need {fmt(r.get('need'), 2)}"
+        if known:
+            p += "<br>" + esc(capacity.gap_words(r))
         if link_template:
             p += f'<br><a href="{esc(link_template.format(code=r["code"]))}">Area profile</a>'
         pops.append(p)
@@ -98,6 +103,10 @@ def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = T
                           extra={"fill": fills, "gap": gapflag, "none": nosupply})
     group.add_to(m)
     if legend:
+        units = [u for u in ("hours", "places") if "unit" in gaps and (gaps["unit"] == u).any()]
+        if units:
+            subtitle = (subtitle + "; " if subtitle else "") + "supply in " + \
+                capacity.per_100_words(units[0])
         note = f'<div class="am-legend-note">{esc(subtitle)}</div>' if subtitle else ""
         add_legend(m, group, name, note + legend_html(), method="gaps")
     return group

@@ -90,8 +90,7 @@ def add_suggestions(m, plan: dict, *, name: str = "Suggested assets and provider
         if a.get("location_note"):
             bits.append(f"<em>{esc(a['location_note'])}</em>")
         if prov:
-            bits.append("Vacancies: " + esc(a.get("vacancies") if a.get("vacancies") is not None
-                                            else "not known"))
+            bits.append(esc(a.get("vacancy_text") or "Vacancies not confirmed"))
         for label, key in (("Address", "address"), ("Opening hours", "opening_hours"),
                            ("Contact", "contact")):
             if a.get(key):

@@ -3,11 +3,12 @@ is not the only cue). Home-based providers arrive already moved to an approximat
 by privacy.public_assets; the popup says so."""
 from __future__ import annotations
 
+from ..analysis import capacity, reach
 from ..model import CLIENT_GROUPS, SERVICE_TYPES, split_list
 from ._legend import add_legend
 from ._markers import cluster_layer, marker_rows, text_colour
 from ._markers import popup_html as _popup
-from ._style import esc, fmt
+from ._style import esc
 
 QUALITY_COLOURS = {"gold": "#E69F00", "silver": "#8A8A8A", "bronze": "#8C510A", "none": "#FFFFFF"}
 QUALITY_SYMBOLS = {"gold": "G", "silver": "S", "bronze": "B", "none": "–"}
@@ -50,20 +51,30 @@ def legend_html() -> str:
                             'only at an approximate location.</div>')
 
 
-POPUP_LABELS = ("Where", "Services", "For", "Price", "Quality mark", "Vacancies",
-                "Direct payments", "CQC registered", "Community focus", "Contact")
+POPUP_LABELS = ("Where", "Services", "For", "Reach", "Price", "Quality mark", "Capacity",
+                "Vacancies", "Direct payments", "CQC registered", "Community focus", "Contact")
 MARKS = ("gold", "silver", "bronze", "none")
 SUBTITLE = "Micro-provider"
 
 
+def _capacity(row) -> str:
+    """'40 hours a week' / '6 places' ('' when not given)."""
+    unit = capacity.provider_unit(row)
+    v = row.get("capacity_places" if unit == "places" else "capacity_hours")
+    if v is None or v != v:
+        return ""
+    return capacity.amount(v, unit).removeprefix("about ")
+
+
 def popup_values(row) -> list[str]:
     q = row.get("quality_mark") or "none"
-    vac = row.get("vacancies")
     return [f"<em>{esc(row['location_note'])}</em>" if row.get("location_note") else "",
             esc(labels(row.get("service_types"), SERVICE_TYPES)),
             esc(labels(row.get("client_groups"), CLIENT_GROUPS)),
+            esc(reach.describe(row)),
             esc(price_text(row.get("hourly_price"))), esc(QUALITY_LABELS.get(q, q)),
-            fmt(vac, 0) if vac is not None and vac == vac else "",
+            esc(_capacity(row)),
+            esc(capacity.vacancy_text(row).removeprefix("Vacancies: ")),
             yes_no(row.get("direct_payments")), yes_no(row.get("cqc_registered")),
             esc(row.get("community_focus")), esc(row.get("contact"))]
 

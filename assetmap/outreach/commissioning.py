@@ -1,9 +1,12 @@
 """Commissioning gaps and the words for them.
 
-For each service type x client group (and each community venue category), the people aged
-65+ in the patch with none within a walk, as sentences such as "No day activities for people
-with learning disabilities within 20 minutes' walk of 1,200 people aged 65+"; and, per area,
-what is missing within the plan's walk (:func:`missing_text`).
+For each service type x client group, the people of that client group in the patch
+(:func:`assetmap.analysis.demand.client_group_demand`) whom no provider reaches: none that
+comes to people serves their area (:mod:`.visits`, the gap map's reach rule) and none people
+travel to is within the walk; as sentences such as "No day activities for people with
+learning disabilities within 20 minutes' walk of about 410 adults with a learning
+disability". For each community venue category, the people aged 65+ with none within the
+walk. And, per area, what is missing within the plan's walk (:func:`missing_text`).
 """
 from __future__ import annotations
 
@@ -11,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from .. import model, settings
+from ..analysis import demand, reach
 from .context import Context
-from .params import PlanParams, _mpm, _num
+from .params import PlanParams, _mpm
+from .visits import cover, walked_to
 
 #: How each client group and service type reads inside a sentence.
 GROUP_PHRASES = {
@@ -87,47 +92,78 @@ def _origins(ctx: Context, idx: np.ndarray):
     return ai, xy, pop
 
 
+def _people(ctx: Context, idx: np.ndarray, ai: np.ndarray, w65: np.ndarray, cg: str | None):
+    """(people per origin, label): the client group's people (analysis.demand) shared over
+    each area's origins as its 65+ are; people aged 65+ for venues (``cg`` None)."""
+    if cg is None:
+        return w65, "people aged 65+"
+    d = demand.client_group_demand(ctx.areas, ctx.values, cg)
+    people = np.nan_to_num(np.asarray(d.people, dtype=float))[idx]
+    pop65 = ctx.areas["pop_65_plus"].to_numpy(dtype=float)[idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(pop65[ai] > 0, w65 / pop65[ai], 0.0)
+    n_o = np.bincount(ai, minlength=len(idx))
+    share = np.where(pop65[ai] > 0, share, 1.0 / np.maximum(n_o[ai], 1))
+    return people[ai] * share, d.label
+
+
 def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=None,
                        minutes: float | None = None) -> list[dict]:
     """The patch's gaps as commissioning opportunities: for each service type x client group
-    (and each community venue category), the people aged 65+ with none within ``minutes``'
-    walk, largest first."""
+    the people in that group no provider reaches (comes to their area, or within
+    ``minutes``' walk), and for each community venue category the people aged 65+ with none
+    within the walk; largest first."""
     minutes = settings.OUTREACH_COMMISSION_MINUTES if minutes is None else minutes
     arows = ctx.assets.to_dict("records") if arows is None else arows
-    ai, oxy, pop = _origins(ctx, idx)
-    total = float(pop.sum())
-    if total <= 0:
+    ai, oxy, pop65 = _origins(ctx, idx)
+    if float(pop65.sum()) <= 0:
         return []
     codes = ctx.areas["code"].iloc[idx].to_numpy()
-    groups, meta, home = _gap_groups(arows, params)
-    d = _group_distances(ctx, oxy, groups, home, minutes * _mpm(params))
-    out = []
+    groups, meta, visiting = _gap_groups(ctx, arows, params)
+    d = _group_distances(ctx, oxy, ai, idx, groups, visiting, minutes * _mpm(params))
+    out, people = [], {}
     for k, (kind, what, cg) in enumerate(meta):
+        if cg not in people:
+            people[cg] = _people(ctx, idx, ai, pop65, cg if kind == "service" else None)
+        pop, label = people[cg]
         unreached = ~np.isfinite(d[k])
-        n = float(pop[unreached].sum())
-        if n < settings.OUTREACH_MIN_UNREACHED:
+        n, total = float(pop[unreached].sum()), float(pop.sum())
+        if n < settings.OUTREACH_MIN_UNREACHED or total <= 0:
             continue
         flagged = _gap_areas(ctx.gaps, codes, what, cg) if kind == "service" else 0
-        sentence = _gap_sentence(kind, what, cg, n, total, minutes, k in home, flagged)
-        out.append({"sentence": sentence, "kind": kind, "service_type": what
-                    if kind == "service" else None, "category": what if kind == "venue" else None,
-                    "client_group": cg, "people_65_plus": int(round(n)),
-                    "areas": int(len(set(ai[unreached]))),
+        how = _how(len(groups[k]), len(visiting.get(k, ())), what)
+        out.append({"sentence": _gap_sentence(kind, what, cg, n, total, minutes, how, flagged,
+                                              label),
+                    "kind": kind, "service_type": what if kind == "service" else None,
+                    "category": what if kind == "venue" else None,
+                    "client_group": cg, "people": int(round(n)), "people_label": label,
+                    "reach": how, "areas": int(len(set(ai[unreached]))),
                     "share": round(n / total, 3), "analysis_gap_areas": int(flagged),
                     "chosen": kind == "service" and cg == params.client_group and (
                         not params.service_type or params.service_type == what)})
-    out.sort(key=lambda r: (not r["chosen"], -r["people_65_plus"], r["sentence"]))
+    out.sort(key=lambda r: (not r["chosen"], -r["people"], r["sentence"]))
     return out
 
 
-def _gap_groups(arows: list, params: PlanParams) -> tuple[list, list, dict]:
-    """(points, (kind, what, client group), home): the asset groups a gap is measured
+def _how(n_venue: int, n_visiting: int, service_type: str) -> str:
+    """How a group's providers reach people: "walk", "visits" or "both" (a group nobody
+    offers: by its service type)."""
+    if n_venue and n_visiting:
+        return "both"
+    if n_visiting or (not n_venue and service_type in model.VISITING_SERVICE_TYPES):
+        return "visits"
+    return "walk"
+
+
+def _gap_groups(ctx: Context, arows: list, params: PlanParams) -> tuple[list, list, dict]:
+    """(points, (kind, what, client group), visiting): the asset groups a gap is measured
     against, by position: providers per service type x client group, then community venues
-    per category. Services delivered in the home (``OUTREACH_HOME_SERVICES``) are not walked
-    to: their group has no points, and ``home`` holds their providers' points and radii (m)."""
+    per category. ``points`` are where people walk to (venues and providers at a venue);
+    ``visiting[k]`` the rows of group k's providers that come to people."""
     groups: list[np.ndarray] = []
     meta: list[tuple[str, str, str | None]] = []
-    home: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    visiting: dict[int, list[int]] = {}
+    venue = walked_to(ctx) if len(arows) else np.zeros(0, dtype=bool)
     types = list(settings.OUTREACH_SERVICE_TYPES)
     if params.service_type and params.service_type not in types:
         types.append(params.service_type)
@@ -136,18 +172,14 @@ def _gap_groups(arows: list, params: PlanParams) -> tuple[list, list, dict]:
             sel = [j for j, r in enumerate(arows) if r.get("is_provider")
                    and st in model.split_list(r.get("service_types"))
                    and cg in model.split_list(r.get("client_groups"))]
-            xy = _points(arows, sel)
-            if st in settings.OUTREACH_HOME_SERVICES:
-                radius = np.array([(_num(arows[j].get("radius_km")) or
-                                    settings.OUTREACH_DEFAULT_RADIUS_KM) * 1000.0 for j in sel])
-                home[len(meta)] = (xy, radius)
-                xy = np.zeros((0, 2))       # not a walking group
-            groups.append(xy)
+            visiting[len(meta)] = [j for j in sel
+                                   if reach.reach_mode(arows[j]) in ("visits", "both")]
+            groups.append(_points(arows, [j for j in sel if venue[j]]))
             meta.append(("service", st, cg))
     for cat in settings.SOCIAL_CATEGORIES:
         groups.append(_points(arows, [j for j, r in enumerate(arows) if r.get("category") == cat]))
         meta.append(("venue", cat, None))
-    return groups, meta, home
+    return groups, meta, visiting
 
 
 def _points(arows: list, sel: list) -> np.ndarray:
@@ -155,37 +187,43 @@ def _points(arows: list, sel: list) -> np.ndarray:
     return np.array([[arows[j]["geometry"].x, arows[j]["geometry"].y] for j in sel]).reshape(-1, 2)
 
 
-def _group_distances(ctx: Context, oxy: np.ndarray, groups: list, home: dict,
-                     limit: float) -> np.ndarray:
-    """Group x origin: metres walked to the group's nearest asset (inf beyond ``limit``);
-    for an in-home group, 0 where one of its providers covers the origin, inf otherwise."""
+def _group_distances(ctx: Context, oxy: np.ndarray, ai: np.ndarray, idx: np.ndarray,
+                     groups: list, visiting: dict, limit: float) -> np.ndarray:
+    """Group x origin: metres walked to the group's nearest venue (inf beyond ``limit``),
+    or 0 where one of its providers that come to people serves the origin's area."""
     nonempty = [k for k, g in enumerate(groups) if len(g)]
     d = np.full((len(groups), len(oxy)), np.inf)
     if nonempty:
         d[nonempty] = ctx.router.nearest(oxy, [groups[k] for k in nonempty], limit)
-    for k, (xy, radius) in home.items():
-        if len(xy):
-            dist = np.sqrt(((oxy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-            d[k] = np.where((dist <= radius[None, :]).any(axis=1), 0.0, np.inf)
+    if any(visiting.values()):
+        covered = cover(ctx, idx)               # assets x patch areas
+        for k, rows in visiting.items():
+            if rows:
+                here = covered[rows].any(axis=0)[ai]
+                d[k] = np.where(here, 0.0, d[k])
     return d
 
 
 def _gap_sentence(kind: str, what: str, cg: str | None, n: float, total: float,
-                  minutes: float, in_home: bool, flagged: int) -> str:
+                  minutes: float, how: str, flagged: int, label: str = "people aged 65+"
+                  ) -> str:
     """'No day activities for people with learning disabilities within 20 minutes' walk of
-    1,200 people aged 65+ (35% of the patch's people aged 65+).'"""
+    about 410 adults with a learning disability (35% of the patch's ...).'"""
     if kind == "service" and cg is not None:
         head = f"No {SERVICE_PHRASES[what]} for {GROUP_PHRASES[cg]}"
     else:
         head = f"No {CATEGORY_PHRASES.get(what, what)}"
-    if in_home:
-        sentence = f"{head} covering the homes of {people(n)} people aged 65+"
+    who = f"about {people(n)} {label}"
+    if how == "visits":
+        sentence = f"{head} covering the homes of {who}"
+    elif how == "both":
+        sentence = f"{head} coming to the homes of, or within {minutes:g} minutes' walk of, {who}"
     else:
-        sentence = f"{head} within {minutes:g} minutes' walk of {people(n)} people aged 65+"
+        sentence = f"{head} within {minutes:g} minutes' walk of {who}"
     if n >= total - 0.5:
-        sentence += " (everyone aged 65+ in the patch)"
+        sentence += f" (all the patch's {label})"
     else:
-        sentence += f" ({100 * n / total:.0f}% of the patch's people aged 65+)"
+        sentence += f" ({100 * n / total:.0f}% of the patch's {label})"
     if flagged:
         sentence += (f"; the analysis finds high need and low supply of "
                      f"{SERVICE_PHRASES[what]} in {flagged} of its areas")
@@ -194,13 +232,17 @@ def _gap_sentence(kind: str, what: str, cg: str | None, n: float, total: float,
 
 def _gap_areas(g: pd.DataFrame, codes, service_type: str, client_group: str) -> int:
     """How many of ``codes`` the analysis classes as gaps (high need, low supply) for this
-    service type (pipeline frame: the service type's own gaps)."""
+    service type and client group (pipeline frame: the pair's own gaps, any unit)."""
     if g is None or not len(g):
         return 0
     flag = "gap" if "gap" in g else ("is_gap" if "is_gap" in g else None)
     if flag is None:
         return 0
-    if {"group_kind", "group"} <= set(g.columns):
+    if {"service_type", "client_group", "group_kind"} <= set(g.columns) and \
+            (g["group_kind"] == "service_client").any():
+        sub = g[(g["group_kind"] == "service_client") & (g["service_type"] == service_type)
+                & (g["client_group"] == client_group)]
+    elif {"group_kind", "group"} <= set(g.columns):
         sub = g[(g["group_kind"] == "service_type") & (g["group"] == service_type)]
     elif {"service_type", "client_group"} <= set(g.columns):
         sub = g[(g["service_type"] == service_type) & (g["client_group"] == client_group)]
@@ -208,4 +250,3 @@ def _gap_areas(g: pd.DataFrame, codes, service_type: str, client_group: str) -> 
         return 0
     sub = sub[sub["area_code"].isin(set(codes))]
     return int(sub.loc[sub[flag].fillna(False).astype(bool), "area_code"].nunique())
-

@@ -61,6 +61,8 @@ class Context:
     notes: list = field(default_factory=list)
     # postcode, x, y, area_code (EPSG:27700), inside the areas
     postcodes: pd.DataFrame | None = None
+    #: the radius of a visiting provider that describes no area served (the run's)
+    reach_default_km: float = settings.REACH_DEFAULT_RADIUS_KM
 
     @property
     def router_kind(self) -> str:
@@ -137,7 +139,13 @@ def _load_context(store, run) -> Context:
                    areas=areas.reset_index(drop=True), zscores=z, values=wide, borough=borough,
                    indicators=indicators, assets=assets.reset_index(drop=True),
                    networks=networks, gaps=gaps, router=router, graph=graph, notes=notes,
-                   postcodes=postcodes)
+                   postcodes=postcodes, reach_default_km=_default_km(analysis))
+
+
+def _default_km(analysis) -> float:
+    """The radius the run gave providers that come to people but describe no area served."""
+    params = getattr(analysis, "params", None) or {}
+    return float(params.get("reach_default_radius_km") or settings.REACH_DEFAULT_RADIUS_KM)
 
 
 def _read_areas(store) -> gpd.GeoDataFrame:

@@ -23,9 +23,10 @@ def csv_rows(plan: dict) -> list[dict]:
             a = assets[s["id"]]
             detail = a["category_label"]
             if a["is_provider"]:
-                vac = a.get("vacancies") if a.get("vacancies") is not None else "?"
+                vac = a.get("vacancy_text") or "vacancies not confirmed"
+                reach = "comes to you; " if s.get("comes_to_you") else ""
                 detail = (f"{', '.join(SERVICE_PHRASES.get(t, t) for t in a['service_types'])}; "
-                          f"vacancies {vac}; quality {a.get('quality_mark')}")
+                          f"{reach}{vac[0].lower() + vac[1:]}; quality {a.get('quality_mark')}")
             rows.append({"section": "provider" if s["kind"] == "provider" else "venue",
                          "rank": r["rank"], "area_code": r["code"], "area_name": r["name"],
                          "ward": r["ward"], "item": a["name"], "detail": detail,
@@ -50,14 +51,14 @@ def csv_rows(plan: dict) -> list[dict]:
                      if s["n"] - 1 < len(plan["route"]["legs_minutes"]) else ""})
     for g in plan["gaps"]:
         rows.append({"section": "commissioning gap", "item": g["sentence"],
-                     "people_65_plus": g["people_65_plus"], "detail": g.get("service_type")
-                     or g.get("category") or ""})
+                     "people": g["people"], "people_label": g.get("people_label", ""),
+                     "detail": g.get("service_type") or g.get("category") or ""})
     return rows
 
 
 CSV_COLUMNS = ["section", "rank", "area_code", "area_name", "ward", "item", "detail", "minutes",
-               "score", "people_65_plus", "asset_id", "address", "postcode", "contact", "lon",
-               "lat"]
+               "score", "people_65_plus", "people", "people_label", "asset_id", "address",
+               "postcode", "contact", "lon", "lat"]
 
 
 def to_csv(plan: dict) -> str:

@@ -20,6 +20,7 @@ from .commissioning import _missing, _origins, commissioning_gaps, missing_text
 from .context import _TO_BNG, _TO_WGS, Context, _wgs, _xy, context
 from .params import PlanParams, _mpm, _num
 from .route import _knock_first, _route
+from .visits import cover, reached, vacancy_fields, walked_to
 from .why import _patch_indicators, _why
 
 PLAN_FORMAT = 1
@@ -87,9 +88,12 @@ def _area_rows(ctx: Context, params: PlanParams, top: pd.DataFrame,
     social = set(social_idx.tolist())
     used_assets: dict[str, dict] = {}
     rows = []
+    covering = cover(ctx, top_i)             # providers that come to each area's people
+    venue = walked_to(ctx)
     for k, row in enumerate(top.itertuples()):
-        near = minutes.get(k, {})
-        sugg = _suggestions(arows, near, matching, social, used_assets)
+        near = reached(minutes.get(k, {}), np.flatnonzero(covering[:, k]), venue)
+        sugg = _suggestions(arows, near, matching, social, used_assets,
+                            set(np.flatnonzero(covering[:, k]).tolist()))
         nearest = float(nearest_social[k]) if len(nearest_social) else None
         rows.append(_area_row(ctx, params, row, arows, near, sugg, pct_iso[row.i], nearest,
                               knock.get(row.code, [])))
@@ -113,13 +117,15 @@ def _walks(ctx: Context, params: PlanParams, oxy: np.ndarray, axy: np.ndarray,
 
 
 def _suggestions(arows: list, near: dict, matching: set, social: set,
-                 used_assets: dict) -> list[dict]:
-    """What to connect an area's people to: matching providers within the walk (those with
-    vacancies first, then nearer, then better quality), then community venues (nearer
-    first); each suggested asset is added to ``used_assets``."""
+                 used_assets: dict, comes: set | None = None) -> list[dict]:
+    """What to connect an area's people to: matching providers that reach it (those with
+    recently confirmed vacancies first, then those that come to people (``comes``: rows)
+    or nearer, then better quality), then community venues (nearer first); each suggested
+    asset is added to ``used_assets``."""
+    comes = comes or set()
     provs = sorted(
         [j for j in near if j in matching],
-        key=lambda j: (-(1 if (arows[j].get("vacancies") or 0) > 0 else 0),
+        key=lambda j: (-(1 if (vacancy_fields(arows[j])["vacancies_known"] or 0) > 0 else 0),
                        round(near[j], 1),
                        _QUALITY_ORDER.get(arows[j].get("quality_mark") or "none", 3),
                        str(arows[j]["id"])))
@@ -130,7 +136,7 @@ def _suggestions(arows: list, near: dict, matching: set, social: set,
         for j in chosen[:settings.OUTREACH_MAX_SUGGESTIONS]:
             used_assets.setdefault(str(arows[j]["id"]), _asset_dict(arows[j]))
             sugg.append({"id": str(arows[j]["id"]), "minutes": round(near[j], 1),
-                         "kind": kind})
+                         "kind": kind, "comes_to_you": j in comes})
     return sugg
 
 
@@ -303,6 +309,9 @@ def _scores(ctx: Context, params: PlanParams) -> pd.DataFrame:
     supply_z = pd.Series(0.0, index=a.index)
     sub = _group_rows(ctx.gaps, params.client_group, params.service_type)
     if sub is not None and len(sub):
+        if "unit" in sub and sub["unit"].nunique() > 1:     # one unit: never mix them
+            sub = sub[sub["unit"] == ("hours" if (sub["unit"] == "hours").any() else
+                                      sub["unit"].iloc[0])]
         col = "access" if "access" in sub else "supply"
         s = sub.groupby("area_code")[col].mean().reindex(a["code"]).to_numpy()
         supply_z = _z(pd.Series(s, index=a.index))
@@ -369,6 +378,7 @@ def _asset_dict(row: dict) -> dict:
             "service_types": model.split_list(row.get("service_types")),
             "client_groups": model.split_list(row.get("client_groups")),
             "vacancies": _num(row.get("vacancies"), 1),
+            **vacancy_fields(row),
             "quality_mark": row.get("quality_mark") or "none",
             "hourly_price": _num(row.get("hourly_price"), 2),
             "direct_payments": bool(row.get("direct_payments")),

@@ -14,8 +14,10 @@
    from population-weighted origin points per area (:mod:`.access`): walks to three hours
    (``access_max_minutes``), longer ones flagged ``beyond_cap``; pairs the network does
    not cover measured in straight lines, areas mostly off it flagged ``off_network``;
-5. :func:`supply_step`: E2SFCA supply against need-weighted 65+ demand for all providers and
-   per provider group (:func:`provider_groups`);
+5. :func:`supply_step`: supply against need-weighted demand of each client group
+   (:mod:`.supply`): E2SFCA over walking time for venues, the area served for providers that
+   come to people (:mod:`assetmap.analysis.reach`), per provider group and capacity unit
+   (:func:`provider_groups`: hours a week and places apart);
 6. :func:`gaps_step`: need x supply classes, gaps ranked, categories missing within reach;
 7. :func:`hotspots_step`: the isolation score (loneliness risk, social access, essential
    services access; ``isolation_*_weight``) and its Gi* / local Moran hotspots;
@@ -25,7 +27,8 @@
 Every frame is conformed to the result contract (:mod:`assetmap.results`) and stored with
 the parameters and the data version read (``store.save_run``). Pages read runs back with
 :func:`load`; they never recompute. :func:`isochrones_at` and :func:`walk_minutes` answer
-on-demand questions with the same routing service.
+on-demand questions with the same routing service; :mod:`.match` answers "who can help a
+person here" with the analysis' reach rule (for the referral and directory pages).
 
 Every default comes from ``settings`` (the upper-case name of each parameter) and can be
 overridden per run: ``run(store, {"walk_speed_kmh": 3.0, "need_weights": {...}})``;
@@ -46,6 +49,7 @@ from .. import results
 from ..analysis import routing
 from ..analysis.wards import ward_table
 from ..errors import NoData
+from . import match
 from .ondemand import (
     graph_cache_dir,
     isochrone,
@@ -77,7 +81,7 @@ from .steps import (
     supply_step,
 )
 
-__all__ = ["Access", "Analysis", "FRAMES", "Inputs", "Need", "OutdatedRun", "PARAM_NAMES",
+__all__ = ["match", "Access", "Analysis", "FRAMES", "Inputs", "Need", "OutdatedRun", "PARAM_NAMES",
            "STEPS", "Supply", "access_step", "areas_step", "default_params", "gaps_step",
            "graph_cache_dir", "hotspots_step", "isochrone", "isochrones_at", "isochrones_step",
            "load", "load_graph", "loneliness_step", "need_step", "notes_for", "provider_groups",

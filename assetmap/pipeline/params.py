@@ -21,6 +21,7 @@ PARAM_NAMES = (
     "england_benchmarks", "hotspot_inference", "hotspot_max_permutations", "hotspot_min_areas",
     "hotspot_min_mean_neighbours", "isolation_social_weight", "isolation_essential_weight",
     "essential_categories", "essential_combine",
+    "reach_default_radius_km",
 )
 
 

@@ -11,13 +11,16 @@ import numpy as np
 import pandas as pd
 
 from .. import model, privacy, settings
-from ..analysis import catchment, gaps, hotspots, loneliness, need, origins
+from ..analysis import hotspots, loneliness, need, origins
 from ..analysis.isochrones import isochrones
 from ..errors import NoData
 from .access import Access, _tname
 from .access import measure as access_measure
 from .access import notes as access_notes
 from .access import summary_of as access_summary
+from .supply import Supply, demand_summary, gaps_step, provider_groups, supply_step
+
+__all__ = ["Access", "Supply", "gaps_step", "provider_groups", "supply_step"]
 
 
 def _xy(gs: gpd.GeoSeries) -> np.ndarray:
@@ -147,76 +150,6 @@ def access_step(inp: Inputs, p: dict, router, graph) -> Access:
                           o_xy, o_w, _xy(inp.assets.geometry), p, router, graph)
 
 
-@dataclass
-class Supply:
-    group_keys: list            # (group_kind, group, service_type, client_group)
-    by_group: np.ndarray        # (groups, areas) E2SFCA supply
-    providers: int
-    frame: pd.DataFrame         # the result frame "e2sfca"
-
-
-def _capacity(prov: pd.DataFrame, how: str) -> np.ndarray:
-    if how == "capacity" and len(prov):
-        cap = prov["capacity_hours"].to_numpy(dtype=float)
-        fill = np.nanmedian(cap) if (~np.isnan(cap)).any() else 1.0
-        return np.where(np.isnan(cap), fill, cap)
-    return np.ones(len(prov))
-
-
-def _demand(inp: Inputs, score: np.ndarray, p: dict) -> np.ndarray:
-    """Need-weighted residents aged 65+ per area."""
-    pop65 = np.nansum(inp.areas[["pop_65_74", "pop_75_84", "pop_85_plus"]].to_numpy(dtype=float),
-                      axis=1)
-    lo_w, hi_w = (float(x) for x in p["demand_need_weight_range"])
-    pct = gaps.percentile(score)
-    return pop65 * np.where(np.isnan(pct), (lo_w + hi_w) / 2,
-                            lo_w + (hi_w - lo_w) * np.nan_to_num(pct))
-
-
-def supply_step(inp: Inputs, p: dict, score: np.ndarray, acc: Access) -> Supply:
-    assets = inp.assets
-    is_prov = assets["is_provider"].to_numpy(dtype=bool) if "is_provider" in assets else \
-        np.zeros(len(assets), dtype=bool)
-    prov_idx = np.flatnonzero(is_prov)
-    prov = assets.iloc[prov_idx]
-    cap = _capacity(prov, p["supply"])
-    group_keys, member = provider_groups(prov)
-    S = np.column_stack([cap * mk for mk in member]) if len(prov) else np.zeros((0, len(member)))
-    pos_in_prov = np.full(len(assets), -1)
-    pos_in_prov[prov_idx] = np.arange(len(prov_idx))
-    r, c, t_min = acc.table
-    sel = pos_in_prov[c] >= 0
-    W = catchment.weight_matrix(r[sel], pos_in_prov[c[sel]], t_min[sel],
-                                (len(acc.o_area), len(prov)), p["catchment_minutes"],
-                                p["decay"], p["gaussian_beta_min"], p["stepped_weights"])
-    demand_area = _demand(inp, score, p)
-    acc_o, _ = catchment.e2sfca(W, demand_area[acc.o_area] * acc.o_w, S)
-    by_group = np.atleast_2d(origins.aggregate(acc_o.T, acc.o_area, acc.o_w, len(inp.codes),
-                                               "mean"))
-    rows = [pd.DataFrame({
-        "area_code": inp.codes, "group_kind": kind, "group": g, "service_type": st,
-        "client_group": cg, "demand": demand_area,
-        "supply_total": float(S[:, gi].sum()) if len(prov) else 0.0,
-        "supply": by_group[gi], "supply_per_1000": by_group[gi] * 1000.0})
-        for gi, (kind, g, st, cg) in enumerate(group_keys)]
-    return Supply(group_keys, by_group, len(prov), pd.concat(rows, ignore_index=True))
-
-
-def gaps_step(inp: Inputs, p: dict, score: np.ndarray, sup: Supply, acc: Access):
-    """(the result frame "gaps", the all-provider classes, categories missing in reach)."""
-    rows = []
-    for gi, (kind, g, st, cg) in enumerate(sup.group_keys):
-        cl = gaps.classify(score, sup.by_group[gi], p["gap_classes"])
-        head = pd.DataFrame({"area_code": inp.codes, "group_kind": kind, "group": g,
-                             "service_type": st, "client_group": cg, "need": score,
-                             "supply": sup.by_group[gi]})
-        rows.append(pd.concat([head, cl], axis=1))
-    cat_minutes = pd.DataFrame(acc.area_min[:len(acc.cats)].T, index=inp.codes,
-                               columns=acc.cats)
-    missing = gaps.missing_within_reach(cat_minutes, p["gap_reach_minutes"])
-    return pd.concat(rows, ignore_index=True), rows[0], missing
-
-
 def hotspots_step(inp: Inputs, p: dict, lon: pd.DataFrame, acc: Access) -> pd.DataFrame:
     """The result frame "hotspots"; the method actually used (analytical or permutations and
     their count, FDR alpha, guard notes) rides in ``frame.attrs["method"]`` for the summary."""
@@ -289,7 +222,8 @@ def areas_step(inp: Inputs, p: dict, nd: Need, lon: pd.DataFrame, acc: Access, s
     for t in acc.counts:
         out[f"n{_tname(t)}_social"] = acc.counts[t][-1]
     out["supply_all"] = sup.by_group[0]
-    out["supply_all_per_1000"] = sup.by_group[0] * 1000.0
+    out["supply_all_per_100"] = sup.by_group[0] * float(settings.SUPPLY_PER)
+    out["supply_all_unit"] = sup.group_keys[0][4]
     for col in ("need_class", "supply_class", "bivariate_class", "is_gap", "gap_rank"):
         out[col] = g_all[col].to_numpy()
     out["missing_within_reach"] = missing.to_numpy()
@@ -318,6 +252,10 @@ def notes_for(summary: dict) -> list[str]:
         notes.append("Loneliness risk: the data have no " + ", ".join(names) + "; the model "
                      "holds " + ("it" if len(names) == 1 else "them") + " at a reference "
                      "value for every area, so areas are ranked on the other inputs.")
+    for cg, d in sorted((summary.get("demand") or {}).items()):
+        if d.get("stand_ins"):
+            notes.append(f"Demand ({d.get('label') or cg or 'everyone'}): "
+                         + "; ".join(map(str, d["stand_ins"])) + ".")
     if summary.get("router") == "crow-fly":
         notes.append("No street network: walking times are straight-line estimates.")
     notes += access_notes(summary)
@@ -359,7 +297,8 @@ def summary_step(inp: Inputs, nd: Need, lon_source: str, lon_assumed: list, rout
                      **{q: int((hs["lisa_class"] == q).sum()) for q in ("HH", "LL", "HL", "LH")}},
         "islands": int(hs["island"].sum()),
         "hotspot_method": hs.attrs.get("method") or {},
-        "e2sfca_groups": [f"{k}:{g}" for k, g, _, _ in sup.group_keys],
+        "e2sfca_groups": [f"{k}:{g}:{u}" for k, g, _, _, u in sup.group_keys],
+        "demand": demand_summary(sup),
         "isochrones": int(len(iso)),
         **access_summary(acc, router.kind, hs.attrs.get("isolation")),
     }
@@ -369,40 +308,3 @@ def summary_step(inp: Inputs, nd: Need, lon_source: str, lon_assumed: list, rout
     return summary
 
 
-def provider_groups(prov: pd.DataFrame) -> tuple[list[tuple], list[np.ndarray]]:
-    """The provider groups E2SFCA and the gaps are computed for, and each group's members.
-
-    Returns ``(keys, masks)``: a key is ``(group_kind, group, service_type, client_group)``
-    ('' where the group does not restrict that field) and its mask marks the providers in
-    it. The groups are: ``("all", "all", "", "")``; one per service type and one per client
-    group that any provider lists; and one per service type x client group combination
-    that occurs among providers (``("service_client", "day_activities+learning_disability",
-    "day_activities", "learning_disability")``). A provider listing several service types
-    and several client groups is taken to offer each of its service types to each of its
-    client groups (the record does not say which goes with which).
-    """
-    n = len(prov)
-    keys = [("all", "all", "", "")]
-    masks = [np.ones(n, dtype=bool)]
-    by_st: dict[str, np.ndarray] = {}
-    by_cg: dict[str, np.ndarray] = {}
-    for col, vocab, out in (("service_types", model.SERVICE_TYPES, by_st),
-                            ("client_groups", model.CLIENT_GROUPS, by_cg)):
-        lists = [set(model.split_list(v)) for v in prov[col]] if n else []
-        for g in vocab:
-            mask = np.array([g in s for s in lists], dtype=bool)
-            if mask.any():
-                out[g] = mask
-    for g, mask in by_st.items():
-        keys.append(("service_type", g, g, ""))
-        masks.append(mask)
-    for g, mask in by_cg.items():
-        keys.append(("client_group", g, "", g))
-        masks.append(mask)
-    for st, ms in by_st.items():
-        for cg, mc in by_cg.items():
-            both = ms & mc
-            if both.any():
-                keys.append(("service_client", f"{st}+{cg}", st, cg))
-                masks.append(both)
-    return keys, masks

@@ -177,8 +177,15 @@ def area(code):
         feat["properties"]["access"] = _json_records(acc)
     if len(wd.gaps):
         g = wd.gaps[(wd.gaps["area_code"] == code) & wd.gaps["is_gap"]]
-        feat["properties"]["gaps"] = _json_records(g[["service_type", "client_group", "need",
-                                                      "supply", "gap_rank"]])
+        cols = ["service_type", "client_group", "unit", "need", "population",
+                "population_label", "supply", "supply_per_100", "shortfall", "gap_rank"]
+        rows = _json_records(g[[c for c in cols if c in g]])
+        for r, raw in zip(rows, g.to_dict("records")):
+            unit = raw.get("unit") or "hours"
+            r["supply_per_100_unit"] = pipeline.match.per_100_words(unit)
+            r["shortfall_unit"] = pipeline.match.unit_words(unit)
+            r["words"] = pipeline.match.gap_words(raw)
+        feat["properties"]["gaps"] = rows
     if len(wd.hotspots):
         h = wd.hotspots[wd.hotspots["area_code"] == code].drop(columns=["area_code"])
         feat["properties"]["hotspot"] = _json_records(h)[0] if len(h) else None

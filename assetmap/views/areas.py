@@ -58,6 +58,7 @@ def profile(wd, code: str, store) -> dict:
         abort(404)
     nearby, method, lon, lat = _within_reach(wd, area, store)
     return {
+        "visiting": _visiting(wd, area, lon, lat), "supply": _supply_all(area),
         "area": {k: v for k, v in area.items() if k != "geometry"}, "code": code,
         "n_areas": len(wd.areas), "indicators": _indicator_rows(wd, code),
         "access": _access_rows(wd, code),
@@ -139,8 +140,32 @@ def _gap_rows(wd, code: str) -> list[dict]:
         return []
     g = wd.gaps[(wd.gaps["area_code"] == code) & wd.gaps["is_gap"]]
     return [dict(r, title=maps.gap_title(r.get("service_type") or "",
-                                         r.get("client_group") or ""))
+                                         r.get("client_group") or ""),
+                 words=pipeline.match.gap_words(r))
             for r in g.to_dict("records")]
+
+
+def _visiting(wd, area, lon, lat) -> list[dict]:
+    """Providers that come to people whose area served covers this area (the analysis'
+    reach rule at the area's population-weighted centre, as the gap map counts them), known
+    vacancies first."""
+    prov = wd.providers
+    if not len(prov) or lon is None or lat is None:
+        return []
+    m = pipeline.match.reach_at(prov, lon, lat, area["code"], area.get("parent_code"),
+                                np.full(len(prov), np.nan),
+                                default_km=pipeline.match.default_radius_km(wd.run))
+    m = pipeline.match.rank(pipeline.match.vacancy_columns(m[m["comes_to_you"].to_numpy(bool)]))
+    return m.drop(columns=[m.geometry.name]).to_dict("records")
+
+
+def _supply_all(area) -> str | None:
+    """All providers' supply here, with its unit ('1.1 hours a week per 100 people in
+    need'), or None without a run."""
+    v = _num(area.get("supply_all_per_100"))
+    if v is None:
+        return None
+    return pipeline.match.supply_text(v, str(area.get("supply_all_unit") or "hours"))
 
 
 def _hotspot(wd, code: str) -> dict | None:

@@ -26,7 +26,38 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
 def vocab() -> dict:
     return {"categories": model.ASSET_CATEGORIES, "service_types": model.SERVICE_TYPES,
             "client_groups": model.CLIENT_GROUPS, "quality_marks": model.QUALITY_MARKS,
-            "days": [(d, hours.DAY_NAMES[d]) for d in hours.DAYS]}
+            "days": [(d, hours.DAY_NAMES[d]) for d in hours.DAYS],
+            "reach_modes": model.REACH_MODES, "wards": borough_areas(get_store())["wards"]}
+
+
+_areas_cache: dict = {}
+
+
+def borough_areas(store) -> dict:
+    """The borough's wards ([(code, name)], for the areas-served list) and every area code
+    (LSOAs, wards: what an area served may name), cached per area set."""
+    key = (store.url, store.areas_signature())
+    with _map_lock:
+        hit = _areas_cache.get(key)
+    if hit is not None:
+        return hit
+    a = store.read_areas(level=None)
+    wards: dict = {}
+    if len(a):              # ward areas, else the wards the LSOAs name as their parents
+        for code, name in zip(a.loc[a["level"] == "ward", "code"],
+                              a.loc[a["level"] == "ward", "name"]):
+            wards[str(code).upper()] = name
+        lsoa = a[(a["level"] == "lsoa") & a["parent_code"].notna()]
+        for code, name in zip(lsoa["parent_code"], lsoa["parent_name"]):
+            wards.setdefault(str(code).upper(), name or code)
+    codes = {str(c).upper() for c in a["code"]} | set(wards) if len(a) else set()
+    out = {"wards": sorted(wards.items(), key=lambda kv: str(kv[1])),
+           "codes": frozenset(codes)}
+    with _map_lock:
+        for k in [k for k in _areas_cache if k[0] == store.url]:
+            del _areas_cache[k]
+        _areas_cache[key] = out
+    return out
 
 
 def postcode_lookup(store):
@@ -40,14 +71,16 @@ def postcode_lookup(store):
 
 
 def validate(form, store, *, keep_location_ok=False, can_set_preferred=False, current=None):
+    codes = borough_areas(store)["codes"]
     return forms.validate_form(
         form, area=area.borough_shape(store), postcode_lookup=postcode_lookup(store),
-        keep_location_ok=keep_location_ok, can_set_preferred=can_set_preferred, current=current)
+        keep_location_ok=keep_location_ok, can_set_preferred=can_set_preferred, current=current,
+        known_codes=codes or None)
 
 
 def submitted_values() -> dict:
     """The posted form as the form template's values (to show it again with its errors)."""
-    return {k: (v if k in ("service_types", "client_groups") else v[0])
+    return {k: (v if k in ("service_types", "client_groups", "area_served") else v[0])
             for k, v in request.form.to_dict(flat=False).items()}
 
 

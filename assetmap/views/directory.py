@@ -1,6 +1,11 @@
-"""The provider directory (filters, list and map beside it, distance from a postcode or a
-clicked point) and the referral view (postcode + need + budget -> who can help, vacancies
-first, printable)."""
+"""The provider directory (filters, list and map beside it, distance from a postcode, a
+clicked point or an area) and the referral view (place + need + budget -> who can help,
+known vacancies first, printable).
+
+From a place, a provider is listed when it can reach the person (``pipeline.match``, the
+analysis' reach rule): it comes to people and its area served covers the place, or people
+travel to it and it is within the walk. Vacancies count only when recently confirmed
+(``settings.VACANCY_STALE_DAYS``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -44,6 +49,7 @@ def parse_filters(args) -> dict:
         "vacancies": _flag(args, "vacancies"),
         "focus": (args.get("focus") or "").strip()[:60],
         "postcode": (args.get("postcode") or "").strip()[:10],
+        "area": (args.get("area") or "").strip().upper()[:12],
         "lat": _float(args.get("lat")), "lon": _float(args.get("lon")),
         "within": _float(args.get("within")),
     }
@@ -52,8 +58,9 @@ def parse_filters(args) -> dict:
     return f
 
 
-def locate(store, f) -> tuple[tuple[float, float] | None, str | None]:
-    """The search point (lon, lat) from a postcode or a clicked point, and an error message."""
+def locate(store, f, wd=None) -> tuple[tuple[float, float] | None, str | None]:
+    """The search point (lon, lat) from a postcode, a clicked point or an area (its
+    population-weighted centre), and an error message."""
     if f["postcode"]:
         pc = model.normalise_postcode(f["postcode"])
         hit = store.lookup_postcodes([pc])
@@ -64,22 +71,45 @@ def locate(store, f) -> tuple[tuple[float, float] | None, str | None]:
         if -90 <= f["lat"] <= 90 and -180 <= f["lon"] <= 180:
             return (f["lon"], f["lat"]), None
         return None, "That point is not a longitude/latitude."
+    if f.get("area") and wd is not None:
+        a = wd.area(f["area"])
+        if a is None:
+            return None, "That area is not in this borough."
+        lon, lat = a.get("pwc_lon"), a.get("pwc_lat")
+        if lon is None or lat is None or lon != lon or lat != lat:
+            c = a["geometry"].representative_point()
+            lon, lat = c.x, c.y
+        return (float(lon), float(lat)), None
     return None, None
+
+
+def _area_hit(wd, origin):
+    """The area (row) holding the point, or None."""
+    if origin is None or not len(wd.areas):
+        return None
+    import shapely
+    hit = wd.areas[wd.areas.geometry.contains(shapely.Point(origin))]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _area_names(wd) -> dict:
+    """Area and ward codes -> names (for "comes to you: Eastgate, ...")."""
+    names = dict(zip(wd.areas["code"], wd.areas["name"]))
+    if "parent_code" in wd.areas:
+        names.update({k: v for k, v in zip(wd.areas["parent_code"], wd.areas["parent_name"])
+                      if k and v})
+    return names
 
 
 def need_context(wd, origin) -> dict | None:
     """The area holding the search point, with its need rank and gaps (need context)."""
-    if origin is None or not len(wd.areas):
+    a = _area_hit(wd, origin)
+    if a is None:
         return None
-    import shapely
-    pt = shapely.Point(origin)
-    hit = wd.areas[wd.areas.geometry.contains(pt)]
-    if hit.empty:
-        return None
-    a = hit.iloc[0]
     n_gaps = 0
-    if len(wd.gaps):
-        n_gaps = int(wd.gaps[(wd.gaps["area_code"] == a["code"]) & wd.gaps["is_gap"]].shape[0])
+    if len(wd.gaps):           # provider groups (a group in hours and in places counts once)
+        g = wd.gaps[(wd.gaps["area_code"] == a["code"]) & wd.gaps["is_gap"]]
+        n_gaps = int(g[["group_kind", "group"]].drop_duplicates().shape[0])
     rank = a.get("need_rank")
     return {"code": a["code"], "name": a["name"], "n_areas": len(wd.areas),
             "need_rank": None if rank is None or rank != rank else int(rank),
@@ -105,7 +135,7 @@ def search(wd, f, store=None, origin=None) -> tuple[pd.DataFrame, str | None]:
         text = (a["name"].fillna("") + " " + a["description"].fillna("")).str.lower()
         a = a[text.str.contains(q, regex=False)]
     a = _provider_filters(a, f)
-    return _nearest_first(a, f, store, origin)
+    return _nearest_first(a, f, store, origin, wd)
 
 
 def _provider_filters(a: pd.DataFrame, f) -> pd.DataFrame:
@@ -130,30 +160,35 @@ def _provider_filters(a: pd.DataFrame, f) -> pd.DataFrame:
         a = a[a["direct_payments"].fillna(False).astype(bool)]
     if f["cqc"]:
         a = a[a["cqc_registered"].fillna(False).astype(bool)]
-    if f["vacancies"]:
-        a = a[a["vacancies"].fillna(0) > 0]
+    if f["vacancies"]:                  # only vacancies confirmed recently count
+        a = a[pipeline.match.vacancy_columns(a)["has_vacancy"].to_numpy(dtype=bool)]
     if f["focus"]:
         a = a[a["community_focus"].fillna("").str.lower()
               .str.contains(f["focus"].lower(), regex=False)]
     return a
 
 
-def _nearest_first(a: pd.DataFrame, f, store, origin) -> tuple[pd.DataFrame, str | None]:
-    """With ``origin``: those within ``within`` minutes' walk (an hour by default), nearest
-    first, with ``walk_min``, and the walking-time method; else all by name."""
-    a = a.copy()
+def _nearest_first(a: pd.DataFrame, f, store, origin, wd=None
+                   ) -> tuple[pd.DataFrame, str | None]:
+    """With ``origin``: those that reach it (providers that come to people whose area
+    served covers it; venues within ``within`` minutes' walk, an hour by default), those
+    that come to the person first, then nearest, with ``walk_min``, and the walking-time
+    method; else all by name. Either way with the vacancy columns (``pipeline.match``)."""
     method = None
-    a["walk_min"] = np.nan
     if origin is not None and len(a):
         limit = f["within"] or 60.0
         mins, method = pipeline.walk_minutes(store, origin[0], origin[1], a.geometry.x.to_numpy(),
                                              a.geometry.y.to_numpy(), limit)
-        a["walk_min"] = mins
-        a = a[np.isfinite(a["walk_min"])]
-        a = a.sort_values(["walk_min", "name"])
+        hit = _area_hit(wd, origin) if wd is not None else None
+        a = pipeline.match.reach_at(
+            a, origin[0], origin[1], None if hit is None else hit["code"],
+            None if hit is None else hit.get("parent_code"), mins,
+            default_km=pipeline.match.default_radius_km(wd.run if wd is not None else None),
+            area_names=_area_names(wd) if wd is not None else None)
+        a = a[a["reaches"].to_numpy(dtype=bool)].sort_values(["reach_min", "name"])
     else:
-        a = a.sort_values("name")
-    return a, method
+        a = a.assign(walk_min=np.nan, comes_to_you=False).sort_values("name")
+    return pipeline.match.vacancy_columns(a), method
 
 
 @bp.get("/directory")
@@ -161,7 +196,7 @@ def directory():
     store = get_store()
     wd = web_data()
     f = parse_filters(request.args)
-    origin, error = locate(store, f)
+    origin, error = locate(store, f, wd)
     key = tuple(sorted((k, str(v)) for k, v in f.items()))
     results, method = wd.memoise(("search", key), lambda: search(wd, f, store, origin))
     shown = results.head(MAX_LIST)
@@ -177,15 +212,12 @@ def directory():
 
 
 def _referral(wd, store, f, budget, origin):
-    """Providers (vacancies first, then walking time, then quality mark) and social assets
-    within reach of ``origin``, and the map with the walking isochrones."""
+    """Providers that reach ``origin`` (known vacancies first, then those that come to the
+    person or nearer, then quality mark: ``pipeline.match.rank``) and social assets within
+    the walk, and the map with the walking isochrones."""
     pf = dict(f, kind="providers", price_max=budget)
     providers, method = search(wd, pf, store, origin)
-    if len(providers):
-        vac = providers["vacancies"].fillna(0) > 0
-        providers = providers.assign(_vac=~vac, _q=-providers["quality_mark"].fillna("none")
-                                     .map(QUALITY_ORDER).fillna(0)).sort_values(
-            ["_vac", "walk_min", "_q"]).drop(columns=["_vac", "_q"])
+    providers = pipeline.match.rank(providers)
     af = parse_filters({})
     af.update(kind="assets", within=f["within"], category=f["category"])
     assets, _ = search(wd, af, store, origin)
@@ -210,7 +242,7 @@ def referral():
     f["kind"] = "all"
     f["within"] = f["within"] or float(settings.REFERRAL_WALK_MINUTES)
     budget = _float(request.args.get("budget"))
-    origin, error = locate(store, f)
+    origin, error = locate(store, f, wd)
     providers = assets = page = None
     method = None
     if origin is not None:
@@ -224,4 +256,14 @@ def referral():
                            providers=[] if providers is None else providers.to_dict("records"),
                            assets=[] if assets is None else assets.to_dict("records"),
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
-                           cat_labels=model.ASSET_CATEGORIES, q_labels=QUALITY_LABELS)
+                           cat_labels=model.ASSET_CATEGORIES, q_labels=QUALITY_LABELS,
+                           area_choices=_area_choices(wd))
+
+
+def _area_choices(wd) -> list[tuple[str, str]]:
+    """(code, "name (ward)") of every area, by name: the referral form's area picker."""
+    if not len(wd.areas):
+        return []
+    a = wd.areas.sort_values("name")
+    wards = a["parent_name"] if "parent_name" in a else [None] * len(a)
+    return [(c, f"{n} ({w})" if w else str(n)) for c, n, w in zip(a["code"], a["name"], wards)]

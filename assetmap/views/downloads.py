@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from .. import model
+from .. import model, pipeline
 from ..errors import InputError
 from ..io import export as io_export
 from ..io import geofiles
@@ -46,7 +46,8 @@ ASSET_EXPORT_COLUMNS = ["id", "name", "category", "description", "address", "pos
 PROVIDER_EXPORT_COLUMNS = ASSET_EXPORT_COLUMNS + [
     "service_types", "client_groups", "hourly_price", "quality_mark", "cqc_registered",
     "cqc_location_id", "direct_payments", "preferred_list", "staff_fte", "capacity_hours",
-    "vacancies", "community_focus", "radius_km", "charity_number", "company_number"]
+    "capacity_places", "vacancies", "vacancies_confirmed", "community_focus", "reach",
+    "radius_km", "area_served", "area_served_geojson", "charity_number", "company_number"]
 
 
 def _area_base(wd):
@@ -110,6 +111,9 @@ def export_frame(wd, layer: str, args=None):
             g = g[g["service_type"] == args["service_type"]]
         if args.get("client_group"):
             g = g[g["client_group"] == args["client_group"]]
+        if args.get("unit") and "unit" in g:
+            g = g[g["unit"] == args["unit"]]
+        g = _with_unit_words(g)
         g = g.merge(wd.areas[["code", "name"]].rename(columns={"code": "area_code"}),
                     on="area_code", how="left")
         return _with_area_geometry(wd, g)
@@ -118,6 +122,22 @@ def export_frame(wd, layer: str, args=None):
                               on="area_code", how="left")
         return _with_area_geometry(wd, h)
     raise KeyError(layer)
+
+
+def _with_unit_words(g: pd.DataFrame) -> pd.DataFrame:
+    """Gap rows with ``supply_per_100_unit`` ("hours a week per 100 people in need") and
+    ``shortfall_unit`` ("hours a week"), so every supply number carries its unit."""
+    if "unit" not in g:
+        return g
+    g = g.copy()
+    units = g["unit"].fillna("").astype(str)
+    pos = list(g.columns).index("supply_per_100") + 1 if "supply_per_100" in g else len(g.columns)
+    g.insert(pos, "supply_per_100_unit", units.map(
+        lambda u: pipeline.match.per_100_words(u) if u else ""))
+    if "shortfall" in g:
+        g.insert(list(g.columns).index("shortfall") + 1, "shortfall_unit",
+                 units.map(lambda u: pipeline.match.unit_words(u) if u else ""))
+    return g
 
 
 def _clean(df: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from flask import Blueprint, render_template, request
 
-from .. import maps, model, settings
+from .. import maps, model, pipeline, settings
 from ..layers import gaps as gaps_layer
 from . import get_store
 from .main import choice, web_data
@@ -28,13 +28,19 @@ def _run_params(wd) -> dict:
     return (wd.run or {}).get("params") or {}
 
 
-def gap_table(wd, st, cg) -> list[dict]:
-    """Gap areas for a service type and client group, widest gap first."""
-    rows = maps.gap_rows(wd, st, cg)
+def gap_table(wd, st, cg, unit=None) -> list[dict]:
+    """Gap areas for a service type, client group and capacity unit, widest gap first; each
+    row with its supply in words (``words``: unit, shortfall and the people it counts)."""
+    rows = maps.gap_rows(wd, st, cg, unit)
     names = dict(zip(wd.areas["code"], wd.areas["name"]))
     wards = dict(zip(wd.areas["code"], wd.areas["parent_name"]))
     gap = rows[rows["is_gap"]].sort_values(["gap_rank", "need"], ascending=[True, False])
-    return [dict(r, name=names.get(r["area_code"], r["area_code"]), ward=wards.get(r["area_code"]))
+    return [dict(r, name=names.get(r["area_code"], r["area_code"]), ward=wards.get(r["area_code"]),
+                 words=pipeline.match.gap_words(r),
+                 people_words=pipeline.match.people_words(r),
+                 shortfall_words=pipeline.match.shortfall_words(r),
+                 supply_words=pipeline.match.supply_text(r.get("supply_per_100"),
+                                                         r.get("unit") or "hours"))
             for r in gap.to_dict("records")]
 
 
@@ -55,6 +61,20 @@ def no_provider_note(rows, service_type: str, client_group: str) -> str | None:
     return f"No provider of {st} for {who} in the borough."
 
 
+def absent_pair_note(wd, rows, service_type: str, client_group: str) -> str | None:
+    """'No provider of accommodation for autistic people in the borough.' when the run
+    analyses service type x client group pairs and no provider offers the chosen one (the
+    page then shows the nearest group it has, saying so in the fallback note)."""
+    if not service_type or not client_group or not len(rows) or not maps.has_gap_pairs(wd):
+        return None
+    got = (str(rows["service_type"].iloc[0] or ""), str(rows["client_group"].iloc[0] or ""))
+    if got == (service_type, client_group):
+        return None
+    st = model.SERVICE_TYPES.get(service_type, service_type).lower()
+    who = CLIENT_GROUP_PEOPLE.get(client_group, client_group)
+    return f"No provider of {st} for {who} in the borough."
+
+
 @bp.get("/gaps")
 def gaps():
     store = get_store()
@@ -62,20 +82,28 @@ def gaps():
     sts, cgs = maps.gap_choices(wd)
     st = choice(request.args.get("service_type"), sts, sts[0] if sts else None)
     cg = choice(request.args.get("client_group"), cgs, cgs[0] if cgs else None)
-    page, table, note, none_here = None, [], None, None
+    page, table, note, none_here, units, unit = None, [], None, None, [], None
+    absent = None
     if st is not None and cg is not None:
-        rows = maps.gap_rows(wd, st, cg)
+        units = maps.gap_units(wd, st, cg)
+        unit = choice(request.args.get("unit"), units, units[0] if units else None)
+        rows = maps.gap_rows(wd, st, cg, unit)
         none_here = no_provider_note(rows, st, cg)
         if none_here is None:
-            page = maps.cached_map(store, "gaps", lambda: maps.build_gap_map(wd, st, cg),
-                                   key=(st, cg))
-            table = wd.memoise(("gap-table", st, cg), lambda: gap_table(wd, st, cg))
+            page = maps.cached_map(store, "gaps", lambda: maps.build_gap_map(wd, st, cg, unit),
+                                   key=(st, cg, unit))
+            table = wd.memoise(("gap-table", st, cg, unit), lambda: gap_table(wd, st, cg, unit))
         note = maps.gap_fallback_note(wd, rows, st, cg)
+        absent = absent_pair_note(wd, rows, st, cg)
     k = _run_params(wd).get("gap_classes", settings.GAP_CLASSES)
     return render_template("gaps.html", map=page, wd=wd, service_types=sts, client_groups=cgs,
                            service_type=st, client_group=cg, table=table,
                            title=maps.gap_title(st, cg) if st is not None else "", note=note,
-                           no_provider=none_here, method=gaps_layer.method_text(k),
+                           no_provider=none_here, absent=absent,
+                           method=gaps_layer.method_text(k),
+                           units=units, unit=unit,
+                           unit_words={u: pipeline.match.unit_words(u) for u in units},
+                           per_100=pipeline.match.per_100_words(unit) if unit else "",
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS)
 
 
