@@ -17,12 +17,12 @@ ALL = sorted(PKG.rglob("*.py"))
 #: Each room's rank: a module may import only rooms of its own rank or lower.
 RANKS = {
     "settings": 0, "errors": 0, "__init__": 0,
-    "model": 1, "results": 1, "privacy": 1,
+    "model": 1, "results": 1, "privacy": 1, "catalogue": 0,
     "store": 2, "io": 2, "accounts": 2,
     "analysis": 3,
     "pipeline": 4, "demo": 4, "scale": 4, "method": 4,
     "community": 5, "outreach": 5,
-    "layers": 6, "maps": 7,
+    "layers": 6, "maps": 7, "gapview": 6,
     "app": 8, "views": 8, "cli": 8, "cli_db": 8, "cli_errors": 8, "__main__": 8,
 }
 MAX_MODULE_LINES = 500

@@ -416,8 +416,8 @@ def _provider(r, cat, row, bad, defaults):
                                   "capacity_hours (or capacity_places) too, or leave "
                                   "vacancies empty")
         return False
-    for field, problem in model.check_reach(p):
-        bad.add(row, field, problem)
+    for col, problem in model.check_reach(p):
+        bad.add(row, col, problem)
         return False
     return p
 
