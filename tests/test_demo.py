@@ -68,7 +68,7 @@ def test_sizes(data, lsoas):
     assert 13 <= lv["ward"] <= 17
     assert lv["la"] == 1
     community = data.assets[data.assets["category"] != "micro_provider"]
-    assert 360 <= len(community) <= 440
+    assert 440 <= len(community) <= 540          # venues and everyday services (demo.everyday)
     assert 55 <= len(data.providers) <= 65
     assert (data.assets["category"] == "micro_provider").sum() == len(data.providers)
     assert 6 <= len(data.networks) <= 10

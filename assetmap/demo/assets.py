@@ -13,6 +13,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from .. import model, settings
+from .everyday import place_everyday
 from .geography import CENTRE, DEPRIVED, EXCLUSION_M, GAP, VILLAGES, density, dist, gauss
 from .postcodes import postcode
 
@@ -275,6 +276,7 @@ def make_assets(rng, sites: Sites, lsoa_local, ward_of_lsoa, ward_names, ward_di
     hubs = _place_hubs(rng, cat, ward_of_lsoa, pwc_local)
     _place_venues(rng, cat)
     _place_providers(rng, cat)
+    place_everyday(cat)
     return cat.rows, np.array(cat.xy), cat.providers, hubs
 
 
