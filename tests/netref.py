@@ -8,28 +8,56 @@ import numpy as np
 
 from assetmap import settings
 
+OSMNX_TAGS = ("foot", "access", "maxspeed", "oneway", "junction", "motor_vehicle", "motorcar",
+              "service", "area", "highway")
 
-def osmnx_graph(path, mode: str = "walk"):
-    """osmnx's unsimplified graph of an OSM XML file, cut to the ``mode``'s ways with the
-    reader's own tag rules, projected, with straight BNG lengths (``length_bng``) and, for
-    driving, osmnx's speeds and travel times (``travel_time`` in seconds)."""
+
+def highway_extract(src, out) -> str:
+    """The ways with a ``highway`` tag of ``src`` and the nodes they use, as OSM XML (all a
+    walking or driving graph can keep; osmnx then reads a quarter of the file)."""
+    import osmium
+    with osmium.BackReferenceWriter(str(out), ref_src=str(src), overwrite=True) as w:
+        for obj in osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(
+                osmium.filter.KeyFilter("highway")):
+            w.add(obj)
+    return str(out)
+
+
+def osmnx_parse(path):
+    """osmnx's unsimplified, directed graph of an OSM XML file (one-way streets one way),
+    every way kept, with the tags the mode rules read."""
+    import osmnx as ox
+    old = list(ox.settings.useful_tags_way)
+    ox.settings.useful_tags_way = sorted(set(old) | set(OSMNX_TAGS))
+    try:
+        return ox.graph_from_xml(path, bidirectional=False, simplify=False, retain_all=True)
+    finally:
+        ox.settings.useful_tags_way = old
+
+
+def osmnx_mode(raw, mode: str):
+    """The ``mode``'s graph from :func:`osmnx_parse`'s: its edges cut with the reader's tag
+    rules (walking: both ways along every way, as ``bidirectional=True`` gives), projected,
+    with straight BNG lengths (``length_bng``) and, driving, osmnx's own speeds
+    (``add_edge_speeds``) and travel times in seconds (``travel_time``)."""
     import osmnx as ox
 
     from assetmap.io.osm_graph import drivable, walkable
-    tags = ["foot", "access", "maxspeed", "oneway", "junction", "motor_vehicle", "motorcar",
-            "service", "area", "highway"]
-    old = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = sorted(set(old) | set(tags))
-    try:
-        G = ox.graph_from_xml(path, bidirectional=(mode == "walk"), simplify=False,
-                              retain_all=True)
-    finally:
-        ox.settings.useful_tags_way = old
     keep = walkable if mode == "walk" else drivable
-    G.remove_edges_from([(a, b, k) for a, b, k, d in G.edges(keys=True, data=True)
-                         if not keep(d)])
-    G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
-    G = ox.projection.project_graph(G, to_crs=settings.ANALYSIS_CRS)
+    edges = [(a, b, d) for a, b, d in raw.edges(data=True) if keep(d)]
+    if mode == "walk":                      # a one-way street is walked both ways
+        edges += [(b, a, d) for a, b, d in edges if d.get("oneway")]
+    G = nx.MultiDiGraph(**raw.graph)
+    G.add_nodes_from((n, raw.nodes[n]) for n in {e[0] for e in edges} | {e[1] for e in edges})
+    G.add_edges_from(edges)
+    from pyproj import Transformer  # what ox.projection.project_graph does, minus
+    tr = Transformer.from_crs(settings.STORAGE_CRS, settings.ANALYSIS_CRS, always_xy=True)
+    nodes = list(G.nodes)                # the frames it builds and rebuilds
+    x, y = tr.transform([G.nodes[n]["x"] for n in nodes], [G.nodes[n]["y"] for n in nodes])
+    for n, a, b in zip(nodes, x, y):
+        G.nodes[n]["lon"], G.nodes[n]["lat"] = G.nodes[n]["x"], G.nodes[n]["y"]
+        G.nodes[n]["x"], G.nodes[n]["y"] = float(a), float(b)
+    G.graph["crs"] = settings.ANALYSIS_CRS
     for a, b, d in G.edges(data=True):
         d["length_bng"] = float(np.hypot(G.nodes[a]["x"] - G.nodes[b]["x"],
                                          G.nodes[a]["y"] - G.nodes[b]["y"]))
@@ -110,6 +138,29 @@ class Reference:
 
     def costs(self, origins, dests, limit: float = np.inf, max_snap: float = np.inf):
         """Dense (origins, dests) least costs, each point joined to its nearest segment."""
+        G = self._joined(origins, dests, max_snap)
+        out = np.full((len(origins), len(dests)), np.inf)
+        for i in range(len(origins)):
+            if ("o", i) not in G:
+                continue
+            dist = nx.single_source_dijkstra_path_length(G, ("o", i), cutoff=limit, weight="w")
+            for j in range(len(dests)):
+                out[i, j] = dist.get(("d", j), np.inf)
+        return out
+
+    def nearest(self, origins, dests, max_snap: float = np.inf) -> np.ndarray:
+        """Least cost from each origin to any destination (one search backwards from all)."""
+        G = self._joined(origins, dests, max_snap)
+        for j in range(len(dests)):
+            if ("d", j) in G:
+                G.add_edge(("d", j), "sink", w=0.0)
+        if "sink" not in G:
+            return np.full(len(origins), np.inf)
+        dist = nx.single_source_dijkstra_path_length(G.reverse(copy=False), "sink", weight="w")
+        return np.array([dist.get(("o", i), np.inf) for i in range(len(origins))])
+
+    def _joined(self, origins, dests, max_snap):
+        """The graph with every origin and destination joined to its nearest segment."""
         G = self.G.copy()
         ends = []
         for kind, pts in (("o", origins), ("d", dests)):
@@ -120,6 +171,10 @@ class Reference:
                     continue
                 a, b, cab, cba = self.seg[s]
                 sc = float(self.snap_cost(d))
+                if t in (0.0, 1.0):          # at a node: joined to it, whatever the one-ways
+                    n = a if t == 0.0 else b
+                    G.add_edge(*(((kind, i), n) if kind == "o" else (n, (kind, i))), w=sc)
+                    continue
                 if kind == "o":
                     if np.isfinite(cab):
                         G.add_edge((kind, i), b, w=sc + (1 - t) * cab)
@@ -131,14 +186,7 @@ class Reference:
                     if np.isfinite(cba):
                         G.add_edge(b, (kind, i), w=(1 - t) * cba + sc)
         self._same_segment(G, ends, max_snap)
-        out = np.full((len(origins), len(dests)), np.inf)
-        for i in range(len(origins)):
-            if ("o", i) not in G:
-                continue
-            dist = nx.single_source_dijkstra_path_length(G, ("o", i), cutoff=limit, weight="w")
-            for j in range(len(dests)):
-                out[i, j] = dist.get(("d", j), np.inf)
-        return out
+        return G
 
     def _same_segment(self, G, ends, max_snap):
         by_seg: dict = {}

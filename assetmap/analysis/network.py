@@ -362,17 +362,19 @@ def from_networkx(G, weight: str = "length", sha256: str = "") -> WalkGraph:
 
 # --- node-level searches (tests, benchmarks; routers work from snapped points) ---------------
 def nearest_distances(graph: WalkGraph, groups: list[tuple[np.ndarray, np.ndarray]],
-                      limit_m: float = np.inf) -> np.ndarray:
-    """Cost from every node to the nearest member of each group.
+                      limit_m: float = np.inf, at=None) -> np.ndarray:
+    """Cost from every node (or the nodes ``at``) to the nearest member of each group.
 
     ``groups``: per group (e.g. an asset category), its members' nodes and the extra cost
     of each (a snap distance). One multi-source search per group (towards the members);
-    returns an array (len(groups), n_nodes), inf beyond ``limit_m`` or where unreachable.
+    returns an array (len(groups), n_nodes or len(at)), inf beyond ``limit_m`` or where
+    unreachable.
     """
     from . import search
-    n = graph.n_nodes
+    q = np.arange(graph.n_nodes, dtype=np.int64) if at is None else \
+        np.asarray(at, dtype=np.int64)
     if not groups:
-        return np.zeros((0, n))
+        return np.zeros((0, len(q)))
     nodes, costs, ptr = [], [], [0]
     for g_nodes, off in groups:
         g_nodes = np.asarray(g_nodes, dtype=np.int64)
@@ -383,8 +385,7 @@ def nearest_distances(graph: WalkGraph, groups: list[tuple[np.ndarray, np.ndarra
         ptr.append(ptr[-1] + int(ok.sum()))
     ip, ix, dt = graph.arrays(reverse=True)
     return search.nearest(ip, ix, dt, np.asarray(ptr, np.int64), np.concatenate(nodes),
-                          np.concatenate(costs), np.arange(n, dtype=np.int64), np.zeros(n),
-                          float(limit_m))
+                          np.concatenate(costs), q, np.zeros(len(q)), float(limit_m))
 
 
 def node_pairs(graph: WalkGraph, a_nodes, b_nodes, limit_m: float):

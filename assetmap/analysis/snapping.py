@@ -9,6 +9,7 @@ from ``u`` along it, with a straight leg of cost ``s`` (``graph.snap_cost``):
   ``u`` at ``s + off`` where v -> u ("out" seeds);
 * arriving at the point: from ``u`` at ``off + s`` (u -> v), from ``v`` at ``C - off + s``
   (v -> u) ("in" seeds);
+* a foot exactly at a junction is that junction: left and reached by every edge there;
 * two points on the same edge are also joined directly along it (:func:`same_edge`).
 
 The nearest segment comes from a shapely STRtree of the segments (exact distances), built
@@ -98,12 +99,16 @@ def seeds(graph, sn: Snapped, leaving: bool) -> tuple[np.ndarray, np.ndarray, np
     e = sn.edge[i]
     whole = graph.edge_cost[e]
     off, c = sn.off[i], sn.cost[i]
+    # a foot exactly at an end IS that junction: it is left and reached every way
+    at_u = off <= 1e-9 * np.maximum(whole, 1.0)
+    at_v = off >= whole - 1e-9 * np.maximum(whole, 1.0)
     f, b = graph.edge_fwd[e], graph.edge_bwd[e]
     u, v = graph.edge_u[e], graph.edge_v[e]
     if leaving:        # to v along the edge, to u against it
-        parts = [(i[f], v[f], c[f] + whole[f] - off[f]), (i[b], u[b], c[b] + off[b])]
+        fv, bu = f | at_v, b | at_u
     else:              # from u along the edge, from v against it
-        parts = [(i[f], u[f], c[f] + off[f]), (i[b], v[b], c[b] + whole[b] - off[b])]
+        fv, bu = b | at_v, f | at_u
+    parts = [(i[fv], v[fv], c[fv] + whole[fv] - off[fv]), (i[bu], u[bu], c[bu] + off[bu])]
     pt = np.concatenate([p[0] for p in parts]).astype(np.int64)
     node = np.concatenate([p[1] for p in parts]).astype(np.int64)
     cost = np.maximum(np.concatenate([p[2] for p in parts]), 0.0)
