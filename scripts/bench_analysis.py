@@ -177,9 +177,9 @@ def _as_dict(r, c, v) -> dict:
     return {(int(a), int(b)): float(x) for a, b, x in zip(r, c, v)}
 
 
-def table_case(nodes: int, n_origins: int, seed: int, repeats: int):
-    """(ours s, scipy s, nodes, pairs, equal) of the table step at one size."""
-    g, csr, _ = grid(nodes, seed)
+def table_case(nodes: int, n_origins: int, seed: int, repeats: int, built=None):
+    """(ours T, scipy T, nodes, pairs, equal, inputs) of the table step at one size."""
+    g, csr, _ = built or grid(nodes, seed)
     rng = np.random.default_rng(seed)
     origins = rng.choice(g.n_nodes, n_origins, replace=False)
     assets = rng.choice(g.n_nodes, 300, replace=False)
@@ -222,8 +222,9 @@ def bench_scale(args) -> dict:
     sizes = [int(s) for s in args.scale.split(",") if s]
     rows = []
     for n in sizes:
-        t, ts, nn, pairs, equal, _ = table_case(n, args.origins, args.seed, 1)
-        g, csr, _ = grid(n, args.seed)
+        built = grid(n, args.seed)
+        t, ts, nn, pairs, equal, _ = table_case(n, args.origins, args.seed, 1, built)
+        g, csr, _ = built
         rng = np.random.default_rng(args.seed)
         origins = rng.choice(g.n_nodes, args.origins, replace=False)
         cats = [rng.choice(g.n_nodes, 30, replace=False) for _ in range(10)]

@@ -126,14 +126,14 @@ class WalkGraph:
         return self._cache["csr"]
 
     def arrays(self, reverse: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(indptr int64, indices int64, data) of the search matrix, or of its transpose
+        """(indptr int64, indices int32, data) of the search matrix, or of its transpose
         (``reverse``: searches towards a destination) for a one-way (driving) graph."""
         key = "rev" if reverse and self.mode == "drive" else "fwd"
         if key not in self._cache:
             m = self.csr.T.tocsr() if key == "rev" else self.csr
             m.sort_indices()
             self._cache[key] = (np.ascontiguousarray(m.indptr, np.int64),
-                                np.ascontiguousarray(m.indices, np.int64),
+                                np.ascontiguousarray(m.indices, np.int32),
                                 np.ascontiguousarray(m.data, np.float64))
         return self._cache[key]
 
