@@ -23,26 +23,38 @@ def _budget_per_minute(graph: WalkGraph, speed_kmh: float) -> float:
 
 def _intervals(graph: WalkGraph, dist: np.ndarray, edges: np.ndarray, budget: float,
                start: tuple[int, float, float]):
-    """(edge, from, to) stretches (in cost along each edge from its u) reached within
-    ``budget``: from each end the edge may be entered by, and from the point (on edge
-    ``start[0]`` at cost ``start[1]``, ``start[2]`` left after the leg to it) along it."""
+    """(edge, from, to) stretches (in cost along each edge from its u), disjoint, reached
+    within ``budget``: from each end the edge may be entered by, and from the point (on
+    edge ``start[0]`` at cost ``start[1]``, ``start[2]`` left after the leg to it) along
+    it. Overlapping stretches are merged (overlapping lines make buffering crawl)."""
     whole = graph.edge_cost[edges]
     du, dv = dist[graph.edge_u[edges]], dist[graph.edge_v[edges]]
     f, b = graph.edge_fwd[edges], graph.edge_bwd[edges]
-    E = [edges, edges]
-    LO = [np.zeros(len(edges)), np.where(b, whole - (budget - dv), np.inf)]   # from v
-    HI = [np.where(f, budget - du, -np.inf), whole]                           # from u
+    a = np.clip(np.where(f, budget - du, 0.0), 0, whole)                 # [0, a] from u
+    c = np.clip(np.where(b, whole - (budget - dv), whole), 0, whole)     # [c, whole] from v
     e0, off, rest = start
-    if rest >= 0:
-        E.append(np.array([e0]))
-        LO.append(np.array([off - rest if graph.edge_bwd[e0] else off]))
-        HI.append(np.array([off + rest if graph.edge_fwd[e0] else off]))
+    full = a >= c
+    E = [edges[full], edges[~full], edges[~full]]
+    LO = [np.zeros(full.sum()), np.zeros((~full).sum()), c[~full]]
+    HI = [whole[full], a[~full], whole[~full]]
     e = np.concatenate(E)
-    cap = graph.edge_cost[e]
-    lo = np.clip(np.concatenate(LO), 0, cap)
-    hi = np.clip(np.concatenate(HI), 0, cap)
-    keep = hi - lo > 1e-9
-    return e[keep], lo[keep], hi[keep]
+    lo, hi = np.concatenate(LO), np.concatenate(HI)
+    mine = e == e0
+    own = [(float(x), float(y)) for x, y in zip(lo[mine], hi[mine])]
+    keep = (hi - lo > 1e-9) & ~mine
+    e, lo, hi = e[keep], lo[keep], hi[keep]
+    if rest >= 0:
+        c0 = float(graph.edge_cost[e0])
+        own.append((max(0.0, off - rest) if graph.edge_bwd[e0] else off,
+                    min(c0, off + rest) if graph.edge_fwd[e0] else off))
+    merged: list = []
+    for x, y in sorted(own):
+        if merged and x <= merged[-1][1] + 1e-9:
+            merged[-1][1] = max(merged[-1][1], y)
+        elif y - x > 1e-9:
+            merged.append([x, y])
+    return (np.r_[e, np.full(len(merged), e0)].astype(np.int64),
+            np.r_[lo, [m[0] for m in merged]], np.r_[hi, [m[1] for m in merged]])
 
 
 def _point_at(graph: WalkGraph, k: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
