@@ -143,6 +143,12 @@ def test_drive_graph_cached_by_digest_and_mode(osm, tmp_path):
     assert routing.compiled_graph(digest, lambda: None, tmp_path / "cache", mode="drive") is drive
     assert sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.npz")) == \
         ["drive", "walk"]
+    # other drive speeds: another graph, never the cached one
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "DRIVE_HIGHWAY_SPEEDS_KMH", {"residential": 20.0})
+        slow = routing.compiled_graph(digest, lambda: data, tmp_path / "cache", mode="drive")
+    assert slow is not drive and slow.edge_cost.sum() > drive.edge_cost.sum()
+    assert len(list((tmp_path / "cache").glob("drive-*.npz"))) == 2
     # the grid's north-south streets are footways (no car), its diagonal a motorway (cars only)
     assert drive.n_street_segments == 11 * 10 + 9 and walk.n_street_segments == 11 * 10 + 12 * 9
     r = routing.router(drive)

@@ -5,6 +5,7 @@ disk by the file's SHA-256 and the mode."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +19,21 @@ def osm_sha256(osm) -> tuple[bytes, str]:
     return data, hashlib.sha256(data).hexdigest()
 
 
+def variant(mode: str) -> str:
+    """What besides the file makes a compiled graph: the mode and, driving, a fingerprint
+    of the drive settings (filter and speeds), so a changed table is never served stale."""
+    if mode != "drive":
+        return mode
+    keys = ("DRIVE_EXCLUDED", "DRIVE_HIGHWAY_SPEEDS_KMH", "DRIVE_FALLBACK_SPEED_KMH",
+            "DRIVE_NO_DATA_SPEED_KMH", "DRIVE_IMPLICIT_MAXSPEEDS_KMH")
+    blob = json.dumps({k: getattr(settings, k) for k in keys}, sort_keys=True, default=str)
+    return f"drive-{hashlib.sha256(blob.encode()).hexdigest()[:10]}"
+
+
 def cache_path(cache_dir, sha256: str, mode: str = "walk") -> Path:
     """Where the compiled ``mode`` graph of the file with this SHA-256 is kept."""
     from .network import FORMAT
-    return Path(cache_dir) / f"{mode}-v{FORMAT}-{sha256}.npz"
+    return Path(cache_dir) / f"{variant(mode)}-v{FORMAT}-{sha256}.npz"
 
 
 #: Street networks found unusable in this process (sha256, mode and highway set -> the
@@ -47,7 +59,7 @@ def graph_from_osm(osm, cache_dir=None, *, non_walkable=None, mode: str = "walk"
                 return WalkGraph.load(p)
             except (OSError, ValueError, KeyError):
                 pass                        # a damaged cache file: rebuild it
-    key = (digest, mode, tuple(sorted(settings.NON_WALKABLE_HIGHWAYS if non_walkable is None
+    key = (digest, variant(mode), tuple(sorted(settings.NON_WALKABLE_HIGHWAYS if non_walkable is None
                                       else non_walkable)))
     if key in _UNUSABLE:
         e = _UNUSABLE[key]

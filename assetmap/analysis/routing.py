@@ -1,8 +1,9 @@
 """The one routing service: compiled street graphs and the routers every consumer uses.
 
 One cache of compiled graphs in this process, keyed by the OSM file's SHA-256, the travel
-mode ("walk" or "drive") and, walking, the highway types left out; backed by the on-disk
-cache of :mod:`.network` (compiled arrays, loaded in milliseconds). One router interface,
+mode ("walk" or "drive"; driving, a fingerprint of the drive settings too) and, walking,
+the highway types left out; backed by the on-disk cache of :mod:`.network` (compiled
+arrays, loaded in milliseconds). One router interface,
 two kinds: :class:`network.GraphRouter` over the street network (``kind == "network"``) and
 :class:`network.CrowFlyRouter`, straight lines times a detour factor (``kind ==
 "crow-fly"``), used only where there is no network, and always said; both say their
@@ -25,7 +26,7 @@ import shapely
 
 from .. import settings
 from ..errors import InputError
-from . import network
+from . import network, osmgraph
 from .isochrones import isochrones as network_isochrones
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ def check_mode(mode: str) -> str:
 
 
 def _key(digest: str, mode: str, non_walkable) -> str:
-    return f"{digest}:{mode}:{','.join(sorted(non_walkable)) if mode == 'walk' else ''}"
+    extra = ",".join(sorted(non_walkable)) if mode == "walk" else ""
+    return f"{digest}:{osmgraph.variant(mode)}:{extra}"
 
 
 def compiled_graph(digest: str | None, read_osm: Callable[[], bytes | None], cache_dir: Path,
