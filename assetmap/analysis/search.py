@@ -21,7 +21,8 @@ pushed.
 * :func:`reach`: one search, the nodes reached and their costs (isochrones).
 
 The first call in a process loads the compiled code from numba's on-disk cache (compiled
-once per machine; ``cache=True``).
+once per machine, on first use; ``cache=True``). The searches release the GIL, so server
+threads (or Dask's) search at the same time.
 """
 from __future__ import annotations
 
@@ -142,7 +143,7 @@ def _grow(arr, need):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def table(indptr, indices, data, src_ptr, seed_node, seed_cost, tgt_ptr, tgt_id, tgt_cost,
           n_targets, limit):
     """For each source ``s`` (seeds ``src_ptr[s]:src_ptr[s+1]``), the least cost to each
@@ -186,7 +187,7 @@ def table(indptr, indices, data, src_ptr, seed_node, seed_cost, tgt_ptr, tgt_id,
     return rows[:k], cols[:k], vals[:k]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def nearest(indptr, indices, data, grp_ptr, seed_node, seed_cost, q_node, q_cost, limit):
     """For each group ``g`` one search from all its seeds ``grp_ptr[g]:grp_ptr[g+1]``;
     returns (groups, queries) costs ``dist[q_node] + q_cost`` (inf beyond ``limit``). A
@@ -210,7 +211,7 @@ def nearest(indptr, indices, data, grp_ptr, seed_node, seed_cost, q_node, q_cost
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def reach(indptr, indices, data, seed_node, seed_cost, limit):
     """The nodes one search from ``seeds`` reaches within ``limit``, and their costs."""
     dist, pos, hk, hv, settled, none = _scratch(len(indptr) - 1)
