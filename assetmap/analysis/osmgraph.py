@@ -59,8 +59,8 @@ def graph_from_osm(osm, cache_dir=None, *, non_walkable=None, mode: str = "walk"
                 return WalkGraph.load(p)
             except (OSError, ValueError, KeyError):
                 pass                        # a damaged cache file: rebuild it
-    key = (digest, variant(mode), tuple(sorted(settings.NON_WALKABLE_HIGHWAYS if non_walkable is None
-                                      else non_walkable)))
+    nw = settings.NON_WALKABLE_HIGHWAYS if non_walkable is None else non_walkable
+    key = (digest, variant(mode), tuple(sorted(nw)))
     if key in _UNUSABLE:
         e = _UNUSABLE[key]
         raise InputError(e.message, file=e.file, row=e.row, field=e.field)
