@@ -258,6 +258,50 @@ MIN_COMPONENT_NODES = 25
 #: Without an OSM file, and for the origins of areas the network does not cover,
 #: straight-line distance times this factor stands in for walking.
 CROW_FLY_DETOUR = 1.3
+
+# --- Driving (issue 10, item 7): the drive graph read from the same OSM file ----------------
+#: Travel modes the routing service knows: "walk" (edge weights in metres, minutes at the
+#: run's walking speed) and "drive" (edge weights in seconds from speeds by road type).
+TRAVEL_MODES = ("walk", "drive")
+#: Which ways a car may use: osmnx's "drive" network filter (osmnx 2.x, ``_overpass.
+#: _get_network_filter``), applied with Overpass semantics: a way is drivable when it has a
+#: ``highway`` tag and no value below matches its tag (an unanchored regular expression,
+#: so "service" also refuses "services"). ``access`` matching "private" is refused too.
+DRIVE_EXCLUDED = {
+    "highway": ("abandoned", "bridleway", "bus_guideway", "construction", "corridor",
+                "cycleway", "elevator", "escalator", "footway", "no", "path", "pedestrian",
+                "planned", "platform", "proposed", "raceway", "razed", "rest_area", "service",
+                "services", "steps", "track"),
+    "area": ("yes",),
+    "access": ("private",),
+    "motor_vehicle": ("no",),
+    "motorcar": ("no",),
+    "service": ("alley", "driveway", "emergency_access", "parking", "parking_aisle",
+                "private"),
+}
+#: Speeds (km/h) by highway type for drive edges without a usable ``maxspeed`` tag. Empty by
+#: default, which is osmnx's default (``osmnx.routing.add_edge_speeds``): each highway type
+#: takes the mean ``maxspeed`` of the file's edges of that type that have one; a type with
+#: none takes DRIVE_FALLBACK_SPEED_KMH, or (None) the mean of the other types' speeds. Set
+#: e.g. ``{"unclassified": 48.28}`` to impose local standards (30 mph = 48.28 km/h).
+DRIVE_HIGHWAY_SPEEDS_KMH: dict = {}
+#: See DRIVE_HIGHWAY_SPEEDS_KMH (osmnx's ``fallback``); None = the mean of the type means.
+DRIVE_FALLBACK_SPEED_KMH = None
+#: Used for every edge when the file has no usable ``maxspeed`` at all and no table above
+#: (osmnx raises there): 48.28 km/h, the 30 mph limit of built-up roads in Great Britain
+#: (Road Traffic Regulation Act 1984, s.81).
+DRIVE_NO_DATA_SPEED_KMH = 48.28
+#: Named (implicit) ``maxspeed`` values (km/h) for Great Britain, as osmnx reads them
+#: (``osmnx.routing._IMPLICIT_MAXSPEEDS``, from the OSM wiki Key:maxspeed); other named
+#: values count as missing. Numbers with "mph" are converted at 1.60934 km per mile.
+DRIVE_IMPLICIT_MAXSPEEDS_KMH = {"GB:nsl_restricted": 48.28, "UK:motorway": 112.65,
+                                "UK:nsl_dual": 112.65, "UK:nsl_single": 96.56}
+#: The leg between a point and the nearest drivable street (a private drive, a farm track:
+#: service roads and tracks are not in the drive graph) is timed at this speed.
+DRIVE_SNAP_SPEED_KMH = 15.0
+#: Without a street network, straight-line distance times CROW_FLY_DETOUR at this speed
+#: stands in for driving (a door-to-door average in a built-up area).
+DRIVE_CROW_FLY_SPEED_KMH = 30.0
 #: Asset categories whose walking isochrones each run stores (others on demand).
 ISOCHRONE_CATEGORIES = ("neighbourhood_hub",)
 ISOCHRONE_BUFFER_M = 40.0     # half-width of the buffered reached streets

@@ -416,3 +416,37 @@ def ctx(demo_store):
     """The outreach context of the analysed demo borough."""
     from assetmap import outreach
     return outreach.context(demo_store)
+
+
+# --- street networks against osmnx (the reference reader) -------------------------------------
+@pytest.fixture(scope="session")
+def osmnx_streets(demo_copy, tmp_path_factory):
+    """Factory: ``osmnx_streets(name, mode)`` -> (the OSM file the reader reads, osmnx's
+    ``mode`` graph of it, see ``netref.osmnx_mode``) for "demo" (the demo borough's stored
+    file) and "rutland" (``../shared/realdata/osm-rutland``; skips where absent). osmnx
+    parses each file once a session (Rutland's highway ways only: all either mode keeps)."""
+    import netref
+    folder = tmp_path_factory.mktemp("osm-reference")
+    parsed: dict = {}
+
+    def get(name: str, mode: str):
+        if name not in parsed:
+            if name == "demo":
+                s = demo_copy(analysed=False)
+                path = folder / "demo.osm"
+                path.write_bytes(s.get_blob("osm")[0])
+                s.dispose()
+                xml = str(path)
+            else:
+                base = REALDATA / "osm-rutland"
+                if not (base / "rutland-latest.osm.pbf").exists():
+                    pytest.skip("../shared/realdata/osm-rutland absent")
+                path = base / "rutland-latest.osm.bz2"
+                xml = netref.highway_extract(base / "rutland-latest.osm.pbf",
+                                             folder / "rutland-highways.osm")
+            parsed[name] = (path, netref.osmnx_parse(xml), {})
+        path, raw, modes = parsed[name]
+        if mode not in modes:
+            modes[mode] = netref.osmnx_mode(raw, mode)
+        return path, modes[mode]
+    return get

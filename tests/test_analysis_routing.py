@@ -8,8 +8,10 @@ import shapely
 
 from assetmap import pipeline, settings
 from assetmap.analysis import network, routing
+from assetmap.errors import InputError
 from assetmap.store import Store
 
+import netref
 import synthetic
 
 MPM = network.metres_per_minute(settings.WALK_SPEED_KMH)
@@ -126,3 +128,101 @@ def test_store_answers_say_their_method(tmp_path):
     mins, method = pipeline.walk_minutes(bare, c.x, c.y, [c.x], [c.y], 10.0)
     assert method == "straight-line" and mins[0] == pytest.approx(0.0)
     assert pipeline.router_for(bare).kind == "crow-fly"
+
+
+# --- driving, and both modes against networkx on osmnx's graphs ---------------------------------
+PLACES = ["demo", pytest.param("rutland", marks=pytest.mark.realdata)]
+
+
+def test_drive_graph_cached_by_digest_and_mode(osm, tmp_path):
+    data, digest = osm
+    routing.clear()
+    walk = routing.compiled_graph(digest, lambda: data, tmp_path / "cache")
+    drive = routing.compiled_graph(digest, lambda: data, tmp_path / "cache", mode="drive")
+    assert walk.mode == "walk" and drive.mode == "drive" and walk is not drive
+    assert routing.compiled_graph(digest, lambda: None, tmp_path / "cache", mode="drive") is drive
+    assert sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.npz")) == \
+        ["drive", "walk"]
+    # other drive speeds: another graph, never the cached one
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "DRIVE_HIGHWAY_SPEEDS_KMH", {"residential": 20.0})
+        slow = routing.compiled_graph(digest, lambda: data, tmp_path / "cache", mode="drive")
+    assert slow is not drive and slow.edge_cost.sum() > drive.edge_cost.sum()
+    assert len(list((tmp_path / "cache").glob("drive-*.npz"))) == 2
+    # the grid's north-south streets are footways (no car), its diagonal a motorway (cars only)
+    assert drive.n_street_segments == 11 * 10 + 9 and walk.n_street_segments == 11 * 10 + 12 * 9
+    r = routing.router(drive)
+    assert (r.kind, r.mode, r.unit) == ("network", "drive", "s")
+    assert routing.cost_per_minute(r) == 60.0
+    with pytest.raises(InputError, match="travel mode"):
+        routing.compiled_graph(digest, lambda: data, tmp_path / "cache", mode="fly")
+
+
+def test_crow_fly_driving_uses_the_driving_speed():
+    r = routing.router(None, mode="drive", detour=1.0)
+    assert (r.kind, r.mode) == ("crow-fly", "drive")
+    mins = routing.minutes_to(r, (0.0, 0.0), np.array([[5000.0, 0.0]]), 60.0)
+    assert mins[0] == pytest.approx(5.0 / settings.DRIVE_CROW_FLY_SPEED_KMH * 60)
+
+
+def test_store_answers_in_either_mode(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    b = synthetic.build_store(s, seed=2, n=6)
+    routing.clear()
+    c0, c5 = (b["areas"].geometry.iloc[k].centroid for k in (0, 5))
+    walk, m1 = pipeline.walk_minutes(s, c0.x, c0.y, [c5.x], [c5.y], 120.0)
+    drive, m2 = pipeline.walk_minutes(s, c0.x, c0.y, [c5.x], [c5.y], 120.0, mode="drive")
+    assert m1 == m2 == "network" and 0 < drive[0] < walk[0]
+    assert pipeline.router_for(s, mode="drive").mode == "drive"
+    gdf, method = pipeline.isochrones_at(s, c0.x, c0.y, [2], mode="drive")
+    walk_gdf, _ = pipeline.isochrones_at(s, c0.x, c0.y, [2])
+    assert method == "network" and gdf.to_crs(27700).area.iloc[0] > \
+        walk_gdf.to_crs(27700).area.iloc[0]
+
+
+def _street_points(ref, rng, k: int, jitter: float) -> np.ndarray:
+    """``k`` points near random street segments of the reference."""
+    i = rng.choice(len(ref.ax), k)
+    t = rng.random(k)
+    x = ref.ax[i] + t * (ref.bx[i] - ref.ax[i]) + rng.normal(0, jitter, k)
+    y = ref.ay[i] + t * (ref.by[i] - ref.ay[i]) + rng.normal(0, jitter, k)
+    return ref.untied(np.column_stack([x, y]))
+
+
+@pytest.mark.parametrize("mode", ["walk", "drive"])
+@pytest.mark.parametrize("place", PLACES)
+def test_costs_equal_networkx_on_osmnx_graphs(osmnx_streets, place, mode):
+    """The pyosmium graph, contracted, searched by the compiled kernels, equal to networkx
+    on osmnx's uncontracted graph with osmnx's speeds: 200 random pairs of street nodes
+    (metres walking, seconds driving; one-way streets make some pairs unreachable), then
+    points snapped part-way along the nearest edge."""
+    path, G = osmnx_streets(place, mode)
+    weight = "length_bng" if mode == "walk" else "travel_time"
+    g = network.graph_from_osm(path, mode=mode)
+    r = routing.router(g)
+    ref = netref.Reference.from_osmnx(G, weight, g.snap_cost, settings.MIN_COMPONENT_NODES)
+    big = sorted({s[0] for s in ref.seg} | {s[1] for s in ref.seg})
+    rng = np.random.default_rng(11)
+    o = rng.choice(big, 20, replace=False)
+    d = rng.choice(big, (20, 10))
+
+    def xy(ids):
+        return np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in np.ravel(ids)])
+    rows, cols, cost = r.table(xy(o), xy(d), np.inf)
+    got = np.full((20, 200), np.inf)
+    got[rows, cols] = cost
+    for i, s in enumerate(o):
+        want = nx.single_source_dijkstra_path_length(G, s, weight=weight)
+        for k, t in enumerate(d[i]):
+            exp = want.get(t, np.inf)
+            assert (np.isinf(exp) and np.isinf(got[i, i * 10 + k])) or \
+                abs(got[i, i * 10 + k] - exp) < 1.0, (s, t, got[i, i * 10 + k], exp)
+    pts = _street_points(ref, rng, 80, 25.0)
+    want = ref.costs(pts[:12], pts[12:], max_snap=settings.MAX_SNAP_DISTANCE_M)
+    rows, cols, cost = r.table(pts[:12], pts[12:], np.inf)
+    got = np.full(want.shape, np.inf)
+    got[rows, cols] = cost
+    np.testing.assert_allclose(got, want, atol=1.0)
+    near = r.nearest(pts[:12], [pts[12:40], pts[40:]], np.inf)
+    np.testing.assert_allclose(near[0], want[:, :28].min(axis=1), atol=1.0)
+    np.testing.assert_allclose(near[1], want[:, 28:].min(axis=1), atol=1.0)

@@ -34,13 +34,13 @@ def area_origins(polygons, pwc_xy: np.ndarray | None, graph: WalkGraph | None,
     idx_parts = [np.flatnonzero(has_pwc)]
     pts = [pwc_xy[has_pwc] if pwc_xy is not None else np.zeros((0, 2))]
     if graph is not None and per_area > 1 and graph.n_nodes:
-        nodes = graph.snappable
-        npts = shapely.points(graph.x[nodes], graph.y[nodes])
+        sxy = graph.street_xy()          # every OSM node of the streets, bends included
+        npts = shapely.points(sxy[:, 0], sxy[:, 1])
         tree = shapely.STRtree(polys)
         pi, ai = tree.query(npts, predicate="within")
         if len(pi):
             rng = np.random.default_rng(seed)
-            key = rng.random(len(nodes))[pi]
+            key = rng.random(len(sxy))[pi]
             order = np.lexsort((key, ai))
             pi, ai = pi[order], ai[order]
             start = np.r_[0, np.flatnonzero(np.diff(ai)) + 1]
@@ -48,7 +48,7 @@ def area_origins(polygons, pwc_xy: np.ndarray | None, graph: WalkGraph | None,
             quota = per_area - has_pwc[ai].astype(int)
             keep = pos < quota
             idx_parts.append(ai[keep])
-            pts.append(np.column_stack([graph.x[nodes[pi[keep]]], graph.y[nodes[pi[keep]]]]))
+            pts.append(sxy[pi[keep]])
     area_idx = np.concatenate(idx_parts).astype(np.int64)
     xy = np.concatenate(pts).reshape(-1, 2)
     missing = np.setdiff1d(np.arange(n), area_idx)

@@ -165,7 +165,7 @@ def _street_leg(graph, pred: np.ndarray, na: int, nb: int) -> list[tuple]:
         chain.append(int(pred[chain[-1]]))
     if chain[-1] != na:
         return []
-    return [(graph.x[v], graph.y[v]) for v in chain[::-1]]
+    return graph.path_xy(chain[::-1])      # along the streets, bends included
 
 
 def _knock_first(ctx: Context, codes: list, venues_xy: np.ndarray, mpm: float) -> dict:
