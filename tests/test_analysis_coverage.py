@@ -2,6 +2,7 @@
 distances to the nodes), and the fallback router (network over networkx where both ends are
 on the network, straight line x detour otherwise), on a street grid that covers only part
 of the map."""
+import edgeref
 import networkx as nx
 import numpy as np
 import pytest
@@ -49,21 +50,16 @@ def _brute_snap(g, xy):
 
 
 def _reference(g, G, o, d, limit):
-    """Metres for every origin x destination by the rule: networkx + snap offsets when both
-    ends snap, else the straight line x DETOUR; inf beyond ``limit``."""
-    on, od = _brute_snap(g, o)
-    dn, dd = _brute_snap(g, d)
-    out = np.full((len(o), len(d)), np.inf)
-    for i in range(len(o)):
-        sp = nx.single_source_dijkstra_path_length(G, int(on[i]), weight="length") \
-            if on[i] >= 0 else {}
-        for j in range(len(d)):
-            if on[i] >= 0 and dn[j] >= 0:
-                m = sp.get(int(dn[j]), np.inf) + od[i] + dd[j]
-            else:
-                m = np.hypot(*(o[i] - d[j])) * DETOUR
-            out[i, j] = m if m <= limit else np.inf
-    return out
+    """Metres for every origin x destination by the rule: the network (edge snapping, scipy
+    over the whole graph: :func:`edgeref.edge_metres`) when both ends are on the network,
+    else the straight line x DETOUR; inf beyond ``limit``."""
+    on, _ = _brute_snap(g, o)
+    dn, _ = _brute_snap(g, d)
+    net = edgeref.edge_metres(g, o, d, SNAP)
+    crow = np.hypot(o[:, None, 0] - d[None, :, 0], o[:, None, 1] - d[None, :, 1]) * DETOUR
+    both = (on >= 0)[:, None] & (dn >= 0)[None, :]
+    out = np.where(both, net, crow)
+    return np.where(out <= limit, out, np.inf)
 
 
 def test_on_network_matches_brute_force(grid):
