@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import model, results, settings
+from .analysis import demand as demand_mod
 from .analysis import hotspots as hotspots_mod
 
 #: Section ids the rest of the product links to (``/method#<id>``).
@@ -107,7 +108,11 @@ def supply_section(summary: dict) -> Section:
         "the shares it can reach. The result is capacity per person in need, shown per 100 "
         "people in need.",
         f"Capacity is counted in one unit per supply, never summed across units ({units}). "
-        "A provider with no capacity figure counts as the median of those that have one.",
+        "A provider with no capacity figure counts as the median of those that have one. "
+        f"Supply is shown per {settings.SUPPLY_PER} people in need, and a gap's shortfall is "
+        "how far below the borough's median supply it is, in the same unit.",
+        f"Vacancies count only when confirmed in the last {settings.VACANCY_STALE_DAYS} "
+        "days; older figures are shown as not confirmed and never rank a provider first.",
     ]
     return Section("supply", "Supply of micro-providers", paras)
 
@@ -115,12 +120,16 @@ def supply_section(summary: dict) -> Section:
 def demand_section(summary: dict) -> Section:
     lo, hi = settings.DEMAND_NEED_WEIGHT_RANGE
     paras = [
-        "Demand is the number of people in each client group in an area, weighted by the "
+        "Demand is the estimated number of people in each client group in an area (below: "
+        "who is counted, from which population, at which rate and source), weighted by the "
         f"area's need: x{lo:g} in the area with least need up to x{hi:g} in the area with "
         "most, linearly by need percentile.",
     ]
-    return Section("demand", "Demand", paras, points=[
-        f"{label}" for label in model.CLIENT_GROUPS.values()])
+    points = [d["method"] for d in demand_mod.describe_all() if d["client_group"]]
+    for cg, d in sorted((summary.get("demand") or {}).items()):
+        for s in d.get("stand_ins") or []:
+            points.append(f"Latest run, {d.get('label') or cg}: {s}")
+    return Section("demand", "Demand", paras, points=points)
 
 
 def reach_section(summary: dict) -> Section:
@@ -129,7 +138,9 @@ def reach_section(summary: dict) -> Section:
         "counts for the areas within its catchment by travel time. A service that comes to "
         "you (support in the home, domiciliary care, befriending visits, transport) counts "
         "for the areas its record says it serves: a radius from its base, a drawn area, or "
-        "a list of wards or areas.",
+        "a list of wards or areas. Its capacity is shared over the areas it covers, in "
+        "proportion to their need-weighted demand; the referral finder, the gap map, "
+        "outreach and the area profile all use this one rule.",
     ]
     rows = [[v, k] for k, v in model.REACH_MODES.items()]
     return Section("reach", "How a service reaches people", paras, (["Reach", "Code"], rows))
@@ -168,11 +179,17 @@ def hotspots_section(summary: dict) -> Section:
 
 
 def isolation_section(summary: dict) -> Section:
-    w = settings.ISOLATION_LONELINESS_WEIGHT
+    w = (settings.ISOLATION_LONELINESS_WEIGHT, settings.ISOLATION_SOCIAL_WEIGHT,
+         settings.ISOLATION_ESSENTIAL_WEIGHT)
+    essentials = ", ".join(model.ASSET_CATEGORIES[c].lower()
+                           for c in settings.ESSENTIAL_CATEGORIES if c in model.ASSET_CATEGORIES)
     paras = [
-        f"The isolation score is {w:g} x loneliness risk plus {1 - w:g} x the walk to the "
-        "nearest social asset, each as a z-score across the borough's areas (higher = more "
-        "isolated).",
+        f"The isolation score weighs loneliness risk ({w[0]:g}), the walk to the nearest "
+        f"social asset ({w[1]:g}) and the walk to essential services ({w[2]:g}: {essentials}), "
+        "each as a z-score across the borough's areas (higher = more isolated); the weights "
+        "are rescaled over the parts an area has.",
+        f"Walks are measured to {settings.ACCESS_MAX_MINUTES:g} minutes; a longer one is shown "
+        f"as 'more than {settings.ACCESS_MAX_MINUTES:g} minutes', never as a made-up number.",
         "Social assets: " + ", ".join(model.ASSET_CATEGORIES[c].lower()
                                       for c in settings.SOCIAL_CATEGORIES
                                       if c in model.ASSET_CATEGORIES) + ".",

@@ -10,6 +10,8 @@ def test_sections_carry_the_settings_and_every_anchor():
     text = " ".join(p for s in secs for p in s.paragraphs)
     assert f"{settings.WALK_SPEED_KMH:g} km/h" in text
     assert f"q < {settings.FDR_ALPHA:g}" in text
+    demand = next(s for s in secs if s.id == "demand")
+    assert len(demand.points) == 7 and any("learning disability" in p for p in demand.points)
     need = secs[0]
     weights = {row[1]: float(row[2]) for row in need.table[1]}
     assert weights == {k: round(v, 2) for k, v in settings.NEED_WEIGHTS.items()}
