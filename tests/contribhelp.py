@@ -123,7 +123,10 @@ def fetch_all(fc, urls) -> dict[str, tuple[int, str, str]]:
             assert not u.startswith(OWN_PREFIXES), f"{u} -> {status}: {r}"
             warnings.warn(f"{u} failed ({r!r:.200}); not checked")
             continue
-        out[u] = (status, r.content_type or "", r.get_data(as_text=True))
+        ctype = r.content_type or ""
+        binary = ctype.startswith("application/geopackage")        # a SQLite file
+        out[u] = (status, ctype, r.get_data().decode("latin-1") if binary
+                  else r.get_data(as_text=True))
     return out
 
 

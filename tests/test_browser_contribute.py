@@ -115,7 +115,7 @@ def test_contribute_moderate_publish_refresh(contrib_app, contrib_live_server, p
         page.goto(f"{base}/directory?kind=all&q={known['name'].split()[0]}")
         assert name in page.content()
     else:
-        page.goto(f"{base}/api/v1/assets?limit=1000")
+        page.goto(f"{base}/api/v1/assets?limit=500")
         assert name in page.content()
     assert store.get_asset(sub["asset_id"])["status"] == "approved"
 

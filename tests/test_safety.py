@@ -110,7 +110,7 @@ def test_script_like_text_is_inert_in_every_page_and_map(contrib_app, form_clien
     asset_id = sub["asset_id"]
     values = _values(store, asset_id=asset_id, sid=ids[1], token=token, id=asset_id)
     extra = ["/directory?kind=all", f"/directory?kind=all&q={XSS}", f"/contribute?asset={asset_id}",
-             "/api/v1/assets?limit=1000", "/api/v1/providers?limit=1000", "/openreferral/services",
+             "/api/v1/assets?limit=500", "/api/v1/providers?limit=500", "/openreferral/services",
              "/moderate/assets?status=all", f"/moderate/assets?q={XSS}", f"/moderate/1?x={XSS}"]
     urls = crawl_urls(contrib_app, values, extra) + urls_pending
     staff = [u for u in urls if u.startswith(OWN_PREFIXES)] + ["/", "/directory?kind=all"]
@@ -192,9 +192,9 @@ def test_anonymous_cannot_see_pending_records_or_private_fields(contrib_app, for
     hidden = store.read_assets()
     hidden = hidden[~hidden["contact_public"] & hidden["contact"].notna()].iloc[0]
     values = _values(store, asset_id=asset_id, sid=sid, token="not-the-token", id=asset_id)
-    extra = ["/directory?kind=all", "/directory?kind=all&q=Zebra", "/api/v1/assets?limit=1000",
+    extra = ["/directory?kind=all", "/directory?kind=all&q=Zebra", "/api/v1/assets?limit=500",
              "/api/v1/assets?status=pending", "/api/v1/assets?status=all",
-             "/api/v1/providers?limit=1000", "/openreferral/services",
+             "/api/v1/providers?limit=500", "/openreferral/services",
              f"/contribute?asset={asset_id}", f"/contribute?asset={hidden['id']}",
              f"/moderate/{sid}", "/moderate", f"/moderate/asset/{asset_id}",
              f"/moderate/asset/{asset_id}/history", "/moderate/assets?status=pending"]
@@ -227,8 +227,8 @@ def test_home_based_exact_coordinates_appear_in_no_response(contrib_app, form_cl
     anon, pat, cora = form_client(), form_client("pat"), form_client("cora")
     values0 = _values(store, asset_id="a000", sid=1, token="x", id="a000")
     base_urls = crawl_urls(contrib_app, values0, ["/directory?kind=all",
-                                                  "/api/v1/assets?limit=1000",
-                                                  "/api/v1/providers?limit=1000"])
+                                                  "/api/v1/assets?limit=500",
+                                                  "/api/v1/providers?limit=500"])
     baseline = {u: b for u, (_s, _c, b) in fetch_all(anon, base_urls).items()}
     # a location whose printed forms do not already occur in any page by chance
     for k in range(60):
@@ -265,7 +265,7 @@ def test_home_based_exact_coordinates_appear_in_no_response(contrib_app, form_cl
     sid2 = pending_ids(store)[0]
     values = _values(store, asset_id=asset_id, sid=sid2, token=token, id=asset_id)
     extra = ["/directory?kind=all", "/directory?kind=all&q=Kitchen",
-             "/api/v1/assets?limit=1000", "/api/v1/providers?limit=1000",
+             "/api/v1/assets?limit=500", "/api/v1/providers?limit=500",
              "/openreferral/services", f"/contribute?asset={asset_id}", "/moderate",
              f"/moderate/{sid}", f"/moderate/{sid2}", "/moderate/assets?status=all",
              f"/api/v1/isochrone?lon={lon}&lat={lat}"]
@@ -273,7 +273,7 @@ def test_home_based_exact_coordinates_appear_in_no_response(contrib_app, form_cl
     grab(anon, "anonymous", urls)
     # signed in, the public pages are the same; the staff pages are what differs
     staff = [u for u in urls if u.startswith(OWN_PREFIXES)] + ["/", "/directory?kind=all",
-                                                               "/api/v1/providers?limit=1000"]
+                                                               "/api/v1/providers?limit=500"]
     grab(pat, "planner", staff)
     grab(cora, "coordinator", staff)
     assert any("Kitchen Table Care" in b for k, b in pages.items() if k.startswith("anonymous"))

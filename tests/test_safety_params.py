@@ -147,10 +147,14 @@ def test_numeric_query_parameters_never_500(planner, path, base, names):
                 assert status == 400, (url, status)
 
 
-def test_api_paging_is_clamped_not_an_error(planner):
+def test_api_paging_out_of_range_is_a_400_not_a_crash(planner):
+    """(issue 14: limits are refused outside 1..500, no longer clamped)"""
     r = planner.client.get("/api/v1/assets?limit=99999999999999999999&offset=1e300")
-    assert r.status_code == 200 and r.get_json()["limit"] == 500
-    assert r.get_json()["features"] == []
+    assert r.status_code == 400 and "limit" in r.get_json()["error"]
+    r = planner.client.get("/api/v1/assets?limit=500&offset=1e300")
+    assert r.status_code == 400 and "offset" in r.get_json()["error"]
+    r = planner.client.get("/api/v1/assets?limit=500&offset=999999999")
+    assert r.status_code == 200 and r.get_json()["features"] == []
     r = planner.client.get("/api/v1/assets?limit=1e309")
     assert r.status_code == 400 and "limit" in r.get_json()["error"]
 

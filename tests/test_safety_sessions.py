@@ -155,8 +155,13 @@ def test_an_older_store_gains_the_session_version(tmp_path):
     s.add_user("alice", "planner", "h1")
     s.dispose()
     con = sqlite3.connect(path)
-    con.execute("ALTER TABLE users DROP COLUMN session_version")   # as stores were before
-    con.commit()
+    # as stores were before issue 13 (schema 1, before migrations: no alembic_version, no
+    # provider reach columns); opening it now runs the migrations (issue 14)
+    con.executescript("ALTER TABLE users DROP COLUMN session_version; DROP TABLE alembic_version; "
+                      "UPDATE meta SET value = '1' WHERE key = 'schema'; " + "".join(
+                          f"ALTER TABLE providers DROP COLUMN {c}; " for c in (
+                              "reach", "area_served", "area_served_geojson", "capacity_places",
+                              "vacancies_confirmed")))
     con.close()
     again = Store(f"sqlite:///{path}")
     user = again.get_user(name="alice")
