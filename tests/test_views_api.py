@@ -220,3 +220,19 @@ def test_providers_say_how_they_reach_people(client):
     for g in gaps:
         assert g["unit"] in ("hours", "places") and g["supply_per_100_unit"].endswith(
             "per 100 people in need") and "shortfall" in g and g["population_label"]
+
+
+def test_isochrones_by_car_reach_farther_than_on_foot(client):
+    """(issue 10 item 7) the same OSM file gives a driving graph, offered beside walking."""
+    lat, lon = 52.8033018, -1.1013511
+    walk = client.get(f"/api/v1/isochrone?lat={lat}&lon={lon}&minutes=10").get_json()
+    drive = client.get(f"/api/v1/isochrone?lat={lat}&lon={lon}&minutes=10&mode=drive")
+    drive = drive.get_json()
+    assert walk["mode"] == "walk" and drive["mode"] == "drive"
+    from shapely.geometry import shape
+    a_walk = shape(walk["features"][0]["geometry"]).area
+    a_drive = shape(drive["features"][0]["geometry"]).area
+    assert a_drive > 5 * a_walk
+    assert client.get(f"/api/v1/isochrone?lat={lat}&lon={lon}&mode=fly").status_code == 400
+    page = client.get("/areas/E01990029?mode=drive").get_data(as_text=True)
+    assert "Driving isochrones" in page and "Show walking times" in page

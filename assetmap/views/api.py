@@ -276,16 +276,20 @@ def isochrone():
                                    max_items=4)
     except InputError as e:
         abort(400, f"{e.field}: {e.message}")
+    mode = request.args.get("mode") or "walk"
+    if mode not in ("walk", "drive"):
+        abort(400, "mode: must be walk or drive")
     if lat is None or lon is None:
         abort(400, "lat and lon are required numbers")
     store = get_store()
     wd = web_data()
     def build():
-        polys, method = pipeline.isochrones_at(store, lon, lat, minutes)
+        polys, method = pipeline.isochrones_at(store, lon, lat, minutes, mode=mode)
         body = isochrone_geojson(polys, method=method)
-        body["method"] = method
+        body["method"], body["mode"] = method, mode
         return json.dumps(_sanitise(body))
-    body = wd.memoise(("isochrone", round(lat, 5), round(lon, 5), tuple(minutes or ())), build)
+    body = wd.memoise(("isochrone", round(lat, 5), round(lon, 5), tuple(minutes or ()), mode),
+                      build)
     r = Response(body, mimetype="application/geo+json")
     r.headers["Access-Control-Allow-Origin"] = "*"
     return r

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from .. import maps, model, pipeline, settings
 from ..layers.access import isochrone_geojson
@@ -216,15 +216,16 @@ def area(code):
     if wards.is_ward(wd, code):
         return wards.ward_profile(code)
     p = wd.memoise(("profile", code), lambda: profile(wd, code, store))
+    mode = "drive" if request.args.get("mode") == "drive" else "walk"
 
     def iso():
-        polys, method = pipeline.isochrones_at(store, p["lon"], p["lat"])
+        polys, method = pipeline.isochrones_at(store, p["lon"], p["lat"], mode=mode)
         return isochrone_geojson(polys, label="from the area's population-weighted centre",
                                  method=method), method
-    gj, method = wd.memoise(("area-isochrone", code), iso)
+    gj, method = wd.memoise(("area-isochrone", code, mode), iso)
     page = maps.cached_map(store, "area", lambda: maps.build_area_map(
-        wd, code, isochrone=gj, nearby=p["nearby"]), key=(code,))
-    return render_template("area.html", map=page, wd=wd, p=p, iso_method=method,
+        wd, code, isochrone=gj, nearby=p["nearby"]), key=(code, mode))
+    return render_template("area.html", map=page, wd=wd, p=p, iso_method=method, mode=mode,
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
                            cat_labels=model.ASSET_CATEGORIES, reach=REACH_MIN,
                            speed=settings.WALK_SPEED_KMH)
