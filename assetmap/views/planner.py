@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from .. import maps, model, settings
 from ..layers import gaps as gaps_layer
-from . import get_store
+from . import get_store, referral_evidence
 from .main import choice, web_data
 
 bp = Blueprint("planner", __name__)
@@ -76,6 +76,7 @@ def gaps():
                            service_type=st, client_group=cg, table=table,
                            title=maps.gap_title(st, cg) if st is not None else "", note=note,
                            no_provider=none_here, method=gaps_layer.method_text(k),
+                           observed=referral_evidence.gaps_panel(store, wd, st, cg),
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS)
 
 
