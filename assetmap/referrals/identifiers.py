@@ -24,7 +24,7 @@ _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 #: ten or more digits, maybe split by spaces, dots, dashes or brackets (phone, NHS number)
 _LONG_NUMBER = re.compile(r"(?:\+\s?)?\d(?:[\s().-]{0,2}\d){9,}")
-_NI_NUMBER = re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)
+_NI_NUMBER = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DMY = re.compile(r"\b(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\b")
@@ -47,7 +47,8 @@ yes is are was were be been has have had do does did will would can could may mi
 should shall he she they them their his her it its we our you your i me my this that these
 those there here who what when where why how which also only please needs need wants want
 likes like prefers prefer lives live living has uses use speaks speak requires require asks
-ask would wants referred refer referral client person service support care carer carers
+ask would wants referred refer referral contact call ring phone email see client person
+service support care carer carers
 team council social services adult adults children health nhs gp hospital discharge direct
 payment payments personal budget hours hour weekly daily week day days morning mornings
 afternoon afternoons evening evenings night nights weekend weekends early late urgent routine
@@ -93,19 +94,20 @@ def _dates(text: str) -> str | None:
 
 def _name_like(text: str, allowed: frozenset[str]) -> str | None:
     """Two or more capitalised words in a row with only spaces between them ("Jane Smith"),
-    an initial ("J. Smith") counting as one, none of them vocabulary."""
-    run: list[str] = []
+    an initial ("J. Smith") counting as one, none of them vocabulary: the first such run."""
+    runs: list[list[str]] = [[]]
     end = -1
     for m in _TOKEN.finditer(text):
         word = m.group(0)
-        joined = end >= 0 and text[end:m.start()].strip() == ""
         named = (len(word) == 2 and word.endswith(".")) or (
             bool(_CAPITALISED.match(word)) and word.lower() not in allowed)
-        run = (run if joined else []) + [word] if named else []
-        if len(run) >= 2:
-            return " ".join(run)
+        if not (named and end >= 0 and text[end:m.start()].strip() == ""):
+            runs.append([])
+        if named:
+            runs[-1].append(word)
         end = m.end()
-    return None
+    found = next((r for r in runs if len(r) >= 2), None)
+    return None if found is None else " ".join(found)
 
 
 def personal_detail(text: str, allowed_words: Iterable[str] = ()) -> str | None:

@@ -237,7 +237,10 @@ class ReferralsMixin(AssetsMixin):
             q = q.where(referrals.c.area_code.in_([str(a) for a in area_codes]))
         with self._use(conn) as c:
             rows = [dict(r._mapping) for r in c.execute(q)]
-        return pd.DataFrame(rows, columns=[*COUNT_KEYS, "n"])
+        df = pd.DataFrame(rows, columns=[*COUNT_KEYS, "n"])
+        keys = df[list(COUNT_KEYS)].astype(object)
+        df[list(COUNT_KEYS)] = keys.where(keys.notna(), None)    # blanks stay None, not NaN
+        return df
 
     # --- provider links -----------------------------------------------------------------
     def issue_provider_link(self, asset_id: str, token_hash: str, *, email: str | None,
