@@ -135,7 +135,8 @@ def personal_detail(text: str, allowed_words: Iterable[str] = ()) -> str | None:
 
 
 def _refuse(field: str, label: str, found: str, advice: str) -> InputError:
-    return InputError(f"the {label} seems to hold {found}. A referral never carries the "
+    verb = "seem" if label.endswith("s") else "seems"
+    return InputError(f"the {label} {verb} to hold {found}. A referral never carries the "
                       f"person's name, address, date of birth or contact details: {advice}",
                       field=field)
 

@@ -109,7 +109,7 @@ class ReferralsMixin(AssetsMixin):
                 if old is not None:
                     if old.created_by != created_by:
                         raise ConflictError("this form was already used; reload the page")
-                    return dict(old._mapping, created=False)
+                    return dict(self._referral_row(c, old.id), created=False)
             row = self._check_referral(c, args["asset_id"], args["service_type"],
                                        args["client_group"], args["area_code"],
                                        args["case_ref"], args["notes"])
