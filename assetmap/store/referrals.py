@@ -83,6 +83,33 @@ class ReferralsMixin(AssetsMixin):
                 "case_ref": identifiers.check_case_ref(case_ref, words),
                 "notes": identifiers.check_notes(notes, words) or None}
 
+    def referable_provider(self, asset_id: str, *, approved_only: bool = True,
+                           conn: Connection | None = None) -> dict:
+        """What the referral pages show of a provider (never its address or location): id,
+        name, status, home_based, service_types, client_groups, vacancies,
+        vacancies_confirmed, capacity_places. NotFound unless it has a service record and
+        (``approved_only``) is published."""
+        q = (select(assets.c.id, assets.c.name, assets.c.status, assets.c.home_based,
+                    providers.c.service_types, providers.c.client_groups, providers.c.vacancies,
+                    providers.c.vacancies_confirmed, providers.c.capacity_places)
+             .join(providers, providers.c.asset_id == assets.c.id)
+             .where(assets.c.id == str(asset_id)[:64]))
+        if approved_only:
+            q = q.where(assets.c.status == "approved")
+        with self._use(conn) as c:
+            r = c.execute(q).first()
+        if r is None:
+            raise NotFound("there is no published provider with that id")
+        return dict(r._mapping)
+
+    def area_choices(self, conn: Connection | None = None) -> list[tuple[str, str, str]]:
+        """(ward name, code, name) of every small area (LSOAs; every area if there are
+        none), by ward then name: where a referral's person may live."""
+        with self._use(conn) as c:
+            q = select(areas.c.parent_name, areas.c.code, areas.c.name)
+            rows = c.execute(q.where(areas.c.level == "lsoa")).all() or c.execute(q).all()
+        return sorted((str(w or ""), str(code), str(name)) for w, code, name in rows)
+
     # --- referrals ----------------------------------------------------------------------
     def create_referral(self, *, asset_id: str, service_type: str, client_group: str,
                         area_code: str, case_ref: str, notes: str | None, created_by: str,

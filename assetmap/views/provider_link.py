@@ -37,14 +37,12 @@ def _link(token: str) -> dict:
 
 
 def _capacity(store, asset_id: str) -> dict:
-    a = store.get_asset(asset_id)
-    confirmed = a.get("vacancies_confirmed")
-    confirmed = None if confirmed is None or confirmed != confirmed else str(confirmed)
-    return {"vacancies": a.get("vacancies"), "confirmed": confirmed,
+    a = store.referable_provider(asset_id, approved_only=False)
+    confirmed = None if a["vacancies_confirmed"] is None else str(a["vacancies_confirmed"])
+    return {"vacancies": a["vacancies"], "confirmed": confirmed,
             "days": rf.days_since_confirmed(confirmed), "due": rf.capacity_due(confirmed),
             "reminder_days": settings.CAPACITY_REMINDER_DAYS,
-            "unit": "places" if a.get("capacity_places") == a.get("capacity_places")
-            and a.get("capacity_places") is not None else "hours a week"}
+            "unit": "places" if a["capacity_places"] is not None else "hours a week"}
 
 
 @bp.get("/provider/<token>")

@@ -9,7 +9,7 @@ import uuid
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from .. import accounts, model, privacy, settings
+from .. import accounts, model, settings
 from .. import referrals as rf
 from ..errors import InputError, NotFound
 from ..referrals import notices
@@ -53,27 +53,16 @@ def labels() -> dict:
 
 # --- a new referral -------------------------------------------------------------------------------
 def _provider_for(store, asset_id: str) -> dict:
-    """The published provider as the public sees it (approximate place if home-based)."""
-    df = store.read_assets(statuses=("approved",), ids=[str(asset_id)[:64]])
-    if df.empty or not bool(df["is_provider"].iloc[0]):
-        raise NotFound("there is no published provider with that id")
-    return privacy.public_assets(df).iloc[0].to_dict()
-
-
-def _area_choices(store) -> list[tuple[str, str, str]]:
-    """(ward, code, name) of every small area, by ward then name."""
-    a = store.read_areas("lsoa")
-    if a.empty:
-        a = store.read_areas(None)
-    rows = [(str(r.get("parent_name") or ""), r["code"], r["name"])
-            for r in a.drop(columns=a.geometry.name).to_dict("records")]
-    return sorted(rows)
+    """The published provider as the form shows it (no address, no location)."""
+    p = store.referable_provider(str(asset_id or ""))
+    p["location_note"] = "Approximate location (home-based)" if p["home_based"] else ""
+    return p
 
 
 def _form_page(store, provider, values, errors=None, status=200):
     offered = model.split_list(provider.get("service_types"))
     body = render_template("referral_new.html", provider=provider, values=values,
-                           errors=errors or {}, offered=offered, areas=_area_choices(store),
+                           errors=errors or {}, offered=offered, areas=store.area_choices(),
                            max_ref=settings.REFERRAL_CASE_REF_MAX_CHARS,
                            max_notes=settings.REFERRAL_NOTES_MAX_CHARS, **labels())
     return body, status, PRIVATE
@@ -104,21 +93,22 @@ def _limited() -> bool:
 def create():
     store = get_store()
     form = request.form
-    provider = _provider_for(store, form.get("asset_id", ""))
     values = {k: form.get(k, "") for k in ("service_type", "client_group", "area_code",
                                            "case_ref", "notes", "request_key")}
     if _limited():
-        return _form_page(store, provider, values, {"form": "you have sent a lot of referrals "
-                                                            "in the last hour; wait a while"},
-                          429)
+        return _form_page(store, _provider_for(store, form.get("asset_id")), values,
+                          {"form": "you have sent a lot of referrals in the last hour; wait "
+                                   "a while"}, 429)
     try:
-        ref = store.create_referral(asset_id=provider["id"], service_type=values["service_type"],
+        ref = store.create_referral(asset_id=str(form.get("asset_id", ""))[:64],
+                                    service_type=values["service_type"],
                                     client_group=values["client_group"],
                                     area_code=values["area_code"], case_ref=values["case_ref"],
                                     notes=values["notes"], created_by=g.user["name"],
                                     request_key=values["request_key"] or None)
     except InputError as e:
-        return _form_page(store, provider, values, {e.field or "form": e.message}, 400)
+        return _form_page(store, _provider_for(store, form.get("asset_id")), values,
+                          {e.field or "form": e.message}, 400)
     if ref["created"]:
         link = store.provider_link_status(ref["asset_id"])
         if link and notices.is_email(link.get("email")):
