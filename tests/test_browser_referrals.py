@@ -10,6 +10,7 @@ import re
 
 import geopandas as gpd
 import pytest
+from test_browser_accessibility import _axe
 
 from assetmap import accounts
 
@@ -82,6 +83,7 @@ def test_refer_decline_for_capacity_and_see_it_on_gaps(app, live_server, browser
     assert "Vacancies" in first.inner_text()
     first.get_by_role("button", name=f"Refer to {prov['name']}").click()
     sw.wait_for_load_state()
+    assert _axe(sw) == []
     assert sw.locator("#r-service").input_value() == "home_support"
     assert sw.locator("#r-group").input_value() == group
     area = sw.locator("#r-area").input_value()
@@ -94,6 +96,7 @@ def test_refer_decline_for_capacity_and_see_it_on_gaps(app, live_server, browser
     sw.click("#send-referral")
     sw.wait_for_load_state()
     assert "Sent, waiting for the provider" in sw.locator("#referral-status").inner_text()
+    assert _axe(sw) == []
     rid = int(re.search(r"/referrals/(\d+)", sw.url).group(1))
 
     # --- the provider answers through its private link -----------------------------------------
@@ -101,6 +104,7 @@ def test_refer_decline_for_capacity_and_see_it_on_gaps(app, live_server, browser
     pv.goto(link)
     row = pv.locator(f'#waiting tr[data-referral="{rid}"]')
     assert CASE_REF in row.inner_text()
+    assert _axe(pv) == []
     pv.select_option(f"#reason-{rid}", "no_capacity")
     pv.click(f"#decline-{rid}")
     pv.wait_for_load_state()
@@ -115,12 +119,16 @@ def test_refer_decline_for_capacity_and_see_it_on_gaps(app, live_server, browser
     sw.goto(f"{base}/referrals")
     assert "declined" in sw.locator(f'#my-referrals tr[data-referral="{rid}"]').inner_text()
     assert "no capacity" in sw.locator("#referral-notices").inner_text()
+    assert _axe(sw) == []
 
     # --- the planner: one turned away on /gaps for that area -----------------------------------
     planner.goto(f"{base}/gaps?service_type=home_support&client_group={group}")
     cell = planner.locator(f'#turned-away-table tr[data-area="{area}"] td').nth(1)
     assert cell.inner_text() == "1"
     assert "1 referral for home support" in planner.locator("#turned-away").inner_text()
+    planner.goto(f"{base}/referral-evidence")
+    assert "1 referral for home support" in planner.locator("#evidence-sentences").inner_text()
+    assert _axe(planner) == []
     # the public sees it suppressed
     anon = new_page()
     anon.goto(f"{base}/gaps?service_type=home_support&client_group={group}")

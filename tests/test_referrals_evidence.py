@@ -65,6 +65,8 @@ def test_an_empty_store_gives_an_empty_frame_with_the_columns():
     s = evidence.summarise(pd.DataFrame(columns=list(evidence.KEYS) + ["status", "answer",
                                                                        "decline_reason", "n"]))
     assert s.empty and list(s.columns) == list(evidence.KEYS) + list(evidence.COUNT_COLUMNS)
+    total = evidence.summarise(pd.DataFrame(), by=[])
+    assert total.iloc[0].to_dict() == {c: 0 for c in evidence.COUNT_COLUMNS}
 
 
 @pytest.mark.parametrize("n,shown", [(0, 0), (1, "fewer than 5"), (4, "fewer than 5"), (5, 5),

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from assetmap.community import tokens
+
 from contribhelp import store_of
 from referralhelp import form_fields, issue_link, provider, refer
 
@@ -49,8 +51,7 @@ def test_the_record_page_offers_planners_the_link(referral_app, referral_client)
     after = pat.get(f"/moderate/asset/{aid}").get_data(as_text=True)
     assert "A link is live" in after and "care@provider.example" in after
     assert token not in after                       # shown once, never stored in clear
-    assert store.provider_by_link(__import__("assetmap.community.tokens", fromlist=["x"])
-                                  .token_hash(token))["asset_id"] == aid
+    assert store.provider_by_link(tokens.token_hash(token))["asset_id"] == aid
 
 
 def test_a_provider_sees_its_referrals_and_answers_them(parties, referral_client):

@@ -143,6 +143,8 @@ def test_the_api_is_always_suppressed(seeded, referral_client):
 def test_no_referrals_no_evidence(referral_client):
     anon = referral_client()
     assert anon.get("/api/v1/referral-evidence").get_json()["rows"] == []
+    page = referral_client("pat").get("/referral-evidence").get_data(as_text=True)
+    assert "In all: 0 made" in page
     text = anon.get("/gaps?service_type=befriending&client_group=older_people").get_data(
         as_text=True)
     assert "No referrals recorded in the last quarter" in text

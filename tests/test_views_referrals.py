@@ -4,6 +4,7 @@ close; who may see and change what (every route, every role); CSRF on every form
 import re
 
 import pytest
+import shapely
 
 from assetmap import model
 
@@ -34,8 +35,7 @@ def test_the_referral_finder_offers_refer_to_referrers_only(referral_app, referr
     assert forms and all('name="service_type" value="befriending"' in f for f in forms)
     assert any(f'value="{aid}"' in f and f'aria-label="Refer to {name}"' in f for f in forms)
     code = re.search(r'name="area" value="(E01\d+)"', forms[0]).group(1)
-    assert store.read_areas().set_index("code").geometry[code].contains(
-        __import__("shapely").Point(lon, lat))
+    assert store.read_areas().set_index("code").geometry[code].contains(shapely.Point(lon, lat))
     # the directory lists the same providers without the action
     assert 'class="refer-form' not in rita.get("/directory?kind=all").get_data(as_text=True)
     assert "My referrals" in body

@@ -72,6 +72,8 @@ def summarise(counts: pd.DataFrame, by=KEYS) -> pd.DataFrame:
     by = list(by)
     cols = by + list(COUNT_COLUMNS)
     if counts is None or not len(counts):
+        if not by:                       # the totals of nothing: one row of zeros
+            return pd.DataFrame([{c: 0 for c in COUNT_COLUMNS}]).astype("int64")
         return pd.DataFrame({c: pd.Series(dtype="object" if c in by else "int64")
                              for c in cols})
     c = counts.copy()
