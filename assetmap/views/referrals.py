@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from .. import accounts, model, settings
 from .. import referrals as rf
-from ..errors import InputError, NotFound
+from ..errors import InputError
 from ..referrals import notices
 from . import _params, get_store
 from .access import has_role, require_role
