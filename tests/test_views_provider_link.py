@@ -40,6 +40,7 @@ def test_the_record_page_offers_planners_the_link(referral_app, referral_client)
     pat = referral_client("pat")
     page = pat.get(f"/moderate/asset/{aid}").get_data(as_text=True)
     assert 'id="provider-link-panel"' in page and "No live link" in page
+    assert "Vacancies never confirmed" in page and "capacity not confirmed" in page
     assert 'id="provider-link-panel"' not in \
         referral_client("cora").get(f"/moderate/asset/{aid}").get_data(as_text=True)
     library = store.read_assets()

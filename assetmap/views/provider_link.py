@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from .. import accounts, model, settings
 from .. import referrals as rf
 from ..community import forms, tokens
-from ..errors import InputError
+from ..errors import InputError, NotFound
 from ..referrals import notices
 from . import _params, get_store
 from ._hosts import external_url
@@ -101,7 +101,12 @@ def _link_context():
         user = getattr(g, "user", None)
         if not user or user["role"] not in accounts.CAN_MANAGE_PROVIDER_LINKS:
             return None
-        return {"live": get_store().provider_link_status(asset_id)}
+        store = get_store()
+        try:
+            capacity = _capacity(store, asset_id)
+        except NotFound:                 # not a provider: no panel
+            return None
+        return {"live": store.provider_link_status(asset_id), "capacity": capacity}
     return {"provider_link_of": provider_link_of}
 
 
