@@ -356,9 +356,10 @@ def users():
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["planner", "coordinator", "contributor"]),
+@click.option("--role", type=click.Choice(["planner", "coordinator", "contributor", "referrer"]),
               required=True, help="planner: approves and manages users; coordinator: sees "
-              "pending and private fields; contributor: their own submissions.")
+              "pending and private fields; contributor: their own submissions; referrer: "
+              "refers people to providers and sees their own referrals.")
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from standard input (for scripts).")
 @click.pass_context

@@ -86,7 +86,9 @@ POLARITIES = ("high_bad", "high_good", "neutral")
 CI_METHODS = ("wilson", "byar", "given", "none")
 AREA_LEVELS = ("lsoa", "msoa", "ward", "la")
 AGE_BANDS = ("pop_0_17", "pop_18_64", "pop_65_74", "pop_75_84", "pop_85_plus")
-ROLES = ("planner", "coordinator", "contributor")
+#: planner, coordinator, contributor (issue 6); referrer: social workers and care navigators
+#: who send referrals to providers (issue 11)
+ROLES = ("planner", "coordinator", "contributor", "referrer")
 
 AREA_CODE_RE = re.compile(r"^[EWSNK]\d{8}$")
 POSTCODE_RE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")

@@ -541,3 +541,36 @@ IOD_60_PLUS_SHARES = {"60_64": 0.23, "65_74": 0.42, "75_84": 0.25, "85_plus": 0.
 #: File 6's "aged 16-59" count is shared between AssetMap's 0-17 and 18-64 bands by years of
 #: age (2 of its 44 years, 16 and 17, go to 0-17), ages taken as evenly spread.
 IOD_16_59_YEARS_UNDER_18 = 2
+
+# --- Referrals, provider answers and turned-away demand (issue 11) -------------------------
+#: A referral's case reference (the referrer's own system's reference, never a name) and its
+#: notes are at most this long; both are checked for personal details
+#: (``assetmap.referrals.identifiers``).
+REFERRAL_CASE_REF_MAX_CHARS = 40
+REFERRAL_NOTES_MAX_CHARS = 500
+#: Referrals one referrer may send in the window (a slip that repeats a form, or a stolen
+#: session, stays small); counted in the store like the submission limit.
+REFERRAL_LIMIT = 200
+REFERRAL_WINDOW_S = 60 * 60
+#: A provider whose vacancies were not confirmed for this many days is reminded on its
+#: private page and listed on the planners' stale list (issue 11: "capacity not confirmed in
+#: 30 days").
+CAPACITY_REMINDER_DAYS = 30
+#: Public counts of referrals below this are shown as "fewer than 5" (small-number
+#: suppression, the usual public health disclosure rule for counts of 1 to 4; 0 is shown).
+REFERRAL_SMALL_NUMBER = 5
+#: Evidence periods (days back from today) offered on the evidence pages and the API; the
+#: default is the quarter the commissioning sentences speak of.
+REFERRAL_PERIODS = {"quarter": 91, "year": 365, "all": None}
+REFERRAL_DEFAULT_PERIOD = "quarter"
+#: Optional email notices (``ASSETMAP_SMTP_*``): with a host, a provider whose link has an
+#: address hears of new referrals, and a referrer whose user name is an email address hears
+#: of answers. Without a host, notices appear on the pages only. STARTTLS when
+#: ``ASSETMAP_SMTP_STARTTLS=1`` (port 587 servers); a login when a user is given.
+SMTP_HOST = os.environ.get("ASSETMAP_SMTP_HOST", "").strip()
+SMTP_PORT = int(os.environ.get("ASSETMAP_SMTP_PORT", "25") or 25)
+SMTP_USER = os.environ.get("ASSETMAP_SMTP_USER", "").strip()
+SMTP_PASSWORD = os.environ.get("ASSETMAP_SMTP_PASSWORD", "")
+SMTP_FROM = os.environ.get("ASSETMAP_SMTP_FROM", "assetmap@localhost").strip()
+SMTP_STARTTLS = os.environ.get("ASSETMAP_SMTP_STARTTLS", "0") == "1"
+SMTP_TIMEOUT_S = 10.0

@@ -450,3 +450,80 @@ def osmnx_streets(demo_copy, tmp_path_factory):
             modes[mode] = netref.osmnx_mode(raw, mode)
         return path, modes[mode]
     return get
+
+
+# --- referrals (issue 11) -----------------------------------------------------------------------
+class _Inbox:
+    """Messages a local SMTP server received: a list of email.message.EmailMessage."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+        self.messages.append(email.message_from_bytes(envelope.original_content,
+                                                      policy=policy.default))
+        return "250 OK"
+
+    def wait(self, n: int, timeout: float = 10.0):
+        import time
+        end = time.monotonic() + timeout
+        while len(self.messages) < n and time.monotonic() < end:
+            time.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server():
+    """A local SMTP server (aiosmtpd) on a loopback port: yields (host, port, inbox)."""
+    controller_mod = pytest.importorskip("aiosmtpd.controller")
+    inbox = _Inbox()
+    port = _free_port()
+    controller = controller_mod.Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield "127.0.0.1", port, inbox
+    controller.stop()
+
+
+#: Referrers in the referral tests' store (besides CONTRIB_USERS): name -> password. One
+#: has an email address as user name (answers are emailed to it when SMTP is set up).
+REFERRERS = {"rita": "referrer-pass-4471", "rob": "referrer-pass-8823",
+             "sam@council.example": "referrer-pass-6154"}
+
+
+@pytest.fixture(scope="session")
+def referral_db_file(contrib_db_file, tmp_path_factory):
+    """The contribution tests' store plus three referrers."""
+    from assetmap import accounts
+    from assetmap.store import Store
+    path = tmp_path_factory.mktemp("referrals") / "referrals.sqlite"
+    shutil.copy(contrib_db_file, path)
+    s = Store(f"sqlite:///{path}")
+    for name, password in REFERRERS.items():
+        s.add_user(name, "referrer", accounts.hash_password(password))
+    s.dispose()
+    return path
+
+
+@pytest.fixture
+def referral_app(referral_db_file, tmp_path):
+    """The app on a private copy of ``referral_db_file`` (CSRF on, refresh off, notices sent
+    in the request so tests can wait for them)."""
+    import webmini
+    dst = tmp_path / "referrals.sqlite"
+    shutil.copy(referral_db_file, dst)
+    return _make_app(f"sqlite:///{dst}", tmp_path, ANALYSIS_LOADER=webmini.analysis_frames,
+                     ANALYSIS_REFRESH="off", NOTICES_BACKGROUND=False)
+
+
+@pytest.fixture
+def referral_client(referral_app):
+    """Factory: ``referral_client()`` anonymous, ``referral_client("rita")`` signed in (any
+    referrer or contribution-test user)."""
+    def make(name=None):
+        fc = FormClient(referral_app)
+        if name is None:
+            return fc
+        return fc.login(name, REFERRERS.get(name) or CONTRIB_USERS[name][1])
+    return make

@@ -2,13 +2,13 @@
 distances to the nodes), and the fallback router (network over networkx where both ends are
 on the network, straight line x detour otherwise), on a street grid that covers only part
 of the map."""
-import edgeref
 import networkx as nx
 import numpy as np
 import pytest
 
 from assetmap.analysis import coverage, network, routing
 
+import edgeref
 import synthetic
 
 DETOUR = 1.3

@@ -4,9 +4,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from colourcheck import ciede2000, seen_difference
 
 from assetmap.layers.gaps import BIVARIATE
+
+from colourcheck import ciede2000, seen_difference
 
 KINDS = (None, "protanopia", "deuteranopia", "tritanopia")
 GAP = (3, 1)

@@ -2,7 +2,6 @@
 that as "more than", essential services in the isolation score, and coverage honesty (areas
 the street network does not cover measured in straight lines, flagged everywhere), on a
 synthetic borough whose OSM file covers only its west, and on real Rutland and Leeds."""
-import edgeref
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,6 +15,7 @@ from assetmap.analysis import hotspots, network, origins, routing
 from assetmap.cli import main
 from assetmap.store import Store
 
+import edgeref
 import synthetic
 
 MPM = network.metres_per_minute(settings.WALK_SPEED_KMH)

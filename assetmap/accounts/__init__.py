@@ -20,16 +20,21 @@ from .passwords import (
                         verify_password,
 )
 from .roles import (
+                        CAN_MANAGE_PROVIDER_LINKS,
                         CAN_MANAGE_USERS,
                         CAN_MODERATE,
+                        CAN_REFER,
+                        CAN_SEE_EXACT_COUNTS,
                         CAN_SEE_PRIVATE,
+                        ROLE_DESCRIPTIONS,
                         check_role,
                         check_user_name,
                         safe_next,
 )
 from .sessions import new_session, session_stamp, stamp_of, stamps_match, why_void
 
-__all__ = ["CAN_MANAGE_USERS", "CAN_MODERATE", "CAN_SEE_PRIVATE", "LoginThrottle",
+__all__ = ["CAN_MANAGE_PROVIDER_LINKS", "CAN_MANAGE_USERS", "CAN_MODERATE", "CAN_REFER",
+           "CAN_SEE_EXACT_COUNTS", "CAN_SEE_PRIVATE", "LoginThrottle", "ROLE_DESCRIPTIONS",
            "MemoryLimits", "RateLimiter", "check_password_strength", "check_role",
            "check_user_name", "guessability", "hash_password", "login_delay", "needs_rehash",
            "new_session", "safe_next", "session_stamp", "stamp_of", "stamps_match",

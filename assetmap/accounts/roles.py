@@ -2,7 +2,13 @@
 
 * ``planner``     approves, edits, retires and restores assets; manages users;
 * ``coordinator`` sees pending submissions and private fields (contact details), read only;
-* ``contributor`` sees and amends their own submissions.
+* ``contributor`` sees and amends their own submissions;
+* ``referrer``    (social workers, care navigators; issue 11) refers people to providers from
+  the referral finder and sees their own referrals (``/referrals``), nothing else private.
+  Planners create them on the users page like any other account.
+
+Providers answer referrals through a private link (``assetmap.community.tokens``), not an
+account.
 
 Anyone, signed in or not, may submit; anonymous contributors get a private link instead.
 The web app enforces these with the view decorators in ``assetmap.views.access``.
@@ -16,6 +22,20 @@ from ..errors import InputError
 CAN_MODERATE = ("planner",)
 CAN_SEE_PRIVATE = ("planner", "coordinator")
 CAN_MANAGE_USERS = ("planner",)
+CAN_REFER = ("referrer",)
+#: Who issues and revokes providers' private links, and sees exact (unsuppressed) referral
+#: counts.
+CAN_MANAGE_PROVIDER_LINKS = ("planner",)
+CAN_SEE_EXACT_COUNTS = ("planner",)
+
+#: What each role may do, as the users page explains it.
+ROLE_DESCRIPTIONS = {
+    "planner": "approves, edits and retires records, manages users and providers' links",
+    "coordinator": "sees pending submissions and private fields, plans outreach",
+    "contributor": "sees and amends their own submissions",
+    "referrer": "social workers and care navigators: refer people to providers and see "
+                "their own referrals",
+}
 
 
 def check_user_name(name: str) -> str:

@@ -17,6 +17,8 @@ One module per concern, each a mixin of :class:`Store`:
     moderation  the contribution workflow: submissions, approve/reject/amend/edit, reviews
     runs        analysis runs and their results, blobs
     accounts    users (and their session versions) and saved outreach plans
+    referrals   referrals and their audit trail, providers' private links, vacancy
+                confirmations (issue 11)
     limits      rate-limit events and failed sign-ins per (account, address)
     backup      backup and restore of the whole store (SQLite backup API, pg_dump)
 """
@@ -30,6 +32,7 @@ from .backup import BackupMixin
 from .core import StoreCore, now_iso, open_store
 from .limits import LimitsMixin
 from .moderation import ModerationMixin
+from .referrals import ReferralsMixin
 from .runs import RunsMixin
 from .schema import (
     COUNTED_TABLES,
@@ -49,8 +52,11 @@ from .schema import (
     networks,
     outreach_plans,
     postcodes,
+    provider_links,
     providers,
     rate_events,
+    referral_events,
+    referrals,
     run_results,
     runs,
     submissions,
@@ -58,8 +64,8 @@ from .schema import (
 )
 
 
-class Store(AreasMixin, ModerationMixin, AssetsMixin, RunsMixin, AccountsMixin, LimitsMixin,
-            BackupMixin, StoreCore):
+class Store(AreasMixin, ModerationMixin, ReferralsMixin, AssetsMixin, RunsMixin,
+            AccountsMixin, LimitsMixin, BackupMixin, StoreCore):
     """A handle on one AssetMap database (SQLite file or PostgreSQL+PostGIS)."""
 
 
@@ -68,6 +74,7 @@ __all__ = [
     "ConflictError", "InputError", "NotFound",
     "COUNTED_TABLES", "SCHEMA_VERSION", "Geom", "Str", "Txt", "metadata",
     "areas", "asset_versions", "assets", "blobs", "indicator_values", "indicators",
-    "login_failures", "meta_table", "networks", "outreach_plans", "postcodes", "providers",
-    "rate_events", "run_results", "runs", "submissions", "users",
+    "login_failures", "meta_table", "networks", "outreach_plans", "postcodes", "provider_links",
+    "providers", "rate_events", "referral_events", "referrals", "run_results", "runs",
+    "submissions", "users",
 ]

@@ -35,7 +35,7 @@ from ..errors import InputError
 
 #: The schema's version: the number of the newest migration (``migrations/versions``),
 #: also kept in the meta table's ``schema`` row. A new column is a new revision there.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _to_wkb(value):
@@ -365,7 +365,56 @@ login_failures = Table(
     Column("last_at", Float, nullable=False, index=True),
 )
 
+#: Referrals (issue 11): a signed-in referrer refers a person to a provider (an asset with a
+#: service record). The person is named only by ``case_ref``, a reference the referrer's own
+#: system owns (checked to hold no name, postcode, date or number that identifies them), and
+#: placed only by ``area_code`` (an LSOA). ``status`` moves as ``assetmap.referrals.workflow``
+#: allows; ``answer`` and ``decline_reason`` keep the provider's answer after a close (the
+#: evidence counts them). ``request_key`` makes a repeated form post create nothing new.
+referrals = Table(
+    "referrals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asset_id", Str(64), ForeignKey("assets.id"), nullable=False, index=True),
+    Column("service_type", Str(32), nullable=False),
+    Column("client_group", Str(32), nullable=False),
+    Column("area_code", Str(16), nullable=False, index=True),
+    Column("case_ref", Str(40), nullable=False),
+    Column("notes", Txt()),
+    Column("status", Str(12), nullable=False, index=True),
+    Column("answer", Str(12)), Column("decline_reason", Str(20)),
+    Column("answered_at", Str(32)),
+    Column("created_by", Str(100), nullable=False, index=True),
+    Column("created_at", Str(32), nullable=False, index=True),
+    Column("updated_at", Str(32), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("request_key", Str(64), unique=True),
+)
+
+#: Every change of a referral's status (issue 11): the audit trail, never rewritten.
+referral_events = Table(
+    "referral_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False, index=True),
+    Column("from_status", Str(12)), Column("to_status", Str(12), nullable=False),
+    Column("reason", Str(40)),
+    Column("by", Str(100), nullable=False), Column("at", Str(32), nullable=False),
+)
+
+#: Providers' private links (issue 11): ``token_hash`` is the SHA-256 of the link's token
+#: (``community.tokens``); a link works until ``revoked_at``. ``email`` (optional) is where
+#: notices of new referrals go.
+provider_links = Table(
+    "provider_links", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asset_id", Str(64), ForeignKey("assets.id"), nullable=False, index=True),
+    Column("token_hash", Str(64), nullable=False, unique=True),
+    Column("email", Str(254)),
+    Column("created_by", Str(100)), Column("created_at", Str(32), nullable=False),
+    Column("revoked_by", Str(100)), Column("revoked_at", Str(32)),
+    Column("last_used_at", Str(32)),
+)
+
 #: Tables reported by ``assetmap info``, in dependency order.
 COUNTED_TABLES = ("areas", "indicators", "indicator_values", "assets", "providers",
                   "asset_versions", "networks", "blobs", "postcodes", "runs", "run_results",
-                  "users")
+                  "users", "referrals", "referral_events")

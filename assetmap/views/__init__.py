@@ -32,4 +32,7 @@ def register(app: Flask) -> None:
     from . import admin, auth, contribute, moderate
     for module in (auth, contribute, moderate, admin):
         app.register_blueprint(module.bp)
+    from . import provider_link, referral_evidence, referrals
+    for module in (referrals, provider_link, referral_evidence):
+        app.register_blueprint(module.bp)
     openreferral.init_errors(app)             # last: hands other paths to what was there

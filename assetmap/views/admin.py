@@ -21,7 +21,7 @@ register_error_pages(bp)
 def users():
     df = get_store().list_users()
     return render_template("admin_users.html", users=df.to_dict("records"), roles=model.ROLES,
-                           errors={}, values={})
+                           role_descriptions=accounts.ROLE_DESCRIPTIONS, errors={}, values={})
 
 
 @bp.post("/users")
@@ -39,7 +39,8 @@ def add_user():
     except InputError as e:
         df = store.list_users()
         return render_template("admin_users.html", users=df.to_dict("records"),
-                               roles=model.ROLES, errors={e.field or "form": e.message},
+                               roles=model.ROLES, role_descriptions=accounts.ROLE_DESCRIPTIONS,
+                               errors={e.field or "form": e.message},
                                values={"name": name, "role": role}), 400
     flash(f"Added {name} ({role}).", "success")
     return redirect(url_for("admin.users"), code=303)

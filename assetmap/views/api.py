@@ -293,3 +293,12 @@ def isochrone():
     r = Response(body, mimetype="application/geo+json")
     r.headers["Access-Control-Allow-Origin"] = "*"
     return r
+
+
+# --- referral evidence (issue 11) ---------------------------------------------------------------
+@bp.get("/api/v1/referral-evidence")
+def referral_evidence():
+    """Referrals made, accepted, declined and turned away per service type, client group and
+    area (small numbers suppressed); see ``views.referral_evidence.api_payload``."""
+    from .referral_evidence import api_payload
+    return _resp(api_payload(get_store(), request.args))

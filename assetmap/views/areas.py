@@ -11,7 +11,7 @@ from flask import Blueprint, abort, render_template, request
 
 from .. import maps, model, pipeline, settings
 from ..layers.access import isochrone_geojson
-from . import get_store, wards
+from . import get_store, referral_evidence, wards
 from .main import web_data
 
 bp = Blueprint("areas", __name__)
@@ -228,7 +228,8 @@ def area(code):
     return render_template("area.html", map=page, wd=wd, p=p, iso_method=method, mode=mode,
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
                            cat_labels=model.ASSET_CATEGORIES, reach=REACH_MIN,
-                           speed=settings.WALK_SPEED_KMH)
+                           speed=settings.WALK_SPEED_KMH,
+                           observed=referral_evidence.area_panel(store, wd, code))
 
 
 @bp.get("/areas/<code>/summary")

@@ -76,6 +76,8 @@ def _too_many(template: str, wait: float, text: str, **ctx):
 def _home_for(user) -> str:
     if user and user["role"] in accounts.CAN_SEE_PRIVATE:
         return url_for("moderate.queue")
+    if user and user["role"] in accounts.CAN_REFER:
+        return url_for("referrals.mine")
     if user:
         return url_for("contribute.my_submissions")
     return url_for("main.home")

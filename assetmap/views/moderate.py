@@ -11,7 +11,7 @@ from .. import accounts, maps, model, privacy, settings
 from ..community import diffs, duplicates, forms, refresh, review
 from ..errors import InputError, NotFound
 from ..layers._style import esc
-from . import _params, get_store
+from . import _params, get_store, provider_link
 from .access import require_role
 from .auth import register_error_pages
 from .contribute import keep_hidden, submitted_values, validate, vocab
@@ -212,16 +212,18 @@ def assets():
     q = (request.args.get("q") or "").strip().lower()[:100]
     if q:
         df = df[df["name"].str.lower().str.contains(q, regex=False)]
-    df = df.assign(review_due=[review.review_due(v) for v in df["last_reviewed"]])
+    df = df.assign(review_due=[review.review_due(v) for v in df["last_reviewed"]],
+                   capacity_due=provider_link.capacity_due_flags(store, df["id"]))
     stale_only = request.args.get("stale") == "1"
     if stale_only:
-        df = df[df["review_due"]]
+        df = df[df["review_due"] | df["capacity_due"]]
     total = len(df)
     rows = df.sort_values(["review_due", "name"], ascending=[False, True]).head(500)
     return render_template("moderate_assets.html", rows=rows.to_dict("records"), total=total,
                            status=status, q=q, stale=stale_only,
                            categories=model.ASSET_CATEGORIES, statuses=model.ASSET_STATUSES,
-                           stale_days=settings.STALE_AFTER_DAYS)
+                           stale_days=settings.STALE_AFTER_DAYS,
+                           capacity_days=settings.CAPACITY_REMINDER_DAYS)
 
 
 def _asset_page(store, asset_id, *, errors=None, values=None, status=200):

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from .. import maps, model, pipeline, settings
 from ..layers import gaps as gaps_layer
-from . import get_store
+from . import get_store, referral_evidence
 from .main import choice, web_data
 
 bp = Blueprint("planner", __name__)
@@ -104,6 +104,7 @@ def gaps():
                            units=units, unit=unit,
                            unit_words={u: pipeline.match.unit_words(u) for u in units},
                            per_100=pipeline.match.per_100_words(unit) if unit else "",
+                           observed=referral_evidence.gaps_panel(store, wd, st, cg),
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS)
 
 
