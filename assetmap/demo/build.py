@@ -14,6 +14,7 @@ import shapely
 from shapely.geometry import LineString, Polygon
 
 from .. import model, settings
+from . import postcode_file
 from .assets import Sites, asset_frames, make_assets
 from .geography import (
     BRIDGES,
@@ -298,6 +299,8 @@ def build_into(store, seed: int = settings.DEMO_SEED, progress=None) -> dict:
         counts["providers"] = len(data.providers)
         step("Writing neighbourhood networks")
         counts["networks"] = store.write_networks(data.networks, conn=conn, file="demo networks")
+        counts["postcodes"] = store.write_postcodes(
+            postcode_file.postcode_frame(data.areas, data.assets, seed), conn=conn)
         step("Storing the street network (OSM XML)")
         store.put_blob("osm", data.osm_xml, conn=conn)
         store.set_meta("osm_name", "demo.osm", conn=conn)
