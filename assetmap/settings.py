@@ -373,6 +373,15 @@ OUTREACH_HOTSPOT_BONUS = 0.5
 OUTREACH_TOP_AREAS = 8
 #: Areas visited by the default route (the top-ranked ones).
 OUTREACH_ROUTE_STOPS = 6
+#: Places a coordinator can meet people at (suggested beside the social venues, and used as
+#: route stops): GP practices, pharmacies, warm spaces and food banks see the people outreach
+#: looks for.
+OUTREACH_MEETING_CATEGORIES = SOCIAL_CATEGORIES + ("gp_practice", "pharmacy", "warm_space",
+                                                   "food_bank", "post_office")
+#: A day of outreach: walking plus this long at each stop, split into days of at most
+#: OUTREACH_DAY_MINUTES (a working day's visits: about five hours).
+OUTREACH_STOP_MINUTES = 30.0
+OUTREACH_DAY_MINUTES = 300.0
 #: A route stop is placed at a community venue within this walk of an area's centre, if any.
 OUTREACH_VENUE_MINUTES = 6.0
 #: Suggestions listed per area (providers, then community venues).

@@ -99,7 +99,7 @@ def test_suggestions_within_walk_and_matching(ctx, group, service, walk):
                 if service:
                     assert service in model.split_list(a["service_types"])
             else:
-                assert a["category"] in settings.SOCIAL_CATEGORIES
+                assert a["category"] in settings.OUTREACH_MEETING_CATEGORIES
         provs = [s for s in area["suggestions"] if s["kind"] == "provider"]
         vac = [bool(plan["assets"][s["id"]]["vacancies_known"]) for s in provs]
         assert vac == sorted(vac, reverse=True), "providers with confirmed vacancies first"

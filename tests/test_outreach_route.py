@@ -41,3 +41,30 @@ def test_route_visits_every_stop_once_and_is_near_optimal(ctx):
         assert got <= 1.25 * opt / mpm + 1e-6
         assert len(route["geometry"]) > len(stops)          # follows the streets
         assert route["method"] == "network"
+
+
+def test_days_split_by_the_time_budget():
+    from assetmap.outreach.route import split_days
+    stops = [{"n": k} for k in range(1, 6)]
+    legs = [20.0, 40.0, 10.0, 90.0]
+    days = split_days(stops, legs, day_minutes=150, stop_minutes=30)
+    # day 1: 30 + (20 + 30) + (40 + 30) = 150; stop 4 would pass the budget (150 + 10 +
+    # 30): day 2 starts there (30), and stop 5 just fits (30 + 90 + 30 = 150)
+    assert [d["stops"] for d in days] == [[1, 2, 3], [4, 5]]
+    assert [d["minutes"] for d in days] == [150.0, 150.0]
+    assert [s["day"] for s in stops] == [1, 1, 1, 2, 2]
+    assert [d["stops"] for d in split_days(stops, legs, 149, 30)] == [[1, 2], [3, 4], [5]]
+    assert all(d["minutes"] <= 150 for d in days)
+    one = split_days([{"n": 1}], [], day_minutes=10, stop_minutes=30)
+    assert one == [{"day": 1, "stops": [1], "minutes": 30.0}]       # too long: its own day
+
+
+def test_route_stops_are_places_never_area_centres(ctx):
+    from assetmap.outreach.params import PlanParams
+    from assetmap.outreach.plan import build_plan
+    wards = sorted(set(ctx.areas["parent_code"].dropna()))
+    plan = build_plan(ctx, PlanParams(patch="wards", ids=wards, stops=8, top=8))
+    labels = [s["label"] for s in plan["route"]["stops"]]
+    assert labels and not any(lab.startswith("Centre of") for lab in labels)
+    assert all(s["kind"] in ("venue", "street") for s in plan["route"]["stops"])
+    assert sum(len(d["stops"]) for d in plan["route"]["days"]) == len(labels)

@@ -85,7 +85,10 @@ def _area_rows(ctx: Context, params: PlanParams, top: pd.DataFrame,
     knock = _knock_first(ctx, top["code"].tolist(), axy[social_idx], mpm)
     pct_iso = pd.to_numeric(a["isolation"], errors="coerce").rank(pct=True).to_numpy()
     matching = {i for i, r in enumerate(arows) if _matches(r, params)}
-    social = set(social_idx.tolist())
+    meet_idx = np.flatnonzero(
+        ctx.assets["category"].isin(settings.OUTREACH_MEETING_CATEGORIES).to_numpy()) \
+        if len(ctx.assets) else np.zeros(0, int)
+    social = set(meet_idx.tolist())         # venues suggested: social ones and GP, pharmacy...
     used_assets: dict[str, dict] = {}
     rows = []
     covering = cover(ctx, top_i)             # providers that come to each area's people

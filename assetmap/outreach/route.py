@@ -48,13 +48,34 @@ def _route_stops(ctx: Context, params: PlanParams, plan: dict) -> list[dict]:
 
 
 def _area_venue(plan_area: dict | None) -> dict | None:
-    """The area's first suggested community venue within ``OUTREACH_VENUE_MINUTES``."""
+    """The area's first suggested place to meet people (a community venue, GP practice,
+    pharmacy...: ``OUTREACH_MEETING_CATEGORIES``) within ``OUTREACH_VENUE_MINUTES``, else
+    the nearest one it suggests at all."""
     if plan_area is None:
         return None
-    for s in plan_area["suggestions"]:
-        if s["kind"] == "venue" and s["minutes"] <= settings.OUTREACH_VENUE_MINUTES:
-            return s
-    return None
+    venues = [s for s in plan_area["suggestions"] if s["kind"] == "venue"]
+    close = [s for s in venues if s["minutes"] <= settings.OUTREACH_VENUE_MINUTES]
+    return (close or sorted(venues, key=lambda s: s["minutes"]) or [None])[0]
+
+
+def _street_point(ctx: Context, ref: str, x: float, y: float) -> tuple[str, float, float]:
+    """Where to start in an area with no venue to meet at: the postcode of the area nearest
+    its centre ("Around AS3 4BD"), else the street point nearest its centre: a place a
+    coordinator can find, never the centroid itself."""
+    pc = ctx.postcodes
+    if pc is not None and len(pc):
+        mine = pc[pc["area_code"] == ref]
+        if len(mine):
+            d = np.hypot(mine["x"].to_numpy(float) - x, mine["y"].to_numpy(float) - y)
+            r = mine.iloc[int(np.argmin(d))]
+            return f"Around postcode {r['postcode']}", float(r["x"]), float(r["y"])
+    if ctx.graph is not None:
+        node, dist = ctx.graph.snap([x], [y])
+        if node[0] >= 0:
+            n = int(node[0])
+            return "On the street nearest the middle", float(ctx.graph.x[n]), \
+                float(ctx.graph.y[n])
+    return "Near the middle", x, y
 
 
 def _add_area_stop(ctx: Context, sid: str, ref: str, plan_area: dict | None,
@@ -77,9 +98,11 @@ def _add_area_stop(ctx: Context, sid: str, ref: str, plan_area: dict | None,
             if s.get("asset_id") == venue["id"]:
                 s["area_name"] = f"{s.get('area_name') or ''}, {arow['name']}".strip(", ")
     else:
-        stops.append({"id": sid, "kind": "area", "label": f"Centre of {arow['name']}",
+        where, sx, sy = _street_point(ctx, ref, float(arow["x"]), float(arow["y"]))
+        stops.append({"id": sid, "kind": "street", "label": f"{where} of {arow['name']}"
+                      if where.startswith(("On", "Near")) else f"{where}, {arow['name']}",
                       "asset_id": None, "area_code": ref, "area_name": arow["name"],
-                      "x": float(arow["x"]), "y": float(arow["y"])})
+                      "x": sx, "y": sy})
 
 
 def _walk_stops(ctx: Context, params: PlanParams, stops: list[dict], out: dict) -> dict:
@@ -101,11 +124,34 @@ def _walk_stops(ctx: Context, params: PlanParams, stops: list[dict], out: dict) 
         s.update({"n": k + 1, "lon": float(lon[i]), "lat": float(lat[i])})
         out["stops"].append(s)
     out["legs_minutes"] = [round(float(L) / mpm, 1) for L in legs]
+    out["days"] = split_days(out["stops"], out["legs_minutes"])
     out["total_minutes"] = round(float(np.sum(legs)) / mpm, 1)
     out["total_km"] = round(float(np.sum(legs)) / 1000.0, 2)
     seq = list(order) + ([order[0]] if params.closed and n > 1 else [])
     out["geometry"] = path_geometry(ctx, xy, seq)
     return out
+
+
+def split_days(stops: list[dict], legs: list[float], day_minutes: float | None = None,
+               stop_minutes: float | None = None) -> list[dict]:
+    """The route's stops (in walking order) split into days: each stop takes
+    ``stop_minutes`` and the walk to the next its leg; a day ends before it would pass
+    ``day_minutes`` (a stop too long for a day still gets a day of its own). Each stop gets
+    its ``day``; returns [{"day", "stops" (their numbers), "minutes"}]."""
+    day_minutes = settings.OUTREACH_DAY_MINUTES if day_minutes is None else day_minutes
+    stop_minutes = settings.OUTREACH_STOP_MINUTES if stop_minutes is None else stop_minutes
+    days: list[dict] = []
+    for k, s in enumerate(stops):
+        walk_in = float(legs[k - 1]) if k and k - 1 < len(legs) else 0.0
+        cur = days[-1] if days else None
+        if cur is None or cur["minutes"] + walk_in + stop_minutes > day_minutes:
+            cur = {"day": len(days) + 1, "stops": [], "minutes": 0.0}
+            days.append(cur)
+            walk_in = 0.0                # a new day starts at its first stop
+        cur["minutes"] = round(cur["minutes"] + walk_in + stop_minutes, 1)
+        cur["stops"].append(s["n"])
+        s["day"] = cur["day"]
+    return days
 
 
 def walking_matrix(router, xy: np.ndarray) -> np.ndarray:
