@@ -3,6 +3,9 @@
 Analysis defaults here can be overridden per run (``pipeline.run(params=...)``); the web
 app reads its own configuration from Flask config, seeded from here.
 Environment variables (prefix ``ASSETMAP_``) override a few deployment settings.
+
+size: over 500 lines because every tunable lives in this one documented module (DESIGN.md:
+settings in one place), each with the reason or source of its value beside it.
 """
 from __future__ import annotations
 

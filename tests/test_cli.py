@@ -39,6 +39,8 @@ def test_demo_refuses_to_overwrite_without_force(runner, demo_store_copy):
 
 def test_nothing_to_analyse_or_export_exits_2(runner, tmp_path):
     """Exit status 2 for every 'bad input or nothing to work on' case (issue 17)."""
+    from assetmap.store import Store
+    Store(f"sqlite:///{tmp_path/'e.sqlite'}").dispose()     # an empty store: nothing in it
     db = ["--db", f"sqlite:///{tmp_path/'e.sqlite'}"]
     r = runner.invoke(main, db + ["analyse"])
     assert r.exit_code == 2 and "no LSOA areas" in r.output

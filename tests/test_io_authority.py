@@ -31,6 +31,12 @@ def cli(db, *args, code=0):
     return r
 
 
+def _empty_store(db):
+    """An empty store at ``db`` (read-only commands such as ``info`` never create one)."""
+    from assetmap.store import Store
+    Store(db).dispose()
+
+
 def info(db) -> dict:
     return json.loads(cli(db, "info", "--json").output)
 
@@ -104,6 +110,7 @@ def test_one_authority_from_national_files(tmp_path):
 def test_unknown_authority_and_bad_row_change_nothing(tmp_path):
     d = _national(tmp_path)
     db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    _empty_store(db)
     before = info(db)
     r = cli(db, "area", "E06999999", d, code=2)
     assert "local authority 'E06999999' is not in" in r.output
@@ -242,6 +249,7 @@ def test_bad_national_file_changes_nothing(tmp_path):
     f6.to_csv(d / "File_6.csv", index=False)
     shutil.copy(LOOKUP, d / LOOKUP_NAME)
     db = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    _empty_store(db)
     before = info(db)
     r = cli(db, "area", "E06000017", d, REALDATA / "rutland-needs/"
             "rutland_lsoa11_centroids_BSC_V3_subset.csv", code=2)
