@@ -42,7 +42,7 @@ def test_geojson_is_rfc_7946(demo_store, tmp_path):
     feats = doc["features"]
     assert len(feats) == n and len({f["id"] for f in feats}) == n
     assert feats[0]["id"] == f"{feats[0]['properties']['area_code']}/" \
-                             f"{feats[0]['properties']['group']}"
+                             f"{feats[0]['properties']['group']}/{feats[0]['properties']['unit']}"
     for f in feats[:300]:
         geom = shapely.geometry.shape(f["geometry"])
         for exterior, ring in _rings(geom):

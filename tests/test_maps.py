@@ -1,5 +1,6 @@
 """Map builders: every layer with a legend and a LayerControl, local browser libraries,
 page size, and the cache invalidated by data changes."""
+import numpy as np
 import pytest
 
 from assetmap import maps, settings
@@ -73,8 +74,10 @@ def test_gap_rows_use_the_exact_pair_from_a_pipeline_run(demo_store):
     # the pair's supply is its own, not the service type's
     st_rows = maps.gap_rows(wd, "day_activities", "")
     assert set(st_rows["client_group"]) == {""} and len(st_rows) == len(wd.areas)
-    assert (rows["supply"].to_numpy() <= st_rows["supply"].to_numpy() + 1e-12).all()
-    assert (rows["supply"].to_numpy() < st_rows["supply"].to_numpy() - 1e-9).any()
+    # (per person in need of each: the pair's demand is adults with a learning disability,
+    # the service type's people aged 65+, so neither bounds the other)
+    assert not np.allclose(rows["supply"].to_numpy(), st_rows["supply"].to_numpy())
+    assert set(rows["population_label"]) != set(st_rows["population_label"])
     # accommodation is offered to nobody with autism in the demo: the service type is shown
     rows = maps.gap_rows(wd, "accommodation", "autism")
     assert set(rows["service_type"]) == {"accommodation"} and set(rows["client_group"]) == {""}
@@ -92,10 +95,11 @@ def test_no_analysis_still_renders(mini):
 
 def test_tiles_setting(mini, monkeypatch):
     webdata.load(mini)
-    assert "tile.openstreetmap.org" in maps.render_parts(maps.new_map()).script
-    monkeypatch.setattr(settings, "TILES", "none")
+    s = maps.render_parts(maps.new_map()).script          # the default: no tile server,
+    assert "tileLayer" not in s and settings.BASEMAP_URL in s     # the store's own streets
+    monkeypatch.setattr(settings, "TILES", "OpenStreetMap")
     s = maps.render_parts(maps.new_map()).script
-    assert "tileLayer" not in s
+    assert "tile.openstreetmap.org" in s and settings.BASEMAP_URL not in s
 
 
 def test_cached_map_rebuilds_when_data_change(mini):

@@ -42,12 +42,15 @@ PROVIDER_ONLY = ("service_types", "client_groups", "hourly_price", "quality_mark
                  "staff_fte", "capacity_hours", "vacancies", "community_focus", "radius_km",
                  "charity_number", "company_number", "reach", "area_served",
                  "area_served_geojson", "capacity_places", "vacancies_confirmed")
-INTERNAL = ("is_provider", "status", "created_by", "updated_by")
+#: Never exported: workflow fields, and the verbatim Open Referral extras (they may hold
+#: contacts the record does not publish; the Open Referral feed applies its own rules).
+INTERNAL = ("is_provider", "status", "created_by", "updated_by", "oruk_extra")
 #: The columns that make each layer's feature ids (joined with '/').
 ID_KEYS = {"areas": ("area_code",), "need": ("area_code",), "access": ("area_code",),
            "hotspots": ("area_code",), "assets": ("id",), "providers": ("id",),
-           "networks": ("id",), "gaps": ("area_code", "group"),
-           "e2sfca": ("area_code", "group"), "indicators": ("indicator_id", "area_code"),
+           "networks": ("id",), "gaps": ("area_code", "group", "unit"),
+           "e2sfca": ("area_code", "group", "unit"),
+           "indicators": ("indicator_id", "area_code"),
            "isochrones": ("asset_id", "minutes")}
 INDICATOR_META = ("title", "unit", "period")
 DESCRIPTIONS = {

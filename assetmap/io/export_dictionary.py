@@ -73,6 +73,13 @@ STORE_COLUMNS: dict[str, tuple[str, str]] = {
     "lon": ("degrees (WGS84)", "longitude of the point"),
     "lat": ("degrees (WGS84)", "latitude of the point"),
     "easting": ("metres (EPSG:27700)", "British National Grid easting of the point"),
+    "approximate_geometry": ("", "the area's shape is approximate: drawn around its "
+                                 "centroid (a Voronoi cell clipped to the boundary)"),
+    "off_network": ("", "walking times here are straight-line estimates: the street network "
+                        "does not cover most of the area's people"),
+    "supply_per_100_unit": ("", "the unit of supply_per_100 in words"),
+    "shortfall_unit": ("", "the unit of shortfall in words"),
+    "cross_border": ("", "just outside the boundary: kept as supply for border areas"),
     "northing": ("metres (EPSG:27700)", "British National Grid northing of the point"),
 }
 #: Which result frame describes each result layer's columns.
@@ -95,7 +102,7 @@ def _declared(frame_name: str, column: str) -> tuple[str, str] | None:
 
 def _access_wide(column: str) -> tuple[str, str] | None:
     """``minutes_library``, ``within_15_park``: the access frame's value for a category."""
-    m = re.match(r"^(minutes|within_\d+)_([a-z_]+)$", column)
+    m = re.match(r"^(minutes|within_\d+|beyond_cap)_([a-z_]+)$", column)
     if not m:
         return None
     found = _declared("access", m.group(1))

@@ -179,7 +179,9 @@ def init_errors(app) -> None:
     any blueprint is known, so its handler is the app's: for other paths this one hands
     over to the handler that was registered before it, or to Flask's own page (register
     it after every other blueprint)."""
-    before = app.error_handler_spec.get(None, {}).get(405, {}).get(MethodNotAllowed)
+    spec = app.error_handler_spec.get(None, {})
+    before = spec.get(405, {}).get(MethodNotAllowed) or \
+        spec.get(None, {}).get(HTTPException)         # e.g. the JSON API's handler
 
     def method_not_allowed(e):
         if _is_ours():
