@@ -265,7 +265,7 @@ def test_exports(trafford, tmp_path):
     run(db, "export", "areas", "-f", "gpkg", "-o", tmp_path / "a.gpkg")
     run(db, "export", "need", "-f", "csv", "-o", tmp_path / "need.csv")
     need = pd.read_csv(tmp_path / "need.csv")
-    assert len(need) == 139 and "living_alone_65" in need.columns
+    assert len(need) == 139 and "indicator_living_alone_65" in need.columns
     run(db, "export", "openreferral", "-o", tmp_path / "or")
     assert (tmp_path / "or" / "services.json").exists()
 

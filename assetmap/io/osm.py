@@ -59,11 +59,6 @@ TAG_CATEGORIES = [
     (("healthcare", "doctor"), "gp_practice"),
     (("amenity", "pharmacy"), "pharmacy"),
     (("healthcare", "pharmacy"), "pharmacy"),
-    # food shops: where people buy everyday food (the IoD's "general store or supermarket",
-    # and the village baker, butcher and farm shop); newsagents and off-licences are not
-    *((("shop", v), "food_shop") for v in (
-        "supermarket", "convenience", "general", "greengrocer", "butcher", "bakery", "deli",
-        "farm", "frozen_food", "health_food", "seafood", "cheese")),
     (("leisure", "park"), "park"),
     (("leisure", "garden"), "park"),
     (("leisure", "common"), "park"),
@@ -78,6 +73,12 @@ TAG_CATEGORIES = [
     (("healthcare", "hospital"), "hospital"),
     (("amenity", "post_office"), "post_office"),
     (("amenity", "food_bank"), "food_bank"),
+    # food shops: where people buy everyday food (the IoD's "general store or supermarket",
+    # and the village baker, butcher and farm shop); newsagents and off-licences are not.
+    # After the amenities: a village shop that is also the post office files as the latter
+    *((("shop", v), "food_shop") for v in (
+        "supermarket", "convenience", "general", "greengrocer", "butcher", "bakery", "deli",
+        "farm", "frozen_food", "health_food", "seafood", "cheese")),
     (("highway", "bus_stop"), "transport_stop"),
     (("railway", "station"), "transport_stop"),
     (("railway", "halt"), "transport_stop"),
