@@ -127,6 +127,7 @@ def test_walk_from_a_point_with_the_default_layers(page, web_live_server):
         "() => document.getElementById('iso-status').textContent.indexOf('drawn') >= 0",
         timeout=10000)
     assert _polygons(page) >= before + 3
+    page.wait_for_timeout(400)      # a closed popup fades out (Leaflet removes it at 200 ms)
     assert page.locator(".leaflet-popup").count() == 0
     _shot(page, "overview-walk-from-point")
     page.get_by_role("button", name="Walk from a point").click()     # off: popups again

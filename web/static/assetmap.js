@@ -42,7 +42,7 @@
     map.on('overlayadd', function (e) {
       if (e.layer === group) { say('Click the map to see walking isochrones from that point.'); }
     });
-    map.on('popupopen', function () { if (isoMode) { map.closePopup(); } });
+    map.on('popupopen', function (e) { if (isoMode) { map.closePopup(e.popup); } });
     // Leaflet stops a click on an area with a popup from reaching the map ('click'), but
     // 'preclick' always reaches it: in walk mode the walk is drawn from there.
     map.on('preclick', function (e) { if (isoMode && !pickMode) { drawFrom(e.latlng); } });
