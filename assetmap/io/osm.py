@@ -37,7 +37,7 @@ from shapely.geometry import LineString, Polygon
 from .. import model, settings
 from ..errors import InputError
 from ..store.cover import EDGE_TOLERANCE_M
-from . import assets_csv
+from . import assets_csv, osm_graph
 from .asset_features import fallback_name
 from .common import ImportReport, area_union, check_file, visible_text
 from .limits import check_file_size, compression_of, iter_chunks
@@ -270,18 +270,9 @@ def read_extract(path, *, file) -> tuple[bytes, Extract]:
 
 # --- what an extract holds ---------------------------------------------------------------------
 def walkable_way(tags: dict, non_walkable=None) -> bool:
-    """Whether a pedestrian may use a way: the rule :mod:`assetmap.analysis.network` applies
-    to the compiled graph's edges (a highway not in ``NON_WALKABLE_HIGHWAYS``, not
-    ``foot=no``, not private without a foot permission)."""
-    hw = tags.get("highway")
-    if hw is None or hw in (settings.NON_WALKABLE_HIGHWAYS if non_walkable is None
-                            else non_walkable):
-        return False
-    foot = tags.get("foot")
-    if foot == "no":
-        return False
-    return not (tags.get("access") in ("private", "no")
-                and foot not in ("yes", "designated", "permissive"))
+    """Whether a pedestrian may use a way: the rule the street graph is built with
+    (:func:`assetmap.io.osm_graph.walkable`)."""
+    return osm_graph.walkable(tags, non_walkable)
 
 
 class Extract:
