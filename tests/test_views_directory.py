@@ -81,3 +81,20 @@ def test_stale_vacancies_are_unknown_and_never_ranked_first(web_client):
     rows = results.split('<li class="result')[1:]
     assert rows and all("has-vacancy" in r.split(">")[0] for r in rows)
     assert "not confirmed since" not in results
+
+
+def test_directory_without_a_place_is_not_alphabetical_and_rotates_fairly(client):
+    """(issue 11) with no place given, confirmed vacancies first and the rest in an order
+    drawn for each search: the first provider changes across searches, and it is said."""
+    import re
+    firsts, pages = [], []
+    for _ in range(12):
+        html = client.get("/directory?kind=providers").get_data(as_text=True)
+        pages.append(html)
+        names = re.findall(r'<h3[^>]*>\s*(?:<a[^>]*>)?([^<]+)', html)
+        firsts.append(names[0].strip() if names else "")
+    assert "drawn afresh for each search" in pages[0]
+    assert len(set(firsts)) >= 4                  # 12 draws among dozens of providers
+    names = [n.strip() for n in re.findall(r'<h3[^>]*>\s*(?:<a[^>]*>)?([^<]+)', pages[0])]
+    assert names != sorted(names)
+

@@ -86,19 +86,47 @@ def _capacity_text(row, unit: str) -> str:
     return "Capacity: " + capacity.amount(v, unit).removeprefix("about ")
 
 
-def rank(frame: pd.DataFrame) -> pd.DataFrame:
+def draw(frame: pd.DataFrame, seed: int | None) -> np.ndarray:
+    """A per-search random rank of each row (by its id, so the same seed gives the same
+    order): ties are broken by this, never by name, so no provider is always first because
+    of its place in the alphabet (people phone the first name they see). ``seed`` None: the
+    rows' own order (0, 1, 2...)."""
+    if seed is None or not len(frame):
+        return np.arange(len(frame), dtype=float)
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 1187])
+    ids = frame["id"].astype(str).to_numpy() if "id" in frame else np.arange(len(frame))
+    order = np.argsort(np.argsort(ids, kind="stable"), kind="stable")
+    return rng.permutation(len(frame))[order].astype(float)
+
+
+def rank(frame: pd.DataFrame, seed: int | None = None) -> pd.DataFrame:
     """Providers that reach the place: known vacancies first, then those that come to the
-    person or are nearer, then better quality mark, then name. Stale or unconfirmed
-    vacancies never put a provider first."""
+    person or are nearer (to the minute), then better quality mark, then a per-search draw
+    (:func:`draw`; name without a seed). Stale or unconfirmed vacancies never put a provider
+    first."""
     if not len(frame):
         return frame
     f = frame if "has_vacancy" in frame else vacancy_columns(frame)
     q = f["quality_mark"].fillna("none").map(QUALITY_ORDER).fillna(0) if "quality_mark" in f \
         else 0
     rmin = f["reach_min"] if "reach_min" in f else f.get("walk_min", 0)
-    keyed = f.assign(_vac=~f["has_vacancy"].astype(bool), _r=rmin, _q=-q)
-    return keyed.sort_values(["_vac", "_r", "_q", "name"], kind="stable").drop(
-        columns=["_vac", "_r", "_q"])
+    rmin = pd.to_numeric(pd.Series(rmin, index=f.index), errors="coerce").round(0) \
+        if seed is not None else rmin
+    tie = draw(f, seed) if seed is not None else f["name"]
+    keyed = f.assign(_vac=~f["has_vacancy"].astype(bool), _r=rmin, _q=-q, _t=tie)
+    return keyed.sort_values(["_vac", "_r", "_q", "_t"], kind="stable").drop(
+        columns=["_vac", "_r", "_q", "_t"])
+
+
+def fair_order(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A list with no place to measure from (the directory before a postcode is given):
+    records with confirmed vacancies first, the rest after, each part in the per-search
+    :func:`draw` order."""
+    if not len(frame):
+        return frame
+    f = frame if "has_vacancy" in frame else vacancy_columns(frame)
+    keyed = f.assign(_vac=~f["has_vacancy"].fillna(False).astype(bool), _t=draw(f, seed))
+    return keyed.sort_values(["_vac", "_t"], kind="stable").drop(columns=["_vac", "_t"])
 
 
 def default_radius_km(run: dict | None) -> float:

@@ -8,6 +8,8 @@ travel to it and it is within the walk. Vacancies count only when recently confi
 (``settings.VACANCY_STALE_DAYS``)."""
 from __future__ import annotations
 
+import secrets
+
 import numpy as np
 import pandas as pd
 from flask import Blueprint, render_template, request
@@ -199,9 +201,14 @@ def directory():
     origin, error = locate(store, f, wd)
     key = tuple(sorted((k, str(v)) for k, v in f.items()))
     results, method = wd.memoise(("search", key), lambda: search(wd, f, store, origin))
-    shown = results.head(MAX_LIST)
-    page = maps.cached_map(store, "directory",
-                           lambda: maps.build_directory_map(shown, centre=origin), key=key)
+    if origin is None:       # no place to measure from: a fresh fair order for each search
+        results = pipeline.match.fair_order(results, secrets.randbits(32))
+        shown = results.head(MAX_LIST)
+        page = maps.render_parts(maps.build_directory_map(shown, centre=origin))
+    else:
+        shown = results.head(MAX_LIST)
+        page = maps.cached_map(store, "directory",
+                               lambda: maps.build_directory_map(shown, centre=origin), key=key)
     ctx = wd.memoise(("context", origin), lambda: need_context(wd, origin))
     return render_template("directory.html", map=page, wd=wd, f=f, results=shown.to_dict("records"),
                            context=ctx,
@@ -249,6 +256,9 @@ def referral():
         key = ("referral", tuple(sorted((k, str(v)) for k, v in f.items())), budget, origin)
         providers, assets, method, page = wd.memoise(
             key, lambda: _referral(wd, store, f, budget, origin))
+        # equal providers (same vacancy state, minutes and quality mark) in a fresh draw for
+        # each search, so none is always first by name
+        providers = pipeline.match.rank(providers, seed=secrets.randbits(32))
     ctx = wd.memoise(("context", origin), lambda: need_context(wd, origin))
     return render_template("referral.html", map=page, wd=wd, f=f, budget=budget, origin=origin,
                            context=ctx,
