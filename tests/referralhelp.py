@@ -13,7 +13,10 @@ def provider(store, *, home_based: bool = False, service: str = "befriending", s
     a = a[a["is_provider"] & (a["home_based"] == home_based)
           & a["service_types"].str.contains(service) & ~a["id"].isin(list(skip))
           & ~a["name"].str.contains("<")]
-    r = a.sort_values("id").iloc[0]
+    # one whose vacancies were never confirmed first (the capacity reminder tests need it)
+    a = a.assign(_never=a["vacancies_confirmed"].isna()) if "vacancies_confirmed" in a else \
+        a.assign(_never=True)
+    r = a.sort_values(["_never", "id"], ascending=[False, True]).iloc[0]
     return r["id"], r["name"]
 
 

@@ -48,7 +48,8 @@ def test_every_geometry_column_has_a_gist_index(pg_run):
         idx = _query(s, "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
                         "AND tablename = :t", t=table)
         assert any("USING gist" in d and f"({col})" in d for (d,) in idx), (table, idx)
-        srid = _query(s, "SELECT srid FROM geometry_columns WHERE f_table_name = :t", t=table)
+        srid = _query(s, "SELECT srid FROM geometry_columns WHERE f_table_name = :t "
+                         "AND f_geometry_column = :c", t=table, c=col)
         assert srid == [(4326,)]
 
 

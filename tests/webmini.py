@@ -113,9 +113,11 @@ def _assets():
     return g, pd.DataFrame(prov)
 
 
-def _confirmed(k: int) -> str:
+def _confirmed(k: int) -> str | None:
     """When provider k's vacancies were confirmed: recently for even k, months ago (stale:
-    beyond settings.VACANCY_STALE_DAYS) for odd k."""
+    beyond settings.VACANCY_STALE_DAYS) for most odd k, never for k = 1, 5, 9..."""
+    if k % 4 == 1:
+        return None
     days = 3 if k % 2 == 0 else settings.VACANCY_STALE_DAYS + 60
     return (datetime.date.today() - datetime.timedelta(days=days)).isoformat()
 

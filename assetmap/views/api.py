@@ -301,4 +301,7 @@ def referral_evidence():
     """Referrals made, accepted, declined and turned away per service type, client group and
     area (small numbers suppressed); see ``views.referral_evidence.api_payload``."""
     from .referral_evidence import api_payload
+    period = request.args.get("period")
+    if period and period not in settings.REFERRAL_PERIODS:
+        abort(400, "period: must be one of " + ", ".join(settings.REFERRAL_PERIODS))
     return _resp(api_payload(get_store(), request.args))
