@@ -189,7 +189,8 @@ def _nearest_first(a: pd.DataFrame, f, store, origin, wd=None
             area_names=_area_names(wd) if wd is not None else None)
         a = a[a["reaches"].to_numpy(dtype=bool)].sort_values(["reach_min", "name"])
     else:
-        a = a.assign(walk_min=np.nan, comes_to_you=False).sort_values("name")
+        a = a.assign(walk_min=np.nan, comes_to_you=False)
+        a = a.sort_values("name") if "name" in a else a   # a place with no providers at all
     return pipeline.match.vacancy_columns(a), method
 
 
@@ -235,7 +236,9 @@ def _referral(wd, store, f, budget, origin):
     iso, imethod = pipeline.isochrones_at(store, origin[0], origin[1], minutes)
     providers = providers.head(settings.REFERRAL_MAX_PROVIDERS)
     assets = assets.head(settings.REFERRAL_MAX_ASSETS)
-    shown = pd.concat([providers, assets])
+    # (an empty part may have lost its geometry column: concatenating it would too)
+    parts = [x for x in (providers, assets) if len(x)]
+    shown = pd.concat(parts) if parts else assets
     page = maps.render_parts(maps.build_directory_map(
         shown, centre=origin, isochrone=isochrone_geojson(iso, method=imethod)))
     return providers, assets, method, page
