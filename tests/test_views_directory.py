@@ -98,3 +98,20 @@ def test_directory_without_a_place_is_not_alphabetical_and_rotates_fairly(client
     names = [n.strip() for n in re.findall(r'<h3[^>]*>\s*(?:<a[^>]*>)?([^<]+)', pages[0])]
     assert names != sorted(names)
 
+
+
+def test_referral_on_a_place_with_no_providers_at_all(app, client):
+    """(found on Rutland built from national files: no provider records) the finder says
+    none matches and lists the venues, instead of failing."""
+    store = app.extensions["assetmap_store"]
+    a = store.read_assets()
+    for r in a[a["is_provider"]].itertuples():
+        store.set_asset_status(r.id, "retired", expected_version=int(r.version),
+                               changed_by="test")
+    from assetmap.views import data
+    data.clear_cache()
+    code = store.read_areas("lsoa")["code"].iloc[0]
+    r = client.get("/referral", query_string={"area": code, "service_type": "home_support"})
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "Providers (0)" in html and "Community assets nearby" in html
