@@ -27,6 +27,7 @@ kept in a temporary folder (printed); the processes are stopped at the end, even
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import random
@@ -338,6 +339,33 @@ class ServerProcesses:
                 proc.wait(15)
 
 
+def run_crowds(senders, answerers, timeout: float):
+    """Run two crowds of client threads at once and time them: ``senders`` (callables taking
+    the stop event) until they are all done, then ``answerers`` (callables taking the
+    senders-done and stop events) until they finish too; everything stops after ``timeout``
+    seconds. Returns (seconds until the last sender, seconds in all, timed out)."""
+    stop, done = threading.Event(), threading.Event()
+    timer = threading.Timer(timeout, stop.set)
+    timer.daemon = True
+    timer.start()
+    st = [threading.Thread(target=f, args=(stop,)) for f in senders]
+    at = [threading.Thread(target=f, args=(done, stop)) for f in answerers]
+    start = time.perf_counter()
+    for t in st + at:
+        t.start()
+    for t in st:
+        t.join()
+    send_secs = time.perf_counter() - start
+    done.set()
+    for t in at:
+        t.join()
+    total_secs = time.perf_counter() - start
+    timed_out = stop.is_set()
+    stop.set()
+    timer.cancel()
+    return send_secs, total_secs, timed_out
+
+
 def run_clients(bases, points, planners, args):
     """Contributors and planners at once, each client's requests round-robin over ``bases``.
     Returns (stats, seconds until the last submission, seconds in all, timed out)."""
@@ -345,31 +373,11 @@ def run_clients(bases, points, planners, args):
     for i, p in enumerate(points):
         per[i % args.contributors].append((i, p))
     stats = Stats()
-    stop = threading.Event()
-    contributors_done = threading.Event()
-    timer = threading.Timer(args.timeout, stop.set)
-    timer.daemon = True
-    timer.start()
-    cthreads = [threading.Thread(target=contributor,
-                                 args=(RoundRobin(bases, k), k, per[k], stats, stop))
-                for k in range(args.contributors)]
-    pthreads = [threading.Thread(target=planner, args=(RoundRobin(bases, i), p, stats,
-                                                       contributors_done, stop))
-                for i, p in enumerate(planners)]
-    start = time.perf_counter()
-    for t in cthreads + pthreads:
-        t.start()
-    for t in cthreads:
-        t.join()
-    submit_secs = time.perf_counter() - start
-    contributors_done.set()
-    for t in pthreads:
-        t.join()
-    total_secs = time.perf_counter() - start
-    timed_out = stop.is_set()
-    stop.set()
-    timer.cancel()
-    return stats, submit_secs, total_secs, timed_out
+    senders = [functools.partial(contributor, RoundRobin(bases, k), k, per[k], stats)
+               for k in range(args.contributors)]
+    answerers = [functools.partial(planner, RoundRobin(bases, i), p, stats)
+                 for i, p in enumerate(planners)]
+    return (stats, *run_crowds(senders, answerers, args.timeout))
 
 
 def wait_for_refresh(store, args, in_process: bool, timeout: float = 300.0) -> None:

@@ -25,6 +25,7 @@ the demo borough (``--grid``: a small built-in grid with synthetic providers), a
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import re
 import signal
@@ -49,6 +50,7 @@ from load_contribute import (  # noqa: E402
     ServerProcesses,
     build_store,
     pct,
+    run_crowds,
 )
 
 from assetmap import accounts  # noqa: E402
@@ -152,7 +154,7 @@ def _waiting(text: str) -> list[tuple[int, str]]:
         r'<input type="hidden" name="status" value="accepted">', part)]
 
 
-def provider(url, link, stats, referrers_done, stop, seed):
+def provider(url, link, stats, seed, referrers_done, stop):
     """Answer everything waiting on the provider's page until the referrers are done."""
     s = requests.Session()
     rng = random.Random(seed)
@@ -222,30 +224,13 @@ def jobs_for(names, provs, areas, total, seed=11):
 
 
 def run_clients(bases, names, provs, per, args):
+    """Referrers and answering providers at once: (stats, (send s, total s, timed out))."""
     stats = Stats()
-    stop, done = threading.Event(), threading.Event()
-    timer = threading.Timer(args.timeout, stop.set)
-    timer.daemon = True
-    timer.start()
-    rt = [threading.Thread(target=referrer, args=(RoundRobin(bases, k), n, per[n], stats, stop))
-          for k, n in enumerate(names)]
-    pt = [threading.Thread(target=provider, args=(RoundRobin(bases, i), p["link"], stats, done,
-                                                  stop, i))
-          for i, p in enumerate(provs)]
-    start = time.perf_counter()
-    for t in rt + pt:
-        t.start()
-    for t in rt:
-        t.join()
-    send_secs = time.perf_counter() - start
-    done.set()
-    for t in pt:
-        t.join()
-    total_secs = time.perf_counter() - start
-    timed_out = stop.is_set()
-    stop.set()
-    timer.cancel()
-    return stats, (send_secs, total_secs, timed_out)
+    senders = [functools.partial(referrer, RoundRobin(bases, k), n, per[n], stats)
+               for k, n in enumerate(names)]
+    answerers = [functools.partial(provider, RoundRobin(bases, i), p["link"], stats, i)
+                 for i, p in enumerate(provs)]
+    return stats, run_crowds(senders, answerers, args.timeout)
 
 
 def verify(store, stats) -> dict:
