@@ -19,9 +19,10 @@ events is 4.80-18.39.
 """
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from .. import settings
 from ..model import INDICATORS
@@ -30,7 +31,9 @@ from ..model import INDICATORS
 def z_value(level: float | None = None) -> float:
     """Two-sided normal quantile for a confidence level (0.95 -> 1.959964)."""
     level = settings.CI_LEVEL if level is None else level
-    return float(norm.ppf(0.5 + level / 2.0))
+    # the standard library's inverse normal CDF: the same quantile as scipy.stats.norm.ppf,
+    # without importing scipy.stats (about 0.45 s) into every command
+    return NormalDist().inv_cdf(0.5 + level / 2.0)
 
 
 # --- confidence intervals -------------------------------------------------------------------
