@@ -49,10 +49,29 @@ def csv_rows(plan: dict) -> list[dict]:
                      "detail": s["kind"], "lon": s["lon"], "lat": s["lat"],
                      "minutes": plan["route"]["legs_minutes"][s["n"] - 1]
                      if s["n"] - 1 < len(plan["route"]["legs_minutes"]) else ""})
-    for g in plan["gaps"]:
-        rows.append({"section": "commissioning gap", "item": g["sentence"],
-                     "people": g["people"], "people_label": g.get("people_label", ""),
-                     "detail": g.get("service_type") or g.get("category") or ""})
+    rows += _gap_rows(plan)
+    return rows
+
+
+def _gap_rows(plan: dict) -> list[dict]:
+    """The commissioning items (with the observed evidence worded into them) and the venue
+    types out of reach; ``area_code`` lists every area an item names ('|'-separated)."""
+    rows = []
+    for section, items in (("commissioning gap", plan["gaps"]),
+                           ("venue gap", plan.get("venue_gaps") or [])):
+        for g in items:
+            rows.append({"section": section, "item": g["sentence"],
+                         "people": g["people"] if g.get("modelled", True) else "",
+                         "people_label": g.get("people_label", ""),
+                         "area_code": "|".join(g.get("area_codes") or []),
+                         "detail": g.get("service_type") or g.get("category") or ""})
+            obs = g.get("observed")
+            if obs:
+                rows.append({"section": "observed demand", "item": obs["sentence"],
+                             "area_code": "|".join(obs.get("area_codes") or []),
+                             "detail": g.get("service_type") or "",
+                             "people": obs.get("turned_away", ""),
+                             "people_label": "referrals declined for lack of capacity"})
     return rows
 
 

@@ -18,12 +18,12 @@ from collections import OrderedDict
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 
 from .. import maps, model, outreach, settings
-from ..accounts import CAN_MODERATE
+from ..accounts import CAN_MODERATE, CAN_SEE_EXACT_COUNTS
 from ..errors import InputError, NoData, PermissionDenied
 from ..layers import hotspots as hotspots_layer
 from ..layers import outreach as outreach_layer
 from . import _params, get_store
-from .access import require_role
+from .access import has_role, require_role
 from .main import web_data
 
 bp = Blueprint("outreach", __name__, url_prefix="/outreach")
@@ -95,7 +95,7 @@ def current_plan(params: outreach.PlanParams) -> dict:
         if hit is not None:
             _plans.move_to_end(key)
             return hit
-    plan = outreach.make_plan(store, params)
+    plan = outreach.make_plan(store, params, observed=False)
     with _plans_lock:
         _plans[key] = plan
         while len(_plans) > _MAX_CACHED_PLANS:
@@ -187,12 +187,16 @@ def index(error: str | None = None, status: int = 200):
                            .to_dict("records"), **_choices()), status
 
 
-def _live_plan(args):
-    """(params, plan) for a request's arguments; or (None, the chooser page saying what is
-    wrong) when the arguments are bad or the store holds nothing to plan with."""
+def _live_plan(args, exact: bool | None = None):
+    """(params, plan) for a request's arguments, with the referrals turned away for lack of
+    capacity as they are now (exact counts for planners unless ``exact`` is False); or (None,
+    the chooser page saying what is wrong) when the arguments are bad or the store holds
+    nothing to plan with."""
     try:
         params = params_from_args(args)
-        return params, current_plan(params)
+        show_exact = has_role(*CAN_SEE_EXACT_COUNTS) if exact is None else exact
+        return params, outreach.with_observed(get_store(), current_plan(params),
+                                              exact=show_exact)
     except (InputError, NoData) as e:
         return None, index(error=getattr(e, "message", None) or str(e), status=400)
 
@@ -252,7 +256,7 @@ def saved_plans():
 @bp.post("/plans")
 @allowed
 def save_plan():
-    params, p = _live_plan(request.form)
+    params, p = _live_plan(request.form, exact=False)   # saved plans are shared: suppressed
     if params is None:
         return p
     name = (request.form.get("name") or "").strip()[:200]
