@@ -61,7 +61,7 @@ def _observed_items(s: pd.DataFrame, names: dict, period: str, exact: bool) -> l
     if s is None or not len(s):
         return []
     s = s[s["turned_away"] > 0]
-    items = []
+    items: list[tuple[int, dict]] = []
     for (st, cg), rows in s.groupby(["service_type", "client_group"], dropna=False, sort=False):
         rows = rows.sort_values(["turned_away", "area_code"], ascending=[False, True])
         codes = [str(c) for c in rows["area_code"] if c]
@@ -71,9 +71,9 @@ def _observed_items(s: pd.DataFrame, names: dict, period: str, exact: bool) -> l
                                              period=period, exact=exact)
         observed = {"sentence": text, "area_codes": codes,
                     "turned_away": evidence.count_text(n, exact), "period": period}
-        items.append({"n": n, "item": _item(st, cg, codes, names, observed)})
-    items.sort(key=lambda r: -r["n"])
-    return [r["item"] for r in items]
+        items.append((n, _item(st, cg, codes, names, observed)))
+    items.sort(key=lambda r: -r[0])
+    return [item for _, item in items]
 
 
 def _item(st, cg, codes: list[str], names: dict, observed: dict) -> dict:
