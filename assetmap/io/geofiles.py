@@ -87,7 +87,7 @@ def feature_collection(frame: gpd.GeoDataFrame, ids=None, metadata: dict | None 
         feats.append({"type": "Feature", "id": fid,
                       "geometry": None if geom is None else shapely.geometry.mapping(geom),
                       "properties": {c: _python(v) for c, v in zip(cols, row)}})
-    out = {"type": "FeatureCollection", "features": feats}
+    out: dict = {"type": "FeatureCollection", "features": feats}
     if metadata:
         out["metadata"] = metadata
     return out

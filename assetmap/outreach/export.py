@@ -85,8 +85,10 @@ def to_csv(plan: dict) -> str:
     return str(write_csv(csv_rows(plan), columns=CSV_COLUMNS))
 
 
-def route_geojson(plan: dict) -> dict:
-    """The route as a GeoJSON FeatureCollection: the walked line, then a point per stop."""
+def route_geojson(plan: dict, metadata: dict | None = None) -> dict:
+    """The route as a GeoJSON FeatureCollection: the walked line, then a point per stop;
+    ``metadata`` (where it comes from, its licence) as a top-level foreign member (RFC 7946
+    section 6.1)."""
     route = plan["route"]
     feats = [{"type": "Feature", "properties": {
         "name": f"Outreach route: {plan['patch']['label']}",
@@ -98,17 +100,24 @@ def route_geojson(plan: dict) -> dict:
             "stop": s["n"], "name": s["label"], "kind": s["kind"],
             "area_code": s.get("area_code"), "asset_id": s.get("asset_id")},
             "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]}})
-    return {"type": "FeatureCollection", "features": feats}
+    out: dict = {"type": "FeatureCollection", "features": feats}
+    if metadata:
+        out["metadata"] = metadata
+    return out
 
 
-def route_gpx(plan: dict) -> str:
-    """The route as GPX 1.1: a waypoint per stop and the walked line as a track."""
+def route_gpx(plan: dict, about: str | None = None, made: str | None = None) -> str:
+    """The route as GPX 1.1: a waypoint per stop and the walked line as a track; ``about``
+    (where it comes from and its licence) as the metadata's description, ``made`` (ISO UTC)
+    as its time."""
     from xml.sax.saxutils import escape, quoteattr
     route = plan["route"]
     name = escape(f"Outreach route: {plan['patch']['label']}")
+    meta = f"<name>{name}</name>" + (f"<desc>{escape(about)}</desc>" if about else "") + \
+        (f"<time>{escape(made)}</time>" if made else "")
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<gpx version="1.1" creator="AssetMap" xmlns="http://www.topografix.com/GPX/1/1">',
-           f"<metadata><name>{name}</name></metadata>"]
+           f"<metadata>{meta}</metadata>"]
     for s in route["stops"]:
         out.append(f'<wpt lat={quoteattr(str(s["lat"]))} lon={quoteattr(str(s["lon"]))}>'
                    f'<name>{escape(str(s["n"]) + ". " + s["label"])}</name>'

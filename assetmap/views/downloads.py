@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from .. import model, pipeline
+from .. import model, pipeline, settings
 from ..errors import InputError
 from ..io import export as io_export
 from ..io import geofiles
@@ -291,7 +291,8 @@ def send(frame, fmt: str, filename: str, *, layer: str | None = None, crs: str =
 @bp.get("/downloads")
 def index():
     wd = web_data()
-    return render_template("downloads.html", wd=wd, layers=LAYERS, formats=FORMATS)
+    return render_template("downloads.html", wd=wd, layers=LAYERS, formats=FORMATS,
+                           licence=settings.DATA_LICENCE)
 
 
 def _crs_arg() -> str:
