@@ -248,6 +248,7 @@ def test_api_geojson_carries_its_provenance(web_client, url, tmp_path):
     answer comes from the memo), and the Link to the layer's dictionary; still GeoJSON to
     geopandas."""
     import geopandas as gpd
+
     from assetmap import settings
     for _ in range(2):                                   # built, then from the memo
         r = web_client.get(url)
