@@ -507,7 +507,9 @@ def outreach_cmd(ctx, wards, areas, network, polygon, client_group, service_type
         r = plan["route"]
         lines += ["", f"Walking route: {r['total_minutes']:g} minutes"]
         lines += [f"{s['n']:>3}. {s['label']}" for s in r["stops"]]
-        lines += ["", "Gaps to commission:"] + [f"  - {g['sentence']}" for g in plan["gaps"][:10]]
+        lines += ["", "Gaps to commission:"] + [
+            f"  - {g['sentence']}" + (f" Observed: {g['observed']['sentence']}."
+                                      if g.get("observed") else "") for g in plan["gaps"][:10]]
         text = "\n".join(lines) + "\n"
     if output:
         with open(output, "w", encoding="utf-8") as fh:

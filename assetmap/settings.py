@@ -586,3 +586,26 @@ SMTP_PASSWORD = os.environ.get("ASSETMAP_SMTP_PASSWORD", "")
 SMTP_FROM = os.environ.get("ASSETMAP_SMTP_FROM", "assetmap@localhost").strip()
 SMTP_STARTTLS = os.environ.get("ASSETMAP_SMTP_STARTTLS", "0") == "1"
 SMTP_TIMEOUT_S = 10.0
+
+# --- Downloads people can cite (issue 12) --------------------------------------------------
+#: The licence line every download carries (in its data dictionary, its HTTP headers, the
+#: GeoJSON ``metadata`` member, the GeoPackage metadata and the README of the "with notes"
+#: bundle). The default names what the inputs AssetMap reads need: ONS, MHCLG and OHID
+#: statistics and the postcode directory under the Open Government Licence v3.0
+#: (https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/); assets,
+#: venues and streets derived from OpenStreetMap under the Open Database Licence 1.0
+#: (https://www.openstreetmap.org/copyright); ONS/OS boundaries with the Ordnance Survey
+#: attribution the Open Geography Portal asks for. It is a default for the council to
+#: review (its own contributions, directory records and any CQC data may need more):
+#: set ``ASSETMAP_DATA_LICENCE`` to the council's own line.
+DATA_LICENCE = os.environ.get("ASSETMAP_DATA_LICENCE", "").strip() or (
+    "Statistics: Open Government Licence v3.0 (ONS, MHCLG, OHID). "
+    "Assets and streets: \u00a9 OpenStreetMap contributors, ODbL 1.0. "
+    "Boundaries: Contains OS data \u00a9 Crown copyright and database right. "
+    "Source: Office for National Statistics licensed under the Open Government Licence v3.0.")
+#: Who publishes the downloads (named in the bundle's README and the GeoJSON metadata).
+DATA_PUBLISHER = os.environ.get("ASSETMAP_DATA_PUBLISHER", "").strip() or \
+    "the council running this AssetMap"
+#: Download file names are at most this many characters before the extension (the filters
+#: they carry are shortened with a digest beyond it, so two filtered files never share one).
+DOWNLOAD_NAME_MAX_CHARS = 100

@@ -131,3 +131,77 @@ def test_coordinator_draws_plans_prints_and_downloads(page, live_server, app, co
     assert gj["features"][0]["geometry"]["type"] == "LineString"
 
     assert page.js_errors == []
+
+
+def test_coordinator_chooses_group_and_service_and_sees_turned_away_demand(
+        page, live_server, app, coordinator, tmp_path):
+    """Issue 12: a coordinator chooses a client group and a service type in the outreach
+    form; the commissioning section lists only that service for that group, once. Issue 11:
+    after a provider declines a referral for lack of capacity (through its private link),
+    the plan's commissioning item says so."""
+    from conftest import FormClient
+
+    from assetmap import accounts
+
+    from referralhelp import issue_link, refer
+    store = app.extensions["assetmap_store"]
+    for name, role, pw in (("rita", "referrer", "referrer-pass-4471"),
+                           ("pat", "planner", "planner-pass-9183")):
+        store.add_user(name, role, accounts.hash_password(pw))
+    areas = store.read_areas("lsoa")
+    ward = areas["parent_code"].dropna().sort_values().iloc[0]
+    ward_name = areas[areas["parent_code"] == ward]["parent_name"].iloc[0]
+    code = areas[areas["parent_code"] == ward]["code"].iloc[0]
+    area_name = areas.set_index("code").loc[code, "name"]
+    a = store.read_assets()
+    prov = a[a["is_provider"] & a["service_types"].str.contains("home_support")
+             & ~a["name"].str.contains("<")].sort_values("id")["id"].iloc[0]
+
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server}/login?next=/outreach")
+    page.fill("input[name=name]", coordinator)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/outreach$"))
+    page.check("input[name=patch][value=wards]")
+    page.select_option("#ward", label=ward_name)
+    page.select_option("#client_group", "dementia")
+    page.select_option("#service_type", "home_support")
+    page.click("#make-plan")
+    page.wait_for_url(re.compile(r".*/outreach/plan\?.*client_group=dementia.*"))
+    plan_url = page.url
+
+    def items():
+        return page.eval_on_selector_all(
+            "#commissioning li.gap-item",
+            "els => els.map(e => [e.dataset.service, e.dataset.group, e.innerText])")
+    before = items()
+    assert all(s == "home_support" and g == "dementia" for s, g, _ in before), before
+    assert len({(s, g) for s, g, _ in before}) == len(before)           # no repeats
+    assert "declined for lack of capacity" not in page.inner_text("#commissioning")
+
+    # a social worker refers; the provider declines it for lack of capacity (private link)
+    rita = FormClient(app).login("rita", "referrer-pass-4471")
+    rid = refer(rita, prov, service_type="home_support", client_group="dementia", area=code,
+                case_ref="ASC-557701", notes="mornings")
+    link = issue_link(FormClient(app).login("pat", "planner-pass-9183"), prov)
+    pv = FormClient(app)
+    pv.get(link)
+    r = pv.post(f"{link}/referrals/{rid}", {"status": "declined", "decline_reason":
+                                            "no_capacity", "version": str(
+                                                store.get_referral(rid)["version"])})
+    assert r.status_code == 303, r.get_data(as_text=True)[:500]
+
+    page.goto(plan_url)
+    after = items()
+    assert all(s == "home_support" and g == "dementia" for s, g, _ in after), after
+    assert len({(s, g) for s, g, _ in after}) == len(after)
+    text = page.inner_text("#commissioning")
+    assert (f"Fewer than 5 referrals for home support for people living with dementia in "
+            f"{area_name} declined for lack of capacity in the last quarter") in text
+    assert "ASC-557701" not in page.content()
+    page.locator("#commissioning").screenshot(path=str(tmp_path / "commissioning.png"))
+    page.click("#print-link")
+    page.wait_for_selector("#print-sheet")
+    assert "declined for lack of capacity" in page.inner_text("#print-sheet")
+    assert page.js_errors == []

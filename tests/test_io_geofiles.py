@@ -38,7 +38,12 @@ def test_geojson_is_rfc_7946(demo_store, tmp_path):
     n = _export(demo_store, "gaps", out)
     text = out.read_text()
     doc = json.loads(text)
-    assert set(doc) == {"type", "features"} and "crs" not in text
+    # issue 12: provenance as a top-level foreign member (RFC 7946 section 6.1), no crs
+    assert set(doc) == {"type", "features", "metadata"} and '"crs"' not in text
+    assert doc["metadata"]["run_id"] == demo_store.latest_run()["id"]
+    assert doc["metadata"]["licence"] and doc["metadata"]["made"]
+    units = {c["column"]: c["unit"] for c in doc["metadata"]["columns"]}
+    assert "area_code" in units and units["geometry"] == "EPSG:4326"
     feats = doc["features"]
     assert len(feats) == n and len({f["id"] for f in feats}) == n
     assert feats[0]["id"] == f"{feats[0]['properties']['area_code']}/" \
@@ -80,8 +85,16 @@ def test_gpkg_types_metadata_and_dictionary_in_27700(demo_store, tmp_path):
     inside = gpd.read_file(out, layer="data_dictionary")
     beside = pd.read_csv(tmp_path / "providers.gpkg.dictionary.csv")
     assert inside["column"].tolist() == beside["column"].tolist()
-    assert set(beside["column"]) == set(info["fields"]) | {"geometry"}
+    cols = beside[beside["type"] != "provenance"]
+    assert set(cols["column"]) == set(info["fields"]) | {"geometry"}
     assert beside.set_index("column").loc["hourly_price", "unit"] == "GBP per hour"
+    # issue 12: the run, data version and licence in the GeoPackage's own metadata
+    run = demo_store.latest_run()
+    assert info["layer_metadata"]["RUN_ID"] == str(run["id"])
+    assert info["layer_metadata"]["DATA_VERSION"] == str(demo_store.data_version())
+    assert "OpenStreetMap" in info["layer_metadata"]["LICENCE"]
+    assert pyogrio.read_info(out, layer="providers")["dataset_metadata"]["RUN_ID"] == \
+        str(run["id"])
     g = gpd.read_file(out, layer="providers")
     assert 400_000 < g.geometry.x.min() < 500_000          # eastings, not degrees
     con = sqlite3.connect(out)
@@ -160,6 +173,12 @@ def test_every_layer_every_format_has_its_dictionary(demo_store, tmp_path):
             out = tmp_path / f"{layer}.{fmt}"
             _export(demo_store, layer, out)
             dic = pd.read_csv(tmp_path / f"{layer}.{fmt}.dictionary.csv", keep_default_na=False)
+            # issue 12: after the column rows, rows of type "provenance" say where the file
+            # comes from (run, data version, date made, licence)
+            about = dic[dic["type"] == "provenance"].set_index("column")["meaning"]
+            assert about["file.run_id"] == str(demo_store.latest_run()["id"]), layer
+            assert about["file.licence"] and about["file.made"], layer
+            dic = dic[dic["type"] != "provenance"]
             assert set(dic["type"]) <= set(geofiles.TYPES), layer
             described = dic[dic["meaning"] == ""]
             assert described.empty, (layer, fmt, described["column"].tolist())

@@ -236,3 +236,30 @@ def test_isochrones_by_car_reach_farther_than_on_foot(client):
     assert client.get(f"/api/v1/isochrone?lat={lat}&lon={lon}&mode=fly").status_code == 400
     page = client.get("/areas/E01990029?mode=drive").get_data(as_text=True)
     assert "Driving isochrones" in page and "Show walking times" in page
+
+
+@pytest.mark.parametrize("url", ["/api/v1/areas", "/api/v1/assets?limit=5",
+                                 "/api/v1/providers?limit=5", "/api/v1/networks",
+                                 "/api/v1/analysis/gaps?format=geojson&area=E01000008",
+                                 "/api/v1/indicators/llti/values?format=geojson"])
+def test_api_geojson_carries_its_provenance(web_client, url, tmp_path):
+    """Issue 12: a top-level ``metadata`` member (RFC 7946 section 6.1) with the run, data
+    version, date made, licence and each property's unit; the same in headers (also when the
+    answer comes from the memo), and the Link to the layer's dictionary; still GeoJSON to
+    geopandas."""
+    import geopandas as gpd
+
+    from assetmap import settings
+    for _ in range(2):                                   # built, then from the memo
+        r = web_client.get(url)
+        d = _fc(r)
+        assert d["metadata"]["run_id"] == 1 and d["metadata"]["licence"] == \
+            settings.DATA_LICENCE
+        assert r.headers["X-AssetMap-Run"] == "1" and r.headers["X-AssetMap-Licence"]
+        assert "/dictionary.csv" in r.headers["Link"]
+    units = {c["column"] for c in d["metadata"]["columns"]}
+    if d["features"]:
+        assert set(d["features"][0]["properties"]) <= units
+    path = tmp_path / "api.geojson"
+    path.write_bytes(r.get_data())
+    assert len(gpd.read_file(path)) == len(d["features"])

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from urllib.parse import urlencode
 
 import geopandas as gpd
@@ -276,3 +277,66 @@ def test_only_the_author_or_a_planner_deletes_a_saved_plan(outreach_app, coord):
         assert coord.post(f"/outreach/plans/{pid}/delete").status_code == 303
     finally:
         PASSWORDS.pop("cody")
+
+
+def test_commissioning_section_lists_only_the_choice_and_turned_away_demand(
+        coord, outreach_app):
+    """Issue 12: the plan page's commissioning items are for the chosen client group and
+    service only, each once; issue 11: referrals declined for lack of capacity in the patch
+    are worded into the item (1 to 4 as "Fewer than 5" for a coordinator), on the page, the
+    print view and the CSV."""
+    store = outreach_app.extensions["assetmap_store"]
+    areas = store.read_areas("lsoa")
+    ward = areas["parent_code"].dropna().iloc[0]
+    code = areas[areas["parent_code"] == ward]["code"].iloc[0]
+    name = areas.set_index("code").loc[code, "name"]
+    a = store.read_assets()
+    prov = a[a["is_provider"] & a["service_types"].str.contains("home_support")]["id"].iloc[0]
+    q = f"patch=wards&ward={ward}&client_group=dementia&service_type=home_support"
+    for i in range(3):
+        r = store.create_referral(asset_id=prov, service_type="home_support",
+                                  client_group="dementia", area_code=code,
+                                  case_ref=f"ASC-30{i}", notes=None, created_by="rita")
+        store.change_referral(r["id"], "declined", actor="provider", by="p",
+                              reason="no_capacity")
+    html = coord.get(f"/outreach/plan?{q}").get_data(as_text=True)
+    section = html[html.index('id="commissioning"'):]
+    section = section[:section.index("</section>")]
+    items = re.findall(r'<li class="gap-item[^"]*" data-service="([^"]*)" data-group="([^"]*)"',
+                       section)
+    assert items and set(items) == {("home_support", "dementia")} and len(items) == 1
+    sentence = (f"Fewer than 5 referrals for home support for people living with dementia in "
+                f"{name} declined for lack of capacity in the last quarter")
+    assert sentence in section
+    assert sentence in coord.get(f"/outreach/plan/print?{q}").get_data(as_text=True)
+    assert sentence in coord.get(f"/outreach/plan.csv?{q}").get_data(as_text=True)
+    assert "ASC-30" not in html
+
+
+def test_plan_downloads_are_named_after_the_plan_and_carry_provenance(coord):
+    from assetmap import settings
+    q = "patch=wards&ids=E05990001&client_group=dementia&service_type=home_support"
+    r = coord.get(f"/outreach/plan.csv?{q}")
+    cd = r.headers["Content-Disposition"]
+    assert "dementia-home_support" in cd and cd.startswith('attachment; filename="outreach-')
+    other = coord.get("/outreach/plan.csv?patch=wards&ids=E05990001&client_group=carers")
+    assert other.headers["Content-Disposition"] != cd
+    for fmt in ("csv", "gpx", "geojson", "zip"):
+        r = coord.c.get(f"/outreach/plan.{fmt}?{q}")          # (a zip is not text)
+        assert r.status_code == 200, fmt
+        assert r.headers["X-AssetMap-Run"] and r.headers["X-AssetMap-Data-Version"]
+        assert "OpenStreetMap" in r.headers["X-AssetMap-Licence"]
+        assert "/outreach/plan/dictionary.csv?" in r.headers["Link"]
+    gj = json.loads(coord.get(f"/outreach/plan.geojson?{q}").get_data(as_text=True))
+    assert gj["metadata"]["licence"] == settings.DATA_LICENCE and gj["metadata"]["run_id"]
+    gpx = coord.get(f"/outreach/plan.gpx?{q}").get_data(as_text=True)
+    assert "<desc>AssetMap: Outreach plan" in gpx and "OpenStreetMap" in gpx
+    link = r.headers["Link"].split(">")[0].lstrip("<")
+    dic = list(csv.DictReader(io.StringIO(coord.get(link).get_data(as_text=True))))
+    cols = {d["column"] for d in dic}
+    rows = list(csv.DictReader(io.StringIO(coord.get(f"/outreach/plan.csv?{q}")
+                                           .get_data(as_text=True))))
+    assert set(rows[0]) <= cols and all(d["meaning"] for d in dic)
+    assert any(d["column"] == "file.licence" for d in dic)
+    z = zipfile.ZipFile(io.BytesIO(coord.c.get(f"/outreach/plan.zip?{q}").get_data()))
+    assert len(z.namelist()) == 3 and settings.DATA_LICENCE in z.read("README.txt").decode()

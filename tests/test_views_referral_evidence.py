@@ -148,3 +148,36 @@ def test_no_referrals_no_evidence(referral_client):
     text = anon.get("/gaps?service_type=befriending&client_group=older_people").get_data(
         as_text=True)
     assert "No referrals recorded in the last quarter" in text
+
+
+def test_evidence_downloads_are_named_after_their_filters_and_carry_provenance(
+        seeded, referral_client):
+    """Issue 12: run, data version, date made and licence in the headers, the dictionary
+    (linked with the same filters) and the GeoJSON member; the name carries the filters."""
+    from assetmap import settings
+    anon = referral_client()
+    q = "period=year&service_type=befriending&client_group=older_people"
+    r = anon.get(f"/downloads/referral-evidence.csv?{q}")
+    assert 'filename="assetmap-referral-evidence-year-befriending-older_people.csv"' in \
+        r.headers["Content-Disposition"]
+    assert r.headers["X-AssetMap-Run"] == "1" and "OpenStreetMap" in \
+        r.headers["X-AssetMap-Licence"]
+    link = r.headers["Link"].split(">")[0].lstrip("<")
+    assert link.startswith("/downloads/referral-evidence/dictionary.csv?") and \
+        "service_type=befriending" in link
+    dic = pd.read_csv(io.StringIO(anon.get(link).get_data(as_text=True)),
+                      keep_default_na=False)
+    cols = dic[dic["type"] != "provenance"]
+    assert set(pd.read_csv(io.StringIO(r.get_data(as_text=True))).columns) <= \
+        set(cols["column"])
+    assert (cols["meaning"] != "").all()
+    assert "fewer than 5" in cols.set_index("column").loc["turned_away", "meaning"]
+    about = dic[dic["type"] == "provenance"].set_index("column")["meaning"]
+    assert about["file.licence"] == settings.DATA_LICENCE and about["file.run_id"] == "1"
+    geo = json.loads(anon.get(f"/downloads/referral-evidence.geojson?{q}").get_data(
+        as_text=True))
+    assert geo["metadata"]["filters"]["service_type"] == "befriending"
+    assert anon.get("/downloads/referral-evidence.csv").headers["Content-Disposition"] != \
+        r.headers["Content-Disposition"]
+    exact = referral_client("pat").get(f"/downloads/referral-evidence.csv?{q}")
+    assert "-exact.csv" in exact.headers["Content-Disposition"]        # not the public file

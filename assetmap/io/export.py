@@ -14,7 +14,8 @@ values in the need layer are ``indicator_<id>``; access is wide (``minutes_<cate
 period beside value, confidence interval, count and denominator. Empty where a value does
 not apply (never 0). Files are written by :mod:`assetmap.io.geofiles` (RFC 7946 GeoJSON,
 typed GeoPackage, CSV) in EPSG:4326 or 27700, each with its data dictionary
-(:mod:`assetmap.io.export_dictionary`) beside it.
+(:mod:`assetmap.io.export_dictionary`) beside it, and each says which analysis run and data
+version it came from, when it was made and its licence (:mod:`assetmap.io.provenance`).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from ..errors import InputError, NoData
 from ..settings import STORAGE_CRS
 from . import geofiles
 from .export_dictionary import INDICATOR_PREFIX, dictionary
+from .provenance import Provenance
 
 STORE_LAYERS = ("areas", "assets", "providers", "networks")
 RESULT_LAYERS = ("need", "access", "gaps", "hotspots", "indicators", "e2sfca", "isochrones")
@@ -222,15 +224,23 @@ def feature_ids(layer: str, frame: pd.DataFrame) -> list | None:
 
 
 def write_layer(frame, path, fmt: str, layer: str, *, crs: str = STORAGE_CRS,
-                indicators: pd.DataFrame | None = None) -> int:
-    """Write one layer's frame as ``fmt`` in ``crs``, with its data dictionary beside it."""
+                indicators: pd.DataFrame | None = None, provenance=None) -> int:
+    """Write one layer's frame as ``fmt`` in ``crs``, with its data dictionary beside it
+    (and, with ``provenance``, where it comes from and its licence in both)."""
     out = frame
     if geofiles._is_geo(frame) and fmt == "csv":
         out = pd.DataFrame(geofiles.csv_frame(frame, crs))
     dic = dictionary(layer, out if fmt == "csv" else frame, indicators, crs=crs)
     return geofiles.write(frame, path, fmt, layer, dic, crs=crs,
                           ids=feature_ids(layer, frame),
-                          description=DESCRIPTIONS.get(layer, layer))
+                          description=DESCRIPTIONS.get(layer, layer), provenance=provenance)
+
+
+def provenance_for(store, layer: str, filters: dict | None = None) -> Provenance:
+    """The :class:`~assetmap.io.provenance.Provenance` of a layer exported from ``store``
+    now: its latest analysis run and data version, the licence setting."""
+    return Provenance.of(DESCRIPTIONS.get(layer, layer), store.latest_run(),
+                         store.data_version(), filters)
 
 
 def export_layer(store, layer: str, path, fmt: str | None = None, *, load_run=None,
@@ -239,4 +249,6 @@ def export_layer(store, layer: str, path, fmt: str | None = None, *, load_run=No
     fmt = format_for(path, fmt)
     epsg = geofiles.crs_for(crs)
     frame = layer_frame(store, layer, load_run)
-    return write_layer(frame, path, fmt, layer, crs=epsg, indicators=store.read_indicators())
+    filters = {"crs": epsg} if epsg != STORAGE_CRS else {}
+    return write_layer(frame, path, fmt, layer, crs=epsg, indicators=store.read_indicators(),
+                       provenance=provenance_for(store, layer, filters))

@@ -82,6 +82,46 @@ STORE_COLUMNS: dict[str, tuple[str, str]] = {
     "cross_border": ("", "just outside the boundary: kept as supply for border areas"),
     "northing": ("metres (EPSG:27700)", "British National Grid northing of the point"),
 }
+def _evidence_columns() -> dict[str, tuple[str, str]]:
+    from ..referrals.evidence import COUNT_COLUMNS
+    small = "counts of 1 to 4 are given as 'fewer than 5' (small-number suppression)"
+    return {"period": ("", "the evidence period: quarter, year or all"),
+            "period_start": ("date", "the first day of the period (empty: since records "
+                                     "began)"),
+            "service": ("", "the service type in words"),
+            "group": ("", "the client group in words"),
+            "service_type": ("", "service type (assetmap.model vocabulary)"),
+            "client_group": ("", "client group (assetmap.model vocabulary)"),
+            **{k: ("referrals", f"{v}; {small}") for k, v in COUNT_COLUMNS.items()}}
+
+
+def _outreach_columns() -> dict[str, tuple[str, str]]:
+    return {
+        "section": ("", "what the row is: area, postcode, provider, venue, missing, route, "
+                        "commissioning gap, observed demand or venue gap"),
+        "rank": ("rank", "the area's priority rank in the plan (route: the stop's number)"),
+        "area_code": ("", "ONS code of the area ('|'-separated when an item names several)"),
+        "ward": ("", "the ward the area lies in"),
+        "item": ("", "the area, place, stop or commissioning sentence"),
+        "detail": ("", "why, what it offers, or the service type the item is about"),
+        "minutes": ("minutes", "walking time (from the area's centre, or the leg to the next "
+                               "stop)"),
+        "score": ("z-score", "priority: isolation and unmet need against the borough"),
+        "people_65_plus": ("people", "residents aged 65 and over"),
+        "people": ("people", "people the gap concerns (observed demand: referrals turned "
+                             "away, 1 to 4 as 'fewer than 5')"),
+        "people_label": ("", "who the people column counts"),
+        "asset_id": ("", "AssetMap id of the place"),
+        "stop": ("count", "the route stop's number"), "kind": ("", "what the stop is"),
+        "total_minutes": ("minutes", "the whole route's walking time"),
+        "closed": ("", "the route returns to its start"),
+        "method": ("", "how the route was ordered"),
+    }
+
+
+#: Columns of downloads that are not layers: layer -> {column: (unit, meaning)} (made on
+#: first use: the referral evidence columns come from assetmap.referrals.evidence).
+FILE_COLUMNS = {"referral-evidence": _evidence_columns, "outreach": _outreach_columns}
 #: Which result frame describes each result layer's columns.
 RESULT_FRAME = {"need": "areas", "areas": "areas", "access": "access", "gaps": "gaps",
                 "hotspots": "hotspots", "indicators": "indicators", "e2sfca": "e2sfca",
@@ -111,6 +151,10 @@ def _access_wide(column: str) -> tuple[str, str] | None:
 
 def describe(layer: str, column: str, indicators: pd.DataFrame | None = None) -> tuple[str, str]:
     """(unit, meaning) of one exported column."""
+    if layer in FILE_COLUMNS:
+        found = FILE_COLUMNS[layer]().get(column)
+        if found:
+            return found
     if column.startswith(INDICATOR_PREFIX) and indicators is not None and len(indicators):
         meta = indicators.set_index("id")
         key = column[len(INDICATOR_PREFIX):]

@@ -72,9 +72,11 @@ def rfc7946_geometries(geoms) -> np.ndarray:
     return shapely.transform(arr, lambda xy: np.round(xy, GEOJSON_DECIMALS))
 
 
-def feature_collection(frame: gpd.GeoDataFrame, ids=None) -> dict:
+def feature_collection(frame: gpd.GeoDataFrame, ids=None, metadata: dict | None = None
+                       ) -> dict:
     """The frame as an RFC 7946 FeatureCollection (a dict); ``ids`` one per row (default:
-    1..n)."""
+    1..n); ``metadata`` (where the file comes from, its licence and columns) as a top-level
+    foreign member (RFC 7946 section 6.1), after ``features``."""
     g = frame.to_crs(STORAGE_CRS) if frame.crs is not None else frame
     geoms = rfc7946_geometries(g.geometry.values)
     props = pd.DataFrame(g.drop(columns=g.geometry.name))
@@ -85,12 +87,15 @@ def feature_collection(frame: gpd.GeoDataFrame, ids=None) -> dict:
         feats.append({"type": "Feature", "id": fid,
                       "geometry": None if geom is None else shapely.geometry.mapping(geom),
                       "properties": {c: _python(v) for c, v in zip(cols, row)}})
-    return {"type": "FeatureCollection", "features": feats}
+    out: dict = {"type": "FeatureCollection", "features": feats}
+    if metadata:
+        out["metadata"] = metadata
+    return out
 
 
-def geojson_text(frame: gpd.GeoDataFrame, ids=None) -> str:
-    return json.dumps(feature_collection(frame, ids), ensure_ascii=False, allow_nan=False,
-                      default=str, separators=(",", ":"))
+def geojson_text(frame: gpd.GeoDataFrame, ids=None, metadata: dict | None = None) -> str:
+    return json.dumps(feature_collection(frame, ids, metadata), ensure_ascii=False,
+                      allow_nan=False, default=str, separators=(",", ":"))
 
 
 def csv_frame(frame, crs: str = STORAGE_CRS) -> pd.DataFrame:
@@ -144,8 +149,10 @@ def _text(v):
 
 
 def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str, dictionary: pd.DataFrame,
-               crs: str, description: str = "") -> None:
-    """The layer with typed fields, then the dictionary as an attribute table."""
+               crs: str, description: str = "", metadata: dict[str, str] | None = None) -> None:
+    """The layer with typed fields, then the dictionary as an attribute table; ``metadata``
+    (provenance: run, data version, licence...) as the layer's and the dataset's metadata
+    items (``gpkg_metadata``)."""
     import pyogrio
     from pyogrio import raw
     g = frame.to_crs(crs)
@@ -163,7 +170,8 @@ def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str, dictionary: pd.D
               field_data=fields, fields=names, field_mask=masks, layer=layer, driver="GPKG",
               geometry_type=geom_type, promote_to_multi=multi, crs=crs,
               layer_metadata={"DESCRIPTION": description or layer,
-                              "IDENTIFIER": layer})
+                              "IDENTIFIER": layer, **(metadata or {})},
+              dataset_metadata=dict(metadata) if metadata else None)
     pyogrio.write_dataframe(dictionary, str(path), layer="data_dictionary", driver="GPKG",
                             append=True, layer_metadata={
                                 "DESCRIPTION": f"what each column of '{layer}' holds"})
@@ -175,9 +183,12 @@ def dictionary_path(path) -> Path:
 
 
 def write(frame, path, fmt: str, layer: str, dictionary: pd.DataFrame, *,
-          crs: str = STORAGE_CRS, ids=None, description: str = "") -> int:
+          crs: str = STORAGE_CRS, ids=None, description: str = "", provenance=None) -> int:
     """Write ``frame`` as ``fmt`` (geojson, gpkg, csv) and its dictionary beside it; returns
-    the rows written. GeoJSON is WGS84 only (RFC 7946)."""
+    the rows written. GeoJSON is WGS84 only (RFC 7946). With ``provenance``
+    (:class:`~assetmap.io.provenance.Provenance`) the file and its dictionary say where they
+    come from (:mod:`assetmap.io.provenance`)."""
+    from .provenance import geojson_metadata, with_provenance
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "geojson" and crs != STORAGE_CRS:
@@ -188,10 +199,12 @@ def write(frame, path, fmt: str, layer: str, dictionary: pd.DataFrame, *,
     if fmt == "csv":
         n = write_csv(csv_frame(frame, crs), path)
     elif fmt == "geojson":
-        path.write_text(geojson_text(frame, ids), encoding="utf-8")
+        meta = geojson_metadata(provenance, dictionary) if provenance else None
+        path.write_text(geojson_text(frame, ids, meta), encoding="utf-8")
         n = len(frame)
     else:
-        write_gpkg(frame, path, layer, dictionary, crs, description)
+        write_gpkg(frame, path, layer, with_provenance(dictionary, provenance), crs,
+                   description, provenance.gpkg_metadata() if provenance else None)
         n = len(frame)
-    write_csv(dictionary, dictionary_path(path))
+    write_csv(with_provenance(dictionary, provenance), dictionary_path(path))
     return n

@@ -37,7 +37,9 @@ The package, by concern:
 * :mod:`.why` -- why each area ranks where it does, in words, and the patch's indicators;
 * :mod:`.route` -- the day's walking route and the postcodes to knock on first;
 * :mod:`.tour` -- walking tours through a handful of stops (Held-Karp, 2-opt/Or-opt);
-* :mod:`.commissioning` -- commissioning gaps, what each area is missing, and their wording;
+* :mod:`.commissioning` -- commissioning gaps (only the chosen client group and service
+  type, one item per service naming its areas), what each area is missing, and their wording;
+* :mod:`.observed` -- referrals turned away for lack of capacity, worded into those items;
 * :mod:`.compare` -- save, reopen and compare plans;
 * :mod:`.export` -- CSV, GeoJSON and GPX downloads.
 
@@ -52,12 +54,14 @@ from .commissioning import (
     GROUP_PHRASES,
     SERVICE_PHRASES,
     commissioning_gaps,
+    merge_items,
     missing_text,
     people,
 )
 from .compare import compare, reopen, save
 from .context import Context, clear_cache, context
 from .export import CSV_COLUMNS, csv_rows, route_geojson, route_gpx, to_csv
+from .observed import with_observed
 from .params import PATCH_KINDS, PlanParams
 from .plan import (
     CATCHMENT_CATEGORIES,
@@ -75,4 +79,4 @@ __all__ = ["PlanParams", "Context", "context", "build_plan", "make_plan", "save"
            "route_gpx", "patch_options", "select_patch", "tour_length", "best_tour",
            "PATCH_KINDS", "PLAN_FORMAT", "CATCHMENT_CATEGORIES", "clear_cache",
            "walking_matrix", "path_geometry", "missing_text", "people", "GROUP_PHRASES",
-           "SERVICE_PHRASES", "CATEGORY_PHRASES", "CSV_COLUMNS"]
+           "SERVICE_PHRASES", "CATEGORY_PHRASES", "CSV_COLUMNS", "with_observed", "merge_items"]

@@ -1,12 +1,18 @@
 """Commissioning gaps and the words for them.
 
-For each service type x client group, the people of that client group in the patch
+For the coordinator's client group and each service type (only the chosen one when they
+chose one: nothing outside their choice), the people of that client group in the patch
 (:func:`assetmap.analysis.demand.client_group_demand`) whom no provider reaches: none that
 comes to people serves their area (:mod:`.visits`, the gap map's reach rule) and none people
 travel to is within the walk; as sentences such as "No day activities for people with
 learning disabilities within 20 minutes' walk of about 410 adults with a learning
-disability". For each community venue category, the people aged 65+ with none within the
-walk. And, per area, what is missing within the plan's walk (:func:`missing_text`).
+disability ..., in Ashbrook 014F, Ashbrook 022A and Eastgate 031C", one item per service
+type and client group naming every area it concerns (:func:`merge_items` merges any that
+repeat). The community venue categories with none within the walk of the patch's people
+aged 65+ are kept apart (:func:`venue_gaps`): they are places to meet, not services to
+commission. Referrals turned away for lack of capacity are worded into the same items by
+:mod:`.observed`. And, per area, what is missing within the plan's walk
+(:func:`missing_text`).
 """
 from __future__ import annotations
 
@@ -107,18 +113,37 @@ def _people(ctx: Context, idx: np.ndarray, ai: np.ndarray, w65: np.ndarray, cg: 
     return people[ai] * share, d.label
 
 
+#: Areas named in a commissioning sentence (the rest as "and N more areas"; every code is
+#: in the item's ``area_codes`` and the CSV).
+AREAS_NAMED = 6
+
+
 def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=None,
                        minutes: float | None = None) -> list[dict]:
-    """The patch's gaps as commissioning opportunities: for each service type x client group
-    the people in that group no provider reaches (comes to their area, or within
-    ``minutes``' walk), and for each community venue category the people aged 65+ with none
-    within the walk; largest first."""
+    """The patch's gaps for the chosen client group (and service type, if chosen) as
+    commissioning opportunities: per service type the people in that group no provider
+    reaches (comes to their area, or within ``minutes``' walk), naming the areas they live
+    in; largest first, one item per service type and client group."""
+    return [g for g in all_gaps(ctx, params, idx, arows, minutes) if g["kind"] == "service"]
+
+
+def venue_gaps(gaps: list[dict]) -> list[dict]:
+    """The community venue items of :func:`all_gaps` (places to meet out of reach)."""
+    return [g for g in gaps if g["kind"] == "venue"]
+
+
+def all_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=None,
+             minutes: float | None = None) -> list[dict]:
+    """The chosen service gaps (see :func:`commissioning_gaps`), then the community venue
+    categories with none within ``minutes``' walk of the patch's people aged 65+; merged
+    (:func:`merge_items`), each group largest first."""
     minutes = settings.OUTREACH_COMMISSION_MINUTES if minutes is None else minutes
     arows = ctx.assets.to_dict("records") if arows is None else arows
     ai, oxy, pop65 = _origins(ctx, idx)
     if float(pop65.sum()) <= 0:
         return []
     codes = ctx.areas["code"].iloc[idx].to_numpy()
+    names = ctx.areas["name"].iloc[idx].to_numpy()
     groups, meta, visiting = _gap_groups(ctx, arows, params)
     d = _group_distances(ctx, oxy, ai, idx, groups, visiting, minutes * _mpm(params))
     out, people = [], {}
@@ -130,19 +155,71 @@ def commissioning_gaps(ctx: Context, params: PlanParams, idx: np.ndarray, arows=
         n, total = float(pop[unreached].sum()), float(pop.sum())
         if n < settings.OUTREACH_MIN_UNREACHED or total <= 0:
             continue
+        where = _unreached_areas(ai[unreached], pop[unreached])
         flagged = _gap_areas(ctx.gaps, codes, what, cg) if kind == "service" else 0
         how = _how(len(groups[k]), len(visiting.get(k, ())), what)
-        out.append({"sentence": _gap_sentence(kind, what, cg, n, total, minutes, how, flagged,
-                                              label),
-                    "kind": kind, "service_type": what if kind == "service" else None,
+        out.append({"kind": kind, "service_type": what if kind == "service" else None,
                     "category": what if kind == "venue" else None,
                     "client_group": cg, "people": int(round(n)), "people_label": label,
-                    "reach": how, "areas": int(len(set(ai[unreached]))),
-                    "share": round(n / total, 3), "analysis_gap_areas": int(flagged),
-                    "chosen": kind == "service" and cg == params.client_group and (
-                        not params.service_type or params.service_type == what)})
+                    "reach": how, "areas": len(where),
+                    "area_codes": [str(codes[i]) for i in where],
+                    "area_names": [str(names[i]) for i in where],
+                    "patch_people": int(round(total)), "share": round(n / total, 3),
+                    "analysis_gap_areas": int(flagged), "chosen": kind == "service"})
+    out = merge_items(out)
+    for g in out:
+        g["sentence"] = _gap_sentence(
+            g["kind"], g["service_type"] or g["category"], g["client_group"], g["people"],
+            g["patch_people"], minutes, g["reach"], g["analysis_gap_areas"], g["people_label"],
+            g["area_names"])
     out.sort(key=lambda r: (not r["chosen"], -r["people"], r["sentence"]))
     return out
+
+
+def _unreached_areas(ai: np.ndarray, pop: np.ndarray) -> list[int]:
+    """Positions (in the patch) of the areas with people unreached, most unreached first."""
+    per = np.bincount(ai, weights=pop) if len(ai) else np.zeros(0)
+    found = [int(i) for i in np.flatnonzero(per > 0)]
+    return sorted(found, key=lambda i: (-per[i], i))
+
+
+def item_key(item: dict) -> tuple:
+    """What makes two commissioning items the same: kind, service type or venue category,
+    client group."""
+    return (item.get("kind"), item.get("service_type") or item.get("category"),
+            item.get("client_group"))
+
+
+def merge_items(items: list[dict]) -> list[dict]:
+    """One item per :func:`item_key`, in first-seen order: a repeat adds the areas it names
+    (its people are the same people counted again, so the larger count is kept)."""
+    out: dict[tuple, dict] = {}
+    for it in items:
+        key = item_key(it)
+        have = out.get(key)
+        keep, other = (dict(it), have) if have is None or it.get("people", 0) > have.get(
+            "people", 0) else (have, it)
+        keep["area_codes"] = list(keep.get("area_codes") or [])
+        keep["area_names"] = list(keep.get("area_names") or [])
+        for code, name in zip((other or {}).get("area_codes") or [],
+                              (other or {}).get("area_names") or []):
+            if code not in keep["area_codes"]:
+                keep["area_codes"].append(code)
+                keep["area_names"].append(name)
+        keep["areas"] = len(keep["area_codes"])
+        out[key] = keep
+    return list(out.values())
+
+
+def area_list(names: list[str], limit: int = AREAS_NAMED) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B, ... F and 3 more areas'."""
+    names = [str(n) for n in names]
+    if len(names) > limit:
+        rest = len(names) - limit
+        return ", ".join(names[:limit]) + f" and {rest} more area{'s' if rest > 1 else ''}"
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _how(n_venue: int, n_visiting: int, service_type: str) -> str:
@@ -157,18 +234,18 @@ def _how(n_venue: int, n_visiting: int, service_type: str) -> str:
 
 def _gap_groups(ctx: Context, arows: list, params: PlanParams) -> tuple[list, list, dict]:
     """(points, (kind, what, client group), visiting): the asset groups a gap is measured
-    against, by position: providers per service type x client group, then community venues
+    against, by position: providers per service type (the chosen one, or every outreach
+    service type) for the chosen client group, then community venues
     per category. ``points`` are where people walk to (venues and providers at a venue);
     ``visiting[k]`` the rows of group k's providers that come to people."""
     groups: list[np.ndarray] = []
     meta: list[tuple[str, str, str | None]] = []
     visiting: dict[int, list[int]] = {}
     venue = walked_to(ctx) if len(arows) else np.zeros(0, dtype=bool)
-    types = list(settings.OUTREACH_SERVICE_TYPES)
-    if params.service_type and params.service_type not in types:
-        types.append(params.service_type)
+    types = [params.service_type] if params.service_type else \
+        list(settings.OUTREACH_SERVICE_TYPES)
     for st in types:
-        for cg in model.CLIENT_GROUPS:
+        for cg in [params.client_group]:
             sel = [j for j, r in enumerate(arows) if r.get("is_provider")
                    and st in model.split_list(r.get("service_types"))
                    and cg in model.split_list(r.get("client_groups"))]
@@ -205,10 +282,11 @@ def _group_distances(ctx: Context, oxy: np.ndarray, ai: np.ndarray, idx: np.ndar
 
 
 def _gap_sentence(kind: str, what: str, cg: str | None, n: float, total: float,
-                  minutes: float, how: str, flagged: int, label: str = "people aged 65+"
-                  ) -> str:
+                  minutes: float, how: str, flagged: int, label: str = "people aged 65+",
+                  areas: list[str] | None = None) -> str:
     """'No day activities for people with learning disabilities within 20 minutes' walk of
-    about 410 adults with a learning disability (35% of the patch's ...).'"""
+    about 410 adults with a learning disability (35% of the patch's ...), in Ashbrook 014F
+    and Eastgate 022A.'"""
     if kind == "service" and cg is not None:
         head = f"No {SERVICE_PHRASES[what]} for {GROUP_PHRASES[cg]}"
     else:
@@ -224,6 +302,8 @@ def _gap_sentence(kind: str, what: str, cg: str | None, n: float, total: float,
         sentence += f" (all the patch's {label})"
     else:
         sentence += f" ({100 * n / total:.0f}% of the patch's {label})"
+    if areas:
+        sentence += ", in " + area_list(areas)
     if flagged:
         sentence += (f"; the analysis finds high need and low supply of "
                      f"{SERVICE_PHRASES[what]} in {flagged} of its areas")

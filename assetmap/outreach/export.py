@@ -49,10 +49,29 @@ def csv_rows(plan: dict) -> list[dict]:
                      "detail": s["kind"], "lon": s["lon"], "lat": s["lat"],
                      "minutes": plan["route"]["legs_minutes"][s["n"] - 1]
                      if s["n"] - 1 < len(plan["route"]["legs_minutes"]) else ""})
-    for g in plan["gaps"]:
-        rows.append({"section": "commissioning gap", "item": g["sentence"],
-                     "people": g["people"], "people_label": g.get("people_label", ""),
-                     "detail": g.get("service_type") or g.get("category") or ""})
+    rows += _gap_rows(plan)
+    return rows
+
+
+def _gap_rows(plan: dict) -> list[dict]:
+    """The commissioning items (with the observed evidence worded into them) and the venue
+    types out of reach; ``area_code`` lists every area an item names ('|'-separated)."""
+    rows = []
+    for section, items in (("commissioning gap", plan["gaps"]),
+                           ("venue gap", plan.get("venue_gaps") or [])):
+        for g in items:
+            rows.append({"section": section, "item": g["sentence"],
+                         "people": g["people"] if g.get("modelled", True) else "",
+                         "people_label": g.get("people_label", ""),
+                         "area_code": "|".join(g.get("area_codes") or []),
+                         "detail": g.get("service_type") or g.get("category") or ""})
+            obs = g.get("observed")
+            if obs:
+                rows.append({"section": "observed demand", "item": obs["sentence"],
+                             "area_code": "|".join(obs.get("area_codes") or []),
+                             "detail": g.get("service_type") or "",
+                             "people": obs.get("turned_away", ""),
+                             "people_label": "referrals declined for lack of capacity"})
     return rows
 
 
@@ -66,8 +85,10 @@ def to_csv(plan: dict) -> str:
     return str(write_csv(csv_rows(plan), columns=CSV_COLUMNS))
 
 
-def route_geojson(plan: dict) -> dict:
-    """The route as a GeoJSON FeatureCollection: the walked line, then a point per stop."""
+def route_geojson(plan: dict, metadata: dict | None = None) -> dict:
+    """The route as a GeoJSON FeatureCollection: the walked line, then a point per stop;
+    ``metadata`` (where it comes from, its licence) as a top-level foreign member (RFC 7946
+    section 6.1)."""
     route = plan["route"]
     feats = [{"type": "Feature", "properties": {
         "name": f"Outreach route: {plan['patch']['label']}",
@@ -79,17 +100,24 @@ def route_geojson(plan: dict) -> dict:
             "stop": s["n"], "name": s["label"], "kind": s["kind"],
             "area_code": s.get("area_code"), "asset_id": s.get("asset_id")},
             "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]}})
-    return {"type": "FeatureCollection", "features": feats}
+    out: dict = {"type": "FeatureCollection", "features": feats}
+    if metadata:
+        out["metadata"] = metadata
+    return out
 
 
-def route_gpx(plan: dict) -> str:
-    """The route as GPX 1.1: a waypoint per stop and the walked line as a track."""
+def route_gpx(plan: dict, about: str | None = None, made: str | None = None) -> str:
+    """The route as GPX 1.1: a waypoint per stop and the walked line as a track; ``about``
+    (where it comes from and its licence) as the metadata's description, ``made`` (ISO UTC)
+    as its time."""
     from xml.sax.saxutils import escape, quoteattr
     route = plan["route"]
     name = escape(f"Outreach route: {plan['patch']['label']}")
+    meta = f"<name>{name}</name>" + (f"<desc>{escape(about)}</desc>" if about else "") + \
+        (f"<time>{escape(made)}</time>" if made else "")
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<gpx version="1.1" creator="AssetMap" xmlns="http://www.topografix.com/GPX/1/1">',
-           f"<metadata><name>{name}</name></metadata>"]
+           f"<metadata>{meta}</metadata>"]
     for s in route["stops"]:
         out.append(f'<wpt lat={quoteattr(str(s["lat"]))} lon={quoteattr(str(s["lon"]))}>'
                    f'<name>{escape(str(s["n"]) + ". " + s["label"])}</name>'

@@ -16,7 +16,7 @@ from shapely.ops import transform as _transform
 
 from .. import model, settings
 from ..errors import InputError
-from .commissioning import _missing, _origins, commissioning_gaps, missing_text
+from .commissioning import _missing, _origins, all_gaps, missing_text, venue_gaps
 from .context import _TO_BNG, _TO_WGS, Context, _wgs, _xy, context
 from .params import PlanParams, _mpm, _num
 from .route import _knock_first, _route
@@ -31,11 +31,16 @@ CATCHMENT_CATEGORIES = ("neighbourhood_hub", "community_centre", "library")
 _QUALITY_ORDER = {"gold": 0, "silver": 1, "bronze": 2, "none": 3}
 
 
-def make_plan(store, params: PlanParams | dict, run_id: int | None = None) -> dict:
-    """Build a plan from the store's latest (or a given) analysis run."""
+def make_plan(store, params: PlanParams | dict, run_id: int | None = None, *,
+              observed: bool = True) -> dict:
+    """Build a plan from the store's latest (or a given) analysis run; with ``observed``,
+    referrals turned away for lack of capacity worded into its commissioning items
+    (suppressed counts; :func:`.observed.with_observed`)."""
+    from .observed import with_observed
     if isinstance(params, dict):
         params = PlanParams.from_dict(params)
-    return build_plan(context(store, run_id), params)
+    plan = build_plan(context(store, run_id), params)
+    return with_observed(store, plan) if observed else plan
 
 
 def build_plan(ctx: Context, params: PlanParams) -> dict:
@@ -53,7 +58,9 @@ def build_plan(ctx: Context, params: PlanParams) -> dict:
         "areas": area_rows, "assets": used_assets,
     }
     plan["route"] = _route(ctx, params, plan)
-    plan["gaps"] = commissioning_gaps(ctx, params, idx, arows)
+    gaps = all_gaps(ctx, params, idx, arows)
+    plan["gaps"] = [g for g in gaps if g["kind"] == "service"]   # only what was chosen
+    plan["venue_gaps"] = venue_gaps(gaps)
     plan["reach"] = _reach_snapshot(ctx, params, idx, arows)
     plan["need"] = _need_snapshot(ctx, patch)
     return json.loads(json.dumps(plan, default=_json_default))
@@ -398,6 +405,7 @@ def _patch_summary(ctx, idx, geom, label, ranked) -> dict:
     return {
         "kind": "", "label": label, "geometry": mapping(g),
         "area_codes": [str(c) for c in a["code"].iloc[idx]],
+        "area_names": {str(c): str(n) for c, n in zip(a["code"].iloc[idx], a["name"].iloc[idx])},
         "population": int(round(float(a["population"].iloc[idx].sum()))),
         "pop_65_plus": int(round(float(a["pop_65_plus"].iloc[idx].sum()))),
         "hotspot_areas": [str(c) for c in a["code"].iloc[idx][

@@ -18,10 +18,13 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import __version__, model, pipeline, settings
 from ..errors import InputError
+from ..io.export import DESCRIPTIONS
+from ..io.export_dictionary import dictionary
+from ..io.provenance import geojson_metadata
 from ..layers.access import isochrone_geojson
 from . import _params, get_store
 from ._hosts import fill_root, public_root
-from .downloads import export_frame, filter_area, to_geojson
+from .downloads import LAYERS, dictionary_link, export_frame, filter_area, provenance, to_geojson
 from .main import web_data
 
 bp = Blueprint("api", __name__)
@@ -76,26 +79,45 @@ def _json_records(df: pd.DataFrame) -> list[dict]:
     return json.loads(pd.DataFrame(df).to_json(orient="records", date_format="iso"))
 
 
-def _geo(frame, total=None, limit=None, offset=None) -> Response:
+#: Query parameters that page an API answer rather than choose what it holds.
+_PAGING = ("limit", "offset", "format")
+
+
+def _geo(frame, total=None, limit=None, offset=None, layer: str | None = None) -> Response:
+    """A FeatureCollection answer with its provenance (issue 12): the run, data version,
+    date made, licence and each property's unit as the ``metadata`` foreign member (RFC 7946
+    section 6.1), the same in headers, and the ``Link`` to the layer's dictionary."""
+    filters = {k: v for k, v in request.args.items() if k not in _PAGING}
+    link = dictionary_link("downloads.data_dictionary", layer=layer, **filters) \
+        if layer in LAYERS else None
+    prov = provenance(DESCRIPTIONS.get(layer or "", LAYERS.get(layer or "", request.path)),
+                      filters, link.split(">")[0].lstrip("<") if link else None)
     body = json.loads(to_geojson(frame))
     if total is not None:
         body["total"] = total
         body["limit"] = limit
         body["offset"] = offset
-    return _resp(body, "application/geo+json")
+    body["metadata"] = geojson_metadata(prov, dictionary(layer or "", frame))
+    r = _resp(body, "application/geo+json")
+    r.headers.update(prov.headers())
+    if link:
+        r.headers["Link"] = link
+    return r
 
 
 def _memo_response(build, mime="application/json") -> Response:
-    """A GET response whose body depends only on the URL and the data version: built once."""
+    """A GET response whose body depends only on the URL and the data version: built once
+    (with the provenance headers it was built with)."""
     wd = web_data()
     key = ("api", request.full_path)
-    status, body, mimetype = wd.memoise(key, lambda: _freeze(build()))
+    status, body, mimetype, headers = wd.memoise(key, lambda: _freeze(build()))
     return Response(fill_root(body), status=status, mimetype=mimetype,
-                    headers={"Access-Control-Allow-Origin": "*"})
+                    headers={"Access-Control-Allow-Origin": "*", **headers})
 
 
 def _freeze(resp: Response):
-    return resp.status_code, resp.get_data(), resp.mimetype
+    kept = {k: v for k, v in resp.headers.items() if k.startswith("X-AssetMap-") or k == "Link"}
+    return resp.status_code, resp.get_data(), resp.mimetype, kept
 
 
 def _sanitise(o):
@@ -159,7 +181,7 @@ def openapi():
 
 @bp.get("/api/v1/areas")
 def areas():
-    return _memo_response(lambda: _geo(export_frame(web_data(), "areas")))
+    return _memo_response(lambda: _geo(export_frame(web_data(), "areas"), layer="areas"))
 
 
 @bp.get("/api/v1/areas/<code>")
@@ -208,7 +230,8 @@ def indicator_values(indicator_id):
         abort(404, f"no indicator '{indicator_id}'")
     v = wd.values[wd.values["indicator_id"] == indicator_id]
     if fmt == "geojson":
-        return _geo(export_frame(wd, "indicators", {"indicator": indicator_id}))
+        return _geo(export_frame(wd, "indicators", {"indicator": indicator_id}),
+                    layer="indicators")
     return _resp({"indicator_id": indicator_id, "values": _json_records(v)})
 
 
@@ -225,7 +248,7 @@ def _paged_points(layer):
                 frame = frame.loc[keep.astype(bool)]   # an empty mask must stay a mask
     limit, offset = _page_args()
     total = len(frame)
-    return _geo(frame.iloc[offset:offset + limit], total, limit, offset)
+    return _geo(frame.iloc[offset:offset + limit], total, limit, offset, layer=layer)
 
 
 @bp.get("/api/v1/assets")
@@ -240,7 +263,7 @@ def providers():
 
 @bp.get("/api/v1/networks")
 def networks():
-    return _memo_response(lambda: _geo(export_frame(web_data(), "networks")))
+    return _memo_response(lambda: _geo(export_frame(web_data(), "networks"), layer="networks"))
 
 
 @bp.get("/api/v1/analysis")
@@ -261,7 +284,7 @@ def analysis_result(name):
     wd = web_data()
     frame = filter_area(export_frame(wd, name, request.args), request.args.get("area"))
     if fmt == "geojson":
-        return _geo(frame)
+        return _geo(frame, layer=name)
     df = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     return _resp({"run": None if wd.run is None else wd.run.get("id"), "rows": _json_records(df)})
 

@@ -1,9 +1,16 @@
 """Downloads: every map's data as CSV, GeoJSON (RFC 7946) and GeoPackage, named as
 ``assetmap export`` names it (``area_code``/``area_name``, ``indicator_<id>``), in WGS84 or
 British National Grid (``?crs=27700``, CSV and GeoPackage), each layer's data dictionary at
-``/downloads/<layer>/dictionary.csv`` (linked from every download's ``Link`` header, and
-inside every GeoPackage); and the page listing them. ``export_frame`` is also what the JSON
-API serves."""
+``/downloads/<layer>/dictionary.csv`` (linked from every download's ``Link`` header with
+the same filters, and inside every GeoPackage); and the page listing them. ``export_frame``
+is also what the JSON API serves.
+
+Every download can be cited (issue 12): its name carries its filters
+(``assetmap-gaps-home_support-dementia.csv``), and the analysis run, data version, date made
+and licence line (``settings.DATA_LICENCE``) travel in its HTTP headers, its dictionary, the
+GeoJSON ``metadata`` member and the GeoPackage metadata (:mod:`assetmap.io.provenance`);
+``<layer>.zip`` is the CSV "with notes" (dictionary and README.txt beside it). :func:`send`
+and :func:`attachment` do this for the other pages' downloads too."""
 from __future__ import annotations
 
 import tempfile
@@ -14,12 +21,16 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from .. import model, pipeline
+from .. import model, pipeline, settings
 from ..errors import InputError
 from ..io import export as io_export
 from ..io import geofiles
 from ..io.csvsafe import write_csv
 from ..io.export_dictionary import dictionary
+from ..io.filenames import content_disposition, download_name
+from ..io.provenance import Provenance, geojson_metadata, with_provenance
+from ..io.provenance import bundle as provenance_bundle
+from ._hosts import external_url
 from .main import web_data
 
 bp = Blueprint("downloads", __name__)
@@ -172,40 +183,116 @@ def gis_frame(wd, layer: str, frame):
     return gpd.GeoDataFrame(out, geometry=geom, crs=frame.crs)
 
 
-def _body(frame, fmt: str, layer: str, crs: str, dic: pd.DataFrame) -> bytes:
+#: Query parameters that change what a download holds, in the order its file name carries
+#: them (issue 12: two differently filtered files never share a name).
+FILTER_KEYS = ("indicator", "service_type", "client_group", "unit", "area")
+#: "With notes": the CSV, its data dictionary and a README (licence, provenance) in a zip.
+BUNDLE = "zip"
+
+
+def filters_of(args, keys=FILTER_KEYS, crs: str = geofiles.STORAGE_CRS) -> dict:
+    """The filters a download was made with (``keys`` from ``args``, non-empty, in order;
+    the CRS when it is not WGS84)."""
+    out = {k: str(args.get(k)).strip()[:80] for k in keys
+           if args.get(k) is not None and str(args.get(k)).strip()}
+    if crs != geofiles.STORAGE_CRS:
+        out["crs"] = crs
+    return out
+
+
+def provenance(title: str, filters: dict | None = None, dictionary_url: str | None = None
+               ) -> Provenance:
+    """Where a download made now comes from: the store's latest run and data version (as
+    the page data holds them), the filters, the licence setting, the method page."""
+    wd = web_data()
+    return Provenance.of(title, wd.run, wd.data_version, filters,
+                         dictionary_url=dictionary_url,
+                         method_url=external_url("method.index", relative_if_untrusted=True))
+
+
+def file_name(stem: str, filters: dict, ext: str) -> str:
+    """``assetmap-gaps-home_support-dementia-E01011229.csv``: the stem and every filter's
+    value (the CRS as ``epsg27700``), sanitised (:mod:`assetmap.io.filenames`)."""
+    parts = [("epsg" + v.split(":")[-1]) if k == "crs" else v for k, v in filters.items()]
+    return download_name(stem, parts, ext)
+
+
+def dictionary_link(endpoint: str, **values) -> str:
+    """The ``Link`` header value pointing at a download's dictionary (same filters)."""
+    url = url_for(endpoint, **{k: v for k, v in values.items() if v not in (None, "")})
+    return f'<{url}>; rel="describedby"; type="text/csv"'
+
+
+def _body(frame, fmt: str, layer: str, crs: str, dic: pd.DataFrame,
+          prov: Provenance) -> bytes:
     if fmt == "csv":
         return write_csv(_clean(geofiles.csv_frame(frame, crs))).encode("utf-8")
     if fmt == "geojson":
-        return to_geojson(frame, io_export.feature_ids(layer, frame)).encode("utf-8")
+        return geofiles.geojson_text(_clean(frame), io_export.feature_ids(layer, frame),
+                                     geojson_metadata(prov, dic)).encode("utf-8")
     with tempfile.TemporaryDirectory(prefix="assetmap-gpkg-") as tmp:
         path = Path(tmp) / f"{layer}.gpkg"
-        geofiles.write_gpkg(_clean(frame), path, layer, dic, crs,
-                            io_export.DESCRIPTIONS.get(layer, layer))
+        geofiles.write_gpkg(_clean(frame), path, layer, with_provenance(dic, prov), crs,
+                            io_export.DESCRIPTIONS.get(layer, layer), prov.gpkg_metadata())
         return path.read_bytes()
 
 
+def attachment(body, mimetype: str, name: str, prov: Provenance,
+               link: str | None = None) -> Response:
+    """A download response: the file offered as ``name`` (quoted, RFC 6266), with its
+    provenance headers and the ``Link`` to its data dictionary."""
+    headers = {"Content-Disposition": content_disposition(name),
+               "X-Content-Type-Options": "nosniff", **prov.headers()}
+    if link:
+        headers["Link"] = link
+    return Response(body, mimetype=mimetype, headers=headers)
+
+
+def bundle_response(name: str, body: bytes, dic: pd.DataFrame, prov: Provenance,
+                    link: str | None = None) -> Response:
+    """The "with notes" zip: ``name`` (its bytes ``body``), its dictionary with provenance,
+    and a README.txt with the licence and where it comes from."""
+    stem = name.rsplit(".", 1)[0]
+    files = {name: body,
+             f"{stem}.dictionary.csv": write_csv(with_provenance(dic, prov)).encode("utf-8")}
+    described = {name: prov.title, f"{stem}.dictionary.csv":
+                 "what each column holds, its type and unit; then where the file comes from"}
+    return attachment(provenance_bundle(files, prov, described), "application/zip",
+                      f"{stem}.zip", prov, link)
+
+
 def send(frame, fmt: str, filename: str, *, layer: str | None = None, crs: str = "EPSG:4326",
-         indicators=None) -> Response:
-    """The frame as a download in ``fmt`` (csv, geojson, gpkg) and ``crs``."""
+         indicators=None, filters: dict | None = None, title: str | None = None,
+         link: str | None = None) -> Response:
+    """The frame as a download in ``fmt`` (csv, geojson, gpkg, or zip: the CSV with notes)
+    and ``crs``, named ``filename`` plus its ``filters``, with its provenance (run, data
+    version, date made, licence) in the headers, the GeoJSON and the GeoPackage, and the
+    ``Link`` to its dictionary (``link``; a layer's own by default)."""
     layer = layer or filename
     if fmt == "geojson" and crs != geofiles.STORAGE_CRS:
         raise InputError("GeoJSON is always WGS84 (RFC 7946): ask for crs=27700 with CSV or "
                          "GeoPackage", field="crs")
-    dic = dictionary(layer, geofiles.csv_frame(frame, crs) if fmt == "csv" else frame,
+    filters = dict(filters or {})
+    if link is None and layer in LAYERS:
+        link = dictionary_link("downloads.data_dictionary", layer=layer, **{
+            k: v.split(":")[-1] if k == "crs" else v for k, v in filters.items()})
+    prov = provenance(title or io_export.DESCRIPTIONS.get(layer, LAYERS.get(layer, layer)),
+                      filters, link.split(">")[0].lstrip("<") if link else None)
+    inner = "csv" if fmt == BUNDLE else fmt
+    dic = dictionary(layer, geofiles.csv_frame(frame, crs) if inner == "csv" else frame,
                      indicators, crs=crs)
-    headers = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"',
-               "X-Content-Type-Options": "nosniff"}
-    if layer in LAYERS:
-        headers["Link"] = (f'<{url_for("downloads.data_dictionary", layer=layer)}>; '
-                           'rel="describedby"; type="text/csv"')
-    return Response(_body(frame, fmt, layer, crs, dic), mimetype=MIMETYPES[fmt],
-                    headers=headers)
+    body = _body(frame, inner, layer, crs, dic, prov)
+    name = file_name(filename, filters, inner)
+    if fmt == BUNDLE:
+        return bundle_response(name, body, dic, prov, link)
+    return attachment(body, MIMETYPES[fmt], name, prov, link)
 
 
 @bp.get("/downloads")
 def index():
     wd = web_data()
-    return render_template("downloads.html", wd=wd, layers=LAYERS, formats=FORMATS)
+    return render_template("downloads.html", wd=wd, layers=LAYERS, formats=FORMATS,
+                           licence=settings.DATA_LICENCE)
 
 
 def _crs_arg() -> str:
@@ -217,7 +304,9 @@ def _crs_arg() -> str:
 
 @bp.get("/downloads/<layer>.<fmt>")
 def download(layer, fmt):
-    if layer not in LAYERS or fmt not in FORMATS:
+    """One layer in ``fmt`` (csv, geojson, gpkg; zip: the CSV with notes), filtered by
+    ``FILTER_KEYS``, in ``crs``."""
+    if layer not in LAYERS or fmt not in (*FORMATS, BUNDLE):
         abort(404)
     crs = _crs_arg()
     if fmt == "geojson" and crs != geofiles.STORAGE_CRS:
@@ -226,7 +315,7 @@ def download(layer, fmt):
     wd = web_data()
     frame = filter_area(export_frame(wd, layer, request.args), request.args.get("area"))
     return send(gis_frame(wd, layer, frame), fmt, f"assetmap-{layer}", layer=layer, crs=crs,
-                indicators=wd.indicators)
+                indicators=wd.indicators, filters=filters_of(request.args, crs=crs))
 
 
 @bp.get("/downloads/<layer>/dictionary.csv")
@@ -234,12 +323,25 @@ def data_dictionary(layer):
     """What each column of a layer's download holds (column, type, unit, meaning)."""
     if layer not in LAYERS:
         abort(404)
+    crs = _crs_arg()
     wd = web_data()
-    frame = gis_frame(wd, layer, export_frame(wd, layer, request.args))
-    body = write_csv(dictionary(layer, frame, wd.indicators))
-    return Response(body, mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="assetmap-{layer}.dictionary.csv"',
-        "X-Content-Type-Options": "nosniff"})
+    frame = filter_area(gis_frame(wd, layer, export_frame(wd, layer, request.args)),
+                        request.args.get("area"))
+    dic = dictionary(layer, geofiles.csv_frame(frame, crs), wd.indicators, crs=crs)
+    if geofiles._is_geo(frame):            # the GeoJSON and GeoPackage geometry, too
+        dic = pd.concat([dic, dictionary(layer, frame[[frame.geometry.name]], crs=crs)],
+                        ignore_index=True)
+    return dictionary_response(dic, "assetmap-" + layer,
+                               io_export.DESCRIPTIONS.get(layer, LAYERS[layer]),
+                               filters_of(request.args, crs=crs))
+
+
+def dictionary_response(dic: pd.DataFrame, stem: str, title: str, filters: dict
+                        ) -> Response:
+    """A data dictionary as a CSV download, with its provenance rows and headers."""
+    prov = provenance(title, filters, request.path)
+    return attachment(write_csv(with_provenance(dic, prov)), "text/csv; charset=utf-8",
+                      file_name(stem, filters, "dictionary.csv"), prov)
 
 
 def filter_area(frame, code):

@@ -11,19 +11,26 @@
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import OrderedDict
 
+import pandas as pd
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 
 from .. import maps, model, outreach, settings
-from ..accounts import CAN_MODERATE
-from ..errors import InputError, NoData, PermissionDenied
+from ..accounts import CAN_MODERATE, CAN_SEE_EXACT_COUNTS
+from ..errors import InputError, NoData, NotFound, PermissionDenied
+from ..io.csvsafe import write_csv
+from ..io.export_dictionary import dictionary
+from ..io.filenames import download_name
+from ..io.provenance import Provenance, geojson_metadata, with_provenance
 from ..layers import hotspots as hotspots_layer
 from ..layers import outreach as outreach_layer
-from . import _params, get_store
-from .access import require_role
+from . import _params, downloads, get_store
+from ._hosts import external_url
+from .access import has_role, require_role
 from .main import web_data
 
 bp = Blueprint("outreach", __name__, url_prefix="/outreach")
@@ -95,7 +102,7 @@ def current_plan(params: outreach.PlanParams) -> dict:
         if hit is not None:
             _plans.move_to_end(key)
             return hit
-    plan = outreach.make_plan(store, params)
+    plan = outreach.make_plan(store, params, observed=False)
     with _plans_lock:
         _plans[key] = plan
         while len(_plans) > _MAX_CACHED_PLANS:
@@ -135,29 +142,78 @@ def _links(base: str, **kw) -> dict:
                 "csv": url_for("outreach.saved_download", plan_id=pid, fmt="csv"),
                 "gpx": url_for("outreach.saved_download", plan_id=pid, fmt="gpx"),
                 "geojson": url_for("outreach.saved_download", plan_id=pid, fmt="geojson"),
+                "zip": url_for("outreach.saved_download", plan_id=pid, fmt="zip"),
                 "compare": url_for("outreach.compare", plan_id=pid)}
     q = kw["query"]
     return {"page": url_for("outreach.plan", **q),
             "print": url_for("outreach.plan_print", **q),
             "csv": url_for("outreach.plan_download", fmt="csv", **q),
             "gpx": url_for("outreach.plan_download", fmt="gpx", **q),
-            "geojson": url_for("outreach.plan_download", fmt="geojson", **q)}
+            "geojson": url_for("outreach.plan_download", fmt="geojson", **q),
+            "zip": url_for("outreach.plan_download", fmt="zip", **q)}
 
 
-def _download(plan: dict, fmt: str) -> Response:
-    stem = "outreach-" + "".join(ch if ch.isalnum() else "-" for ch in
-                                 plan["patch"]["label"].lower())[:40].strip("-")
-    if fmt == "csv":
-        body, mime = outreach.to_csv(plan), "text/csv; charset=utf-8"
-    elif fmt == "gpx":
-        body, mime = outreach.route_gpx(plan), "application/gpx+xml"
-    elif fmt == "geojson":
-        body, mime = json.dumps(outreach.route_geojson(plan)), "application/geo+json"
-    else:
+#: The plan's download formats: the lists (CSV; zip: with notes), the route (GPX, GeoJSON).
+DOWNLOAD_FORMATS = ("csv", "gpx", "geojson", downloads.BUNDLE)
+
+
+def _plan_provenance(plan: dict, dictionary_url: str | None = None):
+    """Where a plan's download comes from: the run and data version the plan was made on
+    (a saved plan's own), its choices, the licence setting."""
+    store = get_store()
+    run = None
+    if plan.get("run_id") is not None:
+        try:
+            run = store.get_run(plan["run_id"])
+        except NotFound:                  # the run was pruned since: its id is still known
+            run = {"id": plan["run_id"]}
+    p = plan["params"]
+    filters = {"patch": plan["patch"]["label"], "client_group": p.get("client_group"),
+               "service_type": p.get("service_type"),
+               "saved_plan": (plan.get("saved") or {}).get("id")}
+    return Provenance.of(f"Outreach plan: {plan['patch']['label']}", run,
+                         plan.get("data_version"), filters, dictionary_url=dictionary_url,
+                         method_url=external_url("method.index", relative_if_untrusted=True))
+
+
+def _file_name(plan: dict, fmt: str) -> str:
+    """``outreach-<patch>-<client group>-<service type>-<digest>[-route].<fmt>`` (the digest
+    of the plan's parameters: two plans never share a name)."""
+    p = plan["params"]
+    key = json.dumps(p, sort_keys=True) + str((plan.get("saved") or {}).get("id") or "")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+    parts = [p.get("client_group"), p.get("service_type"), digest,
+             "route" if fmt in ("gpx", "geojson") else ""]
+    return download_name("outreach-" + plan["patch"]["label"][:40], parts,
+                         "csv" if fmt == downloads.BUNDLE else fmt, keep_unicode=True)
+
+
+def plan_dictionary(plan: dict):
+    """The data dictionary of the plan's CSV and of its route GeoJSON's properties."""
+    csv_frame = pd.DataFrame(outreach.csv_rows(plan), columns=outreach.CSV_COLUMNS)
+    props = pd.DataFrame([f["properties"] for f in outreach.route_geojson(plan)["features"]])
+    dic = pd.concat([dictionary("outreach", csv_frame), dictionary("outreach", props)],
+                    ignore_index=True)
+    return dic.drop_duplicates("column").reset_index(drop=True)
+
+
+def _download(plan: dict, fmt: str, dictionary_url: str) -> Response:
+    if fmt not in DOWNLOAD_FORMATS:
         abort(404)
-    name = f"{stem}-route.{fmt}" if fmt != "csv" else f"{stem}.csv"
-    return Response(body, mimetype=mime,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    prov = _plan_provenance(plan, dictionary_url)
+    link = f'<{dictionary_url}>; rel="describedby"; type="text/csv"'
+    name = _file_name(plan, fmt)
+    if fmt in ("csv", downloads.BUNDLE):
+        body = outreach.to_csv(plan).encode("utf-8")
+        if fmt == downloads.BUNDLE:
+            return downloads.bundle_response(name, body, plan_dictionary(plan), prov, link)
+        return downloads.attachment(body, "text/csv; charset=utf-8", name, prov, link)
+    if fmt == "gpx":
+        return downloads.attachment(outreach.route_gpx(plan, prov.citation(), prov.made),
+                                    "application/gpx+xml", name, prov, link)
+    meta = geojson_metadata(prov, plan_dictionary(plan))
+    return downloads.attachment(json.dumps(outreach.route_geojson(plan, meta)),
+                                "application/geo+json", name, prov, link)
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -187,12 +243,16 @@ def index(error: str | None = None, status: int = 200):
                            .to_dict("records"), **_choices()), status
 
 
-def _live_plan(args):
-    """(params, plan) for a request's arguments; or (None, the chooser page saying what is
-    wrong) when the arguments are bad or the store holds nothing to plan with."""
+def _live_plan(args, exact: bool | None = None):
+    """(params, plan) for a request's arguments, with the referrals turned away for lack of
+    capacity as they are now (exact counts for planners unless ``exact`` is False); or (None,
+    the chooser page saying what is wrong) when the arguments are bad or the store holds
+    nothing to plan with."""
     try:
         params = params_from_args(args)
-        return params, current_plan(params)
+        show_exact = has_role(*CAN_SEE_EXACT_COUNTS) if exact is None else exact
+        return params, outreach.with_observed(get_store(), current_plan(params),
+                                              exact=show_exact)
     except (InputError, NoData) as e:
         return None, index(error=getattr(e, "message", None) or str(e), status=400)
 
@@ -225,7 +285,20 @@ def plan_download(fmt):
     params, p = _live_plan(request.args)
     if params is None:
         return p
-    return _download(p, fmt)
+    return _download(p, fmt, url_for("outreach.plan_data_dictionary", **query_args(params)))
+
+
+@bp.get("/plan/dictionary.csv")
+@allowed
+def plan_data_dictionary():
+    """What each column of the plan's CSV (and its route's GeoJSON properties) holds."""
+    params, p = _live_plan(request.args)
+    if params is None:
+        return p
+    prov = _plan_provenance(p, request.path)
+    return downloads.attachment(write_csv(with_provenance(plan_dictionary(p), prov)),
+                                "text/csv; charset=utf-8",
+                                _file_name(p, "dictionary.csv"), prov)
 
 
 def _print_page(p: dict, links: dict):
@@ -252,7 +325,7 @@ def saved_plans():
 @bp.post("/plans")
 @allowed
 def save_plan():
-    params, p = _live_plan(request.form)
+    params, p = _live_plan(request.form, exact=False)   # saved plans are shared: suppressed
     if params is None:
         return p
     name = (request.form.get("name") or "").strip()[:200]
@@ -282,7 +355,9 @@ def saved_print(plan_id):
 @bp.get("/plans/<int:plan_id>.<fmt>")
 @allowed
 def saved_download(plan_id, fmt):
-    return _download(outreach.reopen(get_store(), plan_id), fmt)
+    p = outreach.reopen(get_store(), plan_id)
+    q = query_args(outreach.PlanParams.from_dict(p["params"]))
+    return _download(p, fmt, url_for("outreach.plan_data_dictionary", **q))
 
 
 @bp.get("/plans/<int:plan_id>/compare")

@@ -16,10 +16,12 @@ from flask import Blueprint, abort, render_template, request
 
 from .. import accounts, model, settings
 from .. import referrals as rf
+from ..io.export_dictionary import dictionary
 from ..referrals import evidence
+from ..settings import STORAGE_CRS
 from . import get_store
 from .access import has_role
-from .downloads import send
+from .downloads import BUNDLE, dictionary_link, dictionary_response, send
 from .main import web_data
 
 bp = Blueprint("evidence", __name__)
@@ -159,12 +161,40 @@ def export(store, wd, args, show_exact: bool):
     return gpd.GeoDataFrame(out, geometry=geom, crs=wd.areas.crs)
 
 
+#: The evidence filters a download's name and provenance carry, in order.
+FILTER_KEYS = ("period", "service_type", "client_group", "area")
+TITLE = ("Referral evidence: referrals made, accepted, declined and turned away for lack of "
+         "capacity per area, service type and client group")
+
+
+def _download_filters(args) -> dict:
+    f = _filters(args)
+    return {"period": f["period"], "service_type": f["service_type"],
+            "client_group": f["client_group"], "area": f["area_code"],
+            "counts": "exact" if exact() else None}
+
+
 @bp.get("/downloads/referral-evidence.<fmt>")
 def download(fmt):
-    if fmt not in FORMATS:
+    """The evidence as CSV or GeoJSON (zip: the CSV with notes), named after its filters,
+    with its provenance and the ``Link`` to its dictionary."""
+    if fmt not in (*FORMATS, BUNDLE):
         abort(404)
+    filters = {k: v for k, v in _download_filters(request.args).items() if v}
+    link = dictionary_link("evidence.data_dictionary", **{
+        k: v for k, v in filters.items() if k in FILTER_KEYS})
     return send(export(get_store(), web_data(), request.args, exact()), fmt,
-                "assetmap-referral-evidence")
+                "assetmap-referral-evidence", layer="referral-evidence", filters=filters,
+                title=TITLE, link=link)
+
+
+@bp.get("/downloads/referral-evidence/dictionary.csv")
+def data_dictionary():
+    """What each column of the evidence download holds, and where the file comes from."""
+    frame = export(get_store(), web_data(), request.args, exact())
+    dic = dictionary("referral-evidence", frame, crs=STORAGE_CRS)
+    filters = {k: v for k, v in _download_filters(request.args).items() if v}
+    return dictionary_response(dic, "assetmap-referral-evidence", TITLE, filters)
 
 
 def api_payload(store, args) -> dict:
