@@ -22,8 +22,10 @@ from .gapview import (  # noqa: F401 - the pages read them as maps.<name>
     rows_title,
 )
 from .layers import access as access_layer
+from .layers import areadata
 from .layers import areas as areas_layer
 from .layers import assets as assets_layer
+from .layers import classes as classes_mod
 from .layers import basemap as basemap_layer
 from .layers import gaps as gaps_layer
 from .layers import hotspots as hotspots_layer
@@ -86,12 +88,19 @@ _lock = threading.Lock()
 
 
 class _Expose(MacroElement):
-    """``window.assetmapMap``: the Leaflet map, for the page's own small scripts."""
+    """``window.assetmapMap``: the Leaflet map, for the page's own small scripts, and
+    ``window.assetmapBounds``: the first view's bounds (assetmap.js fits them beside the
+    map's right-hand controls and legends)."""
     _template = Template("""
         {% macro script(this, kwargs) %}
         window.assetmapMap = {{ this._parent.get_name() }};
+        window.assetmapBounds = {{ this.bounds_js }};
         {% endmacro %}
     """)
+
+    def __init__(self, bounds=None):
+        super().__init__()
+        self.bounds_js = json.dumps(bounds)
 
 
 class _Note(MacroElement):
@@ -139,10 +148,13 @@ def new_map(bounds=None, tiles: str | None = None, *, scroll_zoom: bool = True) 
     else:
         folium.TileLayer(tiles, name="Base map", attr=settings.TILES_ATTRIBUTION,
                          control=False).add_to(m)
+    fit = None
     if bounds is not None and len(bounds) == 4 and all(b == b for b in bounds):
         minx, miny, maxx, maxy = (float(b) for b in bounds)
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
-    m.add_child(_Expose())
+        fit = [[miny, minx], [maxy, maxx]]
+        m.fit_bounds(fit)
+    m._am_expose = _Expose(fit)
+    m.add_child(m._am_expose)
     return m
 
 
@@ -258,7 +270,7 @@ def access_minutes(wd, category: str, column: str = "minutes"):
     return wd.areas["code"].map(a).to_numpy(dtype=float if column == "minutes" else object)
 
 
-def _access_layer(m, wd, category: str) -> None:
+def _access(wd, category: str) -> areadata.AreaLayer:
     """The walking-minutes layer, with walks beyond the run's cap and areas off the
     network said as such."""
     run = wd.run or {}
@@ -267,9 +279,9 @@ def _access_layer(m, wd, category: str) -> None:
     partial = (run.get("summary") or {}).get("router") == "network"
     off = wd.areas["off_network"].to_numpy(dtype=object) \
         if partial and "off_network" in wd.areas else None
-    access_layer.add_to(m, wd.areas, access_minutes(wd, category), category=category,
-                        show=False, beyond=access_minutes(wd, category, "beyond_cap"),
-                        off_network=off, cap=cap)
+    return access_layer.layer(access_minutes(wd, category), category=category,
+                              beyond=access_minutes(wd, category, "beyond_cap"),
+                              off_network=off, cap=cap)
 
 
 #: Labels of access categories (asset categories, "social": any social asset, "essential":
@@ -278,44 +290,82 @@ CATEGORY_LABELS = {**model.ASSET_CATEGORIES, "social": "Any social asset",
                    "essential": "Essential services (GP, pharmacy, food shop)"}
 
 
-def _needs(m, wd, measure, scheme, k, show=True):
+def _needs(wd, measure, scheme, k) -> areadata.AreaLayer | None:
     ms = measures(wd)
     if measure not in ms:
         return None
     title, unit = ms[measure]
     vals = measure_values(wd, measure)
-    frame = wd.areas[["code", "name", wd.areas.geometry.name]].copy()
+    frame = wd.areas[["code"]].copy()
     frame[measure] = vals
-    return needs_layer.add_to(m, frame, measure, title=title, unit=unit, scheme=scheme, k=k,
-                              name="Needs", show=show, link_template=AREA_LINK)
+    return needs_layer.layer(frame, measure, title=title, unit=unit, scheme=scheme, k=k,
+                             classes=classes_mod.cached(wd, measure, vals, scheme, k))
 
 
-def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantiles", k: int = 5,
-                       access_category: str = "community_centre", service_type: str | None = None,
-                       client_group: str | None = None, isochrone_url: str | None = None):
-    """Every layer, each toggleable with its own legend."""
-    m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
+def overview_layers(wd, *, measure: str | None = None, scheme: str = "quantiles", k: int = 5,
+                    access_category: str = "community_centre", service_type: str | None = None,
+                    client_group: str | None = None) -> dict[str, tuple[areadata.AreaLayer, dict]]:
+    """The overview's per-area layers (id -> (data, how it is drawn)), made once per data
+    version and choice: the page and ``/map/areas.json`` read the same."""
     measure = measure or default_measure(wd)
-    if measure:
-        _needs(m, wd, measure, scheme, k, show=True)
+    key = ("overview-layers", measure, scheme, int(k), access_category, service_type,
+           client_group)
+    return wd.memoise(key, lambda: _overview_layers(wd, measure, scheme, k, access_category,
+                                                    service_type, client_group))
+
+
+def _overview_layers(wd, measure, scheme, k, access_category, service_type, client_group):
+    out: dict[str, tuple[areadata.AreaLayer, dict]] = {}
+    needs = _needs(wd, measure, scheme, k) if measure else None
+    if needs is not None:
+        out["needs"] = (needs, {"name": "Needs", "show": True})
     elif len(wd.areas):
-        areas_layer.add_to(m, wd.areas, name="Areas")
-    if len(wd.networks):
-        hubs = dict(zip(wd.assets["id"], wd.assets["name"])) if len(wd.assets) else {}
-        networks_layer.add_to(m, wd.networks, show=False, hub_names=hubs)
+        out["areas"] = (areas_layer.layer(wd.areas), {"name": "Areas", "show": True,
+                                                      "link_template": AREA_LINK})
     if len(wd.access):
-        cat = access_category if access_category in set(wd.access["category"]) else \
-            wd.access["category"].iloc[0]
-        _access_layer(m, wd, cat)
+        cats = set(wd.access["category"])
+        cat = access_category if access_category in cats else wd.access["category"].iloc[0]
+        lay = _access(wd, cat)
+        out["access"] = (lay, {"name": lay.legend_title, "show": False, "link_template": None})
     if len(wd.gaps):
         sts, cgs = gap_choices(wd)
         st = service_type if service_type in sts else sts[0]
         cg = client_group if client_group in cgs else cgs[0]
         rows = gap_rows(wd, st, cg)
-        gaps_layer.add_to(m, wd.areas, rows, show=False, subtitle=rows_title(rows, st, cg))
+        out["gaps"] = (gaps_layer.layer(wd.areas, rows, subtitle=rows_title(rows, st, cg)),
+                       {"name": "Gaps: need vs supply", "show": False})
     if len(wd.hotspots):
-        hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=False,
-                              method=_hotspot_method(wd))
+        lay = hotspots_layer.layer(wd.areas, wd.hotspots, kind="gi", show=False,
+                                   method=_hotspot_method(wd))
+        out["gi"] = (lay, {"name": lay.legend_title, "show": False})
+    return out
+
+
+def _draw(m, wd, layers, lid, url) -> None:
+    if lid in layers:
+        lay, how = layers[lid]
+        kw = {"link_template": AREA_LINK, **how}
+        areadata.draw(m, wd.areas, lay, url=url, **kw)
+
+
+def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantiles", k: int = 5,
+                       access_category: str = "community_centre", service_type: str | None = None,
+                       client_group: str | None = None, isochrone_url: str | None = None,
+                       areas_url: str | None = None):
+    """Every layer, each toggleable with its own legend. With more areas than
+    ``settings.MAP_INLINE_AREAS`` the page fetches the areas in view from ``areas_url``."""
+    m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
+    layers = overview_layers(wd, measure=measure, scheme=scheme, k=k,
+                             access_category=access_category, service_type=service_type,
+                             client_group=client_group)
+    url = areas_url if len(wd.areas) > settings.MAP_INLINE_AREAS else None
+    _draw(m, wd, layers, "needs", url)
+    _draw(m, wd, layers, "areas", url)
+    if len(wd.networks):
+        hubs = dict(zip(wd.assets["id"], wd.assets["name"])) if len(wd.assets) else {}
+        networks_layer.add_to(m, wd.networks, show=False, hub_names=hubs)
+    for lid in ("access", "gaps", "gi"):
+        _draw(m, wd, layers, lid, url)
     community = wd.assets[~wd.assets["is_provider"]] if "is_provider" in wd.assets else wd.assets
     if len(community):
         assets_layer.add_to(m, community, show=True, footprints=getattr(wd, "footprints", None))
@@ -431,6 +481,8 @@ def build_moderation_map(areas, points, *, focus=None) -> folium.Map:
         areas_layer.add_to(m, areas, name="Area covered", show=True)
     moderation_layer.add_to(m, points)
     if focus is not None:
-        m.fit_bounds([[focus[1] - 0.004, focus[0] - 0.006], [focus[1] + 0.004, focus[0] + 0.006]])
+        fit = [[focus[1] - 0.004, focus[0] - 0.006], [focus[1] + 0.004, focus[0] + 0.006]]
+        m.fit_bounds(fit)
+        m._am_expose.bounds_js = json.dumps(fit)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
