@@ -127,9 +127,11 @@ def simplified(areas, zoom: float, cache: dict | None = None):
 
 
 def view_payload(areas, layers, bbox, zoom: float, *, cache: dict | None = None,
-                 limit: int = settings.MAP_AREAS_MAX) -> dict:
+                 limit: int | None = None) -> dict:
     """The payload for the areas meeting ``bbox`` (minx, miny, maxx, maxy in WGS84) at
-    ``zoom``: none (only the count) when more than ``limit`` would be drawn."""
+    ``zoom``: none (only the count) when more than ``limit`` (``settings.MAP_AREAS_MAX``)
+    would be drawn."""
+    limit = settings.MAP_AREAS_MAX if limit is None else limit
     if cache is not None and "tree" in cache:
         tree = cache["tree"]
     else:
