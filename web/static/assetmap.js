@@ -134,13 +134,16 @@
   var sources = window.assetmapAreaSources || [], pending = sources.length;
   function ready() {
     pending -= 1;
-    if (pending <= 0) { document.documentElement.setAttribute('data-am-ready', '1'); }
+    if (pending <= 0 && !document.documentElement.hasAttribute('data-am-ready')) {
+      if (window.performance && performance.mark) { performance.mark('am-ready'); }
+      document.documentElement.setAttribute('data-am-ready', '1');
+    }
   }
   sources.forEach(function (src) {
     if (src.map !== map) { return ready(); }
     if (src.url) { fetchSource(src, ready); } else { drawSource(src, src.data); ready(); }
   });
-  if (!sources.length) { document.documentElement.setAttribute('data-am-ready', '1'); }
+  if (!sources.length) { pending = 1; ready(); }
 
   // 1. Isochrones: a click asks the server while the "Walking isochrones" layer is on, or
   //    while the "Walk from a point" button is pressed (whatever other layers are on: area
