@@ -25,8 +25,8 @@ from .layers import access as access_layer
 from .layers import areadata
 from .layers import areas as areas_layer
 from .layers import assets as assets_layer
-from .layers import classes as classes_mod
 from .layers import basemap as basemap_layer
+from .layers import classes as classes_mod
 from .layers import gaps as gaps_layer
 from .layers import hotspots as hotspots_layer
 from .layers import moderation as moderation_layer
@@ -153,8 +153,8 @@ def new_map(bounds=None, tiles: str | None = None, *, scroll_zoom: bool = True) 
         minx, miny, maxx, maxy = (float(b) for b in bounds)
         fit = [[miny, minx], [maxy, maxx]]
         m.fit_bounds(fit)
-    m._am_expose = _Expose(fit)
-    m.add_child(m._am_expose)
+    m.__dict__["_am_expose"] = expose = _Expose(fit)
+    m.add_child(expose)
     return m
 
 
@@ -483,6 +483,6 @@ def build_moderation_map(areas, points, *, focus=None) -> folium.Map:
     if focus is not None:
         fit = [[focus[1] - 0.004, focus[0] - 0.006], [focus[1] + 0.004, focus[0] + 0.006]]
         m.fit_bounds(fit)
-        m._am_expose.bounds_js = json.dumps(fit)
+        m.__dict__["_am_expose"].bounds_js = json.dumps(fit)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

@@ -14,10 +14,12 @@ access step falls back to straight-line walks, as for Leeds)::
 
 The app runs in this process (waitress on 127.0.0.1, compression on as configured); Debian's
 chromium through Playwright loads ``/`` with a cold browser cache and waits for the page's
-ready marker (``html[data-am-ready]`` and the performance mark ``am-ready``, set once every area layer has drawn its first view).
+ready marker (``html[data-am-ready]`` and the performance mark ``am-ready``, set once every
+area layer has drawn its first view).
 Reported per view: bytes transferred (compressed, as the network carried them, from the
 Resource Timing API plus the document), the areas drawn, time to interactive (navigation
-start to the marker, median of ``--repeats``) and the JS heap (``performance.memory``).
+start to the marker, median of ``--repeats``; for a zoomed view also the time from the zoom to
+its areas drawn, mark ``am-drawn``) and the JS heap (``performance.memory``).
 The first request after start-up builds the page data, the layers and their classes once per
 data version: its server time is printed separately ("cold"), and the browser figures are
 warm, as a visitor after start-up sees them. Goals (issue 15): first view < 1 MB transferred,
@@ -45,12 +47,17 @@ _MEASURE = """() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const res = performance.getEntriesByType('resource');
     const ready = performance.getEntriesByName('am-ready')[0];
+    const drawn = performance.getEntriesByName('am-drawn');
+    const asked = performance.getEntriesByName('am-view')[0];
     let n = 0;
-    window.assetmapMap.eachLayer(function (l) { if (l.feature && l instanceof L.Polygon) { n++; } });
+    window.assetmapMap.eachLayer(function (l) {
+        if (l.feature && l instanceof L.Polygon) { n++; } });
     return {transferred: nav.transferSize + res.reduce((s, r) => s + r.transferSize, 0),
             decoded: nav.decodedBodySize + res.reduce((s, r) => s + r.decodedBodySize, 0),
             requests: 1 + res.length, areas: n,
             interactive_ms: ready ? ready.startTime : null,
+            view_ms: asked && drawn.length ? drawn[drawn.length - 1].startTime - asked.startTime
+                                           : null,
             heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1e6 : null,
             note: (document.querySelector('.am-area-note') || {}).textContent || ''};
 }"""
@@ -92,8 +99,8 @@ def _zoom_in(lat: float, lon: float, zoom: int):
     """A setup step: the planner zooms to (lat, lon); what that view fetches is measured."""
     def run(page):
         page.evaluate("() => performance.clearResourceTimings()")
-        page.evaluate(f"() => {{ window.assetmapMap.setView([{lat}, {lon}], {zoom}, "
-                      "{animate: false}); }")
+        page.evaluate(f"() => {{ performance.mark('am-view'); "
+                      f"window.assetmapMap.setView([{lat}, {lon}], {zoom}, {{animate: false}}); }}")
         page.wait_for_function("() => performance.getEntriesByType('resource').some("
                                "r => r.name.indexOf('/map/areas.json') >= 0)", timeout=60000)
         page.wait_for_timeout(1500)
@@ -121,6 +128,8 @@ def main() -> None:
             runs = [_view(browser, url, setup) for _ in range(max(1, args.repeats))]
             r = dict(runs[-1])
             r["interactive_ms"] = statistics.median(x["interactive_ms"] or 0 for x in runs)
+            if r.get("view_ms") is not None:
+                r["view_ms"] = statistics.median(x["view_ms"] or 0 for x in runs)
             results[name] = r
         browser.close()
     server.close()
@@ -131,6 +140,9 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:28} {r['transferred'] / 1e3:>9.0f} KB {r['decoded'] / 1e3:>7.0f} KB "
               f"{r['areas']:>6} {r['interactive_ms']:>8.0f} ms {r['heap_mb'] or 0:>5.1f} MB")
+        if r.get("view_ms") is not None:
+            print(f"  after the zoom, fetched and drawn in {r['view_ms']:.0f} ms (the transferred "
+                  "bytes are the zoom's own)")
         if r["note"]:
             print(f"  map says: {r['note']}")
     first = results["first view (England)"]

@@ -34,7 +34,8 @@ _DATA_BOX = """() => { const m = window.assetmapMap; let b = null;
             } }); }); });
     if (!b) { return null; }
     const r = m.getContainer().getBoundingClientRect();
-    const nw = m.latLngToContainerPoint(b.getNorthWest()), se = m.latLngToContainerPoint(b.getSouthEast());
+    const nw = m.latLngToContainerPoint(b.getNorthWest());
+    const se = m.latLngToContainerPoint(b.getSouthEast());
     return {x: r.left + nw.x, y: r.top + nw.y, width: se.x - nw.x, height: se.y - nw.y}; }"""
 
 
@@ -113,10 +114,10 @@ def rutland_db(tmp_path_factory):
 def rutland_server(rutland_db, tmp_path):
     import threading
 
+    from conftest import _free_port
     from waitress.server import create_server
 
     from assetmap.app import create_app
-    from conftest import _free_port
     app = create_app({"TESTING": True, "DATABASE": rutland_db, "SECRET_KEY": "x",
                       "INSTANCE_PATH": str(tmp_path / "instance")})
     port = _free_port()

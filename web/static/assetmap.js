@@ -84,6 +84,7 @@
     Object.keys(src.layers).forEach(function (id) {
       drawLayer(src.layers[id], data.layers[id] || [], data);
     });
+    if (window.performance && performance.mark) { performance.mark('am-drawn'); }
     if (data.max !== null && data.total > data.shown) {
       noteAreas('Zoom in to see areas: ' + data.total.toLocaleString('en-GB') +
                 ' in view, at most ' + data.max.toLocaleString('en-GB') + ' are drawn at once.');
