@@ -72,3 +72,23 @@ def test_classes_computed_once_per_data_version(web_client):
     assert classes.computed["n"] == before + 1
     d = json.loads(web_client.get("/map/areas.json?zoom=12&" + q).get_data())
     assert len({c[0] for c in d["layers"]["needs"]}) >= 5
+
+
+def test_gap_and_hotspot_maps_in_view(web_client):
+    d = web_client.get("/map/areas.json?view=gaps&service_type=befriending&client_group=carers"
+                       "&zoom=12").get_json()
+    assert set(d["layers"]) == {"gaps"} and d["shown"] == 36
+    assert any("GAP" in c[1] for c in d["layers"]["gaps"])
+    h = web_client.get("/map/areas.json?view=hotspots&zoom=12").get_json()
+    assert set(h["layers"]) == {"gi", "lisa"}
+    assert web_client.get("/map/areas.json?view=nothing").get_json()["layers"] == {}
+
+
+def test_national_gap_and_hotspot_pages_fetch_their_areas(web_client, monkeypatch):
+    maps.clear_cache()
+    monkeypatch.setattr(settings, "MAP_INLINE_AREAS", 10)
+    for path, view in (("/gaps", "view=gaps"), ("/hotspots", "view=hotspots")):
+        html = web_client.get(path).get_data(as_text=True)
+        assert "Mini 001" not in html.split("<script")[-2], path     # not in the map script
+        assert f"/map/areas.json?{view}" in html, path
+    maps.clear_cache()

@@ -2,10 +2,11 @@
 every area in the page (a region or all of England; ``settings.MAP_INLINE_AREAS``).
 
 ``?bbox=minx,miny,maxx,maxy`` (WGS84) and ``zoom`` pick the areas and how simplified their
-polygons are; ``indicator``, ``scheme``, ``k`` and ``access`` are the overview's own choices
-(the page's URL carries them). The answer is ``layers.areadata.payload``: each area's
-``[code, name, ward]`` once, each layer's ``[style, tip, extra]`` per area, and GeoJSON;
-more than ``settings.MAP_AREAS_MAX`` areas in view give only the count (``total``) and the
+polygons are; ``view`` the map (``overview``, the default; ``gaps`` with ``service_type``,
+``client_group``, ``unit``; ``hotspots``), and the overview's own choices ``indicator``,
+``scheme``, ``k`` and ``access`` (the page's URL carries them). The answer is
+``layers.areadata.payload``: each area's ``[code, name, ward]`` once, each layer's
+``[style, tip, extra]`` per area, and GeoJSON; more than ``settings.MAP_AREAS_MAX`` areas in view give only the count (``total``) and the
 page says "zoom in to see areas". Layers and classes are made once per data version
 (``maps.overview_layers``), geometry per zoom level likewise."""
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import maps, settings
 from ..layers import areadata
-from .main import overview_choices, web_data
+from .main import choice, overview_choices, web_data
 
 bp = Blueprint("areas_geo", __name__)
 
@@ -46,6 +47,24 @@ def _zoom() -> float | None:
     return min(max(z, 0.0), float(settings.MAP_MAX_ZOOM)) if math.isfinite(z) else None
 
 
+def _layers(wd, view: str) -> dict:
+    """The area layers of map ``view``, as its page draws them (none for an unknown map)."""
+    if view == "gaps" and len(wd.gaps):
+        sts, cgs = maps.gap_choices(wd)
+        st = choice(request.args.get("service_type"), sts, sts[0] if sts else None)
+        cg = choice(request.args.get("client_group"), cgs, cgs[0] if cgs else None)
+        units = maps.gap_units(wd, st, cg)
+        unit = choice(request.args.get("unit"), units, units[0] if units else None)
+        return maps.gap_layers(wd, st, cg, unit)
+    if view == "hotspots" and len(wd.hotspots):
+        return maps.hotspot_layers(wd)
+    if view != "overview":
+        return {}
+    ch = overview_choices(wd)
+    return maps.overview_layers(wd, measure=ch["measure"], scheme=ch["scheme"], k=ch["k"],
+                                access_category=ch["category"] or "community_centre")
+
+
 @bp.get("/map/areas.json")
 def areas():
     wd = web_data()
@@ -55,9 +74,7 @@ def areas():
                        status=400)
         resp.status_code = 400
         return resp
-    ch = overview_choices(wd)
-    layers = maps.overview_layers(wd, measure=ch["measure"], scheme=ch["scheme"], k=ch["k"],
-                                  access_category=ch["category"] or "community_centre")
+    layers = _layers(wd, request.args.get("view", "overview"))
     cache = wd.memoise(("area-geometry",), dict)
     body = json.dumps(areadata.view_payload(wd.areas, [lay for lay, _ in layers.values()],
                                             box, zoom, cache=cache),
