@@ -1,14 +1,14 @@
-"""``/map/areas.json``: the overview's areas in the current view, for maps too big to carry
-every area in the page (a region or all of England; ``settings.MAP_INLINE_AREAS``).
+"""``/map/areas.json``: a map's areas in the current view, for maps too big to carry every
+area in the page (a region or all of England; ``settings.MAP_INLINE_AREAS``).
 
 ``?bbox=minx,miny,maxx,maxy`` (WGS84) and ``zoom`` pick the areas and how simplified their
 polygons are; ``view`` the map (``overview``, the default; ``gaps`` with ``service_type``,
 ``client_group``, ``unit``; ``hotspots``), and the overview's own choices ``indicator``,
 ``scheme``, ``k`` and ``access`` (the page's URL carries them). The answer is
 ``layers.areadata.payload``: each area's ``[code, name, ward]`` once, each layer's
-``[style, tip, extra]`` per area, and GeoJSON; more than ``settings.MAP_AREAS_MAX`` areas in view give only the count (``total``) and the
-page says "zoom in to see areas". Layers and classes are made once per data version
-(``maps.overview_layers``), geometry per zoom level likewise."""
+``[style, tip, extra]`` per area, and GeoJSON. More than ``settings.MAP_AREAS_MAX`` areas
+in view give only the count (``total``) and the page says "zoom in to see areas". Layers
+and classes are made once per data version (``mapdata``), geometry per zoom level likewise."""
 from __future__ import annotations
 
 import hashlib
