@@ -46,20 +46,28 @@ class AreaLayer:
 
 def make_layer(layer_id: str, style, *, tips, extras=None, props=None, **kw) -> AreaLayer:
     """An :class:`AreaLayer` from per-area ``tips`` and ``extras`` (plain text) and a style
-    from ``style(props_of_area)`` (``props``: name -> list aligned with the areas)."""
+    from ``style(props_of_area)`` (``props``: name -> list of hashable values aligned with
+    the areas; ``style`` is called once per distinct combination, not once per area)."""
     props = props or {}
     tips = list(tips)
     extras = list(extras) if extras is not None else [""] * len(tips)
+    names = list(props)
+    columns = [list(props[k]) for k in names]
+    by_props: dict[tuple, int] = {}
     index: dict[str, int] = {}
     styles: list[dict] = []
     cells: list[list] = []
     for i, tip in enumerate(tips):
-        st = style({k: v[i] for k, v in props.items()})
-        key = json.dumps(st, sort_keys=True)
-        if key not in index:
-            index[key] = len(styles)
-            styles.append(st)
-        cells.append([index[key], tip, extras[i]])
+        values = tuple(c[i] for c in columns)
+        at = by_props.get(values)
+        if at is None:
+            st = style(dict(zip(names, values)))
+            key = json.dumps(st, sort_keys=True)
+            if key not in index:
+                index[key] = len(styles)
+                styles.append(st)
+            at = by_props[values] = index[key]
+        cells.append([at, tip, extras[i]])
     return AreaLayer(layer_id, styles, cells, **kw)
 
 
