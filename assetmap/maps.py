@@ -22,15 +22,25 @@ from .gapview import (  # noqa: F401 - the pages read them as maps.<name>
     rows_title,
 )
 from .layers import access as access_layer
+from .layers import areadata
 from .layers import areas as areas_layer
 from .layers import assets as assets_layer
 from .layers import basemap as basemap_layer
-from .layers import gaps as gaps_layer
-from .layers import hotspots as hotspots_layer
 from .layers import moderation as moderation_layer
-from .layers import needs as needs_layer
 from .layers import networks as networks_layer
 from .layers import providers as providers_layer
+from .mapdata import (  # noqa: F401 - the pages read them as maps.<name>
+    AREA_LINK,
+    CATEGORY_LABELS,
+    RESULT_MEASURES,
+    access_minutes,
+    default_measure,
+    gap_layers,
+    hotspot_layers,
+    measure_values,
+    measures,
+    overview_layers,
+)
 
 
 @dataclass(frozen=True)
@@ -86,12 +96,19 @@ _lock = threading.Lock()
 
 
 class _Expose(MacroElement):
-    """``window.assetmapMap``: the Leaflet map, for the page's own small scripts."""
+    """``window.assetmapMap``: the Leaflet map, for the page's own small scripts, and
+    ``window.assetmapBounds``: the first view's bounds (assetmap.js fits them beside the
+    map's right-hand controls and legends)."""
     _template = Template("""
         {% macro script(this, kwargs) %}
         window.assetmapMap = {{ this._parent.get_name() }};
+        window.assetmapBounds = {{ this.bounds_js }};
         {% endmacro %}
     """)
+
+    def __init__(self, bounds=None):
+        super().__init__()
+        self.bounds_js = json.dumps(bounds)
 
 
 class _Note(MacroElement):
@@ -139,10 +156,13 @@ def new_map(bounds=None, tiles: str | None = None, *, scroll_zoom: bool = True) 
     else:
         folium.TileLayer(tiles, name="Base map", attr=settings.TILES_ATTRIBUTION,
                          control=False).add_to(m)
+    fit = None
     if bounds is not None and len(bounds) == 4 and all(b == b for b in bounds):
         minx, miny, maxx, maxy = (float(b) for b in bounds)
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
-    m.add_child(_Expose())
+        fit = [[miny, minx], [maxy, maxx]]
+        m.fit_bounds(fit)
+    m.__dict__["_am_expose"] = expose = _Expose(fit)
+    m.add_child(expose)
     return m
 
 
@@ -207,115 +227,36 @@ def _control(m) -> None:
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
 
 
-# --- what a map can show -----------------------------------------------------------------------
-AREA_LINK = "/areas/{code}"
-#: Needs layers other than stored indicators: analysis results on the areas frame.
-RESULT_MEASURES = {
-    "need_index": ("Need index (older people)", "score"),
-    "loneliness_risk": ("Loneliness risk, 65+ (modelled)", "score"),
-    "isolation": ("Isolation score", "score"),
-}
+def _url(wd, areas_url: str | None) -> str | None:
+    """``areas_url`` when the map has too many areas to carry them all in the page."""
+    return areas_url if len(wd.areas) > settings.MAP_INLINE_AREAS else None
 
 
-def measures(wd) -> dict[str, tuple[str, str]]:
-    """Everything the needs choropleth can show: id -> (title, unit) (kept on ``wd``)."""
-    cached = getattr(wd, "_measures", None)
-    if cached is not None:
-        return cached
-    out = {}
-    for k, v in RESULT_MEASURES.items():
-        if k in wd.areas and wd.areas[k].notna().any():
-            out[k] = v
-    have = set(wd.values["indicator_id"]) if len(wd.values) else set()
-    for r in wd.indicators.itertuples():
-        if r.id in have and r.id not in out:
-            out[r.id] = (r.title, r.unit)
-    try:
-        wd._measures = out
-    except AttributeError:
-        pass
-    return out
-
-
-def measure_values(wd, measure: str):
-    """Values of ``measure`` aligned with ``wd.areas``."""
-    if measure in RESULT_MEASURES and measure in wd.areas:
-        return wd.areas[measure].to_numpy(dtype=float)
-    v = wd.values[wd.values["indicator_id"] == measure].set_index("area_code")["value"]
-    return wd.areas["code"].map(v).to_numpy(dtype=float)
-
-
-def default_measure(wd) -> str | None:
-    ms = measures(wd)
-    if not ms:
-        return None
-    return "need_index" if "need_index" in ms else next(iter(ms))
-
-
-def access_minutes(wd, category: str, column: str = "minutes"):
-    """One column of the access results for ``category``, aligned with ``wd.areas``."""
-    a = wd.access[wd.access["category"] == category].set_index("area_code")[column]
-    return wd.areas["code"].map(a).to_numpy(dtype=float if column == "minutes" else object)
-
-
-def _access_layer(m, wd, category: str) -> None:
-    """The walking-minutes layer, with walks beyond the run's cap and areas off the
-    network said as such."""
-    run = wd.run or {}
-    cap = (run.get("params") or {}).get("access_max_minutes")
-    # without any street network every area is an estimate, and the page's note says so
-    partial = (run.get("summary") or {}).get("router") == "network"
-    off = wd.areas["off_network"].to_numpy(dtype=object) \
-        if partial and "off_network" in wd.areas else None
-    access_layer.add_to(m, wd.areas, access_minutes(wd, category), category=category,
-                        show=False, beyond=access_minutes(wd, category, "beyond_cap"),
-                        off_network=off, cap=cap)
-
-
-#: Labels of access categories (asset categories, "social": any social asset, "essential":
-#: GP practice, pharmacy and food shop combined).
-CATEGORY_LABELS = {**model.ASSET_CATEGORIES, "social": "Any social asset",
-                   "essential": "Essential services (GP, pharmacy, food shop)"}
-
-
-def _needs(m, wd, measure, scheme, k, show=True):
-    ms = measures(wd)
-    if measure not in ms:
-        return None
-    title, unit = ms[measure]
-    vals = measure_values(wd, measure)
-    frame = wd.areas[["code", "name", wd.areas.geometry.name]].copy()
-    frame[measure] = vals
-    return needs_layer.add_to(m, frame, measure, title=title, unit=unit, scheme=scheme, k=k,
-                              name="Needs", show=show, link_template=AREA_LINK)
+def _draw(m, wd, layers, lid, url) -> None:
+    if lid in layers:
+        lay, how = layers[lid]
+        kw = {"link_template": AREA_LINK, **how}
+        areadata.draw(m, wd.areas, lay, url=url, **kw)
 
 
 def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantiles", k: int = 5,
                        access_category: str = "community_centre", service_type: str | None = None,
-                       client_group: str | None = None, isochrone_url: str | None = None):
-    """Every layer, each toggleable with its own legend."""
+                       client_group: str | None = None, isochrone_url: str | None = None,
+                       areas_url: str | None = None):
+    """Every layer, each toggleable with its own legend. With more areas than
+    ``settings.MAP_INLINE_AREAS`` the page fetches the areas in view from ``areas_url``."""
     m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
-    measure = measure or default_measure(wd)
-    if measure:
-        _needs(m, wd, measure, scheme, k, show=True)
-    elif len(wd.areas):
-        areas_layer.add_to(m, wd.areas, name="Areas")
+    layers = overview_layers(wd, measure=measure, scheme=scheme, k=k,
+                             access_category=access_category, service_type=service_type,
+                             client_group=client_group)
+    url = _url(wd, areas_url)
+    _draw(m, wd, layers, "needs", url)
+    _draw(m, wd, layers, "areas", url)
     if len(wd.networks):
         hubs = dict(zip(wd.assets["id"], wd.assets["name"])) if len(wd.assets) else {}
         networks_layer.add_to(m, wd.networks, show=False, hub_names=hubs)
-    if len(wd.access):
-        cat = access_category if access_category in set(wd.access["category"]) else \
-            wd.access["category"].iloc[0]
-        _access_layer(m, wd, cat)
-    if len(wd.gaps):
-        sts, cgs = gap_choices(wd)
-        st = service_type if service_type in sts else sts[0]
-        cg = client_group if client_group in cgs else cgs[0]
-        rows = gap_rows(wd, st, cg)
-        gaps_layer.add_to(m, wd.areas, rows, show=False, subtitle=rows_title(rows, st, cg))
-    if len(wd.hotspots):
-        hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=False,
-                              method=_hotspot_method(wd))
+    for lid in ("access", "gaps", "gi"):
+        _draw(m, wd, layers, lid, url)
     community = wd.assets[~wd.assets["is_provider"]] if "is_provider" in wd.assets else wd.assets
     if len(community):
         assets_layer.add_to(m, community, show=True, footprints=getattr(wd, "footprints", None))
@@ -328,11 +269,12 @@ def build_overview_map(wd, *, measure: str | None = None, scheme: str = "quantil
     return m
 
 
-def build_gap_map(wd, service_type: str, client_group: str, unit: str | None = None):
+def build_gap_map(wd, service_type: str, client_group: str, unit: str | None = None, *,
+                  areas_url: str | None = None):
+    """The 3x3 gap map for one service type, client group and unit (areas fetched per view
+    from ``areas_url`` beyond ``settings.MAP_INLINE_AREAS``)."""
     m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
-    rows = gap_rows(wd, service_type, client_group, unit)
-    gaps_layer.add_to(m, wd.areas, rows, name="Gaps: need vs supply", show=True,
-                      subtitle=rows_title(rows, service_type, client_group))
+    _draw(m, wd, gap_layers(wd, service_type, client_group, unit), "gaps", _url(wd, areas_url))
     prov = wd.providers
     if len(prov):
         sel = prov
@@ -350,17 +292,11 @@ def build_gap_map(wd, service_type: str, client_group: str, unit: str | None = N
     return m
 
 
-def _hotspot_method(wd) -> dict | None:
-    """How the run tested for hotspots (its summary), for the legend to say."""
-    return ((wd.run or {}).get("summary") or {}).get("hotspot_method")
-
-
-def build_hotspot_map(wd):
+def build_hotspot_map(wd, *, areas_url: str | None = None):
     m = new_map(wd.areas.total_bounds if len(wd.areas) else None)
-    hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="gi", show=True,
-                          method=_hotspot_method(wd))
-    hotspots_layer.add_to(m, wd.areas, wd.hotspots, kind="lisa", show=False,
-                          method=_hotspot_method(wd))
+    layers = hotspot_layers(wd)
+    for kind in ("gi", "lisa"):
+        _draw(m, wd, layers, kind, _url(wd, areas_url))
     social = wd.assets[wd.assets["category"].isin(settings.SOCIAL_CATEGORIES)] \
         if len(wd.assets) else wd.assets
     if len(social):
@@ -431,6 +367,8 @@ def build_moderation_map(areas, points, *, focus=None) -> folium.Map:
         areas_layer.add_to(m, areas, name="Area covered", show=True)
     moderation_layer.add_to(m, points)
     if focus is not None:
-        m.fit_bounds([[focus[1] - 0.004, focus[0] - 0.006], [focus[1] + 0.004, focus[0] + 0.006]])
+        fit = [[focus[1] - 0.004, focus[0] - 0.006], [focus[1] + 0.004, focus[0] + 0.006]]
+        m.fit_bounds(fit)
+        m.__dict__["_am_expose"].bounds_js = json.dumps(fit)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

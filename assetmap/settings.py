@@ -233,6 +233,18 @@ BASEMAP_URL = "/basemap.geojson"
 VENDOR_URL = "/static/vendor/node_modules/"
 MAP_COORD_DECIMALS = 5        # about 1 m
 SIMPLIFY_TOLERANCE_M = 10.0   # boundary simplification for display
+#: Maps of up to this many areas carry every area in the page (a borough: the demo has
+#: about 130, Leeds 482); beyond it (a region, England's 32,844) the page asks
+#: ``/map/areas.json`` for the areas in view. 5,000 areas of centroid-drawn cells are about
+#: 1.5 MB of JSON before compression, 0.4 MB gzipped (scripts/bench_national_map.py).
+MAP_INLINE_AREAS = int(os.environ.get("ASSETMAP_MAP_INLINE_AREAS", "5000"))
+#: At most this many areas are drawn per view of a national map; a wider view says "zoom in
+#: to see areas" (the count in view, without polygons). Same size argument as above.
+MAP_AREAS_MAX = int(os.environ.get("ASSETMAP_MAP_AREAS_MAX", "4000"))
+#: Fisher-Jenks classes are exact up to this many values and computed on a random sample
+#: of this size beyond (mapclassify's FisherJenksSampled): exact Fisher-Jenks is O(k n^2),
+#: minutes at England's 32,844 areas; on 2,000 values it takes well under a second.
+CLASSIFY_SAMPLE_MAX = 2000
 #: Responses of these types are compressed (gzip, or brotli where the browser asks for it)
 #: when larger than COMPRESS_MIN_BYTES: maps are mostly GeoJSON text, which shrinks 5-8x.
 COMPRESS_MIMETYPES = ("text/html", "text/css", "text/csv", "text/plain", "text/javascript",

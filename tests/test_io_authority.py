@@ -255,3 +255,22 @@ def test_bad_national_file_changes_nothing(tmp_path):
             "rutland_lsoa11_centroids_BSC_V3_subset.csv", code=2)
     assert f"File_6.csv, row {i + 1}, field '{col}'" in r.output
     assert info(db) == before
+
+
+@needs_realdata
+def test_england_is_one_place_from_the_national_files():
+    """``assetmap area E92000001`` (or "England"): every English LSOA, none of Wales'."""
+    from assetmap.io import authority
+    from assetmap.io.common import read_table
+    from assetmap.io.sources import scan
+    found = [classify(p) for p in scan([REALDATA / "england-iod2019-lsoa11",
+                                        REALDATA / "england-wales-lsoa11-centroids-lookups"])]
+    tables = {f.path: read_table(f.path, kind="table") for f in found
+              if f.kind in ("lookup", "iod")}
+    auth = authority.find_authority("E92000001", found, tables)
+    assert (auth.code, auth.name) == ("E92000001", "England")
+    assert len(auth.lsoa["2011"]) == 32_844
+    assert all(c.startswith("E01") for c in auth.lsoa["2011"] | auth.lsoa["2021"])
+    assert authority.find_authority("england", found, tables).lsoa == auth.lsoa
+    rutland = authority.find_authority("E06000017", found, tables)     # one LA as before
+    assert rutland.name == "Rutland" and len(rutland.lsoa["2011"]) == 23

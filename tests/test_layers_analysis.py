@@ -36,7 +36,7 @@ def test_gap_layer_outlines_gaps(wd):
     s = render_parts(m).script
     assert webmini.XSS not in s and "<img" not in s
     assert '"weight": 3' in s and "GAP" in s
-    assert "/areas/E01000001" in s
+    assert '"/areas/{code}"' in s and '"E01000001"' in s
 
 
 def test_hotspot_layers(wd):
@@ -57,7 +57,10 @@ def test_geometry_shared_between_layers(wd):
     hotspots.add_to(m, wd.areas, wd.hotspots, kind="lisa")
     s = render_parts(m).script
     assert s.count('"coordinates"') == len(wd.areas)    # polygons written once, drawn twice
-    assert s.count("L.geoJson(") == 2
+    assert s.count("assetmapAreaSources.push") == 1 and s.count(".layers[") == 2   # 1 source
+    for name in wd.areas["name"]:
+        if "<" not in name:
+            assert s.count(f'"{name}"') == 1                # each area's name written once
 
 
 def test_access_layer_and_isochrones(wd):

@@ -129,7 +129,23 @@ def find_authority(la, found: list[Found], tables: dict) -> Authority:
     return auth
 
 
+#: Country codes (ONS GSS) and names that stand for every authority whose code starts with
+#: the letter: ``assetmap area E92000001`` builds all of England (32,844 LSOAs in 2011).
+COUNTRIES = {"E92000001": ("E", "England"), "W92000004": ("W", "Wales")}
+
+
+def _country(key: str) -> tuple[str, str] | None:
+    """(code prefix, name) when ``key`` is a country's code or name, else None."""
+    for code, (prefix, name) in COUNTRIES.items():
+        if key.upper() == code or key.lower() == name.lower():
+            return prefix, name
+    return None
+
+
 def _match(codes: pd.Series, names: pd.Series | None, key: str):
+    country = _country(key)
+    if country is not None:
+        return codes.astype(str).str.strip().str.upper().str.startswith(country[0]).to_numpy()
     hit = codes.astype(str).str.strip().str.upper() == key.upper()
     if names is not None:
         hit |= names.astype(str).str.strip().str.lower() == key.lower()
@@ -146,7 +162,7 @@ def _from_lookup(auth: Authority, df, f: Found, key: str) -> None:
         return
     rows = lk[hit]
     auth.code = str(rows["lad"].iloc[0])
-    if "lad_name" in rows and not auth.name:
+    if not _named_country(auth, key) and "lad_name" in rows and not auth.name:
         auth.name = str(rows["lad_name"].mode().iloc[0])
     auth.lsoa["2011"] |= set(rows["old"])
     auth.lsoa["2021"] |= set(rows["new"])
@@ -164,10 +180,20 @@ def _from_iod(auth: Authority, df, f: Found, key: str) -> None:
         return
     rows = df[hit]
     auth.code = str(rows[la_col].iloc[0]).strip().upper()
-    if name_col and not auth.name:
+    if not _named_country(auth, key) and name_col and not auth.name:
         auth.name = str(rows[name_col].mode().iloc[0]).strip()
     auth.lsoa["2011"] |= set(rows[code_col].str.strip().str.upper())
     auth.said_by.append(f.path.name)
+
+
+def _named_country(auth: Authority, key: str) -> bool:
+    """Name ``auth`` after the country ``key`` stands for (True), if it is one."""
+    country = _country(key)
+    if country is None:
+        return False
+    auth.code = next(c for c, v in COUNTRIES.items() if v == country)
+    auth.name = country[1]
+    return True
 
 
 class _NoBad:

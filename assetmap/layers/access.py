@@ -14,7 +14,7 @@ from folium.template import Template
 
 from .. import settings
 from ..model import ASSET_CATEGORIES
-from ._geo import polygon_layer
+from . import areadata
 from ._legend import add_legend, swatch_rows
 from ._style import NO_DATA, esc, fmt, js_json
 
@@ -31,8 +31,7 @@ ISOCHRONE_COLOURS = {5: "#0072B2", 10: "#56B4E9", 15: "#CCE6F4", 20: "#EEF6FB"}
 #: Outline of an area whose walks are straight-line estimates (the street network does not
 #: cover it): dashed, so it reads as an estimate on any fill.
 OFF_NETWORK_DASH = "4 3"
-OFF_NETWORK_TIP = ("<br><em>straight-line estimate: the street network does not cover this "
-                   "area</em>")
+OFF_NETWORK_TIP = "straight-line estimate: the street network does not cover this area"
 
 
 def bands(cap: float | None = None) -> list[tuple[float, str]]:
@@ -89,28 +88,44 @@ def _legend_html(cap: float | None, any_off: bool) -> str:
     return swatch_rows(rows) + note
 
 
-def add_to(m, areas, minutes, *, category: str, name: str | None = None, show: bool = False,
-           legend: bool = True, beyond=None, off_network=None, cap: float | None = None):
-    """Choropleth of walking minutes to the nearest asset of ``category``; ``minutes`` is a
-    sequence aligned with ``areas``, ``beyond`` (walk not reached within the cap ``cap``)
-    and ``off_network`` (straight-line estimate) flags likewise."""
+def layer_name(category: str) -> tuple[str, str]:
+    """(layer name, "nearest library" or the like) for ``category``."""
     label = CATEGORY_LABELS.get(category) or ASSET_CATEGORIES.get(category, category).lower()
     to = label if category == "essential" else f"nearest {label}"
-    name = name or f"Walking minutes to {to}"
+    return f"Walking minutes to {to}", to
+
+
+def layer(minutes, *, category: str, name: str | None = None, beyond=None, off_network=None,
+          cap: float | None = None) -> areadata.AreaLayer:
+    """The access layer's data: ``minutes`` aligned with the areas, ``beyond`` (walk not
+    reached within the cap ``cap``) and ``off_network`` (straight-line estimate) flags
+    likewise."""
+    default, to = layer_name(category)
+    name = name or default
     mins = list(minutes)
     far = _flags(beyond, len(mins))
     off = _flags(off_network, len(mins))
-    tips = [f"<strong>{esc(n)}</strong><br>{minutes_text(v, b)} walk to {esc(to)}"
-            + (OFF_NETWORK_TIP if o else "") for n, v, b, o in zip(areas["name"], mins, far, off)]
+    tips = [f"{minutes_text(v, b)} walk to {to}" + (("\n" + OFF_NETWORK_TIP) if o else "")
+            for v, b, o in zip(mins, far, off)]
     fills = [band_colour(v, b, cap) for v, b in zip(mins, far)]
-    group = polygon_layer(areas, m=m, name=name, style=lambda p: {
+    lay = areadata.make_layer("access", lambda p: {
         "fillColor": p["fill"], "color": "#666666", "weight": 1.2 if p["off"] else 0.5,
         "fillOpacity": 0.7, **({"dashArray": OFF_NETWORK_DASH} if p["off"] else {})},
-        tips=tips, show=show, extra={"fill": fills, "off": off})
-    group.add_to(m)
-    if legend:
-        add_legend(m, group, name, _legend_html(cap, any(off)), open_=False)
-    return group
+        tips=tips, props={"fill": fills, "off": off}, legend_title=name,
+        legend=_legend_html(cap, any(off)), open_=False)
+    lay.popup = False
+    return lay
+
+
+def add_to(m, areas, minutes, *, category: str, name: str | None = None, show: bool = False,
+           legend: bool = True, beyond=None, off_network=None, cap: float | None = None,
+           url: str | None = None):
+    """Choropleth of walking minutes to the nearest asset of ``category`` (see
+    :func:`layer`)."""
+    lay = layer(minutes, category=category, name=name, beyond=beyond, off_network=off_network,
+                cap=cap)
+    return areadata.draw(m, areas, lay, name=lay.legend_title, show=show, link_template=None,
+                         legend=legend, url=url)
 
 
 def isochrone_geojson(polygons, *, label: str = "", method: str = "network") -> dict:

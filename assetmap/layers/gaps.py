@@ -6,9 +6,8 @@ supply")."""
 from __future__ import annotations
 
 from ..analysis import capacity
-from ._geo import polygon_layer
-from ._legend import add_legend
-from ._style import NO_DATA, area_title, esc, fmt
+from . import areadata
+from ._style import NO_DATA, esc, fmt
 
 #: BIVARIATE[need_class][supply_class], classes 1 (low) .. 3 (high); supply class 0 (no
 #: supply) is drawn in the supply class 1 colour with :data:`NO_SUPPLY_DASH`. Stevens' pink
@@ -70,43 +69,47 @@ def _style(p) -> dict:
     return out
 
 
-def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = True,
-           link_template: str | None = "/areas/{code}", legend: bool = True, subtitle: str = ""):
-    """``areas`` (code, name, display geometry) joined with ``gaps`` rows for one service type,
+def _cell(r) -> tuple[str, str, str, bool, bool]:
+    """(tip, extra, fill, is gap, no supply) of one joined area row."""
+    nc, sc = r.get("need_class"), r.get("supply_class")
+    known = nc == nc and sc == sc and nc is not None and sc is not None and int(nc) > 0
+    desc = (f"{LEVEL.get(int(nc), '?')} need, {LEVEL.get(int(sc), '?')} supply"
+            if known else "no data")
+    is_gap = bool(r.get("is_gap")) if r.get("is_gap") == r.get("is_gap") else False
+    tip = desc + (" – GAP" if is_gap else "")
+    extra = f"Need {fmt(r.get('need'), 2)}" + (("\n" + capacity.gap_words(r)) if known else "")
+    return tip, extra, colour(nc, sc) if known else NO_DATA, is_gap, bool(known and int(sc) == 0)
+
+
+def layer(areas, gaps, *, name: str = "Gaps: need vs supply",
+          subtitle: str = "") -> areadata.AreaLayer:
+    """The gap layer's data: ``areas`` joined with ``gaps`` rows for one service type,
     client group and unit (area_code, need, supply, supply_per_100, unit, population,
     population_label, shortfall, need_class, supply_class, is_gap, gap_rank); popups and the
     legend say the supply's unit ("hours a week per 100 people in need")."""
     g = gaps.drop_duplicates("area_code").set_index("area_code")
-    keep = [c for c in ("code", "name", "parent_name") if c in areas]
-    d = areas[keep + [areas.geometry.name]].join(g, on="code")
-    tips, pops, fills, gapflag, nosupply = [], [], [], [], []
+    d = areas[["code"]].join(g, on="code")
+    tips, extras, fills, gapflag, nosupply = [], [], [], [], []
     for r in d.to_dict("records"):
-        nc, sc = r.get("need_class"), r.get("supply_class")
-        known = nc == nc and sc == sc and nc is not None and sc is not None and int(nc) > 0
-        desc = (f"{LEVEL.get(int(nc), '?')} need, {LEVEL.get(int(sc), '?')} supply"
-                if known else "no data")
-        is_gap = bool(r.get("is_gap")) if r.get("is_gap") == r.get("is_gap") else False
-        t = f"{area_title(r['name'], r.get('parent_name'))}<br>{esc(desc)}" \
-            f"{' – GAP' if is_gap else ''}"
+        t, e, f, is_gap, none = _cell(r)
         tips.append(t)
-        p = t + f"<br>Need {fmt(r.get('need'), 2)}"
-        if known:
-            p += "<br>" + esc(capacity.gap_words(r))
-        if link_template:
-            p += f'<br><a href="{esc(link_template.format(code=r["code"]))}">Area profile</a>'
-        pops.append(p)
-        fills.append(colour(nc, sc) if known else NO_DATA)
+        extras.append(e)
+        fills.append(f)
         gapflag.append(is_gap)
-        nosupply.append(bool(known and int(sc) == 0))
+        nosupply.append(none)
+    units = [u for u in ("hours", "places") if "unit" in gaps and (gaps["unit"] == u).any()]
+    if units:
+        subtitle = (subtitle + "; " if subtitle else "") + "supply in " + \
+            capacity.per_100_words(units[0])
+    note = f'<div class="am-legend-note">{esc(subtitle)}</div>' if subtitle else ""
+    return areadata.make_layer("gaps", _style, tips=tips, extras=extras,
+                               props={"fill": fills, "gap": gapflag, "none": nosupply},
+                               legend_title=name, legend=note + legend_html(), method="gaps")
 
-    group = polygon_layer(areas, m=m, name=name, style=_style, tips=tips, popups=pops, show=show,
-                          extra={"fill": fills, "gap": gapflag, "none": nosupply})
-    group.add_to(m)
-    if legend:
-        units = [u for u in ("hours", "places") if "unit" in gaps and (gaps["unit"] == u).any()]
-        if units:
-            subtitle = (subtitle + "; " if subtitle else "") + "supply in " + \
-                capacity.per_100_words(units[0])
-        note = f'<div class="am-legend-note">{esc(subtitle)}</div>' if subtitle else ""
-        add_legend(m, group, name, note + legend_html(), method="gaps")
-    return group
+
+def add_to(m, areas, gaps, *, name: str = "Gaps: need vs supply", show: bool = True,
+           link_template: str | None = "/areas/{code}", legend: bool = True, subtitle: str = "",
+           url: str | None = None):
+    """The 3x3 gap layer on map ``m`` (see :func:`layer`)."""
+    return areadata.draw(m, areas, layer(areas, gaps, name=name, subtitle=subtitle), name=name,
+                         show=show, link_template=link_template, legend=legend, url=url)

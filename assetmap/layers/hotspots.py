@@ -4,9 +4,9 @@ safe), non-significant areas pale. The legend states the inference the run used 
 its ``method`` (the run summary's ``hotspot_method``)."""
 from __future__ import annotations
 
-from ._geo import polygon_layer
-from ._legend import add_legend, swatch_rows
-from ._style import area_title, esc, fmt
+from . import areadata
+from ._legend import swatch_rows
+from ._style import esc, fmt
 
 GI_COLOURS = {"hot": "#b2182b", "cold": "#2166ac", "ns": "#f7f7f7"}
 GI_LABELS = {"hot": "Hot spot (high isolation cluster)",
@@ -61,51 +61,53 @@ def legend_note(alpha: float, method: dict | None = None) -> str:
     return text
 
 
-def _layer(m, areas, hot, *, kind, name, show, link_template, legend, alpha, method):
-    h = hot.drop_duplicates("area_code").set_index("area_code")
-    d = areas[[c for c in ("code", "name", "parent_name") if c in areas]].join(h, on="code")
-    tips, pops, fills, cls = [], [], [], []
-    for r in d.to_dict("records"):
-        if kind == "gi":
-            c = gi_class(r.get("gi_class"))
-            label, col = GI_LABELS[c], GI_COLOURS[c]
-            stats = (f"Gi* z = {fmt(r.get('gi_z'), 2)}, p {_p(r.get('gi_p'))}, "
-                     f"FDR q {_p(r.get('gi_q'))}")
-        else:
-            c = lisa_class(r.get("lisa_class"))
-            label, col = LISA_LABELS[c], LISA_COLOURS[c]
-            stats = (f"Local Moran's I = {fmt(r.get('lisa_i'), 2)}, p {_p(r.get('lisa_p'))}, "
-                     f"FDR q {_p(r.get('lisa_q'))}")
-        t = f"{area_title(r['name'], r.get('parent_name'))}<br>{esc(label)}"
-        tips.append(t)
-        p = t + f"<br>Isolation score {fmt(r.get('isolation'), 2)}<br>{esc(stats)}"
-        if link_template:
-            p += f'<br><a href="{esc(link_template.format(code=r["code"]))}">Area profile</a>'
-        pops.append(p)
-        fills.append(col)
-        cls.append(c)
+def _cell(r, kind: str) -> tuple[str, str, str, str]:
+    """(tip, extra, fill, class) of one joined area row."""
+    if kind == "gi":
+        c = gi_class(r.get("gi_class"))
+        label, col = GI_LABELS[c], GI_COLOURS[c]
+        stats = (f"Gi* z = {fmt(r.get('gi_z'), 2)}, p {_p(r.get('gi_p'))}, "
+                 f"FDR q {_p(r.get('gi_q'))}")
+    else:
+        c = lisa_class(r.get("lisa_class"))
+        label, col = LISA_LABELS[c], LISA_COLOURS[c]
+        stats = (f"Local Moran's I = {fmt(r.get('lisa_i'), 2)}, p {_p(r.get('lisa_p'))}, "
+                 f"FDR q {_p(r.get('lisa_q'))}")
+    return label, f"Isolation score {fmt(r.get('isolation'), 2)}\n{stats}", col, c
 
-    def style(p):
-        sig = p["cls"] != "ns"
-        return {"fillColor": p["fill"], "fillOpacity": 0.8 if sig else 0.35,
-                "color": "#333333", "weight": 1.5 if sig else 0.4}
 
-    group = polygon_layer(areas, m=m, name=name, style=style, tips=tips, popups=pops, show=show,
-                          extra={"fill": fills, "cls": cls})
-    group.add_to(m)
-    if legend:
-        colours, labels = (GI_COLOURS, GI_LABELS) if kind == "gi" else (LISA_COLOURS, LISA_LABELS)
-        add_legend(m, group, name, swatch_rows([(colours[k], labels[k]) for k in colours]) +
-                   f'<div class="am-legend-note">{esc(legend_note(alpha, method))}</div>',
-                   open_=show, method="hotspots")
-    return group
+def _style(p) -> dict:
+    sig = p["cls"] != "ns"
+    return {"fillColor": p["fill"], "fillOpacity": 0.8 if sig else 0.35,
+            "color": "#333333", "weight": 1.5 if sig else 0.4}
+
+
+def layer(areas, hotspots, *, kind: str = "gi", name: str | None = None, show: bool = True,
+          alpha: float = 0.05, method: dict | None = None) -> areadata.AreaLayer:
+    """The hotspot layer's data (``kind`` "gi" or "lisa") for ``areas``."""
+    name = name or default_name(kind)
+    h = hotspots.drop_duplicates("area_code").set_index("area_code")
+    d = areas[["code"]].join(h, on="code")
+    cells = [_cell(r, kind) for r in d.to_dict("records")]
+    colours, labels = (GI_COLOURS, GI_LABELS) if kind == "gi" else (LISA_COLOURS, LISA_LABELS)
+    leg = (swatch_rows([(colours[k], labels[k]) for k in colours]) +
+           f'<div class="am-legend-note">{esc(legend_note(alpha, method))}</div>')
+    return areadata.make_layer(kind, _style, tips=[c[0] for c in cells],
+                               extras=[c[1] for c in cells],
+                               props={"fill": [c[2] for c in cells], "cls": [c[3] for c in cells]},
+                               legend_title=name, legend=leg, open_=show, method="hotspots")
+
+
+def default_name(kind: str) -> str:
+    return "Isolation hotspots (Gi*)" if kind == "gi" else "Isolation clusters (LISA)"
 
 
 def add_to(m, areas, hotspots, *, kind: str = "gi", name: str | None = None, show: bool = True,
            link_template: str | None = "/areas/{code}", legend: bool = True, alpha: float = 0.05,
-           method: dict | None = None):
+           method: dict | None = None, url: str | None = None):
     """``kind`` "gi" (Getis-Ord Gi*) or "lisa" (local Moran's I); ``method`` the run
     summary's ``hotspot_method`` (the legend then names the inference used)."""
-    name = name or ("Isolation hotspots (Gi*)" if kind == "gi" else "Isolation clusters (LISA)")
-    return _layer(m, areas, hotspots, kind=kind, name=name, show=show,
-                  link_template=link_template, legend=legend, alpha=alpha, method=method)
+    name = name or default_name(kind)
+    lay = layer(areas, hotspots, kind=kind, name=name, show=show, alpha=alpha, method=method)
+    return areadata.draw(m, areas, lay, name=name, show=show, link_template=link_template,
+                         legend=legend, url=url)

@@ -88,8 +88,11 @@ class AreasMixin(StoreCore):
         if indicator_ids is not None:
             q = q.where(indicator_values.c.indicator_id.in_(list(indicator_ids)))
         with self._use(conn) as c:
-            rows = [dict(r._mapping) for r in c.execute(q)]
-        return _frame(rows, model.VALUE_COLUMNS)
+            res = c.execute(q)        # tuples, not a dict per row: England has 591,000 values
+            cols = list(res.keys())
+            rows = pd.DataFrame([tuple(r) for r in res.fetchall()], columns=cols)
+        return model.apply_dtypes(rows.reindex(columns=list(model.VALUE_COLUMNS)),
+                                  model.VALUE_COLUMNS)
 
     def values_wide(self, column: str = "value") -> pd.DataFrame:
         """Indicator values as one column per indicator, indexed by area code."""

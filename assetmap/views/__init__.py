@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from . import (
         api,
         areas,
+        areas_geo,
         directory,
         downloads,
         main,
@@ -25,7 +26,8 @@ def register(app: Flask) -> None:
         wards,
     )
     app.register_blueprint(openreferral.bp)   # before api: its /openreferral/ rules win
-    for module in (main, planner, areas, directory, records, downloads, api, method, wards):
+    for module in (main, planner, areas, directory, records, downloads, api, method, wards,
+                   areas_geo):
         app.register_blueprint(module.bp)
     from . import outreach
     app.register_blueprint(outreach.bp)

@@ -53,25 +53,36 @@ def healthz():
     return jsonify(status="ok", version=__version__, data_version=store.data_version())
 
 
+def overview_choices(wd) -> dict:
+    """What the overview shows, from the query string (unknown values fall back)."""
+    ms = maps.measures(wd)
+    cats = sorted(set(wd.access["category"])) if len(wd.access) else []
+    return {
+        "measure": choice(request.args.get("indicator"), ms, maps.default_measure(wd)),
+        "scheme": choice(request.args.get("scheme"), SCHEMES, "quantiles"),
+        "k": _params.lenient(request.args.get("k"), "k", default=5, lo=3, hi=7, integer=True,
+                             clamp=True),
+        "category": choice(request.args.get("access"), cats,
+                           "community_centre" if "community_centre" in cats
+                           else (cats[0] if cats else None)),
+        "categories": cats}
+
+
 @bp.get("/")
 def home():
     store = get_store()
     wd = web_data()
-    ms = maps.measures(wd)
-    measure = choice(request.args.get("indicator"), ms, maps.default_measure(wd))
-    scheme = choice(request.args.get("scheme"), SCHEMES, "quantiles")
-    k = _params.lenient(request.args.get("k"), "k", default=5, lo=3, hi=7, integer=True,
-                        clamp=True)
-    cats = sorted(set(wd.access["category"])) if len(wd.access) else []
-    category = choice(request.args.get("access"), cats,
-                      "community_centre" if "community_centre" in cats
-                      else (cats[0] if cats else None))
+    ch = overview_choices(wd)
+    measure, scheme, k, category = ch["measure"], ch["scheme"], ch["k"], ch["category"]
     iso_url = url_for("api.isochrone")
+    areas_url = url_for("areas_geo.areas", indicator=measure, scheme=scheme, k=k,
+                        access=category)
     page = maps.cached_map(store, "overview", lambda: maps.build_overview_map(
         wd, measure=measure, scheme=scheme, k=k, access_category=category or "community_centre",
-        isochrone_url=iso_url), key=(measure, scheme, k, category))
-    return render_template("home.html", map=page, wd=wd, measures=ms, measure=measure,
-                           schemes=SCHEMES, scheme=scheme, k=k, categories=cats, category=category,
+        isochrone_url=iso_url, areas_url=areas_url), key=(measure, scheme, k, category))
+    return render_template("home.html", map=page, wd=wd, measures=maps.measures(wd),
+                           measure=measure, schemes=SCHEMES, scheme=scheme, k=k,
+                           categories=ch["categories"], category=category,
                            category_labels=maps.CATEGORY_LABELS,
                            area_name=wd.area_name, **_asset_counts(wd.assets))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from .. import maps, model, pipeline, settings
 from ..layers import gaps as gaps_layer
@@ -90,8 +90,10 @@ def gaps():
         rows = maps.gap_rows(wd, st, cg, unit)
         none_here = no_provider_note(rows, st, cg)
         if none_here is None:
-            page = maps.cached_map(store, "gaps", lambda: maps.build_gap_map(wd, st, cg, unit),
-                                   key=(st, cg, unit))
+            areas_url = url_for("areas_geo.areas", view="gaps", service_type=st,
+                                client_group=cg, unit=unit)
+            page = maps.cached_map(store, "gaps", lambda: maps.build_gap_map(
+                wd, st, cg, unit, areas_url=areas_url), key=(st, cg, unit))
             table = wd.memoise(("gap-table", st, cg, unit), lambda: gap_table(wd, st, cg, unit))
         note = maps.gap_fallback_note(wd, rows, st, cg)
         absent = absent_pair_note(wd, rows, st, cg)
@@ -166,7 +168,9 @@ def hotspots():
     wd = web_data()
     page, table = None, []
     if len(wd.hotspots):
-        page = maps.cached_map(store, "hotspots", lambda: maps.build_hotspot_map(wd))
+        areas_url = url_for("areas_geo.areas", view="hotspots")
+        page = maps.cached_map(store, "hotspots",
+                               lambda: maps.build_hotspot_map(wd, areas_url=areas_url))
         table = wd.memoise(("hotspot-table",), lambda: hotspot_table(wd))
     method = _run_summary(wd).get("hotspot_method") or {}
     return render_template("hotspots.html", map=page, wd=wd, table=table,

@@ -10,6 +10,142 @@
   if (controls && box.firstChild !== controls) { box.insertBefore(controls, box.firstChild); }
   function say(text) { if (status) { status.textContent = text; } }
 
+  // 0. Areas (layers/areadata.py): each area's [code, name, ward] once, each layer's
+  //    [style, tip, extra] per area; tooltips and popups are built here from text nodes
+  //    (never HTML). A borough's areas are in the page; a national map asks for the view.
+  function lines(box, text) {
+    if (!text) { return; }
+    String(text).split('\n').forEach(function (t) {
+      box.appendChild(document.createElement('br'));
+      box.appendChild(document.createTextNode(t));
+    });
+  }
+  function head(row) {
+    var box = document.createElement('div'), b = document.createElement('strong');
+    b.textContent = row[1] || row[0];
+    box.appendChild(b);
+    if (row[2]) {
+      var w = document.createElement('span');
+      w.className = 'am-ward';
+      w.textContent = ' (' + row[2] + ')';
+      box.appendChild(document.createTextNode(' '));
+      box.appendChild(w);
+    }
+    return box;
+  }
+  function tip(row, cell) { var box = head(row); lines(box, cell[1]); return box; }
+  function pop(row, cell, def) {
+    var box = tip(row, cell);
+    lines(box, cell[2]);
+    if (def.link) {
+      var a = document.createElement('a');
+      a.href = def.link.replace('{code}', encodeURIComponent(row[0]));
+      a.textContent = 'Area profile';
+      box.appendChild(document.createElement('br'));
+      box.appendChild(a);
+    }
+    return box;
+  }
+  function drawLayer(def, cells, data) {
+    def.group.clearLayers();
+    if (!data.geometry.features.length) { return; }
+    L.geoJSON(data.geometry, {
+      style: function (f) { var c = cells[f.properties.i]; return def.styles[c ? c[0] : 0]; },
+      onEachFeature: function (f, layer) {
+        var c = cells[f.properties.i], row = data.areas[f.properties.i];
+        if (!c || !row) { return; }
+        layer.bindTooltip(function () { return tip(row, c); }, {sticky: true});
+        if (def.popup) {
+          layer.bindPopup(function () { return pop(row, c, def); }, {maxWidth: 320});
+        }
+        if (def.highlight) {
+          layer.on('mouseover', function () { layer.setStyle({weight: 3, color: '#000000'}); });
+          layer.on('mouseout', function () { layer.setStyle(def.styles[c[0]]); });
+        }
+      }
+    }).addTo(def.group);
+  }
+  var areaNote = null;
+  function noteAreas(text) {
+    if (!areaNote) {
+      var ctl = L.control({position: 'bottomleft'});
+      ctl.onAdd = function () {
+        var d = L.DomUtil.create('div', 'am-legend am-map-note am-area-note leaflet-bar');
+        d.setAttribute('role', 'status');
+        return d;
+      };
+      ctl.addTo(map);
+      areaNote = ctl.getContainer();
+    }
+    areaNote.textContent = text;
+    areaNote.hidden = !text;
+  }
+  function drawSource(src, data) {
+    Object.keys(src.layers).forEach(function (id) {
+      drawLayer(src.layers[id], data.layers[id] || [], data);
+    });
+    if (window.performance && performance.mark) { performance.mark('am-drawn'); }
+    if (data.max !== null && data.total > data.shown) {
+      noteAreas('Zoom in to see areas: ' + data.total.toLocaleString('en-GB') +
+                ' in view, at most ' + data.max.toLocaleString('en-GB') + ' are drawn at once.');
+    } else if (src.url) { noteAreas(''); }
+  }
+  function fetchSource(src, done) {
+    var ctrl = null, timer = null;
+    function load() {
+      var b = map.getBounds(), bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+        .map(function (v) { return v.toFixed(5); }).join(',');
+      if (ctrl) { ctrl.abort(); }
+      ctrl = window.AbortController ? new AbortController() : null;
+      var url = src.url + (src.url.indexOf('?') >= 0 ? '&' : '?') + 'bbox=' + bbox +
+        '&zoom=' + map.getZoom();
+      fetch(url, {signal: ctrl ? ctrl.signal : undefined, headers: {'Accept': 'application/json'}})
+        .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); })
+        .then(function (d) { drawSource(src, d); done(); })
+        .catch(function (e) {
+          if (e.name !== 'AbortError') { noteAreas('Could not load the areas: ' + e.message); done(); }
+        });
+    }
+    map.on('moveend', function () { clearTimeout(timer); timer = setTimeout(load, 150); });
+    load();
+  }
+
+  // The first view beside the right-hand controls (layer control, legends): legends never
+  // cover the areas at that view.
+  function rightStrip() {
+    var w = 0;
+    box.querySelectorAll('.leaflet-right .leaflet-control').forEach(function (c) {
+      if (!c.hidden) { w = Math.max(w, c.offsetWidth); }
+    });
+    return w;
+  }
+  function fitLegends() {
+    var panel = box.querySelector('.am-legend-panel'), layersCtl = box.querySelector('.leaflet-control-layers');
+    if (panel) {
+      var room = box.clientHeight - (layersCtl ? layersCtl.offsetHeight : 0) - 30;
+      panel.style.maxHeight = Math.max(room, 80) + 'px';
+    }
+  }
+  fitLegends();
+  if (window.assetmapBounds) {
+    map.fitBounds(window.assetmapBounds, {paddingTopLeft: [10, 10],
+      paddingBottomRight: [rightStrip() + 20, 10], animate: false});
+  }
+  window.addEventListener('resize', fitLegends);
+  var sources = window.assetmapAreaSources || [], pending = sources.length;
+  function ready() {
+    pending -= 1;
+    if (pending <= 0 && !document.documentElement.hasAttribute('data-am-ready')) {
+      if (window.performance && performance.mark) { performance.mark('am-ready'); }
+      document.documentElement.setAttribute('data-am-ready', '1');
+    }
+  }
+  sources.forEach(function (src) {
+    if (src.map !== map) { return ready(); }
+    if (src.url) { fetchSource(src, ready); } else { drawSource(src, src.data); ready(); }
+  });
+  if (!sources.length) { pending = 1; ready(); }
+
   // 1. Isochrones: a click asks the server while the "Walking isochrones" layer is on, or
   //    while the "Walk from a point" button is pressed (whatever other layers are on: area
   //    popups are then held back so the click draws the walk).
