@@ -275,4 +275,5 @@ def matches(tags, text, query: str) -> bool:
         return True
     if set(split_tags(tags)) & expand(q):
         return True
-    return q in str(text or "").lower()
+    blank = text is None or (isinstance(text, float) and text != text)
+    return not blank and q in str(text).lower()
