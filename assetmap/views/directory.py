@@ -27,6 +27,12 @@ QUALITY_ORDER = {"gold": 3, "silver": 2, "bronze": 1, "none": 0}
 MAX_LIST = settings.DIRECTORY_MAX_RESULTS
 
 
+@bp.app_template_filter("focus_label")
+def _focus_label(term_id) -> str:
+    """'urdu' -> 'Urdu' in any template (record pages list a provider's focus terms)."""
+    return focus.label(term_id)
+
+
 def _float(v):
     """An optional number filter: None when blank or not a finite number."""
     return _params.lenient(v)
