@@ -301,7 +301,10 @@ _import_command(
     "openreferral", "openreferral.import_openreferral",
     "Open Referral UK (HSDS 3.0): a JSON feed/page or a folder of CSV tables.",
     click.option("--category", help="Category for services without an AssetMap category "
-                                    "(default: other)."))
+                                    "(default: other)."),
+    click.option("--council-verified-marks", "council_verified_marks", is_flag=True,
+                 help="The council's own feed: believe its 'verified by the council' quality "
+                      "marks. Without it every imported quality mark is self-declared."))
 
 
 @main.command("area")

@@ -77,3 +77,23 @@ def apply(p: dict, *, council_marks: bool = False) -> tuple[str, str] | None:
         except ValueError as e:
             return f, str(e)
     return None
+
+
+def keep_council_facts(prov: list[dict], stored, given) -> None:
+    """What only the council says, kept for providers the store already holds (in place):
+    a council-verified mark stays verified while the file's mark is the same (as forms
+    keep it, ``community.trust_fields``), and a file that does not give the preferred
+    list (a feed that does not publish it) keeps the stored flag. ``stored``: the store's
+    rows (a frame indexed by id); ``given(asset_id)``: the fields the file gave for it."""
+    if stored is None or stored.empty:
+        return
+    for p in prov:
+        aid = p.get("asset_id")
+        if aid not in stored.index:
+            continue
+        o = stored.loc[aid]
+        if "preferred_list" not in given(aid) and "preferred_list" in o:
+            p["preferred_list"] = bool(o["preferred_list"])
+        if o.get("quality_mark_by") == "council" and o.get("quality_mark") == p.get(
+                "quality_mark", "none") and p.get("quality_mark_by") == "self":
+            p["quality_mark_by"] = "council"
