@@ -61,7 +61,7 @@ def council_rate(value=None) -> float | None:
     given); None when the council has not set one."""
     v = settings.COUNCIL_HOURLY_RATE if value is None else value
     try:
-        f = float(v)
+        f = float(v)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
     return f if math.isfinite(f) and f > 0 else None

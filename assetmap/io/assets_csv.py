@@ -416,7 +416,7 @@ def _provider(r, cat, row, bad, defaults, council_marks: bool = False):
                                   "capacity_hours (or capacity_places) too, or leave "
                                   "vacancies empty")
         return False
-    problem = (model.check_reach(p) or [None])[0] or apply_trust(p, council_marks=council_marks)
+    problem = next(iter(model.check_reach(p)), None) or apply_trust(p, council_marks=council_marks)
     if problem:
         bad.add(row, *problem)
         return False
