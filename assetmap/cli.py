@@ -288,7 +288,11 @@ _import_command(
                       "(e.g. 'Place Of Worship: faith_venue')."),
     click.option("--name-column", help="Column holding the names; rows where it is empty "
                                        "(and files with no name column) are named by category "
-                                       "and street, postcode or position."))
+                                       "and street, postcode or position."),
+    click.option("--council-verified-marks", "council_verified_marks", is_flag=True,
+                 help="The council's own file: record its quality marks as verified by the "
+                      "council (rows whose quality_mark_by says 'self' excepted). Without "
+                      "it every imported quality mark is self-declared."))
 _import_command("postcodes", "postcodes.import_postcodes",
                 "Postcode -> point lookup (ONS Postcode Directory, Code-Point Open, ...).")
 _import_command("cqc", "cqc.import_cqc",
@@ -297,7 +301,10 @@ _import_command(
     "openreferral", "openreferral.import_openreferral",
     "Open Referral UK (HSDS 3.0): a JSON feed/page or a folder of CSV tables.",
     click.option("--category", help="Category for services without an AssetMap category "
-                                    "(default: other)."))
+                                    "(default: other)."),
+    click.option("--council-verified-marks", "council_verified_marks", is_flag=True,
+                 help="The council's own feed: believe its 'verified by the council' quality "
+                      "marks. Without it every imported quality mark is self-declared."))
 
 
 @main.command("area")

@@ -80,6 +80,12 @@ CAPACITY_UNITS = {"hours": "hours a week", "places": "places"}
 #: Service types whose capacity is counted in places (all others: hours a week).
 PLACE_SERVICE_TYPES = ("accommodation",)
 QUALITY_MARKS = ("gold", "silver", "bronze", "none")
+#: Who awarded a provider's quality mark (``quality_mark_by``; blank when it has none): the
+#: council verified it (only planners set this), or the provider declared it itself.
+QUALITY_MARK_BY = ("council", "self")
+#: CQC's overall ratings, best first (``cqc_rating``; blank: not rated, as every sole trader
+#: is: they cannot register with CQC, so "not rated" is never a bad mark).
+CQC_RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 ASSET_SOURCES = ("osm", "import", "community", "demo", "cqc", "openreferral")
 ASSET_STATUSES = ("pending", "approved", "rejected", "retired")
 POLARITIES = ("high_bad", "high_good", "neutral")
@@ -135,6 +141,10 @@ PROVIDER_COLUMNS = {
     "capacity_places": "float?",
     # ISO date (YYYY-MM-DD) the vacancies figure was last confirmed
     "vacancies_confirmed": "str?",
+    # schema 7 (trust signals): who awarded the quality mark (QUALITY_MARK_BY), the CQC
+    # overall rating (CQC_RATINGS) and the community focus as vocabulary ids
+    # (assetmap.focus, '|'-separated) beside the free text
+    "quality_mark_by": "str?", "cqc_rating": "str?", "community_tags": "str?",
 }
 NETWORK_COLUMNS = {
     "id": "str", "name": "str", "hub_asset_id": "str?", "members": "int?", "activities": "str?",
@@ -355,7 +365,33 @@ def validate_providers(df, *, file="providers") -> pd.DataFrame:
             raise InputError(problems[0][1], file=file, row=i + 1, field=problems[0][0])
     clean["area_served"] = [join_list(c.upper() for c in split_list(v)) or None
                             for v in clean["area_served"]]
+    _check_trust(clean, file=file)
     return clean.reset_index(drop=True)
+
+
+def _check_trust(clean: pd.DataFrame, *, file) -> None:
+    """Who awarded the mark (blank without one; 'self' when a mark has no awarder), the CQC
+    rating (any case) and the community tags (vocabulary ids), in place."""
+    from . import focus
+    by, ratings, tags = [], [], []
+    lower = {r.lower(): r for r in CQC_RATINGS}
+    for i, rec in enumerate(clean.to_dict("records"), start=1):
+        b = (rec["quality_mark_by"] or "").lower() or None
+        if b is not None and b not in QUALITY_MARK_BY:
+            raise InputError(f"'{b}' is not one of: {', '.join(QUALITY_MARK_BY)}", file=file,
+                             row=i, field="quality_mark_by")
+        by.append(None if rec["quality_mark"] == "none" else b or "self")
+        r = rec["cqc_rating"]
+        if r is not None and r.lower() not in lower and r.lower() not in ("not rated", "none"):
+            raise InputError(f"'{r[:30]}' is not one of: {', '.join(CQC_RATINGS)}",
+                             file=file, row=i, field="cqc_rating")
+        ratings.append(None if r is None else lower.get(r.lower()))
+        ids, unknown = focus.parse_tags(rec["community_tags"])
+        if unknown:
+            raise InputError(f"'{unknown[0][:30]}' is not a community focus term (see "
+                             "assetmap.focus)", file=file, row=i, field="community_tags")
+        tags.append(focus.join_tags(ids) or None)
+    clean["quality_mark_by"], clean["cqc_rating"], clean["community_tags"] = by, ratings, tags
 
 
 # --- how a provider reaches people (issue 10) ------------------------------------------------

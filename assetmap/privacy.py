@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import settings
 from .settings import ANALYSIS_CRS, HOME_GRID_M, STORAGE_CRS
 
 #: Fields never shown to the public for a home-based provider.
@@ -20,6 +21,9 @@ HOME_PRIVATE_FIELDS = ("address", "postcode")
 CONTACT_FIELDS = ("contact",)
 #: Internal bookkeeping never shown publicly.
 INTERNAL_FIELDS = ("created_by", "updated_by")
+#: Shown publicly only where the council publishes its preferred provider list
+#: (``settings.PUBLISH_PREFERRED_LIST``); signed-in staff always see it.
+PREFERRED_FIELD = "preferred_list"
 
 
 def snap_to_grid(x: np.ndarray, y: np.ndarray, cell: float = HOME_GRID_M):
@@ -60,9 +64,10 @@ def published_points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def public_assets(gdf: gpd.GeoDataFrame, *, private_ok: bool = False) -> gpd.GeoDataFrame:
     """What a viewer may see of these assets.
 
-    ``private_ok`` (signed-in planners and coordinators) keeps contact details and internal
-    fields, but home locations are approximated for everyone: the exact point stays in the
-    store for the moderator's own record only.
+    ``private_ok`` (signed-in planners and coordinators) keeps contact details, internal
+    fields and the preferred-list flag (public only with settings.PUBLISH_PREFERRED_LIST),
+    but home locations are approximated for everyone: the exact point stays in the store
+    for the moderator's own record only.
     """
     out = gdf.copy()
     if len(out) == 0:
@@ -84,4 +89,6 @@ def public_assets(gdf: gpd.GeoDataFrame, *, private_ok: bool = False) -> gpd.Geo
                     out[f] = out[f].astype(object)
                     out.loc[hide, f] = None
         out = out.drop(columns=[c for c in INTERNAL_FIELDS if c in out])
+        if not settings.PUBLISH_PREFERRED_LIST and PREFERRED_FIELD in out:
+            out = out.drop(columns=[PREFERRED_FIELD])
     return out

@@ -621,3 +621,25 @@ DATA_PUBLISHER = os.environ.get("ASSETMAP_DATA_PUBLISHER", "").strip() or \
 #: Download file names are at most this many characters before the extension (the filters
 #: they carry are shortened with a digest beyond it, so two filtered files never share one).
 DOWNLOAD_NAME_MAX_CHARS = 100
+
+
+def _env_float(name: str) -> float | None:
+    """An optional number from the environment (blank or unset: None)."""
+    v = os.environ.get(name, "").strip().lstrip("£").strip()
+    return float(v) if v else None
+
+
+# --- trust signals in the directory (issue 11, item 5) --------------------------------------------
+#: The council's OWN hourly rate for comparable home support, in GBP an hour
+#: (``ASSETMAP_COUNCIL_HOURLY_RATE``): the directory, the referral finder and the map popups
+#: then say "GBP 2.00 below the council rate". There is no national figure: set it to the rate
+#: your council pays (its published fee rates for domiciliary care / the "fair cost of care"
+#: return). None (the default) shows no comparison.
+COUNCIL_HOURLY_RATE: float | None = _env_float("ASSETMAP_COUNCIL_HOURLY_RATE")
+#: Publish which providers are on the council's preferred provider list
+#: (``ASSETMAP_PUBLISH_PREFERRED_LIST=1``). The council's choice: False (the default) shows
+#: the flag only to signed-in staff (planners, coordinators, referrers), never on public
+#: pages, the API, the Open Referral feed or downloads; True shows it to everyone and the
+#: directory can filter by it.
+PUBLISH_PREFERRED_LIST = os.environ.get("ASSETMAP_PUBLISH_PREFERRED_LIST", "0").strip().lower() \
+    in ("1", "true", "yes", "on")

@@ -32,7 +32,8 @@ def store(tmp_path):
 #: Bump to throw away every cached demo store (e.g. after changing how they are made).
 DEMO_CACHE_FORMAT = 1
 #: What the built demo depends on, below assetmap/ (the analysed one: all of assetmap/).
-DEMO_BUILD_SOURCES = ("demo", "store", "store.py", "model.py", "settings.py", "errors.py")
+DEMO_BUILD_SOURCES = ("demo", "store", "store.py", "model.py", "settings.py", "errors.py",
+                      "focus.py")
 #: Libraries whose versions change the demo or the analysis (part of every cache key).
 DEMO_LIBRARIES = ("numpy", "scipy", "pandas", "shapely", "pyproj", "geopandas", "sqlalchemy",
                   "pyarrow", "networkx", "osmium")

@@ -244,3 +244,71 @@ def test_providers_with_reach_places_and_vacancy_dates(pc_store, tmp_path):
         with pytest.raises(InputError) as e:
             import_assets(pc_store, bad)
         assert words in str(e.value) and col in str(e.value) and "row" in str(e.value), e.value
+
+
+# --- trust signals (issue 11, item 5) ---------------------------------------------------------
+def test_cqc_import_fills_the_rating(pc_store, tmp_path):
+    lon, lat = centre(2)
+    head = ["Location ID", "Location Name", "Location Postal Code", "Location Latitude",
+            "Location Longitude", "Location Latest Overall Rating",
+            "Service type - Domiciliary care service", "Service user band - Older People"]
+    rows = [["1-401", "Good Care", "", lat, lon, "Good", "Y", "Y"],
+            ["1-402", "Better Care", "", lat, lon, "Requires Improvement", "Y", "Y"],
+            ["1-403", "New Care", "", lat, lon, "Not yet rated", "Y", "Y"],
+            ["1-404", "Quiet Care", "", lat, lon, "", "Y", "Y"]]
+    import_cqc(pc_store, write_csv(tmp_path / "hsca.csv", head, rows))
+    a = pc_store.read_assets().set_index("id")
+    assert a.at["cqc-1-401", "cqc_rating"] == "Good"
+    assert a.at["cqc-1-402", "cqc_rating"] == "Requires improvement"
+    assert a.at["cqc-1-403", "cqc_rating"] is None and a.at["cqc-1-404", "cqc_rating"] is None
+    assert "CQC rating: Good" in a.at["cqc-1-401", "description"]      # the text is kept
+
+
+def _trust_csv(tmp_path):
+    lon, lat = centre(1)
+    head = ["name", "category", "lat", "lon", "client_groups", "quality_mark",
+            "quality_mark_by", "cqc_rating", "cqc_location_id", "community_tags",
+            "community_focus"]
+    rows = [["Sahara Care", "micro_provider", lat, lon, "older_people", "gold", "council",
+             "good", "1-555", "Urdu|gujarati", "South Asian elders"],
+            ["Polska Pomoc", "micro_provider", lat, lon, "older_people", "Silver", "self",
+             "", "", "", "Polish speakers"],
+            ["Anyone Helps", "micro_provider", lat, lon, "older_people", "bronze", "",
+             "", "", "", ""]]
+    return write_csv(tmp_path / "providers.csv", head, rows)
+
+
+def test_csv_trust_fields_self_declared_unless_the_council_says(pc_store, tmp_path):
+    import_assets(pc_store, _trust_csv(tmp_path))
+    a = pc_store.read_assets().set_index("name")
+    assert list(a["quality_mark_by"]) == ["self"] * 3        # a file says what is claimed
+    assert a.at["Sahara Care", "cqc_rating"] == "Good"
+    assert a.at["Sahara Care", "community_tags"] == "urdu|gujarati"
+    assert a.at["Polska Pomoc", "community_tags"] == "polish"   # read from the free text
+    assert a.at["Anyone Helps", "community_tags"] is None
+    import_assets(pc_store, _trust_csv(tmp_path), council_verified_marks=True)
+    a = pc_store.read_assets().set_index("name")
+    assert a.at["Sahara Care", "quality_mark_by"] == "council"
+    assert a.at["Polska Pomoc", "quality_mark_by"] == "self"     # the row says self
+    assert a.at["Anyone Helps", "quality_mark_by"] == "council"
+
+
+@pytest.mark.parametrize("col, value", [("cqc_rating", "Excellent"),
+                                        ("community_tags", "urdu|klingon")])
+def test_csv_bad_trust_fields_name_row_and_field(pc_store, tmp_path, col, value):
+    lon, lat = centre(1)
+    path = write_csv(tmp_path / "bad.csv", ["name", "category", "lat", "lon",
+                                            "client_groups", col],
+                     [["A", "micro_provider", lat, lon, "older_people", value]])
+    with pytest.raises(InputError) as e:
+        import_assets(pc_store, path)
+    assert (e.value.row, e.value.field) == (1, col)
+
+
+def test_cli_council_verified_marks_option(pc_store, tmp_path, runner):
+    from assetmap.cli import main
+    r = runner.invoke(main, ["--db", pc_store.url, "import", "assets",
+                             str(_trust_csv(tmp_path)), "--council-verified-marks"])
+    assert r.exit_code == 0, r.output
+    a = pc_store.read_assets().set_index("name")
+    assert a.at["Sahara Care", "quality_mark_by"] == "council"

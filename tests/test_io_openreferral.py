@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 from test_io_common import CODES, area_store, centre, io_store, write_boundaries  # noqa: F401
 
-from assetmap import model
+from assetmap import model, settings
 from assetmap.errors import InputError
 from assetmap.io.boundaries import import_boundaries
 from assetmap.io.openreferral import (
     TABLES,
     export_openreferral,
     import_openreferral,
+    mapping,
     services_page,
     uid,
 )
@@ -26,7 +27,8 @@ FIELDS = ["id", "name", "category", "description", "address", "postcode", "openi
           "hourly_price", "quality_mark", "cqc_registered", "cqc_location_id",
           "direct_payments", "preferred_list", "staff_fte", "capacity_hours", "vacancies",
           "community_focus", "radius_km", "charity_number", "company_number", "reach",
-          "area_served", "area_served_geojson", "capacity_places", "vacancies_confirmed"]
+          "area_served", "area_served_geojson", "capacity_places", "vacancies_confirmed",
+          "quality_mark_by", "cqc_rating", "community_tags"]
 POLY = json.dumps({"type": "Polygon", "coordinates": [[
     [-2.40, 53.40], [-2.30, 53.40], [-2.30, 53.50], [-2.40, 53.50], [-2.40, 53.40]]]})
 
@@ -62,6 +64,8 @@ def _seed(store):
         "reach": ["both", None, "visits"], "area_served": [f"{CODES[0]}|{CODES[1]}", None, None],
         "area_served_geojson": [None, None, POLY], "capacity_places": [None, 12.0, None],
         "vacancies_confirmed": ["2025-03-01", None, None],
+        "quality_mark_by": ["council", None, "self"], "cqc_rating": ["Good", None, None],
+        "community_tags": [None, "urdu|lgbt", None],
     })
     store.write_assets(assets, prov)
 
@@ -71,7 +75,7 @@ def _public_records(store):
     a = public_assets(store.read_assets(statuses=None))
     a["lon"] = a.geometry.x.round(6)
     a["lat"] = a.geometry.y.round(6)
-    cols = FIELDS + ["lon", "lat", "contact"]
+    cols = [c for c in FIELDS if c in a] + ["lon", "lat", "contact"]
     df = pd.DataFrame(a)[cols].sort_values("id").reset_index(drop=True)
     # the feed leaves out a home-based provider's postcode as well as its address
     df.loc[df["home_based"].astype(bool), "postcode"] = None
@@ -104,7 +108,11 @@ def _no_empty_values(obj, path="") -> list:
 
 
 @pytest.mark.parametrize("via", ["json", "csv"])
-def test_round_trip_into_a_fresh_store(area_store, tmp_path, via):
+def test_round_trip_into_a_fresh_store(area_store, tmp_path, via, monkeypatch):
+    """Everything public goes out and comes back (the preferred list where the council
+    publishes it; a council-verified mark when the planner imports the council's own feed
+    with council_verified_marks)."""
+    monkeypatch.setattr(settings, "PUBLISH_PREFERRED_LIST", True)
     _seed(area_store)
     counts = export_openreferral(area_store, tmp_path / "feed")
     assert counts["services"] == 4 and counts["cost_option"] == 2
@@ -112,7 +120,7 @@ def test_round_trip_into_a_fresh_store(area_store, tmp_path, via):
     src = tmp_path / "feed" / "services.json" if via == "json" else tmp_path / "feed"
     if via == "csv":
         (tmp_path / "feed" / "services.json").unlink()
-    rep = import_openreferral(fresh, src)
+    rep = import_openreferral(fresh, src, council_verified_marks=True)
     assert rep.written == {"assets": 4, "providers": 3}
     want, got = _public_records(area_store), _public_records(fresh)
     pd.testing.assert_frame_equal(want, got, check_dtype=False)
@@ -126,6 +134,43 @@ def test_round_trip_into_a_fresh_store(area_store, tmp_path, via):
         again = [{k: v for k, v in s.items() if k != "last_modified"} for s in b["contents"]]
         assert strip == again
     fresh.dispose()
+
+
+def test_trust_signals_in_the_feed(area_store, tmp_path):
+    """Where the standard has a place: accreditations (the mark, who awarded it, the CQC
+    rating), languages (name and ISO 639 code); the focus terms as a taxonomy; the rest as
+    provider details. The preferred list stays out unless the council publishes it; an
+    imported mark is self-declared unless the import says the feed is the council's."""
+    _seed(area_store)
+    export_openreferral(area_store, tmp_path / "feed")
+    feed = json.loads((tmp_path / "feed" / "services.json").read_text())["contents"]
+    by = {next(a["value"] for a in s["attributes"] if a["taxonomy_term"]["code"] ==
+               "assetmap_id"): s for s in feed}
+    assert by["mp-1"]["accreditations"] == ("AssetMap quality mark: gold (verified by the "
+                                            "council); CQC overall rating: Good")
+    assert by["mp-home"]["accreditations"] == "AssetMap quality mark: silver (self-declared)"
+    assert by["mp-2"]["languages"][0]["name"] == "Urdu" and \
+        by["mp-2"]["languages"][0]["code"] == "ur"
+    terms = {a["taxonomy_term"]["code"] for a in by["mp-2"]["attributes"]
+             if a["taxonomy_term"]["taxonomy"] == "AssetMap community focus"}
+    assert terms == {"urdu", "lgbt"}
+    assert "preferred_list" not in json.dumps(feed)               # not published
+    fresh = _fresh(tmp_path)
+    import_openreferral(fresh, tmp_path / "feed" / "services.json")
+    got = fresh.read_assets().set_index("id")
+    assert got.at["mp-1", "quality_mark_by"] == "self"            # not the council's feed
+    assert got.at["mp-1", "cqc_rating"] == "Good"
+    assert got.at["mp-2", "community_tags"] == "urdu|lgbt"
+    assert not got["preferred_list"].any()
+    fresh.dispose()
+
+
+def test_languages_of_other_feeds_become_focus_terms():
+    s = {"languages": [{"name": "English", "code": "en"}, {"name": "Polish"},
+                       {"code": "GU"}, {"name": "Klingon"}]}
+    assert mapping.community_tags(s, {}) == "gujarati|polish"
+    assert mapping.trust_fields({"accreditations": "CQC rating: requires improvement"},
+                                {})["cqc_rating"] == "requires improvement"
 
 
 def test_the_tabular_export_is_an_hsds_data_package(area_store, tmp_path):
@@ -176,7 +221,7 @@ def test_services_page_envelope_and_privacy(area_store):
     by = {s["id"]: s for s in allp}
     s = by[uid("service", "mp-1")]
     assert "capacities" not in s                      # HSDS 3.1, not 3.0
-    assert s["status"] == "active" and s["accreditations"].endswith("gold")
+    assert s["status"] == "active" and s["accreditations"].startswith("AssetMap quality mark: gold")
     assert s["email"] == "help@example.org"
     assert [p["number"] for p in s["contacts"][0]["phones"]] == ["0161 222 3333"]
     assert s["cost_options"][0] == {**s["cost_options"][0], "amount": 18.5, "currency": "GBP"}

@@ -118,3 +118,30 @@ def test_new_categories_have_colours_and_symbols():
     assert set(assets_layer.CATEGORY_SYMBOLS) == set(ASSET_CATEGORIES)
     assert len(set(assets_layer.CATEGORY_SYMBOLS.values())) == len(ASSET_CATEGORIES)
     assert assets_layer.CROSS_BORDER_COLOUR not in assets_layer.CATEGORY_COLOURS.values()
+
+
+def test_provider_popup_trust_signals(monkeypatch):
+    """Who awarded the mark, the CQC rating, the price against the council's rate, the
+    focus terms; the preferred list only where the council publishes it."""
+    from assetmap import settings
+    monkeypatch.setattr(settings, "COUNCIL_HOURLY_RATE", 20.0)
+    monkeypatch.setattr(settings, "PUBLISH_PREFERRED_LIST", False)
+    row = {"name": "Sahara", "service_types": "home_support", "client_groups": "older_people",
+           "hourly_price": 18.0, "quality_mark": "gold", "quality_mark_by": "council",
+           "cqc_rating": "Good", "community_tags": "urdu|gujarati",
+           "community_focus": "South Asian elders", "preferred_list": True}
+    vals = dict(zip(providers_layer.POPUP_LABELS, providers_layer.popup_values(row)))
+    assert vals["Quality mark"] == "Gold quality mark, verified by the council"
+    assert vals["Price"] == "£18.00 an hour (GBP 2.00 below the council rate)"
+    assert vals["CQC rating"] == "Good"
+    assert vals["Community focus"] == "Urdu, Gujarati; South Asian elders"
+    assert vals["Preferred list"] == ""
+    monkeypatch.setattr(settings, "PUBLISH_PREFERRED_LIST", True)
+    row.update(quality_mark_by="self", cqc_rating=None, hourly_price=20.0)
+    vals = dict(zip(providers_layer.POPUP_LABELS, providers_layer.popup_values(row)))
+    assert vals["Quality mark"] == "Gold (self-declared)" and vals["CQC rating"] == ""
+    assert vals["Price"] == "£20.00 an hour (at the council rate)"
+    assert vals["Preferred list"] == "Yes"
+    monkeypatch.setattr(settings, "COUNCIL_HOURLY_RATE", None)
+    vals = dict(zip(providers_layer.POPUP_LABELS, providers_layer.popup_values(row)))
+    assert vals["Price"] == "£20.00 an hour"

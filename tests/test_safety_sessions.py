@@ -161,7 +161,8 @@ def test_an_older_store_gains_the_session_version(tmp_path):
                       "UPDATE meta SET value = '1' WHERE key = 'schema'; " + "".join(
                           f"ALTER TABLE providers DROP COLUMN {c}; " for c in (
                               "reach", "area_served", "area_served_geojson", "capacity_places",
-                              "vacancies_confirmed"))
+                              "vacancies_confirmed",
+                              "quality_mark_by", "cqc_rating", "community_tags"))   # schema 7
                       + "ALTER TABLE areas DROP COLUMN approximate_geometry; "    # schema 4
                       "ALTER TABLE assets DROP COLUMN footprint; "
                       "ALTER TABLE assets DROP COLUMN oruk_extra; ")              # schema 5

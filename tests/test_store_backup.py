@@ -152,7 +152,8 @@ def test_backup_of_an_older_schema_restores_into_the_current_one(any_store, tmp_
                       "WHERE key = 'schema'; " + "".join(
                           f"ALTER TABLE providers DROP COLUMN {c}; " for c in (
                               "reach", "area_served", "area_served_geojson",
-                              "capacity_places", "vacancies_confirmed"))
+                              "capacity_places", "vacancies_confirmed",
+                              "quality_mark_by", "cqc_rating", "community_tags"))
                       + "ALTER TABLE areas DROP COLUMN approximate_geometry; "
                       "ALTER TABLE assets DROP COLUMN footprint; "
                       "ALTER TABLE assets DROP COLUMN oruk_extra; ")

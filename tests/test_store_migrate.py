@@ -58,6 +58,7 @@ def test_a_schema_1_store_is_copied_then_upgraded_and_keeps_its_data(tmp_path):
                 counts["users"]) == (4, 4, 1, 1, 1)
         prov = s.read_assets().set_index("id").loc["t-1"]
         assert prov["hourly_price"] == 18.5 and prov["community_focus"] == "Punjabi speakers"
+        assert prov["community_tags"] == "punjabi"       # back-filled by revision 0007
         assert s.get_meta("area_name") == "Testford"
         assert s.get_user(name="pat")["session_version"] == 0
         assert s.list_outreach_plans()["name"].tolist() == ["Plan A"]
@@ -82,6 +83,45 @@ def _provider_with_reach(s):
         capacity_places=12.0)
     return assets.drop(columns=[c for c in assets.columns if c in prov.columns
                                 and c != "id"] + ["is_provider"], errors="ignore"), prov
+
+
+def test_a_schema_6_store_gets_trust_columns_and_back_filled_tags(tmp_path):
+    """Revision 0007: an older (v6) store gains quality_mark_by, cqc_rating and
+    community_tags; tags come from the free text, stored marks count as self-declared."""
+    path = tmp_path / "v6.sqlite"
+    s = Store(f"sqlite:///{path}")
+    _v6_rows(s)
+    s.dispose()
+    _mark(path, "".join(f"ALTER TABLE providers DROP COLUMN {c}; " for c in (
+        "quality_mark_by", "cqc_rating", "community_tags"))
+        + "UPDATE alembic_version SET version_num = '0006'; "
+        "UPDATE meta SET value = '6' WHERE key = 'schema';")
+    s = Store(f"sqlite:///{path}")
+    try:
+        assert s.get_meta("schema") == str(SCHEMA_VERSION)
+        a = s.read_assets().set_index("id")
+        assert a.loc["p-1", "community_tags"] == "urdu|gujarati"
+        assert a.loc["p-1", "quality_mark_by"] == "self"
+        assert a.loc["p-1", "community_focus"] == "Urdu and Gujarati speakers"   # kept
+        assert a.loc["p-2", "community_tags"] is None and a.loc["p-2", "quality_mark_by"] is None
+        assert a.loc["p-2", "cqc_rating"] is None
+    finally:
+        s.dispose()
+
+
+def _v6_rows(s):
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+    assets = gpd.GeoDataFrame({
+        "id": ["p-1", "p-2"], "name": ["Sahara carers", "Lunch club"],
+        "category": ["micro_provider"] * 2, "source": ["import"] * 2},
+        geometry=[shapely.Point(-2.2, 53.4), shapely.Point(-2.21, 53.41)], crs=4326)
+    prov = pd.DataFrame({
+        "asset_id": ["p-1", "p-2"], "service_types": ["home_support"] * 2,
+        "client_groups": ["older_people"] * 2, "quality_mark": ["gold", "none"],
+        "community_focus": ["Urdu and Gujarati speakers", "Everyone welcome"]})
+    s.write_assets(assets, prov)
 
 
 def test_upgraded_v1_store_has_exactly_the_declared_tables(tmp_path):
@@ -130,8 +170,8 @@ def test_a_newer_store_is_refused_with_exit_2_and_left_alone(runner, tmp_path):
 
 def test_a_legacy_store_marked_newer_is_refused(tmp_path):
     path = _v1_file(tmp_path)
-    _mark(path, "UPDATE meta SET value = '7' WHERE key = 'schema';")
-    with pytest.raises(SchemaError, match="schema version 7"):
+    _mark(path, "UPDATE meta SET value = '99' WHERE key = 'schema';")
+    with pytest.raises(SchemaError, match="schema version 99"):
         Store(f"sqlite:///{path}")
 
 

@@ -289,3 +289,43 @@ def test_reach_fields_are_accepted_validated_and_shown_to_the_moderator(contrib_
     again = anon.post("/contribute", provider_form(lon, lat, name="Elsewhere",
                                                    area_served_codes="E01999999"))
     assert "is not an area of this borough" in again.get_data(as_text=True)
+
+
+# --- trust signals (issue 11, item 5) ---------------------------------------------------------
+def test_the_form_offers_the_focus_vocabulary_and_cqc_rating(contrib_app, form_client):
+    page = form_client().get("/contribute").get_data(as_text=True)
+    assert '<legend>Languages</legend>' in page and '<legend>LGBT+</legend>' in page
+    assert 'name="community_tags" value="urdu"' in page and 'name="cqc_rating"' in page
+    assert 'name="quality_mark_verified"' not in page          # only planners verify
+    assert "self-declared" in page
+
+
+def test_a_contributor_cannot_verify_their_own_quality_mark(contrib_app, form_client):
+    store = store_of(contrib_app)
+    lon, lat = inside_point(store)
+    token = submit(form_client(), provider_form(
+        lon, lat, quality_mark="gold", quality_mark_verified="1", quality_mark_by="council",
+        community_tags=["urdu", "gujarati"], cqc_location_id="1-123456789",
+        cqc_registered="on", cqc_rating="Good"))
+    sub = store.submission_by_token(tokens.token_hash(token))
+    p = sub["data"]["provider"]
+    assert p["quality_mark_by"] == "self"                     # the forged fields are ignored
+    assert p["community_tags"] == "urdu|gujarati" and p["cqc_rating"] == "Good"
+    a = store.get_asset(sub["asset_id"])
+    assert a["quality_mark_by"] == "self"
+
+
+@pytest.mark.parametrize("over, field", [
+    ({"community_tags": ["urdu", "klingon"]}, "community_tags"),
+    ({"cqc_rating": "Excellent", "cqc_location_id": "1-123456789", "cqc_registered": "on"},
+     "cqc_rating"),
+    ({"cqc_rating": "Good"}, "cqc_rating"),                     # a rating needs a CQC id
+])
+def test_trust_fields_are_checked(contrib_app, form_client, over, field):
+    store = store_of(contrib_app)
+    lon, lat = inside_point(store)
+    fc = form_client()
+    fc.get("/contribute")
+    r = fc.post("/contribute", provider_form(lon, lat, **over))
+    assert r.status_code == 400
+    assert f'id="{field}-error"' in r.get_data(as_text=True)

@@ -115,3 +115,121 @@ def test_referral_on_a_place_with_no_providers_at_all(app, client):
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "Providers (0)" in html and "Community assets nearby" in html
+
+
+# --- trust signals (issue 11, item 5) ---------------------------------------------------------
+def _names(body, list_id="results"):
+    import html
+    part = body.split(f'id="{list_id}"')[1].split("</ol>")[0]
+    return {html.unescape(n.strip())
+            for n in re.findall(r"<h3[^>]*>\s*(?:<a[^>]*>)?([^<]+)", part)}
+
+
+def _demo_providers(app):
+    a = app.extensions["assetmap_store"].read_assets()
+    return a[a["is_provider"]]
+
+
+def test_community_search_uses_the_vocabulary_and_the_free_text(app, client):
+    from assetmap import focus
+    p = _demo_providers(app)
+    want = {n for n, t in zip(p["name"], p["community_tags"])
+            if set(focus.split_tags(t)) & focus.expand("South Asian")}
+    langs = {n for n, t in zip(p["name"], p["community_tags"])
+             if {"urdu", "gujarati"} & set(focus.split_tags(t))}
+    assert langs and langs <= want
+    got = _names(_get(client, "?focus=South+Asian"))
+    assert got == want            # Urdu- and Gujarati-speaking providers, nobody else
+    assert _names(_get(client, "?focus=BME")) >= langs
+    assert _names(_get(client, "?focus=banana")) == set()        # unknown: nothing, not all
+    polish = {n for n, t in zip(p["name"], p["community_focus"])
+              if t and "polish" in t.lower()}
+    assert _names(_get(client, "?focus=Polish+speakers")) == polish     # the free text
+
+
+def test_cqc_filter_drops_unrated_only_when_asked(app, client):
+    p = _demo_providers(app)
+    everyone = _count(_get(client))
+    assert everyone == len(p)                                  # unrated ones are listed
+    good = set(p.loc[p["cqc_rating"].isin(["Good", "Outstanding"]), "name"])
+    assert 0 < len(good) < len(p) and p["cqc_rating"].isna().sum() > len(p) / 2
+    body = _get(client, "?cqc_rating=good")
+    assert _names(body) == good and _count(body) == len(good)
+    assert "CQC: Good" in body and "Good or better" in body
+
+
+def test_quality_marks_say_who_awarded_them_and_filter_verified(app, client):
+    p = _demo_providers(app)
+    body = _get(client)
+    assert "quality mark, verified by the council" in body and "(self-declared)" in body
+    verified = set(p.loc[(p["quality_mark_by"] == "council") & (p["quality_mark"] != "none"),
+                         "name"])
+    assert 0 < len(verified) < len(p)
+    assert _names(_get(client, "?verified=1")) == verified
+
+
+def test_price_against_the_council_rate_on_the_pages(app, client, monkeypatch):
+    from assetmap import maps, settings
+    from assetmap.views import data
+    monkeypatch.setattr(settings, "COUNCIL_HOURLY_RATE", 19.5)
+    data.clear_cache()
+    maps.clear_cache()
+    body = _get(client)
+    assert "the council's own rate of £19.50 an hour" in body
+    assert re.search(r"£18\.50/hour \(GBP 1\.00 below the council rate\)", body) or \
+        re.search(r"GBP \d+\.\d\d (below|above) the council rate", body)
+    code = app.extensions["assetmap_store"].read_areas("lsoa")["code"].iloc[0]
+    ref = client.get("/referral", query_string={"area": code}).get_data(as_text=True)
+    assert "the council rate" in ref
+
+
+def _sign_in(app, role):
+    from conftest import FormClient
+
+    from assetmap import accounts
+    store = app.extensions["assetmap_store"]
+    store.add_user(f"staff-{role}", role, accounts.hash_password("staff-password-9173"))
+    fc = FormClient(app)
+    fc.get("/login")
+    r = fc.post("/login", {"name": f"staff-{role}", "password": "staff-password-9173"})
+    assert r.status_code == 302
+    return fc
+
+
+def test_preferred_list_hidden_from_the_public_unless_published(app, client, monkeypatch):
+    import html
+
+    from assetmap import maps, settings
+    from assetmap.views import data
+    monkeypatch.setattr(settings, "PUBLISH_PREFERRED_LIST", False)
+    data.clear_cache()
+    maps.clear_cache()
+    p = _demo_providers(app)
+    on_list = set(p.loc[p["preferred_list"], "name"])
+    assert on_list
+    flag = "On the council&#39;s preferred provider list"
+    assert flag not in _get(client) and 'name="preferred"' not in _get(client)
+    assert _count(_get(client, "?preferred=1")) == len(p)       # no oracle: filter ignored
+    for url in ("/api/v1/providers", "/openreferral/services?per_page=500",
+                "/openreferral/services?per_page=500&page=2", "/downloads/providers.csv",
+                "/downloads/providers.geojson"):
+        r = client.get(url)
+        assert r.status_code == 200 and "preferred_list" not in r.get_data(as_text=True), url
+    from assetmap.io.openreferral import uid
+    one = p.loc[p["preferred_list"], "id"].iloc[0]
+    r = client.get(f"/openreferral/services/{uid('service', one)}")    # the full record
+    assert r.status_code == 200 and "direct_payments" in r.get_data(as_text=True)
+    assert "preferred_list" not in r.get_data(as_text=True)
+    for role in ("planner", "referrer"):                        # staff still see it
+        body = _sign_in(app, role).get("/directory").get_data(as_text=True)
+        shown = {html.unescape(n.strip()) for n in re.findall(
+            r"<h3[^>]*>\s*(?:<a[^>]*>)?([^<]+)</h3>(?:(?!</li>).)*?" + re.escape(flag), body,
+            re.S)}
+        assert shown and shown <= on_list, role
+    monkeypatch.setattr(settings, "PUBLISH_PREFERRED_LIST", True)
+    data.clear_cache()
+    maps.clear_cache()
+    body = _get(client)
+    assert flag in body and 'name="preferred"' in body
+    assert _names(_get(client, "?preferred=1")) == on_list
+    assert "preferred_list" in client.get("/api/v1/providers").get_data(as_text=True)

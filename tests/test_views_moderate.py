@@ -307,3 +307,39 @@ def test_approving_an_update_after_another_edit_is_refused(contrib_app, form_cli
     assert "was changed by pia" in r.get_data(as_text=True)
     assert store.get_asset(target["id"])["name"] == "Pia's Correction"
     assert store.get_submission(sid)["status"] == "pending"            # still there to review
+
+
+def test_only_a_planner_verifies_a_quality_mark(contrib_app, form_client):
+    """A planner's tick makes the mark council-verified; a contributor's later update keeps
+    it only while the mark is unchanged, and a changed mark is self-declared again."""
+    store = store_of(contrib_app)
+    lon, lat = inside_point(store)
+    token = submit(form_client(), provider_form(lon, lat, quality_mark="gold",
+                                                quality_mark_verified="1"))
+    sub = store.submission_by_token(tokens.token_hash(token))
+    pat = form_client("pat")
+    approve(pat, sub["id"])
+    aid = sub["asset_id"]
+    assert store.get_asset(aid)["quality_mark_by"] == "self"
+    page = pat.get(f"/moderate/asset/{aid}").get_data(as_text=True)
+    assert 'name="quality_mark_verified"' in page
+    r = pat.post(f"/moderate/asset/{aid}/edit", {
+        **provider_form(lon, lat, quality_mark="gold", quality_mark_verified="1"),
+        **versions(page)})
+    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    assert store.get_asset(aid)["quality_mark_by"] == "council"
+    page = pat.get(f"/moderate/asset/{aid}").get_data(as_text=True)
+    assert re.search(r'name="quality_mark_verified" id="f-quality_mark_verified" value="1"'
+                     r' checked', page)
+
+    def contributor_update(mark):
+        fc = form_client()
+        fc.get(f"/contribute?asset={aid}")
+        r = fc.post("/contribute", {**provider_form(lon, lat, quality_mark=mark,
+                                                    quality_mark_verified="1"),
+                                    "asset_id": aid, "lat": "", "lon": ""})
+        assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+        approve(pat, pending_ids(store)[0])
+        return store.get_asset(aid)["quality_mark_by"]
+    assert contributor_update("gold") == "council"       # unchanged: still verified
+    assert contributor_update("silver") == "self"        # changed by the provider

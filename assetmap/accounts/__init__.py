@@ -25,6 +25,7 @@ from .roles import (
                         CAN_MODERATE,
                         CAN_REFER,
                         CAN_SEE_EXACT_COUNTS,
+                        CAN_SEE_PREFERRED,
                         CAN_SEE_PRIVATE,
                         ROLE_DESCRIPTIONS,
                         check_role,
@@ -34,7 +35,8 @@ from .roles import (
 from .sessions import new_session, session_stamp, stamp_of, stamps_match, why_void
 
 __all__ = ["CAN_MANAGE_PROVIDER_LINKS", "CAN_MANAGE_USERS", "CAN_MODERATE", "CAN_REFER",
-           "CAN_SEE_EXACT_COUNTS", "CAN_SEE_PRIVATE", "LoginThrottle", "ROLE_DESCRIPTIONS",
+           "CAN_SEE_EXACT_COUNTS", "CAN_SEE_PREFERRED", "CAN_SEE_PRIVATE", "LoginThrottle",
+           "ROLE_DESCRIPTIONS",
            "MemoryLimits", "RateLimiter", "check_password_strength", "check_role",
            "check_user_name", "guessability", "hash_password", "login_delay", "needs_rehash",
            "new_session", "safe_next", "session_stamp", "stamp_of", "stamps_match",

@@ -27,6 +27,9 @@ CAN_REFER = ("referrer",)
 #: counts.
 CAN_MANAGE_PROVIDER_LINKS = ("planner",)
 CAN_SEE_EXACT_COUNTS = ("planner",)
+#: Signed-in staff, who see the preferred-provider-list flag even where the council does not
+#: publish it (``settings.PUBLISH_PREFERRED_LIST``).
+CAN_SEE_PREFERRED = ("planner", "coordinator", "referrer")
 
 #: What each role may do, as the users page explains it.
 ROLE_DESCRIPTIONS = {

@@ -27,6 +27,7 @@ from ..privacy import HOME_PRIVATE_FIELDS
 from .hours import DAY_NAMES, DAYS, TIME_RE, compose_opening_hours, opening_form_values
 from .reach import LABELS as REACH_LABELS
 from .reach import check_capacity, check_reach_fields
+from .trust_fields import check_trust, preferred_value, trust_form_values
 
 #: Field -> (label, max length) for free text.
 TEXT_FIELDS = {
@@ -61,6 +62,8 @@ LABELS = {
     "cqc_registered": "CQC registered", "direct_payments": "Accepts direct payments",
     "preferred_list": "On the preferred provider list", "status": "Status",
     **REACH_LABELS, "area_served_codes": "Other area codes served",
+    "quality_mark_by": "Quality mark awarded by", "cqc_rating": "CQC rating",
+    "community_tags": "Community focus terms",
 }
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -75,7 +78,8 @@ PROVIDER_FIELDS = ("service_types", "client_groups", "hourly_price", "quality_ma
                    "cqc_registered", "cqc_location_id", "direct_payments", "preferred_list",
                    "staff_fte", "capacity_hours", "vacancies", "community_focus", "radius_km",
                    "charity_number", "company_number", "reach", "area_served",
-                   "area_served_geojson", "capacity_places", "vacancies_confirmed")
+                   "area_served_geojson", "capacity_places", "vacancies_confirmed",
+                   "quality_mark_by", "cqc_rating", "community_tags")
 
 #: Fields of a home-based provider never shown in any page (they locate the home): the
 #: same list the public view drops (privacy.HOME_PRIVATE_FIELDS).
@@ -381,14 +385,6 @@ def check_registrations(form, text: dict, errors: FormErrors) -> dict:
             "company_number": company or None}
 
 
-def preferred_value(form, can_set_preferred: bool, current: dict | None) -> bool:
-    """Only planners say who is on the preferred provider list; for others the current
-    record's value is kept."""
-    if can_set_preferred:
-        return _bool(form, "preferred_list")
-    return bool((current or {}).get("preferred_list") or False)
-
-
 def check_provider(form, text: dict, errors: FormErrors, *, can_set_preferred: bool = False,
                    current: dict | None = None, known_codes=None) -> dict:
     """The service record: services offered, prices and capacity, registrations, reach
@@ -399,6 +395,8 @@ def check_provider(form, text: dict, errors: FormErrors, *, can_set_preferred: b
     reg = check_registrations(form, text, errors)
     reach = check_reach_fields(form, errors, vacancies_given=numbers["vacancies"] is not None,
                                known_codes=known_codes)
+    trust = check_trust(form, errors, quality=quality, cqc_location_id=reg["cqc_location_id"],
+                        can_verify=can_set_preferred, current=current)
     return {
         "service_types": model.join_list(services), "client_groups": model.join_list(groups),
         "hourly_price": numbers["hourly_price"], "quality_mark": quality,
@@ -412,7 +410,7 @@ def check_provider(form, text: dict, errors: FormErrors, *, can_set_preferred: b
         "reach": reach["reach"], "area_served": reach["area_served"],
         "area_served_geojson": reach["area_served_geojson"],
         "capacity_places": numbers["capacity_places"],
-        "vacancies_confirmed": reach["vacancies_confirmed"],
+        "vacancies_confirmed": reach["vacancies_confirmed"], **trust,
     }
 
 
@@ -426,8 +424,9 @@ def validate_form(form, *, area=None, postcode_lookup=None, keep_location_ok: bo
     ``area``: a shapely (multi)polygon the location must fall in (None: anywhere valid).
     ``postcode_lookup(postcode) -> (lon, lat) | None`` locates by postcode.
     ``keep_location_ok``: blank coordinates keep the current location (amendments).
-    ``can_set_preferred``: only planners say who is on the preferred provider list; for
-    others the ``current`` record's value is kept. ``known_codes``: the borough's area
+    ``can_set_preferred``: only planners say who is on the preferred provider list and
+    verify quality marks; for others the ``current`` record's list value is kept and marks
+    are self-declared (:mod:`.trust_fields`). ``known_codes``: the borough's area
     codes (an area served outside them is refused).
     """
     errors = FormErrors()
@@ -462,13 +461,13 @@ def _provider_values(p: dict) -> dict:
     out: dict = {"is_provider": True}
     for f in PROVIDER_FIELDS:
         v = p.get(f)
-        if f in ("service_types", "client_groups", "area_served"):
+        if f in ("service_types", "client_groups", "area_served", "community_tags"):
             out[f] = model.split_list(v)
         elif isinstance(v, float) and not math.isnan(v):
             out[f] = f"{v:g}"
         else:
             out[f] = "" if blank(v) else v
-    return out
+    return {**out, **trust_form_values(p)}
 
 
 def form_values(asset: dict | None, provider: dict | None = None, *, lon=None, lat=None,

@@ -48,6 +48,7 @@ from .population import (
 )
 from .reach import add_reach
 from .streets import build_streets
+from .trust import add_trust
 from .ways import classify_and_name
 
 #: Number of progress messages :func:`build_into` reports.
@@ -138,7 +139,7 @@ def generate(seed: int = settings.DEMO_SEED, today=None) -> DemoData:
                                              an.ward_district, pwc, planted_idx)
     alon, alat = xy_to_lonlat(axy)
     assets, providers = asset_frames(rows, alon, alat, prov_rows)
-    providers = add_reach(providers, assets, areas, seed, today)
+    providers = add_trust(add_reach(providers, assets, areas, seed, today), seed)
     networks = make_networks(rng, hubs, pwc, an.ward_name, lsoa_ll, lsoa_local, adj,
                              set(planted_idx["hotspot"]))
     osm_xml, ostats, _ = to_osm_xml(nodes, ways, river, bnd, asset_pois(rows, alon, alat))

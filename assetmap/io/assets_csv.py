@@ -23,9 +23,11 @@ contact_public, home_based, status, last_reviewed, and the provider columns of
 preferred_list, staff_fte, capacity_hours, vacancies, community_focus, radius_km,
 charity_number, company_number; how it reaches people: reach (venue, visits or both),
 area_served (LSOA or ward codes separated by ``|``), area_served_geojson (a polygon,
-WGS84); capacity_places (places, beside capacity_hours in hours a week); and
-vacancies_confirmed, the date (YYYY-MM-DD) the vacancies were last confirmed). A row becomes
-a provider when its category is micro_provider or it fills a provider column.
+WGS84); capacity_places (places, beside capacity_hours in hours a week);
+vacancies_confirmed, the date (YYYY-MM-DD) the vacancies were last confirmed; trust signals,
+:mod:`.provider_trust`: cqc_rating, community_tags such as ``urdu|gujarati|lgbt`` and
+quality_mark_by, honoured only with ``--council-verified-marks``). A row becomes a provider
+when its category is micro_provider or it fills a provider column.
 
 Identifiers are stable, so importing the same file again updates rather than duplicates:
 the ``id`` column if given, else ``cqc-<location id>``, ``ods-<code>``, ``charity-<number>``
@@ -70,6 +72,7 @@ from .common import (
     text,
     visible_text,
 )
+from .provider_trust import apply as apply_trust
 
 ALIASES = {
     "id": ["id", "asset_id"],
@@ -105,7 +108,8 @@ PROVIDER_FIELDS = [c for c in model.PROVIDER_COLUMNS if c != "asset_id"]
 PROVIDER_SIGNALS = ["service_types", "client_groups", "hourly_price", "quality_mark",
                     "cqc_registered", "direct_payments", "preferred_list", "staff_fte",
                     "capacity_hours", "vacancies", "community_focus", "radius_km", "reach",
-                    "area_served", "area_served_geojson", "capacity_places"]
+                    "area_served", "area_served_geojson", "capacity_places", "cqc_rating",
+                    "community_tags"]
 
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 #: Source columns a category map (``--category-map``) reads when neither the map nor
@@ -224,6 +228,8 @@ class RowRules:
     default_category: str | None = None
     category_map: CategoryMap | None = None
     fallback_names: bool = False
+    #: the council's own file: its quality marks are council-verified (provider_trust)
+    council_marks: bool = False
     stats: Counter = field(default_factory=Counter)
 
 
@@ -241,7 +247,7 @@ def build_assets(std: pd.DataFrame, store, conn, *, file, report: ImportReport, 
         a = _row_asset(r, row, bad, place, rules)
         if a is None:
             continue
-        p = _provider(r, a["category"], row, bad, provider_defaults)
+        p = _provider(r, a["category"], row, bad, provider_defaults, rules.council_marks)
         if p is False:
             continue
         if p is not None:
@@ -378,7 +384,7 @@ def _identity(r, name, pc, lon, lat, source):
     return stable_id("csv" if source == "import" else source, name, where), None
 
 
-def _provider(r, cat, row, bad, defaults):
+def _provider(r, cat, row, bad, defaults, council_marks: bool = False):
     filled = any(not blank(r.get(k)) for k in PROVIDER_SIGNALS)
     if not filled and cat != "micro_provider" and not defaults:
         return None
@@ -386,23 +392,17 @@ def _provider(r, cat, row, bad, defaults):
     for k in PROVIDER_FIELDS:
         if not blank(r.get(k)):
             p[k] = r.get(k)
-    try:
-        p["service_types"] = map_list(p.get("service_types") or "other", _SERVICES,
-                                      "service type")
-    except ValueError as e:
-        bad.add(row, "service_types", str(e))
-        return False
-    try:
-        p["client_groups"] = map_list(p.get("client_groups"), _CLIENTS, "client group")
-    except ValueError as e:
-        bad.add(row, "client_groups", str(e))
-        return False
+    for col, vocab, what, default in (("service_types", _SERVICES, "service type", "other"),
+                                      ("client_groups", _CLIENTS, "client group", None)):
+        try:
+            p[col] = map_list(p.get(col) or default, vocab, what)
+        except ValueError as e:
+            bad.add(row, col, str(e))
+            return False
     if not p["client_groups"]:
         bad.add(row, "client_groups", "a provider needs its client groups (e.g. "
                                       "older_people|dementia)")
         return False
-    if not blank(p.get("quality_mark")):
-        p["quality_mark"] = str(p["quality_mark"]).strip().lower()
     if not blank(p.get("hourly_price")) and isinstance(p["hourly_price"], str):
         p["hourly_price"] = p["hourly_price"].replace("£", "").strip()
     for k in ("cqc_registered", "direct_payments", "preferred_list"):
@@ -416,19 +416,21 @@ def _provider(r, cat, row, bad, defaults):
                                   "capacity_hours (or capacity_places) too, or leave "
                                   "vacancies empty")
         return False
-    for col, problem in model.check_reach(p):
-        bad.add(row, col, problem)
+    problem = next(iter(model.check_reach(p)), None) or apply_trust(p, council_marks=council_marks)
+    if problem:
+        bad.add(row, *problem)
         return False
     return p
 
 
 def import_assets(store, path, *, category=None, name_column=None, category_column=None,
-                  category_map=None, skip_bad: bool = False,
-                  source: str = "import") -> ImportReport:
+                  category_map=None, skip_bad: bool = False, source: str = "import",
+                  council_verified_marks: bool = False) -> ImportReport:
     """Read a CSV/XLSX/GeoJSON/GeoPackage/Shapefile of assets or providers and store it in
     one transaction. ``name_column`` / ``category_column`` pick the columns holding names
     and categories; ``category_map`` is a YAML or CSV file mapping source values to
-    categories (:mod:`.asset_categories`)."""
+    categories (:mod:`.asset_categories`); ``council_verified_marks``: the council's own
+    file, whose quality marks the council verified (else all are self-declared)."""
     file = str(path)
     report = ImportReport("assets", file)
     if category is not None and category_of(category) is None:
@@ -445,7 +447,7 @@ def import_assets(store, path, *, category=None, name_column=None, category_colu
                       else "the category map's column")
     if cmap is not None and "category" not in std:
         _map_column(df, std, cmap, report)
-    rules = RowRules(source=source, category_map=cmap,
+    rules = RowRules(source=source, category_map=cmap, council_marks=council_verified_marks,
                      fallback_names=bool(name_column) or std.attrs.get("name_column") is None)
     if "category" not in std:
         rules.default_category = category_from_filename(path)

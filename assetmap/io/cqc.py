@@ -16,9 +16,10 @@ Each location becomes an asset (category ``other``; source ``cqc``; id ``cqc-<lo
 id>``) with a provider record: CQC registered with its location id, service types from the
 CQC service types (care homes -> accommodation, homecare -> domiciliary_care, supported
 living -> home_support), client groups from the specialisms / service user bands, beds as
-capacity. Locations whose file names no client group are taken to serve older people (the
-report says how many). Rows repeating a location id are dropped; a location already stored
-(by CQC id) is updated in place.
+capacity, the latest overall rating (``Location Latest Overall Rating``) as ``cqc_rating``
+(and in the description). Locations whose file names no client group are taken to serve
+older people (the report says how many). Rows repeating a location id are dropped; a
+location already stored (by CQC id) is updated in place.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import re
 import pandas as pd
 
 from ..errors import InputError
-from . import assets_csv
+from . import assets_csv, provider_trust
 from .common import ImportReport, blank, check_file, find_col, read_table, text
 
 _COLS = {
@@ -88,6 +89,15 @@ def _pick(words, value) -> list[str]:
     return out
 
 
+def _rating(value) -> str | None:
+    """CQC's overall rating as ``model.CQC_RATINGS`` spells it; None when not rated ("Not
+    yet rated", blank) or worded otherwise (the description keeps the file's words)."""
+    try:
+        return provider_trust.cqc_rating_of(text(value))
+    except ValueError:
+        return None
+
+
 def standardise_cqc(df: pd.DataFrame, file) -> tuple[pd.DataFrame, int]:
     col = {k: find_col(df.columns, v) for k, v in _COLS.items()}
     if col["name"] is None:
@@ -129,6 +139,7 @@ def standardise_cqc(df: pd.DataFrame, file) -> tuple[pd.DataFrame, int]:
             "service_types": "|".join(services), "client_groups": "|".join(clients),
             "cqc_registered": "true", "capacity_hours": r["beds"],
             "company_number": r["company_number"], "charity_number": r["charity_number"],
+            "cqc_rating": _rating(r["rating"]),
         }
         rows.append(out)
     return pd.DataFrame(rows, index=df.index), assumed

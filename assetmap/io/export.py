@@ -43,7 +43,8 @@ PROVIDER_ONLY = ("service_types", "client_groups", "hourly_price", "quality_mark
                  "cqc_registered", "cqc_location_id", "direct_payments", "preferred_list",
                  "staff_fte", "capacity_hours", "vacancies", "community_focus", "radius_km",
                  "charity_number", "company_number", "reach", "area_served",
-                 "area_served_geojson", "capacity_places", "vacancies_confirmed")
+                 "area_served_geojson", "capacity_places", "vacancies_confirmed",
+                 "quality_mark_by", "cqc_rating", "community_tags")
 #: Never exported: workflow fields, and the verbatim Open Referral extras (they may hold
 #: contacts the record does not publish; the Open Referral feed applies its own rules).
 INTERNAL = ("is_provider", "status", "created_by", "updated_by", "oruk_extra")

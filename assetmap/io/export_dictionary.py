@@ -48,6 +48,12 @@ STORE_COLUMNS: dict[str, tuple[str, str]] = {
     "client_groups": ("", "'|'-separated client groups"),
     "hourly_price": ("GBP per hour", "price of an hour of support"),
     "quality_mark": ("", "gold, silver, bronze or none"),
+    "quality_mark_by": ("", "who awarded the quality mark: council (verified by the council) "
+                            "or self (declared by the provider); empty without a mark"),
+    "cqc_rating": ("", "CQC overall rating: Outstanding, Good, Requires improvement or "
+                       "Inadequate; empty when not rated (sole traders cannot register)"),
+    "community_tags": ("", "'|'-separated community focus terms (assetmap.focus ids: "
+                           "languages, faiths, ethnic groups, LGBT+, refugees...)"),
     "cqc_registered": ("", "registered with the Care Quality Commission"),
     "cqc_location_id": ("", "CQC location id"),
     "direct_payments": ("", "accepts direct payments"),

@@ -3,6 +3,7 @@ is not the only cue). Home-based providers arrive already moved to an approximat
 by privacy.public_assets; the popup says so."""
 from __future__ import annotations
 
+from .. import focus, trust
 from ..analysis import capacity, reach
 from ..model import CLIENT_GROUPS, SERVICE_TYPES, split_list
 from ._legend import add_legend
@@ -51,8 +52,9 @@ def legend_html() -> str:
                             'only at an approximate location.</div>')
 
 
-POPUP_LABELS = ("Where", "Services", "For", "Reach", "Price", "Quality mark", "Capacity",
-                "Vacancies", "Direct payments", "CQC registered", "Community focus", "Contact")
+POPUP_LABELS = ("Where", "Services", "For", "Reach", "Price", "Quality mark", "CQC rating",
+                "Capacity", "Vacancies", "Direct payments", "CQC registered",
+                "Preferred list", "Community focus", "Contact")
 MARKS = ("gold", "silver", "bronze", "none")
 SUBTITLE = "Micro-provider"
 
@@ -66,17 +68,43 @@ def _capacity(row) -> str:
     return capacity.amount(v, unit).removeprefix("about ")
 
 
+def _price(row) -> str:
+    """'£18.00 an hour (GBP 2.00 below the council rate)' (the comparison when the council
+    set its rate, settings.COUNCIL_HOURLY_RATE)."""
+    p = price_text(row.get("hourly_price"))
+    against = trust.price_against_rate(row.get("hourly_price"))
+    return f"{p} ({against})" if p and against else p
+
+
+def _focus(row) -> str:
+    """The vocabulary's terms, then the free text when it says more."""
+    terms = focus.labels_text(row.get("community_tags"))
+    text = row.get("community_focus")
+    text = "" if text is None or text != text else str(text)
+    parts = [terms] if terms else []
+    if text and text.lower() != terms.lower():
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _preferred(row) -> str:
+    """Said only where the council publishes its list (the public frame holds the flag
+    then: privacy.public_assets drops it otherwise)."""
+    v = row.get("preferred_list")
+    return "Yes" if trust.preferred_visible(False) and (v is True or v == 1) else ""
+
+
 def popup_values(row) -> list[str]:
-    q = row.get("quality_mark") or "none"
     return [f"<em>{esc(row['location_note'])}</em>" if row.get("location_note") else "",
             esc(labels(row.get("service_types"), SERVICE_TYPES)),
             esc(labels(row.get("client_groups"), CLIENT_GROUPS)),
-            esc(reach.describe(row)),
-            esc(price_text(row.get("hourly_price"))), esc(QUALITY_LABELS.get(q, q)),
+            esc(reach.describe(row)), esc(_price(row)),
+            esc(trust.quality_text(row.get("quality_mark"), row.get("quality_mark_by"))),
+            esc(trust.cqc_text(row.get("cqc_rating")).removeprefix("CQC: ")),
             esc(_capacity(row)),
             esc(capacity.vacancy_text(row).removeprefix("Vacancies: ")),
             yes_no(row.get("direct_payments")), yes_no(row.get("cqc_registered")),
-            esc(row.get("community_focus")), esc(row.get("contact"))]
+            _preferred(row), esc(_focus(row)), esc(row.get("contact"))]
 
 
 def add_to(m, providers, *, name: str = "Micro-providers", show: bool = True,

@@ -35,7 +35,7 @@ from ..errors import InputError
 
 #: The schema's version: the number of the newest migration (``migrations/versions``),
 #: also kept in the meta table's ``schema`` row. A new column is a new revision there.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _to_wkb(value):
@@ -241,6 +241,9 @@ providers = Table(
     # schema version 2: reach, area served, places, vacancy date (see model.PROVIDER_COLUMNS)
     Column("reach", Str(8)), Column("area_served", Txt()), Column("area_served_geojson", Txt()),
     Column("capacity_places", Float), Column("vacancies_confirmed", Str(32)),
+    # schema version 7: trust signals (who awarded the mark, CQC rating, focus terms)
+    Column("quality_mark_by", Str(8)), Column("cqc_rating", Str(24)),
+    Column("community_tags", Txt()),
 )
 
 asset_versions = Table(

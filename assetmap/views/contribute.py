@@ -7,7 +7,7 @@ import threading
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 
-from .. import accounts, maps, model, privacy
+from .. import accounts, focus, maps, model, privacy
 from ..community import area, forms, hours, tokens
 from ..errors import InputError, NotFound, PermissionDenied
 from ..layers import areas as areas_layer
@@ -27,7 +27,8 @@ def vocab() -> dict:
     return {"categories": model.ASSET_CATEGORIES, "service_types": model.SERVICE_TYPES,
             "client_groups": model.CLIENT_GROUPS, "quality_marks": model.QUALITY_MARKS,
             "days": [(d, hours.DAY_NAMES[d]) for d in hours.DAYS],
-            "reach_modes": model.REACH_MODES, "wards": borough_areas(get_store())["wards"]}
+            "reach_modes": model.REACH_MODES, "wards": borough_areas(get_store())["wards"],
+            "cqc_ratings": model.CQC_RATINGS, "focus_groups": focus.by_kind()}
 
 
 _areas_cache: dict = {}
@@ -80,7 +81,8 @@ def validate(form, store, *, keep_location_ok=False, can_set_preferred=False, cu
 
 def submitted_values() -> dict:
     """The posted form as the form template's values (to show it again with its errors)."""
-    return {k: (v if k in ("service_types", "client_groups", "area_served") else v[0])
+    return {k: (v if k in ("service_types", "client_groups", "area_served", "community_tags")
+                else v[0])
             for k, v in request.form.to_dict(flat=False).items()}
 
 

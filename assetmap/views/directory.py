@@ -14,16 +14,23 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, render_template, request
 
-from .. import maps, model, pipeline, settings
+from .. import accounts, focus, maps, model, pipeline, settings, trust
 from ..layers.access import isochrone_geojson
 from ..layers.providers import QUALITY_LABELS
 from . import _params, get_store
+from .access import has_role
 from .main import web_data
 
 bp = Blueprint("directory", __name__)
 
 QUALITY_ORDER = {"gold": 3, "silver": 2, "bronze": 1, "none": 0}
 MAX_LIST = settings.DIRECTORY_MAX_RESULTS
+
+
+@bp.app_template_filter("focus_label")
+def _focus_label(term_id) -> str:
+    """'urdu' -> 'Urdu' in any template (record pages list a provider's focus terms)."""
+    return focus.label(term_id)
 
 
 def _float(v):
@@ -50,6 +57,11 @@ def parse_filters(args) -> dict:
         "direct_payments": _flag(args, "direct_payments"), "cqc": _flag(args, "cqc"),
         "vacancies": _flag(args, "vacancies"),
         "focus": (args.get("focus") or "").strip()[:60],
+        "cqc_rating": args.get("cqc_rating") if args.get("cqc_rating") in trust.CQC_FILTERS
+        else "",
+        "verified": _flag(args, "verified"),
+        # only where the council publishes its list (else the filter would reveal it)
+        "preferred": _flag(args, "preferred") and settings.PUBLISH_PREFERRED_LIST,
         "postcode": (args.get("postcode") or "").strip()[:10],
         "area": (args.get("area") or "").strip().upper()[:12],
         "lat": _float(args.get("lat")), "lon": _float(args.get("lon")),
@@ -144,7 +156,8 @@ def _provider_filters(a: pd.DataFrame, f) -> pd.DataFrame:
     """The filters only providers can meet (any of them set keeps providers only)."""
     prov_filter = any([f["service_type"], f["client_group"], f["quality"],
                        f["price_min"] is not None, f["price_max"] is not None,
-                       f["direct_payments"], f["cqc"], f["vacancies"], f["focus"]])
+                       f["direct_payments"], f["cqc"], f["vacancies"], f["focus"],
+                       f.get("cqc_rating"), f.get("verified"), f.get("preferred")])
     if prov_filter:
         a = a[a["is_provider"]]
     if f["service_type"]:
@@ -164,10 +177,71 @@ def _provider_filters(a: pd.DataFrame, f) -> pd.DataFrame:
         a = a[a["cqc_registered"].fillna(False).astype(bool)]
     if f["vacancies"]:                  # only vacancies confirmed recently count
         a = a[pipeline.match.vacancy_columns(a)["has_vacancy"].to_numpy(dtype=bool)]
+    return _trust_filters(a, f)
+
+
+def _col(a: pd.DataFrame, name: str) -> list:
+    return a[name].tolist() if name in a else [None] * len(a)
+
+
+def _trust_filters(a: pd.DataFrame, f) -> pd.DataFrame:
+    """Community focus (the vocabulary's terms the words mean, or the free text), a
+    minimum CQC rating (unrated providers stay unless one is asked for), council-verified
+    quality marks only, and the preferred list (where published)."""
     if f["focus"]:
-        a = a[a["community_focus"].fillna("").str.lower()
-              .str.contains(f["focus"].lower(), regex=False)]
+        a = a[np.array([focus.matches(t, x, f["focus"]) for t, x in
+                        zip(_col(a, "community_tags"), _col(a, "community_focus"))], dtype=bool)]
+    if f.get("cqc_rating"):
+        a = a[np.array([trust.cqc_meets(r, f["cqc_rating"]) for r in _col(a, "cqc_rating")],
+                       dtype=bool)]
+    if f.get("verified"):
+        a = a[np.array([trust.is_verified(m, b) for m, b in
+                        zip(_col(a, "quality_mark"), _col(a, "quality_mark_by"))], dtype=bool)]
+    if f.get("preferred"):
+        a = a[np.array([v is True or v == 1 for v in _col(a, "preferred_list")], dtype=bool)]
     return a
+
+
+def staff() -> bool:
+    """Signed-in staff (planners, coordinators, referrers): they see the preferred list."""
+    return has_role(*accounts.CAN_SEE_PREFERRED)
+
+
+def _preferred_ids(wd, store) -> set | None:
+    """For staff where the list is not published: the ids on it (read from the store, once
+    per data version); None otherwise (the public frame holds the flag, or nobody sees it)."""
+    if settings.PUBLISH_PREFERRED_LIST or not staff():
+        return None
+
+    def read():
+        a = store.read_assets(statuses=("approved",))
+        return set(a.loc[a["preferred_list"].fillna(False).astype(bool), "id"]) \
+            if "preferred_list" in a else set()
+    return wd.memoise(("preferred-ids",), read)
+
+
+def trust_rows(rows: list[dict], preferred_ids: set | None = None) -> list[dict]:
+    """Each result row with its trust signals in words (``assetmap.trust``): the quality
+    mark and who awarded it, the CQC rating, the price against the council's rate, the
+    community focus terms, and the preferred-list flag where this viewer may see it."""
+    show_pref = trust.preferred_visible(staff())
+    for r in rows:
+        r["quality_text"] = trust.quality_text(r.get("quality_mark"), r.get("quality_mark_by"))
+        r["verified"] = trust.is_verified(r.get("quality_mark"), r.get("quality_mark_by"))
+        r["cqc_text"] = trust.cqc_text(r.get("cqc_rating"))
+        r["rate_text"] = trust.price_against_rate(r.get("hourly_price"))
+        r["focus_labels"] = focus.labels_text(r.get("community_tags"))
+        pref = r.get("preferred_list") if preferred_ids is None else r.get("id") in preferred_ids
+        r["preferred_text"] = trust.PREFERRED_TEXT if show_pref and r.get("is_provider") and \
+            (pref is True or pref == 1) else ""
+    return rows
+
+
+def trust_choices() -> dict:
+    """What the filter forms offer for the trust signals."""
+    return {"cqc_choices": [(k, v[0]) for k, v in trust.CQC_FILTERS.items()],
+            "can_filter_preferred": settings.PUBLISH_PREFERRED_LIST,
+            "council_rate": trust.council_rate()}
 
 
 def _nearest_first(a: pd.DataFrame, f, store, origin, wd=None
@@ -211,8 +285,9 @@ def directory():
         page = maps.cached_map(store, "directory",
                                lambda: maps.build_directory_map(shown, centre=origin), key=key)
     ctx = wd.memoise(("context", origin), lambda: need_context(wd, origin))
-    return render_template("directory.html", map=page, wd=wd, f=f, results=shown.to_dict("records"),
-                           context=ctx,
+    rows = trust_rows(shown.to_dict("records"), _preferred_ids(wd, store))
+    return render_template("directory.html", map=page, wd=wd, f=f, results=rows,
+                           context=ctx, **trust_choices(),
                            total=len(results), origin=origin, error=error, method=method,
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
                            cat_labels=model.ASSET_CATEGORIES, q_labels=QUALITY_LABELS,
@@ -266,8 +341,10 @@ def referral():
     return render_template("referral.html", map=page, wd=wd, f=f, budget=budget, origin=origin,
                            context=ctx,
                            error=error, method=method,
-                           providers=[] if providers is None else providers.to_dict("records"),
+                           providers=[] if providers is None else trust_rows(
+                               providers.to_dict("records"), _preferred_ids(wd, store)),
                            assets=[] if assets is None else assets.to_dict("records"),
+                           **trust_choices(),
                            st_labels=model.SERVICE_TYPES, cg_labels=model.CLIENT_GROUPS,
                            cat_labels=model.ASSET_CATEGORIES, q_labels=QUALITY_LABELS,
                            area_choices=_area_choices(wd))

@@ -24,14 +24,20 @@ last_reviewed              service.assured_date; updated_at -> service.last_modi
 category, service types,   service.attributes[] -> taxonomy_term of the AssetMap
 client groups              taxonomies (published at /taxonomies and /taxonomy_terms)
 hourly_price               service.cost_options[] (GBP, "per hour")
-quality_mark               service.accreditations ("AssetMap quality mark: gold")
+quality_mark,              service.accreditations ("AssetMap quality mark: gold (verified
+quality_mark_by,           by the council); CQC overall rating: Good"), and provider
+cqc_rating                 details quality_mark_by and cqc_rating (no HSDS field for them)
+community_tags             service.attributes[] -> taxonomy "AssetMap community focus"
+                           (every term); the languages among them also service.languages[]
+                           (name, ISO 639 code)
 cqc / charity / company    organization.organization_identifiers[] (CQC location ID,
                            GB-CHC, GB-COH)
 other provider fields,     service.attributes[] with a value, taxonomy "AssetMap provider
 AssetMap id                details" (capacity_hours, vacancies, capacity_places,
                            vacancies_confirmed, direct_payments, preferred_list,
                            cqc_registered, staff_fte, community_focus, radius_km, reach,
-                           home_based, contact_public, assetmap_id)
+                           home_based, contact_public, assetmap_id); preferred_list only
+                           where published (settings.PUBLISH_PREFERRED_LIST)
 oruk_extra                 an imported record's own ids and every field AssetMap cannot
                            hold (languages, funding, ages, eligibility, contact names...),
                            kept verbatim and published again (:mod:`.extra`)

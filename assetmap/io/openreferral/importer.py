@@ -12,7 +12,7 @@ import pandas as pd
 from ... import model, settings
 from ...errors import InputError, InputErrors
 from ...settings import STORAGE_CRS
-from .. import assets_csv
+from .. import assets_csv, provider_trust
 from ..common import ImportReport, text
 from . import extra, mapping
 from .read import read_openreferral
@@ -56,6 +56,7 @@ def service_to_row(s: dict) -> dict:
     if r.get("community_focus") is None:
         r["community_focus"] = mapping.languages(s)
     r.update(mapping.identifiers(s))
+    r.update(mapping.trust_fields(s, details))
     r["_ids"] = _ids(s)
     r["_updated_at"] = text(s.get("last_modified"))
     return r
@@ -109,12 +110,14 @@ def _raise_named(e: InputError, services: list):
     raise e
 
 
-def import_openreferral(store, path, *, skip_bad: bool = False,
-                        category: str | None = None) -> ImportReport:
+def import_openreferral(store, path, *, skip_bad: bool = False, category: str | None = None,
+                        council_verified_marks: bool = False) -> ImportReport:
     """Import Open Referral UK data (a JSON page, pages, one service, or an HSDS CSV
     package) in one transaction. Services of other feeds without an AssetMap category
     become ``category`` (default ``other``). With ``skip_bad``, services that cannot be
-    placed (e.g. outside the stored areas) are reported one by one and the rest stored."""
+    placed (e.g. outside the stored areas) are reported one by one and the rest stored.
+    Quality marks are self-declared unless ``council_verified_marks`` (the council's own
+    feed, where "verified by the council" is believed)."""
     file = str(path)
     report = ImportReport("openreferral", file)
     services = read_openreferral(path)
@@ -126,21 +129,23 @@ def import_openreferral(store, path, *, skip_bad: bool = False,
     ctx = Context(area_name=store.get_meta("area_name") or settings.DEMO_LA_NAME)
     try:
         _import(store, std, services, rows, ctx, report, file=file, skip_bad=skip_bad,
-                category=category)
+                rules=assets_csv.RowRules(source="openreferral",
+                                          default_category=category or "other",
+                                          council_marks=council_verified_marks))
     except InputError as e:
         _raise_named(e, services)
     _name_records(report, services, 0)
     return report
 
 
-def _import(store, std, services, rows, ctx, report, *, file, skip_bad, category) -> None:
+def _import(store, std, services, rows, ctx, report, *, file, skip_bad, rules) -> None:
     """Check, de-duplicate and write the rows in one transaction, with their extras."""
     with store.transaction() as conn:
         assets, prov = assets_csv.build_assets(
-            std, store, conn, file=file, report=report, skip_bad=skip_bad,
-            source="openreferral", default_category=category or "other")
+            std, store, conn, file=file, report=report, skip_bad=skip_bad, rules=rules)
         assets_csv.dedupe_against_store(assets, prov, store, conn, report)
         _keep_private_details(assets, store, conn)
+        _keep_council_facts(assets, prov, rows, store, conn)
         _attach_extras(assets, prov, services, rows, ctx)
         assets_csv.write_assets(store, conn, assets, prov, file=file, report=report,
                                 skip_bad=skip_bad)
@@ -179,6 +184,15 @@ def _as_stored(a: dict, p: dict | None) -> dict | None:
     except (InputError, TypeError, ValueError):
         return None
     return clean
+
+
+def _keep_council_facts(assets: list, prov: list, rows: list, store, conn) -> None:
+    """A re-import (even of AssetMap's own feed, which leaves the preferred list out unless
+    it is published) keeps what only the council says (``provider_trust``)."""
+    old = store.read_assets(statuses=None, ids=[p["asset_id"] for p in prov], conn=conn)
+    row_of = {a["id"]: rows[a["_row"] - 1] for a in assets}
+    provider_trust.keep_council_facts(prov, old.set_index("id") if len(old) else None,
+                                      lambda aid: row_of.get(aid, {}))
 
 
 def _keep_private_details(assets: list, store, conn) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 
-from ... import model, settings
+from ... import focus, model, settings
 from .. import assets_csv
 from ..common import blank, text
 from .parts import ONS_GEOGRAPHY_URI
 from .record import ADDRESS_NOTE
-from .terms import TAXONOMIES
+from .terms import LANGUAGE_CODES, TAXONOMIES
 
 _TRUE = {"true", "yes", "1", "y"}
 #: Eligibility words -> client group (matched in eligibility text and audience terms).
@@ -36,6 +36,11 @@ _VENUE = re.compile(r"in[- ]person|venue|drop[- ]in|premises|face[- ]to[- ]face|
 _RADIUS = re.compile(r"within\s+([\d.]+)\s*(km|kilomet\w*|miles?)\b", re.I)
 _HOURLY = re.compile(r"\bhour|hourly|\bper hr\b|/\s*h(ou)?r?\b", re.I)
 _QUALITY = re.compile(r"quality mark:\s*(gold|silver|bronze|none)\b", re.I)
+_QUALITY_BY = re.compile(r"quality mark:\s*\w+\s*\((verified by the council|self-declared)\)",
+                         re.I)
+_CQC_RATING = re.compile(r"CQC (?:overall )?rating:?\s*(outstanding|good|requires improvement|"
+                         r"inadequate)\b", re.I)
+_LANGUAGE_IDS = {code: t for t, code in LANGUAGE_CODES.items()}
 
 
 def classified_terms(s: dict) -> tuple[list, list, list, dict, list]:
@@ -58,6 +63,8 @@ def classified_terms(s: dict) -> tuple[list, list, list, dict, list]:
             clients.append(code)
         elif tax == TAXONOMIES["detail"][0]:
             details[code] = a.get("value")
+        elif tax == TAXONOMIES["community_focus"][0]:
+            details.setdefault("community_tags", []).append(code)
         elif term.get("name") or term.get("term"):
             other.append(str(term.get("name") or term.get("term")))
     return cats, services, clients, details, other
@@ -256,3 +263,33 @@ def is_own_page(url, details: dict) -> bool:
     aid = details.get("assetmap_id")
     return bool(aid) and str(url or "").rstrip("/").endswith(f"/directory/{aid}")
 
+
+
+def trust_fields(s: dict, details: dict) -> dict:
+    """Who awarded the quality mark and the CQC rating (AssetMap's detail attributes, else
+    the accreditations text), and the community focus terms."""
+    acc = str(s.get("accreditations") or "")
+    by = details.get("quality_mark_by")
+    m = _QUALITY_BY.search(acc)
+    if by is None and m:
+        by = "council" if m.group(1).lower().startswith("verified") else "self"
+    rating = details.get("cqc_rating")
+    m = _CQC_RATING.search(acc)
+    if rating is None and m:
+        rating = m.group(1)
+    return {"quality_mark_by": by, "cqc_rating": rating,
+            "community_tags": community_tags(s, details)}
+
+
+def community_tags(s: dict, details: dict) -> str | None:
+    """Focus ids from AssetMap's community focus terms and the service's languages (by
+    ISO 639 code or name; English and unknown languages left out)."""
+    ids = [c for c in details.get("community_tags") or [] if c in focus.TERMS]
+    for lang in s.get("languages") or []:
+        t = _LANGUAGE_IDS.get(str(lang.get("code") or "").strip().lower())
+        if t is None:
+            found, _ = focus.parse_tags(text(lang.get("name")))
+            t = found[0] if found else None
+        if t and t not in ids:
+            ids.append(t)
+    return focus.join_tags(ids) or None

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 
-from ... import model
+from ... import focus, model
 from .terms import (
     ATTENDING,
+    LANGUAGE_CODES,
     LINK_TYPES,
     TAXONOMIES,
     Context,
@@ -161,7 +162,8 @@ def attribute(sid: str, kind: str, code: str, ctx: Context, value=None) -> dict:
 #: Provider details published as attribute values (HSDS 3.0 has no field for them).
 DETAIL_FLAGS = ("direct_payments", "preferred_list", "cqc_registered")
 DETAIL_VALUES = ("staff_fte", "community_focus", "radius_km", "capacity_hours", "vacancies",
-                 "capacity_places", "vacancies_confirmed", "reach")
+                 "capacity_places", "vacancies_confirmed", "reach", "quality_mark_by",
+                 "cqc_rating")
 
 
 def attributes(row, aid: str, sid: str, is_provider: bool, ctx: Context) -> list[dict]:
@@ -180,9 +182,23 @@ def attributes(row, aid: str, sid: str, is_provider: bool, ctx: Context) -> list
         attrs.append(attribute(sid, "service_type", t, ctx))
     for c in model.split_list(field(row, "client_groups")):
         attrs.append(attribute(sid, "client_group", c, ctx))
-    for k in DETAIL_FLAGS:
-        attrs.append(attribute(sid, "detail", k, ctx, str(bool(field(row, k))).lower()))
+    for k in DETAIL_FLAGS:       # (absent: not published, e.g. the preferred list)
+        if field(row, k) is not None:
+            attrs.append(attribute(sid, "detail", k, ctx, str(bool(field(row, k))).lower()))
     for k in DETAIL_VALUES:
         if field(row, k) is not None:
             attrs.append(attribute(sid, "detail", k, ctx, field(row, k)))
+    for t in focus.split_tags(field(row, "community_tags")):
+        attrs.append(attribute(sid, "community_focus", t, ctx))
     return attrs
+
+
+def languages(row, aid: str, sid: str) -> list[dict]:
+    """The service's languages (HSDS ``language``: name and ISO 639 code) from the
+    provider's community focus terms that are languages."""
+    out = []
+    for t in focus.split_tags(field(row, "community_tags")):
+        if focus.TERMS[t].kind == "language":
+            out.append({"id": uid("language", f"{aid}:{t}"), "service_id": sid,
+                        "name": focus.label(t), "code": LANGUAGE_CODES.get(t)})
+    return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ... import model
 from . import extra, parts
-from .terms import QUALITY_PREFIX, Context, field, prune, uid
+from .terms import CQC_PREFIX, QUALITY_PREFIX, Context, field, prune, uid
 
 
 def ids_of(row) -> dict:
@@ -46,14 +46,12 @@ def generated_record(row, ctx: Context) -> dict:
     reach = reach_mode(row) if is_provider else None
     email, contacts = parts.contacts(row, aid, sid)
     assured = field(row, "last_reviewed")
-    qm = field(row, "quality_mark")
     return prune({
         "id": sid, "organization_id": ids["organization"], "name": row["name"],
         "description": field(row, "description"),
         "url": field(row, "website") or page_url(row, ctx), "email": email,
         "status": "active",
-        "accreditations": QUALITY_PREFIX + qm if is_provider and qm and qm != "none"
-        else None,
+        "accreditations": accreditations(row) if is_provider else None,
         "assured_date": str(assured)[:10] if assured else None,
         "last_modified": field(row, "updated_at"),
         "organization": _organization(row, aid, ids, email),
@@ -63,8 +61,24 @@ def generated_record(row, ctx: Context) -> dict:
         "schedules": parts.schedules(row, aid, sid, reach), "contacts": contacts,
         "cost_options": parts.cost_options(row, aid, sid) if is_provider else [],
         "service_areas": parts.service_areas(row, aid, sid) if is_provider else [],
+        "languages": parts.languages(row, aid, sid) if is_provider else [],
         "attributes": parts.attributes(row, aid, sid, is_provider, ctx),
     }) or {}
+
+
+def accreditations(row) -> str | None:
+    """'AssetMap quality mark: gold (verified by the council); CQC overall rating: Good'
+    (HSDS's free-text accreditations; the mark's awarder and the rating are also detail
+    attributes)."""
+    bits = []
+    qm = field(row, "quality_mark")
+    if qm and qm != "none":
+        by = "verified by the council" if field(row, "quality_mark_by") == "council" \
+            else "self-declared"
+        bits.append(f"{QUALITY_PREFIX}{qm} ({by})")
+    if field(row, "cqc_rating"):
+        bits.append(f"{CQC_PREFIX}{field(row, 'cqc_rating')}")
+    return "; ".join(bits) or None
 
 
 def service_record(row, *, base_url: str | None = None, ctx: Context | None = None) -> dict:

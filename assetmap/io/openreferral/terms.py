@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ... import model
+from ... import focus, model
 
 NAMESPACE = uuid.UUID("6f1c3c1e-7f3a-5b7e-9a53-2b1d6c0a4e11")
 #: HSDS version and the profile the feed follows (the ``/`` document).
@@ -30,7 +30,11 @@ TAXONOMIES = {
         "capacity_hours": "Capacity (hours a week)", "vacancies": "Vacancies",
         "capacity_places": "Capacity (places)",
         "vacancies_confirmed": "Vacancies last confirmed (date)",
-        "reach": "Reach (venue, visits or both)"}),
+        "reach": "Reach (venue, visits or both)",
+        "quality_mark_by": "Quality mark awarded by (council: verified; self: declared)",
+        "cqc_rating": "CQC overall rating"}),
+    "community_focus": ("AssetMap community focus",
+                        {t.id: t.label for t in focus.TERMS.values()}),
 }
 TAXONOMY_DESCRIPTIONS = {
     "category": "The kinds of community asset AssetMap maps (its asset categories).",
@@ -38,13 +42,29 @@ TAXONOMY_DESCRIPTIONS = {
     "client_group": "Who a service is for (AssetMap client groups).",
     "detail": "Facts about a provider that HSDS 3.0 has no field for; the attribute's "
               "value holds the fact.",
+    "community_focus": "Communities a provider serves in particular: languages, faiths, "
+                       "ethnic groups, LGBT+, refugees (AssetMap's focus vocabulary; the "
+                       "languages are also the service's languages).",
+}
+#: ISO 639-1 (else 639-3) codes of the focus vocabulary's languages, for ``languages``.
+LANGUAGE_CODES = {
+    "urdu": "ur", "punjabi": "pa", "gujarati": "gu", "bengali": "bn", "hindi": "hi",
+    "tamil": "ta", "nepali": "ne", "pashto": "ps", "farsi": "fa", "kurdish": "ku",
+    "arabic": "ar", "somali": "so", "tigrinya": "ti", "amharic": "am", "yoruba": "yo",
+    "igbo": "ig", "shona": "sn", "swahili": "sw", "polish": "pl", "romanian": "ro",
+    "lithuanian": "lt", "bulgarian": "bg", "slovak": "sk", "russian": "ru",
+    "ukrainian": "uk", "portuguese": "pt", "spanish": "es", "italian": "it", "french": "fr",
+    "turkish": "tr", "cantonese": "yue", "mandarin": "cmn", "vietnamese": "vi",
+    "welsh": "cy", "bsl": "bfi",
 }
 #: A published mapping from the AssetMap vocabulary to a taxonomy councils use (e.g. the
 #: LGA / esd service types): none is at hand (the standards folder holds none), so none.
 EXTERNAL_MAPPINGS: dict[str, dict] = {}
 LINK_TYPES = {"category": "service_category", "service_type": "service_type",
-              "client_group": "audience", "detail": "detail"}
+              "client_group": "audience", "detail": "detail",
+              "community_focus": "community_focus"}
 QUALITY_PREFIX = "AssetMap quality mark: "
+CQC_PREFIX = "CQC overall rating: "
 #: How each reach mode is worded in a schedule's ``attending_type`` (free text in HSDS).
 ATTENDING = {"venue": "In person, at the venue",
              "visits": "At home: the provider comes to you",
