@@ -156,3 +156,12 @@ def test_downloads_page_explains_how_to_cite(web_client):
     html = web_client.get("/downloads").get_data(as_text=True)
     assert "gaps.zip" in html and "X-AssetMap-Run" in html
     assert "OpenStreetMap contributors" in html and settings.DATA_LICENCE[:30] in html
+
+
+def test_provider_download_carries_trust_signals_not_the_unpublished_preferred_list(client):
+    """Who awarded the mark, the CQC rating and the focus terms are in the providers file;
+    the preferred list is not while the council does not publish it (the default)."""
+    r = client.get("/downloads/providers.csv")
+    head = next(csv.reader(io.StringIO(r.get_data(as_text=True))))
+    assert {"quality_mark_by", "cqc_rating", "community_tags"} <= set(head)
+    assert "preferred_list" not in head
