@@ -171,7 +171,8 @@ def test_cqc_hsca_layout_with_flags(pc_store, tmp_path):
                      [["1-333", "Rose Care", "M1 1AA", lat, lon, "40", "Good", "Y", "Y", "Y"]])
     import_cqc(pc_store, path)
     r = pc_store.read_assets().iloc[0]
-    assert r["client_groups"] == "older_people|dementia" and r["capacity_hours"] == 40
+    assert r["client_groups"] == "older_people|dementia"
+    assert r["capacity_places"] == 40 and pd.isna(r["capacity_hours"])   # beds are places
     assert "CQC rating: Good" in r["description"]
 
 

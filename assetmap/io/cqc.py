@@ -15,8 +15,8 @@ Reads the layouts councils get from the Care Quality Commission:
 Each location becomes an asset (category ``other``; source ``cqc``; id ``cqc-<location
 id>``) with a provider record: CQC registered with its location id, service types from the
 CQC service types (care homes -> accommodation, homecare -> domiciliary_care, supported
-living -> home_support), client groups from the specialisms / service user bands, beds as
-capacity, the latest overall rating (``Location Latest Overall Rating``) as ``cqc_rating``
+living -> home_support), client groups from the specialisms / service user bands, beds as places
+(capacity in places), the latest overall rating (``Location Latest Overall Rating``) as ``cqc_rating``
 (and in the description). Locations whose file names no client group are taken to serve
 older people (the report says how many). Rows repeating a location id are dropped; a
 location already stored (by CQC id) is updated in place.
@@ -137,7 +137,7 @@ def standardise_cqc(df: pd.DataFrame, file) -> tuple[pd.DataFrame, int]:
             "cqc_location_id": None if blank(r["cqc_location_id"]) else
             re.sub(r"\s+", "", str(r["cqc_location_id"])),
             "service_types": "|".join(services), "client_groups": "|".join(clients),
-            "cqc_registered": "true", "capacity_hours": r["beds"],
+            "cqc_registered": "true", "capacity_places": r["beds"],   # beds are places, not hours
             "company_number": r["company_number"], "charity_number": r["charity_number"],
             "cqc_rating": _rating(r["rating"]),
         }
