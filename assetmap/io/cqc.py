@@ -15,10 +15,10 @@ Reads the layouts councils get from the Care Quality Commission:
 Each location becomes an asset (category ``other``; source ``cqc``; id ``cqc-<location
 id>``) with a provider record: CQC registered with its location id, service types from the
 CQC service types (care homes -> accommodation, homecare -> domiciliary_care, supported
-living -> home_support), client groups from the specialisms / service user bands, beds as places
-(capacity in places), the latest overall rating (``Location Latest Overall Rating``) as ``cqc_rating``
-(and in the description). Locations whose file names no client group are taken to serve
-older people (the report says how many). Rows repeating a location id are dropped; a
+living -> home_support), client groups from the specialisms / service user bands, care home
+beds as capacity in places, the latest overall rating (``Location Latest Overall Rating``)
+as ``cqc_rating`` (and in the description). Locations whose file names no client group are
+taken to serve older people (the report says how many). Rows repeating a location id are dropped; a
 location already stored (by CQC id) is updated in place.
 """
 from __future__ import annotations

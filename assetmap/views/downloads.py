@@ -56,9 +56,10 @@ ASSET_EXPORT_COLUMNS = ["id", "name", "category", "description", "address", "pos
                         "location_note"]
 PROVIDER_EXPORT_COLUMNS = ASSET_EXPORT_COLUMNS + [
     "service_types", "client_groups", "hourly_price", "quality_mark", "quality_mark_by",
-    "cqc_registered", "cqc_location_id", "cqc_rating", "direct_payments", "preferred_list", "staff_fte", "capacity_hours",
-    "capacity_places", "vacancies", "vacancies_confirmed", "community_focus", "community_tags", "reach",
-    "radius_km", "area_served", "area_served_geojson", "charity_number", "company_number"]
+    "cqc_registered", "cqc_location_id", "cqc_rating", "direct_payments", "preferred_list",
+    "staff_fte", "capacity_hours", "capacity_places", "vacancies", "vacancies_confirmed",
+    "community_focus", "community_tags", "reach", "radius_km", "area_served",
+    "area_served_geojson", "charity_number", "company_number"]
 
 
 def _area_base(wd):
