@@ -7,7 +7,7 @@ from __future__ import annotations
 from . import model
 from .gapview import gap_choices, gap_rows, rows_title
 from .layers import access as access_layer
-from .layers import areadata
+from .layers import areadata, areagg
 from .layers import areas as areas_layer
 from .layers import classes as classes_mod
 from .layers import gaps as gaps_layer
@@ -161,3 +161,47 @@ def hotspot_layers(wd) -> dict:
             out[kind] = (lay, {"name": lay.legend_title, "show": show})
         return out
     return wd.memoise(("hotspot-layers",), build)
+
+
+# --- aggregates: a national view with more areas than the map draws at once --------------------
+def area_groups(wd) -> areagg.Groups | None:
+    """The areas grouped by parent (local authority or ward) with dissolved shapes, once per
+    data version; None when the areas have no parents."""
+    return wd.memoise(("area-groups",), lambda: areagg.groups(wd.areas))
+
+
+def aggregate_layers(wd, layers: dict, choices: dict):
+    """(groups, the map's ``layers`` aggregated to them) for ``choices`` (measure, scheme,
+    k, category of the overview), once per data version and choice; None without parents."""
+    g = area_groups(wd)
+    if g is None:
+        return None
+    key = ("aggregate-layers", tuple(layers), tuple(sorted(choices.items())))
+    return g, wd.memoise(key, lambda: [_aggregate(wd, g, lay, choices)
+                                       for lay, _ in layers.values()])
+
+
+def _aggregate(wd, g, lay: areadata.AreaLayer, choices: dict) -> areadata.AreaLayer:
+    """One layer per group: population-weighted means for the needs measure and walking
+    minutes (classes of the aggregate values, cached like the areas'), class shares else."""
+    n, pop = len(g.frame), areagg.population(wd.areas)
+    how = "population-weighted mean"
+    measure = choices.get("measure") or default_measure(wd)
+    if lay.id == "needs" and measure in measures(wd):
+        title, unit = measures(wd)[measure]
+        vals = areagg.weighted_mean(measure_values(wd, measure), pop, g.inv, n)
+        frame = g.frame[["code"]].copy()
+        frame[measure] = vals
+        scheme, k = choices.get("scheme") or "quantiles", int(choices.get("k") or 5)
+        cls = classes_mod.cached(wd, f"aggregate:{measure}", vals, scheme, k)
+        return areagg.headed(needs_layer.layer(frame, measure, title=title, unit=unit,
+                                               scheme=scheme, k=k, classes=cls), g, how)
+    if lay.id == "access" and len(wd.access):
+        cats = set(wd.access["category"])
+        cat = choices.get("category") or "community_centre"
+        cat = cat if cat in cats else wd.access["category"].iloc[0]
+        mins = areagg.weighted_mean(access_minutes(wd, cat), pop, g.inv, n)
+        cap = ((wd.run or {}).get("params") or {}).get("access_max_minutes")
+        return areagg.headed(access_layer.layer(mins, category=cat, cap=cap), g,
+                             how + " of the areas' walks")
+    return areagg.headed(areagg.categorical(lay, g), g, "")

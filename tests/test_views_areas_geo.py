@@ -27,9 +27,13 @@ def test_areas_in_view(web_client):
 
 
 def test_too_many_in_view_gives_the_count_only(web_client, monkeypatch):
-    monkeypatch.setattr(settings, "MAP_AREAS_MAX", 10)
+    """Even the parents (3 wards) over the cap: only the counts."""
+    maps.clear_cache()
+    monkeypatch.setattr(settings, "MAP_AREAS_MAX", 2)
     d = web_client.get("/map/areas.json?zoom=9").get_json()
-    assert d["total"] == 36 and d["shown"] == 0 and d["areas"] == [] and d["max"] == 10
+    assert d["total"] == 3 and d["shown"] == 0 and d["areas"] == [] and d["max"] == 2
+    assert d["aggregate"]["areas"] == 36
+    maps.clear_cache()
 
 
 def test_bad_bbox_or_zoom_is_a_400(web_client):
@@ -92,3 +96,32 @@ def test_national_gap_and_hotspot_pages_fetch_their_areas(web_client, monkeypatc
         assert "Mini 001" not in html.split("<script")[-2], path     # not in the map script
         assert f"/map/areas.json?{view}" in html, path
     maps.clear_cache()
+
+
+def test_over_the_cap_serves_the_wards_aggregated(web_client, monkeypatch):
+    """More areas in view than MAP_AREAS_MAX: the areas' parents (the demo's wards), each
+    naming how many areas it holds and how its value was worked out; under the cap, areas."""
+    maps.clear_cache()
+    monkeypatch.setattr(settings, "MAP_AREAS_MAX", 10)
+    d = web_client.get("/map/areas.json?zoom=12").get_json()
+    assert d["aggregate"]["areas"] == 36 and d["aggregate"]["level"] == "ward"
+    names = [r[1] for r in d["areas"]]
+    assert "North ward" in names and d["shown"] == len(names) < 10
+    assert len(d["geometry"]["features"]) == len(names)
+    assert set(d["layers"]) == {"needs", "access", "gaps", "gi"}
+    north = names.index("North ward")
+    assert d["layers"]["needs"][north][1].startswith("12 areas\n")
+    assert "population-weighted mean" in d["layers"]["needs"][north][1]
+    assert "% of areas in the gap class" in d["layers"]["gaps"][north][1]
+    assert "significant hot spot" in d["layers"]["gi"][north][1]
+    assert "aggregates" in d["legends"]["needs"]
+    h = web_client.get("/map/areas.json?view=hotspots&zoom=12").get_json()
+    assert set(h["layers"]) == {"gi", "lisa"} and h["aggregate"]
+    near = web_client.get("/map/areas.json?zoom=14&bbox=-0.001,-0.001,0.001,0.001").get_json()
+    assert "aggregate" not in near
+    maps.clear_cache()
+
+
+def test_under_the_cap_never_aggregates(web_client):
+    d = web_client.get("/map/areas.json?zoom=12").get_json()
+    assert "aggregate" not in d and d["shown"] == 36

@@ -52,6 +52,8 @@ class Authority:
     name: str | None = None
     lsoa: dict = field(default_factory=lambda: {"2011": set(), "2021": set()})
     said_by: list = field(default_factory=list)
+    #: LSOA code (either vintage) -> (LAD code, LAD name) from the lookup
+    lads: dict = field(default_factory=dict)
 
 
 def build_area(store, la, paths, *, boundary=None, replace: bool = False) -> ImportReport:
@@ -66,6 +68,7 @@ def build_area(store, la, paths, *, boundary=None, replace: bool = False) -> Imp
     auth = find_authority(la, found, tables)
     report.file = f"{auth.name or auth.code} ({auth.code})"
     areas, region = _areas(auth, found, report)
+    areas = lad_parents(areas, auth)
     batches = _batches(auth, found, tables, report)
     with store.transaction() as conn:
         _check_store(store, conn, auth, replace)
@@ -167,6 +170,10 @@ def _from_lookup(auth: Authority, df, f: Found, key: str) -> None:
     auth.lsoa["2011"] |= set(rows["old"])
     auth.lsoa["2021"] |= set(rows["new"])
     auth.said_by.append(f.path.name)
+    names = rows["lad_name"] if "lad_name" in rows else rows["lad"]
+    for col in ("old", "new"):
+        auth.lads.update(zip(rows[col].astype(str), zip(rows["lad"].astype(str),
+                                                         names.astype(str))))
 
 
 def _from_iod(auth: Authority, df, f: Found, key: str) -> None:
@@ -248,6 +255,22 @@ def _areas(auth: Authority, found: list[Found], report: ImportReport):
     if region is None:
         region = shapely.union_all(out.to_crs(ANALYSIS_CRS).geometry.values)
     return out, region
+
+
+def lad_parents(areas, auth: Authority):
+    """A build of several authorities at once (a country): each LSOA's parent is its local
+    authority (code and name from the ONS lookup), so a national map can aggregate to it.
+    One authority keeps the parents (wards) it has."""
+    got = [auth.lads.get(str(c)) for c in areas["code"]]
+    lads = {g[0] for g in got if g}
+    if len(lads) < 2:
+        return areas
+    areas = areas.copy()
+    old_code = areas["parent_code"] if "parent_code" in areas else [None] * len(areas)
+    old_name = areas["parent_name"] if "parent_name" in areas else [None] * len(areas)
+    areas["parent_code"] = [g[0] if g else o for g, o in zip(got, old_code)]
+    areas["parent_name"] = [g[1] if g else o for g, o in zip(got, old_name)]
+    return areas
 
 
 def _codes(gdf) -> list:

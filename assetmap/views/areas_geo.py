@@ -7,7 +7,9 @@ polygons are; ``view`` the map (``overview``, the default; ``gaps`` with ``servi
 ``scheme``, ``k`` and ``access`` (the page's URL carries them). The answer is
 ``layers.areadata.payload``: each area's ``[code, name, ward]`` once, each layer's
 ``[style, tip, extra]`` per area, and GeoJSON. More than ``settings.MAP_AREAS_MAX`` areas
-in view give only the count (``total``) and the page says "zoom in to see areas". Layers
+in view give the areas' parents instead (their local authorities or wards, aggregated:
+``layers.areagg``; ``aggregate`` says so), or only the count (``total``) when they have none
+or even those are too many, and the page says "zoom in to see areas". Layers
 and classes are made once per data version (``mapdata``), geometry per zoom level likewise."""
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ import math
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import maps, settings
-from ..layers import areadata
+from .. import mapdata, maps, settings
+from ..layers import areadata, areagg
 from .main import choice, overview_choices, web_data
 
 bp = Blueprint("areas_geo", __name__)
@@ -65,6 +67,31 @@ def _layers(wd, view: str) -> dict:
                                 access_category=ch["category"] or "community_centre")
 
 
+def _choices(wd, view: str) -> dict:
+    """The overview's choices the aggregates need (measure, scheme, k, access category)."""
+    if view != "overview":
+        return {}
+    ch = overview_choices(wd)
+    return {"measure": ch["measure"], "scheme": ch["scheme"], "k": ch["k"],
+            "category": ch["category"] or "community_centre"}
+
+
+def _payload(wd, layers: dict, view: str, box, zoom) -> dict:
+    """The areas in view, or, when more than ``settings.MAP_AREAS_MAX``, their parents
+    (local authorities or wards: ``layers.areagg``) when the areas have them."""
+    cache = wd.memoise(("area-geometry",), dict)
+    out = areadata.view_payload(wd.areas, [lay for lay, _ in layers.values()], box, zoom,
+                                cache=cache)
+    if out["total"] <= out["max"] or not layers:
+        return out
+    agg = mapdata.aggregate_layers(wd, layers, _choices(wd, view))
+    if agg is None:
+        return out
+    groups, agg_layers = agg
+    return areagg.view(groups, agg_layers, box, zoom, areas_total=out["total"],
+                       cache=wd.memoise(("aggregate-geometry",), dict))
+
+
 @bp.get("/map/areas.json")
 def areas():
     wd = web_data()
@@ -74,13 +101,12 @@ def areas():
                        status=400)
         resp.status_code = 400
         return resp
-    layers = _layers(wd, request.args.get("view", "overview"))
-    cache = wd.memoise(("area-geometry",), dict)
-    body = json.dumps(areadata.view_payload(wd.areas, [lay for lay, _ in layers.values()],
-                                            box, zoom, cache=cache),
+    view = request.args.get("view", "overview")
+    body = json.dumps(_payload(wd, _layers(wd, view), view, box, zoom),
                       separators=(",", ":")).encode()
     resp = current_app.response_class(body, mimetype="application/json")
-    resp.set_etag(hashlib.sha256(repr((wd.key(), request.query_string)).encode()).hexdigest())
+    resp.set_etag(hashlib.sha256(repr((wd.key(), request.query_string,
+                                       settings.MAP_AREAS_MAX)).encode()).hexdigest())
     resp.cache_control.private = True
     resp.cache_control.max_age = 300
     return resp.make_conditional(request)
