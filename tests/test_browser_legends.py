@@ -5,6 +5,8 @@ map (more areas than ``settings.MAP_INLINE_AREAS``) asks for the areas in view, 
 when too many are in view, and builds tooltips and popups from text."""
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -154,9 +156,48 @@ def test_national_path_fetches_areas_in_view(page, live_server, monkeypatch):
         if (!t && l.feature && l.getPopup && l.getPopup()) { l.openPopup(); t = document
             .querySelector('.leaflet-popup-content').textContent; } }); return t; }""")
     assert text and "(" in text and "Area profile" in text
-    monkeypatch.setattr(settings, "MAP_AREAS_MAX", 5)
+    monkeypatch.setattr(settings, "MAP_AREAS_MAX", 2)     # under even the 3 wards
     page.evaluate("() => { window.assetmapMap.setZoom(window.assetmapMap.getZoom() - 1); }")
     page.wait_for_function("""() => { const n = document.querySelector('.am-area-note');
         return n && n.textContent.indexOf('Zoom in to see areas') === 0; }""", timeout=10000)
+    assert page.js_errors == []
+    maps.clear_cache()
+
+
+def _polygons(page) -> list:
+    """The tooltip text of every area polygon drawn."""
+    return page.evaluate("""() => { const out = []; window.assetmapMap.eachLayer(function (l) {
+        if (l instanceof L.Polygon && l.feature && l.getTooltip()) {
+            l.openTooltip(); out.push(l.getTooltip().getElement().textContent);
+            l.closeTooltip(); } }); return out; }""")
+
+
+def test_national_first_view_shows_aggregates_and_a_click_opens_them(page, live_server,
+                                                                     monkeypatch):
+    """More areas in view than MAP_AREAS_MAX: the first view draws the wards, aggregated
+    (tooltip: the ward, how many areas, the population-weighted mean); a click on one
+    zooms to it and its areas are drawn."""
+    from assetmap import maps, settings
+    maps.clear_cache()
+    monkeypatch.setattr(settings, "MAP_INLINE_AREAS", 10)
+    monkeypatch.setattr(settings, "MAP_AREAS_MAX", 70)   # the demo's ~150 areas, 15 wards
+    _open(page, live_server + "/")
+    tips = _polygons(page)
+    assert 0 < len(tips) <= 20, tips
+    assert all(re.search(r"\d+ areas?Need index", t) and "Click to zoom in" in t
+               for t in tips), tips
+    assert any("population-weighted mean" in t for t in tips), tips
+    assert "shown by ward" in page.inner_text(".am-area-note")
+    assert "aggregates" in page.inner_text(".am-legend-panel")
+    z = page.evaluate("() => window.assetmapMap.getZoom()")
+    page.evaluate("""() => { let done = false; window.assetmapMap.eachLayer(function (l) {
+        if (!done && l instanceof L.Polygon && l.feature) { done = true; l.fire('click'); }
+        }); }""")
+    page.wait_for_function("""z => window.assetmapMap.getZoom() > z""", arg=z, timeout=10000)
+    page.wait_for_function("""() => { const n = document.querySelector('.am-area-note');
+        return n && n.textContent.indexOf('shown by') < 0; }""", timeout=10000)
+    tips = _polygons(page)
+    assert len(tips) > 3 and not any("Click to zoom in" in t for t in tips), tips
+    assert "aggregates" not in page.inner_text(".am-legend-panel")
     assert page.js_errors == []
     maps.clear_cache()

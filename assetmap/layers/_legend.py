@@ -59,6 +59,7 @@ class Legend(MacroElement):
             div.setAttribute('data-layer', {{ this.title_js }});
             div.innerHTML = {{ this.html_js }};
             div.style.order = String(panel.n++);
+            layer._amLegend = div;      // assetmap.js swaps in an aggregate map's legend
             function update() { panel.box.hidden = !panel.list.children.length; }
             function show() { panel.list.appendChild(div); update(); }
             function hide() { if (div.parentNode) { div.parentNode.removeChild(div); } update(); }

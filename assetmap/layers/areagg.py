@@ -161,8 +161,9 @@ def view(g: Groups, layers, bbox, zoom: float, *, cache: dict, limit: int | None
          areas_total: int = 0) -> dict:
     """The aggregates meeting ``bbox`` as a :func:`areadata.view_payload` (only the count
     when even they are too many), marked ``aggregate`` with the parent level, how many
-    areas are in view, and each layer's legend for the aggregates."""
+    areas are in view, and each layer's legend and styles for the aggregates."""
     out = areadata.view_payload(g.frame, layers, bbox, zoom, cache=cache, limit=limit)
     out["aggregate"] = {"level": g.level, "areas": areas_total}
     out["legends"] = {lay.id: lay.legend for lay in layers}
+    out["styles"] = {lay.id: lay.styles for lay in layers}
     return out

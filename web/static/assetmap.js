@@ -46,21 +46,26 @@
     }
     return box;
   }
-  function drawLayer(def, cells, data) {
+  function drawLayer(def, cells, data, id) {
+    // an aggregate view brings its own styles (its classes), the areas' are the page's
+    var styles = (data.aggregate && data.styles && data.styles[id]) || def.styles;
     def.group.clearLayers();
     if (!data.geometry.features.length) { return; }
     L.geoJSON(data.geometry, {
-      style: function (f) { var c = cells[f.properties.i]; return def.styles[c ? c[0] : 0]; },
+      style: function (f) { var c = cells[f.properties.i]; return styles[c ? c[0] : 0]; },
       onEachFeature: function (f, layer) {
         var c = cells[f.properties.i], row = data.areas[f.properties.i];
         if (!c || !row) { return; }
         layer.bindTooltip(function () { return tip(row, c); }, {sticky: true});
-        if (def.popup) {
+        if (data.aggregate) {
+          // an aggregate (a local authority or ward): a click zooms to its areas
+          layer.on('click', function () { map.fitBounds(layer.getBounds()); });
+        } else if (def.popup) {
           layer.bindPopup(function () { return pop(row, c, def); }, {maxWidth: 320});
         }
         if (def.highlight) {
           layer.on('mouseover', function () { layer.setStyle({weight: 3, color: '#000000'}); });
-          layer.on('mouseout', function () { layer.setStyle(def.styles[c[0]]); });
+          layer.on('mouseout', function () { layer.setStyle(styles[c[0]]); });
         }
       }
     }).addTo(def.group);
@@ -80,14 +85,27 @@
     areaNote.textContent = text;
     areaNote.hidden = !text;
   }
+  // An aggregate view's legends (classes of the aggregates) replace the areas' while shown.
+  function swapLegend(def, html) {
+    var div = def.group._amLegend;
+    if (!div) { return; }
+    if (def.areaLegend === undefined) { def.areaLegend = div.innerHTML; }
+    var want = html || def.areaLegend;
+    if (div.innerHTML !== want) { div.innerHTML = want; }
+  }
   function drawSource(src, data) {
     Object.keys(src.layers).forEach(function (id) {
-      drawLayer(src.layers[id], data.layers[id] || [], data);
+      drawLayer(src.layers[id], data.layers[id] || [], data, id);
+      swapLegend(src.layers[id], data.aggregate && data.legends ? data.legends[id] : null);
     });
     if (window.performance && performance.mark) { performance.mark('am-drawn'); }
+    var agg = data.aggregate, n = agg ? agg.areas : data.total;
     if (data.max !== null && data.total > data.shown) {
-      noteAreas('Zoom in to see areas: ' + data.total.toLocaleString('en-GB') +
+      noteAreas('Zoom in to see areas: ' + n.toLocaleString('en-GB') +
                 ' in view, at most ' + data.max.toLocaleString('en-GB') + ' are drawn at once.');
+    } else if (agg) {
+      noteAreas(n.toLocaleString('en-GB') + ' areas in view, shown by ' + agg.level +
+                ': click one (or zoom in) to see its areas.');
     } else if (src.url) { noteAreas(''); }
   }
   function fetchSource(src, done) {
