@@ -17,7 +17,7 @@ from .analysis import hotspots as hotspots_mod
 
 #: Section ids the rest of the product links to (``/method#<id>``).
 ANCHORS = ("need", "loneliness", "access", "supply", "demand", "reach", "gaps", "hotspots",
-           "isolation", "indicators", "dictionary", "run")
+           "isolation", "aggregates", "indicators", "dictionary", "run")
 
 
 @dataclass
@@ -197,6 +197,30 @@ def isolation_section(summary: dict) -> Section:
     return Section("isolation", "Isolation score", paras)
 
 
+def aggregates_section() -> Section:
+    """How a national map aggregates areas to their local authority (``layers.areagg``)."""
+    paras = [
+        f"A map draws at most {settings.MAP_AREAS_MAX:,} areas at once "
+        "(settings.MAP_AREAS_MAX). With more in view (all of England: 32,844 areas) it "
+        "draws each area's parent instead: its local authority (an England or multi-"
+        "authority store, from the ONS LSOA to local authority lookup) or its ward (a "
+        "borough's store). Each aggregate's tooltip names it and says how many areas it "
+        "holds; a click zooms to it and its areas are drawn. Its shape is its areas' "
+        "polygons joined, worked out once per data version.",
+        "Rates and indices (the need index, loneliness risk, isolation, every indicator) and "
+        "walking minutes are population-weighted means over the areas with a value "
+        "(weights: each area's population, all ages; equal weights where none has one), so "
+        "a populous area counts for more; they are classed afresh for the aggregates "
+        "(the legend says so) with the scheme the map uses. A walk beyond the search cap "
+        "counts at the cap, so where an authority has such walks its mean is a lower bound.",
+        "Gaps: the share of the areas in the gap class (\"38% of areas in the gap class\"). "
+        "Hotspots: how many of the areas are significant hot (and cold) spots. Each "
+        "aggregate is coloured as most of its areas are, so a few hot spots in a large "
+        "authority show in its count, not its colour: zoom in to see them.",
+    ]
+    return Section("aggregates", "National maps: areas aggregated", paras)
+
+
 def indicators_section(meta_rows: list[dict]) -> Section:
     rows = [[str(r.get("title") or r.get("id")), str(r.get("id")), str(r.get("unit") or ""),
              {"high_bad": "higher = more need", "high_good": "higher = less need"}
@@ -239,5 +263,5 @@ def sections(run: dict | None = None, meta_rows: list[dict] | None = None,
     return [need_section(summary), loneliness_section(summary), access_section(summary),
             supply_section(summary), demand_section(summary), reach_section(summary),
             gaps_section(summary), hotspots_section(summary), isolation_section(summary),
-            indicators_section(meta_rows or []), dictionary_section(),
+            aggregates_section(), indicators_section(meta_rows or []), dictionary_section(),
             run_section(run, data_version)]

@@ -6,7 +6,6 @@ when too many are in view, and builds tooltips and popups from text."""
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest

@@ -274,3 +274,40 @@ def test_england_is_one_place_from_the_national_files():
     assert authority.find_authority("england", found, tables).lsoa == auth.lsoa
     rutland = authority.find_authority("E06000017", found, tables)     # one LA as before
     assert rutland.name == "Rutland" and len(rutland.lsoa["2011"]) == 23
+
+
+def test_several_authorities_at_once_get_their_lad_as_parent(tmp_path):
+    """A country build (every authority whose code starts with E): each LSOA's parent is
+    its local authority from the lookup, so a national map can aggregate to it; a single
+    authority keeps the parents it has (none here)."""
+    d = _national(tmp_path)
+    db = f"sqlite:///{tmp_path / 'e.sqlite'}"
+    cli(db, "area", "E92000001", d)
+    s = Store(db)
+    a = s.read_areas().sort_values("code")
+    assert list(a["parent_code"]) == ["E06900001"] * 4 + ["E06900002"] * 4
+    assert list(a["parent_name"]) == ["Northtown"] * 4 + ["Southby"] * 4
+    s.dispose()
+    one = f"sqlite:///{tmp_path / 'one.sqlite'}"
+    cli(one, "area", "Southby", d)
+    s = Store(one)
+    assert s.read_areas()["parent_code"].isna().all()
+    s.dispose()
+
+
+@needs_realdata
+def test_england_lsoas_get_their_lad_parents():
+    from assetmap.io import authority
+    from assetmap.io.common import read_table
+    from assetmap.io.sources import scan
+    found = [classify(p) for p in scan([REALDATA / "england-wales-lsoa11-centroids-lookups"])]
+    tables = {f.path: read_table(f.path, kind="table") for f in found if f.kind == "lookup"}
+    auth = authority.find_authority("E92000001", found, tables)
+    leeds = ["E01011444", "E01011448", "E01033005", "E01033006"]
+    areas = pd.DataFrame({"code": leeds + ["E01000001"], "name": leeds + ["City 001A"]})
+    got = authority.lad_parents(areas, auth)
+    assert list(got["parent_code"]) == ["E08000035"] * 4 + ["E09000001"]
+    assert list(got["parent_name"]) == ["Leeds"] * 4 + ["City of London"]
+    assert len({v[0] for v in auth.lads.values()}) == 309        # England's LADs (2022)
+    one = authority.find_authority("E08000035", found, tables)
+    assert "parent_code" not in authority.lad_parents(areas.iloc[:4], one)
