@@ -182,14 +182,18 @@ def aggregate_layers(wd, layers: dict, choices: dict):
 
 
 def _aggregate(wd, g, lay: areadata.AreaLayer, choices: dict) -> areadata.AreaLayer:
-    """One layer per group: population-weighted means for the needs measure and walking
-    minutes (classes of the aggregate values, cached like the areas'), class shares else."""
+    """One layer per group: population-weighted means for the needs measure (sums for a
+    count) and walking minutes (classes of the aggregate values, cached like the areas'),
+    class shares else."""
     n, pop = len(g.frame), areagg.population(wd.areas)
     how = "population-weighted mean"
     measure = choices.get("measure") or default_measure(wd)
     if lay.id == "needs" and measure in measures(wd):
         title, unit = measures(wd)[measure]
-        vals = areagg.weighted_mean(measure_values(wd, measure), pop, g.inv, n)
+        if str(unit).strip().lower() in areagg.COUNT_UNITS:
+            how, vals = "sum of the areas", areagg.total(measure_values(wd, measure), g.inv, n)
+        else:
+            vals = areagg.weighted_mean(measure_values(wd, measure), pop, g.inv, n)
         frame = g.frame[["code"]].copy()
         frame[measure] = vals
         scheme, k = choices.get("scheme") or "quantiles", int(choices.get("k") or 5)

@@ -210,7 +210,8 @@ def aggregates_section() -> Section:
         "Rates and indices (the need index, loneliness risk, isolation, every indicator) and "
         "walking minutes are population-weighted means over the areas with a value "
         "(weights: each area's population, all ages; equal weights where none has one), so "
-        "a populous area counts for more; they are classed afresh for the aggregates "
+        "a populous area counts for more. Counts (an indicator in people, households or a "
+        "count) are summed. Both are classed afresh for the aggregates "
         "(the legend says so) with the scheme the map uses. A walk beyond the search cap "
         "counts at the cap, so where an authority has such walks its mean is a lower bound.",
         "Gaps: the share of the areas in the gap class (\"38% of areas in the gap class\"). "

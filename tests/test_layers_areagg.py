@@ -65,3 +65,9 @@ def test_gap_share_and_hotspot_count():
         "3 areas", "1 significant hot spot, 0 cold spots among 3 areas",
         "Click to zoom in to the areas"]
     assert "ward aggregates" in lay.legend and lay.popup is False
+
+
+def test_counts_are_summed():
+    g = areagg.groups(_three(("W1", "W1", "W2")))
+    assert areagg.total([5.0, np.nan, 7.0], g.inv, 2).tolist() == [5.0, 7.0]
+    assert np.isnan(areagg.total([np.nan, np.nan, 7.0], g.inv, 2)[0])

@@ -10,7 +10,8 @@ The same payload (:func:`payload`) is either written into the page (a borough: e
 or, for a national store (more than ``settings.MAP_INLINE_AREAS`` areas), fetched by the page
 for the areas in view from ``/map/areas.json`` (``assetmap.views.areas_geo``), with geometry
 simplified for the zoom and at most ``settings.MAP_AREAS_MAX`` areas per view (beyond it
-the page says "zoom in to see areas"). Both paths run the same browser code.
+their parents, aggregated: ``layers.areagg``; "zoom in to see areas" when even those are too
+many or the areas have none). Both paths run the same browser code.
 """
 from __future__ import annotations
 

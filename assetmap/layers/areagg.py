@@ -6,7 +6,8 @@ Rules (said on /method, ``assetmap.method``):
 
 * rates and indices (need index, loneliness risk, isolation, indicators, walking minutes):
   the population-weighted mean of the areas with a value (weights: the areas' population,
-  all ages; equal weights where no area of the group has one);
+  all ages; equal weights where no area of the group has one); counts (an indicator whose
+  unit is in ``COUNT_UNITS``): the sum;
 * gaps: the share of areas in the gap class; hotspots: how many areas are significant hot
   (and cold) spots; each aggregate is drawn in the class most of its areas have;
 * shapes: the areas' polygons dissolved per parent, once per data version (cached).
@@ -107,6 +108,18 @@ def weighted_mean(values, weights, inv, n: int) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1),
                         np.where(plain_den > 0, plain_num / np.where(plain_den > 0,
                                                                     plain_den, 1), np.nan))
+
+
+#: Indicator units that are counts of people or things: aggregated as sums, not means.
+COUNT_UNITS = frozenset({"count", "number", "people", "persons", "households"})
+
+
+def total(values, inv, n: int) -> np.ndarray:
+    """Per group, the sum of ``values`` over the areas with one (NaN where none has)."""
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v)
+    got = np.bincount(inv[ok], minlength=n)
+    return np.where(got > 0, np.bincount(inv[ok], v[ok], minlength=n), np.nan)
 
 
 def share_text(n_in: int, n: int, what: str) -> str:
