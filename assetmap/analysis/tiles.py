@@ -186,10 +186,13 @@ def subgraph(graph: WalkGraph, edges: np.ndarray) -> WalkGraph:
 
 # --- making tiles ----------------------------------------------------------------------------
 def region(o_xy: np.ndarray, buffer_m: float):
-    """(the region: the origins' convex hull widened by ``buffer_m``, each origin's straight
-    distance to its edge)."""
+    """(the region: the origins' convex hull widened by at least ``buffer_m``, each origin's
+    straight distance to its edge, never less than ``buffer_m``)."""
     pts = shapely.points(o_xy[:, 0], o_xy[:, 1])
-    r = shapely.convex_hull(shapely.multipoints(pts)).buffer(float(buffer_m), quad_segs=16)
+    # the buffer's arcs are drawn as chords (GEOS, 16 a quarter circle, some longer at the
+    # hull's corners): 1% wider, so that the chords lie ``buffer_m`` out
+    r = shapely.convex_hull(shapely.multipoints(pts)).buffer(float(buffer_m) * 1.01 + 1.0,
+                                                              quad_segs=16)
     return r, shapely.distance(pts, shapely.get_exterior_ring(r))
 
 

@@ -73,7 +73,10 @@ def client_for(scheduler: str | None = None, workers: int | None = None, *,
     LocalCluster of ``workers`` processes (``settings.NATIONAL_WORKERS``; 0: one per core)
     of ``settings.NATIONAL_THREADS_PER_WORKER`` threads. The caller closes it (and its
     cluster: ``client.cluster``)."""
+    import logging
+
     from dask.distributed import Client, LocalCluster
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     if scheduler:
         try:
             return Client(scheduler, timeout="10s")
@@ -127,7 +130,11 @@ def _serial(plan: Plan, todo: list, buffer_m: float):
 def _on_dask(client, plan: Plan, todo: list, buffer_m: float):
     """Tiles solved on ``client``'s workers, a few in flight per worker (cut as others
     finish): (tile, answer) pairs as they finish."""
+    import warnings
+
     from dask.distributed import as_completed
+    # a tile is its own data (the cut graph): sent once, to one worker
+    warnings.filterwarnings("ignore", message="Sending large graph")
     window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
     queue = list(todo)
     tiles_of: dict = {}
@@ -235,6 +242,17 @@ def run(store, params: dict | None = None, *, client=None, scheduler: str | None
     finally:
         if own:
             close(client)
+
+
+def tile_summary(reports: list) -> dict:
+    """Tiles, rounds, and seconds a tile (median, max) of a run's :class:`TileReport` list."""
+    secs = np.array([r.seconds for r in reports], float)
+    return {"tiles": int(sum(r.round == 0 for r in reports)),
+            "rounds": int(max((r.round for r in reports), default=-1) + 1),
+            "widened": int(sum(r.round > 0 for r in reports)),
+            "median_s": float(np.median(secs)) if len(secs) else 0.0,
+            "max_s": float(secs.max()) if len(secs) else 0.0,
+            "max_nodes": int(max((r.nodes for r in reports), default=0))}
 
 
 # --- England's values for boroughs -----------------------------------------------------------
