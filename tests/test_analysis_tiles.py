@@ -4,10 +4,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-import synthetic
 from assetmap.analysis import coverage, network, routing, tiles
 from assetmap.pipeline import access, national
 from assetmap.pipeline.params import resolve_params
+
+import synthetic
 
 # small cut-offs so a 3 km grid makes many tiles and many answers need widening
 P = {"access_max_minutes": 40.0, "access_thresholds_min": [2, 4], "catchment_minutes": 4.0,

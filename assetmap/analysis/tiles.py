@@ -141,8 +141,8 @@ def edges_meeting(graph: WalkGraph, polygon, cell_m: float = 1000.0) -> np.ndarr
     minx, miny, maxx, maxy = shapely.bounds(polygon)
     i0, i1 = int((minx - ix.x0) // ix.cell_m), int((maxx - ix.x0) // ix.cell_m)
     j0, j1 = int((miny - ix.y0) // ix.cell_m), int((maxy - ix.y0) // ix.cell_m)
-    ii, jj = np.meshgrid(np.arange(max(i0, 0), i1 + 1), np.arange(max(j0, 0), j1 + 1))
-    ii, jj = ii.ravel(), jj.ravel()
+    gi, gj = np.meshgrid(np.arange(max(i0, 0), i1 + 1), np.arange(max(j0, 0), j1 + 1))
+    ii, jj = gi.ravel(), gj.ravel()
     boxes = shapely.box(ix.x0 + ii * ix.cell_m, ix.y0 + jj * ix.cell_m,
                         ix.x0 + (ii + 1) * ix.cell_m, ix.y0 + (jj + 1) * ix.cell_m)
     shapely.prepare(polygon)
@@ -266,7 +266,8 @@ class Merged:
 
     def result(self):
         """(metres, (rows, cols, metres) sorted by row then column, o_on, a_on)."""
-        cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
+        def cat(xs, dt):
+            return np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)
         r, c, v = cat(self.rows, np.int64), cat(self.cols, np.int64), cat(self.vals, float)
         order = np.lexsort((c, r))
         return self.metres, (r[order], c[order], v[order]), self.o_on, self.a_on

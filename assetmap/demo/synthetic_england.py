@@ -175,10 +175,10 @@ def _rivers(b: Blocks, seed: int) -> list:
     ext_x = (b.bx.max() + 1) * BLOCK * F
     ext_y = (b.by.max() + 1) * BLOCK * F
     out = []
-    for o, ext in ((0, ext_y), (1, ext_x)):          # 0: runs along x (crossed going y)
+    for o, ext, at in ((0, ext_y, b.y0), (1, ext_x, b.x0)):  # 0: runs along x (crossed going y)
         k = max(1, int(ext // 100_000))
         for j in range(k):
-            out.append((o, (j + 0.3 + 0.4 * rng.random()) * ext / k, rng.uniform(2e3, 8e3),
+            out.append((o, at + (j + 0.3 + 0.4 * rng.random()) * ext / k, rng.uniform(2e3, 8e3),
                         rng.uniform(2e4, 6e4), rng.uniform(0, 2 * np.pi),
                         rng.uniform(0, BRIDGE_M)))
     return out

@@ -1,7 +1,7 @@
 """A national run: the borough analysis (:func:`assetmap.pipeline.run`) with its walking
 access computed in tiles on Dask, merged exactly (:mod:`assetmap.analysis.tiles`).
 
-:func:`run` is ``pipeline.run`` with :func:`tiled_access` in place of the access step; every
+:func:`run` is ``pipeline.run`` with :class:`TiledAccess` in place of the access step; every
 other step (need index, loneliness, E2SFCA, gaps, hotspots, the stored run) is the
 borough's, on all the areas at once. Tiles are local authorities (an area's parent code
 that is one) or grid cells, each plus a buffer; each tile's searches are the borough's
@@ -32,13 +32,14 @@ import numpy as np
 
 from .. import settings
 from ..analysis import coverage, routing, tiles
+from ..analysis.network import WalkGraph
 from ..errors import InputError
 from . import access as access_mod
 from .steps import _xy, access_origins
 
 #: Parameters a national run sets unless given: isochrones of every hub in England are a
 #: map nobody opens at that scale (pages compute one on demand).
-NATIONAL_DEFAULTS = {"isochrone_categories": []}
+NATIONAL_DEFAULTS: dict = {"isochrone_categories": []}
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Plan:
     o_xy: np.ndarray
     a_xy: np.ndarray
     group_mask: np.ndarray
-    graph: object
+    graph: WalkGraph | None
     reports: list = field(default_factory=list)
 
 
@@ -200,29 +201,31 @@ def tiled_search(client, p: dict, o_xy, keys, a_xy, group_mask, graph,
     return merged.result(), plan.reports
 
 
-def tiled_access(client, on_tile: Callable | None = None, on_round: Callable | None = None):
-    """A stand-in for :func:`.steps.access_step` (same signature once bound) computing the
-    searches in tiles on ``client``."""
-    def step(inp, p, router, graph):
+class TiledAccess:
+    """A stand-in for :func:`.steps.access_step` (same call) computing the searches in
+    tiles on ``client`` (None: in this process); :attr:`reports` says what each tile did."""
+
+    def __init__(self, client, on_tile: Callable | None = None,
+                 on_round: Callable | None = None):
+        self.client, self.on_tile, self.on_round = client, on_tile, on_round
+        self.reports: list = []
+
+    def __call__(self, inp, p, router, graph):
         if graph is not None and graph.mode != "walk":
             raise InputError("a national run measures walking access only", field="mode")
         o_area, o_xy, o_w = access_origins(inp, p, graph)
         a_cat = inp.assets["category"].to_numpy(dtype=object)
         a_xy = _xy(inp.assets.geometry)
-        cats, _, groups = access_mod.groups_of(a_cat, p)
+        _, _, groups = access_mod.groups_of(a_cat, p)
         mask = np.zeros((len(groups), len(a_cat)), dtype=bool)
         for k, g in enumerate(groups):
             mask[k, g] = True
         parent = inp.areas["parent_code"].to_numpy(dtype=object)[o_area]
         keys = tiles.tile_keys(parent, o_xy)
-        searched, reports = tiled_search(client, p, o_xy, keys, a_xy, mask, graph, on_tile,
-                                         on_round)
-        acc = access_mod.measure(inp.codes, a_cat, o_area, o_xy, o_w, a_xy, p, router, graph,
-                                 searched=searched)
-        step.reports = reports
-        return acc
-    step.reports = []
-    return step
+        searched, self.reports = tiled_search(self.client, p, o_xy, keys, a_xy, mask, graph,
+                                              self.on_tile, self.on_round)
+        return access_mod.measure(inp.codes, a_cat, o_area, o_xy, o_w, a_xy, p, router, graph,
+                                  searched=searched)
 
 
 def run(store, params: dict | None = None, *, client=None, scheduler: str | None = None,
@@ -236,7 +239,7 @@ def run(store, params: dict | None = None, *, client=None, scheduler: str | None
     own = client is None
     client = client or client_for(scheduler, workers)
     try:
-        step = tiled_access(client, on_tile, on_round)
+        step = TiledAccess(client, on_tile, on_round)
         result = pipeline_run(store, p, progress, save=save, access=step)
         return result, step.reports
     finally:

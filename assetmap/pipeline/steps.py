@@ -141,7 +141,8 @@ def need_step(inp: Inputs, p: dict) -> Need:
 
 
 def access_origins(inp: Inputs, p: dict, graph):
-    """Each area's origin points: (area index, EPSG:27700 xy, weight) (:mod:`..analysis.origins`)."""
+    """Each area's origin points: (area index, EPSG:27700 xy, weight), see
+    :mod:`..analysis.origins`."""
     areas_p = inp.areas.to_crs(settings.ANALYSIS_CRS)
     return origins.area_origins(areas_p.geometry.values, _pwc_xy(inp.areas), graph,
                                 p["origins_per_area"], p["origin_seed"])
