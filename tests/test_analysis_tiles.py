@@ -123,15 +123,17 @@ def test_a_buffer_too_small_without_the_fallback_is_wrong(case):
         (metres, _, _, _), ok, _ = national.solve_tile(t, case["p"])
         diff = ~np.isclose(np.minimum(metres, cap_m), np.minimum(w_metres[:, idx], cap_m))
         wrong += int(diff.any(axis=0).sum())
-        assert not diff[:, ok].any()                     # never wrong where proven
+        assert not diff[ok].any()                        # never wrong where proven
     assert wrong > 0
 
 
-def test_proven_needs_the_cut_off_and_every_group():
+def test_proven_per_group_and_the_cut_off():
     e = np.array([500.0, 500.0, 2000.0])
     m = np.array([[100.0, 600.0, np.inf], [50.0, 50.0, 10.0]])
-    assert tiles.proven(m, e, cap_m=1500.0, reach_m=300.0).tolist() == [True, False, True]
-    assert tiles.proven(m, e, cap_m=1500.0, reach_m=800.0).tolist() == [False, False, True]
+    assert tiles.proven(m, e, cap_m=1500.0).tolist() == [[True, False, True],
+                                                         [True, True, True]]
+    assert tiles.proven(m, e, cap_m=3000.0)[0].tolist() == [True, False, False]
+    assert tiles.table_proven(e, 800.0).tolist() == [False, False, True]
     assert tiles.widen(400.0, 3000.0) == 1200.0 and tiles.widen(1200.0, 3000.0) == 3000.0
 
 

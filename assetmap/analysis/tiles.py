@@ -17,9 +17,10 @@ the straight distance from ``o`` to the edge of ``R``. Every edge meeting the di
 as on the whole graph (the cut graph reaches the snap distance beyond ``R``). So a cost the
 tile finds at most ``e`` is the whole graph's (the whole graph's best walk is no longer, so
 it lies in the disc and the tile sees it), and "nothing within the cap" is proven when the
-cap is at most ``e``. :func:`proven` applies this per origin (every group, and the table's
-cut-off); origins not proven are answered again from a widened tile (:func:`widen`) until
-the buffer reaches the cap, where every answer is proven. Walking graphs only (costs are
+cap is at most ``e``. :func:`proven` applies this per origin and group (and
+:func:`table_proven` to the table's cut-off, which the first buffer always covers); the
+groups an origin still lacks are searched again from a widened tile (:func:`widen`), those
+groups only, until the buffer reaches the cap, where every answer is proven. Walking graphs only (costs are
 metres; a driving graph's seconds would need the top speed).
 """
 from __future__ import annotations
@@ -48,7 +49,11 @@ class Tile:
     a_xy: np.ndarray
     graph: WalkGraph | None  # the whole graph cut to the region (None: no network)
     buffer_m: float
-    groups: list = field(default_factory=list)  # per group, indices into ``assets``
+    groups: list = field(default_factory=list)  # per group searched, indices into ``assets``
+    #: the groups a widened tile searches (global group indices; its own origins' answers
+    #: not yet proven); None for a first-round tile: every group, and the table
+    need: np.ndarray | None = None
+    cut_s: float = 0.0      # seconds spent making the tile (cutting the graph)
 
     @property
     def n_nodes(self) -> int:
@@ -152,34 +157,49 @@ def edges_meeting(graph: WalkGraph, polygon, cell_m: float = 1000.0) -> np.ndarr
     k = k[(k < len(ix.cells)) & (ix.cells[np.minimum(k, len(ix.cells) - 1)] == hit)]
     if not len(k):
         return np.zeros(0, np.int64)
-    n = ix.ptr[k + 1] - ix.ptr[k]
-    pos = np.repeat(ix.ptr[k], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-    return np.unique(ix.edges[pos])
+    return _distinct(ix.edges[_ranges(ix.ptr[k], ix.ptr[k + 1])], graph.n_edges)
+
+
+def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Every index of the ranges ``start[i]:stop[i]``, one after another."""
+    n = stop - start
+    return np.repeat(start, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+
+
+def _distinct(a: np.ndarray, size: int) -> np.ndarray:
+    """The sorted distinct values of ``a`` (all in 0..size-1): a mark per value, faster than
+    np.unique's hashing here."""
+    mark = np.zeros(size, dtype=bool)
+    mark[a] = True
+    return np.flatnonzero(mark)
 
 
 def subgraph(graph: WalkGraph, edges: np.ndarray) -> WalkGraph:
-    """The graph of ``edges`` only (junctions renumbered), which components may be snapped
-    to carried over from the whole graph (a cut must not make a big component small)."""
-    from .network import _matrix
+    """The graph of ``edges`` and their junctions (renumbered in order). Its search matrix
+    is the whole graph's between those junctions (every entry a real street: the cut is a
+    subgraph, which is all the proof needs); which components may be snapped to is carried
+    over from the whole graph (a cut must not make a big component small)."""
     edges = np.asarray(edges, dtype=np.int64)
-    nodes = np.unique(np.concatenate([graph.edge_u[edges], graph.edge_v[edges]]))
-    u = np.searchsorted(nodes, graph.edge_u[edges])
-    v = np.searchsorted(nodes, graph.edge_v[edges])
-    fwd, bwd = graph.edge_fwd[edges], graph.edge_bwd[edges]
-    cost = graph.edge_cost[edges]
-    indptr, indices, data = _matrix(len(nodes), np.concatenate([u[fwd], v[bwd]]),
-                                    np.concatenate([v[fwd], u[bwd]]),
-                                    np.concatenate([cost[fwd], cost[bwd]]))
+    nodes = _distinct(np.concatenate([graph.edge_u[edges], graph.edge_v[edges]]),
+                      graph.n_nodes)
+    new = np.full(graph.n_nodes, -1, dtype=np.int64)
+    new[nodes] = np.arange(len(nodes))
+    pos = _ranges(graph.indptr[nodes], graph.indptr[nodes + 1])
+    row = np.repeat(np.arange(len(nodes)), graph.indptr[nodes + 1] - graph.indptr[nodes])
+    col = new[graph.indices[pos]]
+    keep = col >= 0
+    indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row[keep], minlength=len(nodes)), out=indptr[1:])
     n = np.diff(graph.edge_ptr)[edges]
-    vert = np.repeat(graph.edge_ptr[edges], n) + (np.arange(n.sum()) -
-                                                  np.repeat(np.cumsum(n) - n, n))
-    g = WalkGraph(indptr, indices, data, graph.x[nodes], graph.y[nodes], graph.osmid[nodes],
-                  u, v, fwd, bwd, np.r_[0, np.cumsum(n)].astype(np.int64), graph.vx[vert],
-                  graph.vy[vert], graph.vcum[vert], graph.vosm[vert], sha256=graph.sha256,
-                  mode=graph.mode, min_component=graph.min_component)
-    snap_nodes = graph.snappable
-    keep = np.isin(snap_nodes, nodes, assume_unique=True)
-    g._cache["snappable"] = np.searchsorted(nodes, snap_nodes[keep])
+    vert = _ranges(graph.edge_ptr[edges], graph.edge_ptr[edges + 1])
+    g = WalkGraph(indptr, col[keep].astype(np.int32), graph.data[pos[keep]], graph.x[nodes],
+                  graph.y[nodes], graph.osmid[nodes], new[graph.edge_u[edges]],
+                  new[graph.edge_v[edges]], graph.edge_fwd[edges], graph.edge_bwd[edges],
+                  np.r_[0, np.cumsum(n)].astype(np.int64), graph.vx[vert], graph.vy[vert],
+                  graph.vcum[vert], graph.vosm[vert], sha256=graph.sha256, mode=graph.mode,
+                  min_component=graph.min_component)
+    snap = graph.snappable
+    g._cache["snappable"] = new[snap[new[snap] >= 0]]
     g._cache["edge_ok"] = graph.edge_ok[edges]
     return g
 
@@ -218,15 +238,16 @@ def make_tile(graph: WalkGraph | None, key: str, origins: np.ndarray, o_xy: np.n
 
 
 # --- proving and merging ---------------------------------------------------------------------
-def proven(metres: np.ndarray, edge_m: np.ndarray, cap_m: float, reach_m: float
-           ) -> np.ndarray:
-    """Per origin: its tile answers are the whole graph's (see the module notes): for every
-    group, the cost found (the cap where none was) is at most the distance to the tile's
-    edge, and so is the table's cut-off."""
+def proven(metres: np.ndarray, edge_m: np.ndarray, cap_m: float) -> np.ndarray:
+    """(groups, origins): the tile's answer is the whole graph's (see the module notes):
+    the cost found (the cap where none was) is at most the distance to the tile's edge."""
     m = np.minimum(np.asarray(metres, dtype=float), float(cap_m))
-    e = np.asarray(edge_m, dtype=float)
-    ok = e >= float(reach_m)
-    return ok & (m <= e).all(axis=0) if m.ndim == 2 and m.shape[0] else ok
+    return m <= np.asarray(edge_m, dtype=float)[None, :]
+
+
+def table_proven(edge_m: np.ndarray, reach_m: float) -> np.ndarray:
+    """Per origin: its table row (every asset within ``reach_m``) is the whole graph's."""
+    return np.asarray(edge_m, dtype=float) >= float(reach_m)
 
 
 @dataclass
@@ -235,34 +256,45 @@ class Merged:
     returns them for the whole graph."""
 
     metres: np.ndarray      # (groups, origins)
+    done: np.ndarray        # (groups, origins): answered (proven)
     rows: list
     cols: list
     vals: list
     o_on: np.ndarray
     a_on: np.ndarray
     a_seen: np.ndarray      # assets some tile judged (the others: not near any origin)
-    done: np.ndarray        # origins answered (proven)
 
     @classmethod
     def empty(cls, n_groups: int, n_origins: int, n_assets: int) -> "Merged":
-        return cls(np.full((n_groups, n_origins), np.inf), [], [], [],
+        return cls(np.full((n_groups, n_origins), np.inf),
+                   np.zeros((n_groups, n_origins), bool), [], [], [],
                    np.zeros(n_origins, bool), np.zeros(n_assets, bool),
-                   np.zeros(n_assets, bool), np.zeros(n_origins, bool))
+                   np.zeros(n_assets, bool))
 
     def add(self, tile: Tile, result, ok: np.ndarray) -> None:
-        """Keep the answers of ``tile``'s proven origins (``ok``); ``result`` is the
-        tile's (metres, (rows, cols, metres), o_on, a_on)."""
-        metres, (r, c, m), o_on, a_on = result
-        glob = tile.origins[ok]
-        self.metres[:, glob] = np.asarray(metres)[:, ok]
-        self.o_on[glob] = np.asarray(o_on)[ok]
-        self.done[glob] = True
-        keep = ok[r]
-        self.rows.append(tile.origins[r[keep]])
-        self.cols.append(tile.assets[c[keep]])
-        self.vals.append(np.asarray(m, float)[keep])
-        self.a_on[tile.assets] = a_on
-        self.a_seen[tile.assets] = True
+        """Keep ``tile``'s proven answers: ``ok`` (its groups, its origins); ``result`` is
+        (metres, table, o_on, a_on) as :func:`..pipeline.access.search` gives them (table,
+        o_on and a_on None for a widened tile: the first round's are proven)."""
+        metres, table, o_on, a_on = result
+        groups = np.arange(len(self.metres)) if tile.need is None else tile.need
+        for k, g in enumerate(groups):
+            sel = np.asarray(ok[k], bool)
+            self.metres[g, tile.origins[sel]] = np.asarray(metres)[k, sel]
+            self.done[g, tile.origins[sel]] = True
+        if table is not None:
+            r, c, m = table
+            self.rows.append(tile.origins[r])
+            self.cols.append(tile.assets[c])
+            self.vals.append(np.asarray(m, float))
+            self.o_on[tile.origins] = o_on
+            self.a_on[tile.assets] = a_on
+            self.a_seen[tile.assets] = True
+
+    def left(self, tile: Tile) -> tuple[np.ndarray, np.ndarray]:
+        """(``tile``'s own origins not answered for some group, the groups they lack)."""
+        d = self.done[:, tile.origins]
+        todo = ~d.all(axis=0)
+        return tile.origins[todo], np.flatnonzero(~d[:, todo].all(axis=1))
 
     def result(self):
         """(metres, (rows, cols, metres) sorted by row then column, o_on, a_on)."""

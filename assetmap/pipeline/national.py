@@ -53,6 +53,7 @@ class TileReport:
     nodes: int
     assets: int
     seconds: float
+    cut_s: float = 0.0      # the driver's time to cut it
 
 
 @dataclass
@@ -100,31 +101,42 @@ def close(client) -> None:
 
 
 def solve_tile(tile: tiles.Tile, p: dict):
-    """On a worker: the borough's access searches (:func:`.access.search`) over the tile's
-    graph; (result, proven per origin, seconds)."""
+    """On a worker: the borough's searches over the tile's graph: a first-round tile,
+    :func:`.access.search` (every group and the table); a widened one, the router's
+    ``nearest`` for the groups it lacks. Returns (result, proven (groups, origins),
+    seconds)."""
     t = time.perf_counter()
     router = routing.router(tile.graph, max_snap_m=p["max_snap_distance_m"],
                             min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
     fb = coverage.FallbackRouter(router, tile.graph, max_snap_m=p["max_snap_distance_m"],
                                  detour=p["crow_fly_detour"])
-    res = access_mod.search(fb, tile.o_xy, tile.a_xy, tile.groups, p)
     cap_m, reach_m = access_mod.limits(p)
-    ok = tiles.proven(res[0], tile.edge_m, cap_m, reach_m)
-    return res, ok, time.perf_counter() - t
+    if tile.need is None:
+        res = access_mod.search(fb, tile.o_xy, tile.a_xy, tile.groups, p)
+        if not tiles.table_proven(tile.edge_m, reach_m).all():
+            raise RuntimeError("a first-round buffer narrower than the table's cut-off")
+    else:
+        res = (fb.nearest(tile.o_xy, [tile.a_xy[g] for g in tile.groups], cap_m), None, None,
+               None)
+    return res, tiles.proven(res[0], tile.edge_m, cap_m), time.perf_counter() - t
 
 
 # --- the tiled access step -------------------------------------------------------------------
-def _make(plan: Plan, key: str, origins: np.ndarray, buffer_m: float) -> tiles.Tile:
+def _make(plan: Plan, key: str, origins: np.ndarray, need, buffer_m: float) -> tiles.Tile:
+    t0 = time.perf_counter()
     t = tiles.make_tile(plan.graph, key, origins, plan.o_xy, plan.a_xy, buffer_m,
                         plan.p["max_snap_distance_m"])
-    t.groups = [np.flatnonzero(m) for m in plan.group_mask[:, t.assets]]
+    t.need = need
+    t.cut_s = time.perf_counter() - t0
+    rows = plan.group_mask if need is None else plan.group_mask[need]
+    t.groups = [np.flatnonzero(m) for m in rows[:, t.assets]]
     return t
 
 
 def _serial(plan: Plan, todo: list, buffer_m: float):
     """Tiles solved one after another in this process (no client): (tile, answer) pairs."""
-    for key, idx in todo:
-        t = _make(plan, key, idx, buffer_m)
+    for key, idx, need in todo:
+        t = _make(plan, key, idx, need, buffer_m)
         yield t, solve_tile(t, plan.p)
 
 
@@ -142,8 +154,8 @@ def _on_dask(client, plan: Plan, todo: list, buffer_m: float):
     ac = as_completed()
 
     def submit():
-        key, idx = queue.pop(0)
-        t = _make(plan, key, idx, buffer_m)
+        key, idx, need = queue.pop(0)
+        t = _make(plan, key, idx, need, buffer_m)
         f = client.submit(solve_tile, t, plan.p, pure=False)
         tiles_of[f.key] = t
         ac.add(f)
@@ -158,17 +170,18 @@ def _on_dask(client, plan: Plan, todo: list, buffer_m: float):
 
 def _round(client, plan: Plan, todo: list, buffer_m: float, rnd: int, merged,
            on_tile: Callable | None) -> list:
-    """Run the tiles ``todo`` ((key, origins)) with ``buffer_m``; keep proven answers in
-    ``merged``; returns the (key, origins) still to prove."""
+    """Run the tiles ``todo`` ((key, origins, groups or None)) with ``buffer_m``; keep
+    proven answers in ``merged``; returns the (key, origins, groups) still to prove."""
     left = []
     done = _serial(plan, todo, buffer_m) if client is None else \
         _on_dask(client, plan, todo, buffer_m)
     for t, (res, ok, secs) in done:
         merged.add(t, res, ok)
-        if not ok.all():
-            left.append((t.key, t.origins[~ok]))
-        rep = TileReport(t.key, rnd, len(t.origins), int(ok.sum()), t.n_nodes, len(t.assets),
-                         secs)
+        todo_o, todo_g = merged.left(t)
+        if len(todo_o):
+            left.append((t.key, todo_o, todo_g))
+        rep = TileReport(t.key, rnd, len(t.origins), len(t.origins) - len(todo_o), t.n_nodes,
+                         len(t.assets), secs, t.cut_s)
         plan.reports.append(rep)
         if on_tile:
             on_tile(rep)
@@ -185,7 +198,7 @@ def tiled_search(client, p: dict, o_xy, keys, a_xy, group_mask, graph,
     plan = Plan(p, np.asarray(o_xy, float), np.asarray(a_xy, float).reshape(-1, 2),
                 np.asarray(group_mask, bool), graph)
     merged = tiles.Merged.empty(len(group_mask), len(plan.o_xy), len(plan.a_xy))
-    todo = tiles.split(keys)
+    todo = [(k, idx, None) for k, idx in tiles.split(keys)]
     buffer_m, rnd = tiles.first_buffer(reach_m, cap_m, p.get("national_buffer_m")), 0
     while todo:
         if on_round:
@@ -255,7 +268,9 @@ def tile_summary(reports: list) -> dict:
             "widened": int(sum(r.round > 0 for r in reports)),
             "median_s": float(np.median(secs)) if len(secs) else 0.0,
             "max_s": float(secs.max()) if len(secs) else 0.0,
-            "max_nodes": int(max((r.nodes for r in reports), default=0))}
+            "max_nodes": int(max((r.nodes for r in reports), default=0)),
+            "cut_s": round(float(sum(r.cut_s for r in reports)), 2),
+            "tile_s": round(float(secs.sum()), 2)}
 
 
 # --- England's values for boroughs -----------------------------------------------------------
