@@ -20,8 +20,8 @@ it lies in the disc and the tile sees it), and "nothing within the cap" is prove
 cap is at most ``e``. :func:`proven` applies this per origin and group (and
 :func:`table_proven` to the table's cut-off, which the first buffer always covers); the
 groups an origin still lacks are searched again from a widened tile (:func:`widen`), those
-groups only, until the buffer reaches the cap, where every answer is proven. Walking graphs only (costs are
-metres; a driving graph's seconds would need the top speed).
+groups only, until the buffer reaches the cap, where every answer is proven. Walking graphs
+only (costs are metres; a driving graph's seconds would need the top speed).
 """
 from __future__ import annotations
 
@@ -160,6 +160,29 @@ def edges_meeting(graph: WalkGraph, polygon, cell_m: float = 1000.0) -> np.ndarr
     return _distinct(ix.edges[_ranges(ix.ptr[k], ix.ptr[k + 1])], graph.n_edges)
 
 
+def edges_near(graph: WalkGraph, xy: np.ndarray, dist_m: float,
+               cell_m: float = 1000.0) -> np.ndarray:
+    """Indices (with repeats) of edges that may come within ``dist_m`` of a point: every edge
+    sharing a grid cell with a point's square of that half-side."""
+    ix = edge_cells(graph, cell_m)
+    k = int(np.ceil(float(dist_m) / ix.cell_m))
+    ci = ((xy[:, 0] - ix.x0) // ix.cell_m).astype(np.int64)
+    cj = ((xy[:, 1] - ix.y0) // ix.cell_m).astype(np.int64)
+    d = np.arange(-k, k + 1)
+    cells = ((cj[:, None, None] + d[None, :, None]) * ix.nx +
+             ci[:, None, None] + d[None, None, :]).ravel()
+    hit = np.unique(cells)
+    j = np.searchsorted(ix.cells, hit)
+    j = j[(j < len(ix.cells)) & (ix.cells[np.minimum(j, len(ix.cells) - 1)] == hit)]
+    return ix.edges[_ranges(ix.ptr[j], ix.ptr[j + 1])]
+
+
+def _marks(a: np.ndarray, size: int) -> np.ndarray:
+    mark = np.zeros(size, dtype=bool)
+    mark[a] = True
+    return mark
+
+
 def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """Every index of the ranges ``start[i]:stop[i]``, one after another."""
     n = stop - start
@@ -233,6 +256,10 @@ def make_tile(graph: WalkGraph | None, key: str, origins: np.ndarray, o_xy: np.n
     if graph is not None and graph.n_nodes:
         edges = edges_meeting(graph, r.buffer(float(snap_m) + 1.0, quad_segs=8))
         sub = subgraph(graph, edges) if len(edges) else None
+        if sub is not None:     # only streets near a point can be snapped to: skip the rest
+            near_pts = _marks(edges_near(graph, np.vstack([own, a_xy[assets]]), snap_m),
+                              graph.n_edges)
+            sub._cache["edge_ok"] = sub._cache["edge_ok"] & near_pts[edges]
     return Tile(key, origins, own, np.asarray(edge_m, float), assets, a_xy[assets], sub,
                 float(buffer_m))
 

@@ -397,10 +397,11 @@ def generate(realdata, target_nodes: int = 15_500_000, seed: int = 1, *, las=Non
 def build_into(store, eng: England, pbf_path, progress=None) -> dict:
     """Replace the store's contents with ``eng``: its areas, indicators, assets and the
     streets as the OSM file (written to ``pbf_path``; stored as the store's street
-    network). Returns counts."""
+    network; ``pbf_path`` None: no street network stored, the caller compiles
+    :func:`edges` itself). Returns counts."""
     say = progress or (lambda m: None)
     say("writing the streets (.osm.pbf)")
-    path = write_pbf(eng.streets, pbf_path)
+    path = None if pbf_path is None else write_pbf(eng.streets, pbf_path)
     areas = areas_frame(eng.lsoas)
     ind, values = indicator_frames(eng.lsoas)
     assets = assets_frame(eng.lsoas, eng.seed)
@@ -412,9 +413,11 @@ def build_into(store, eng: England, pbf_path, progress=None) -> dict:
         store.write_values(values, conn=conn, file="synthetic England values")
         n_assets = store.write_assets(assets, conn=conn, file="synthetic England assets",
                                       changed_by="synthetic", action="import")
-        store.put_blob("osm", path.read_bytes(), conn=conn)
-        store.set_meta("osm_name", path.name, conn=conn)
+        if path is not None:
+            store.put_blob("osm", path.read_bytes(), conn=conn)
+            store.set_meta("osm_name", path.name, conn=conn)
         store.set_meta("area_name", "Synthetic England", conn=conn)
     return {"areas": n_areas, "assets": n_assets, "osm_nodes": int(len(eng.streets.ids)),
-            "osm_ways": int(len(eng.streets.ptr) - 1), "osm_bytes": path.stat().st_size}
+            "osm_ways": int(len(eng.streets.ptr) - 1),
+            "osm_bytes": 0 if path is None else path.stat().st_size}
 
