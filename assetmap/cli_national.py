@@ -29,7 +29,7 @@ def _build_synthetic(store, nodes: int, realdata: str, las, seed: int) -> dict:
     if not se.available(realdata):
         raise InputError("the real LSOA centroids and IoD files are not there (see "
                          "synthetic_england's notes)", file=realdata, field="realdata")
-    Progress("Synthetic England", 1).step(f"about {nodes:,} street nodes")
+    click.echo(f"Synthetic England: about {nodes:,} street nodes", err=True)
     eng = se.generate(realdata, nodes, seed, las=list(las) or None)
     from .pipeline import graph_cache_dir
     pbf = graph_cache_dir(store) / f"synthetic-england-{nodes}-{seed}.osm.pbf"
