@@ -105,3 +105,18 @@ def test_national_run_on_postgis(synthetic_england, cluster):
     finally:
         s.drop_all()
         s.dispose()
+
+
+def test_synthetic_from_the_command_line(cluster, runner, tmp_path):
+    from conftest import REALDATA
+
+    from assetmap.demo import synthetic_england as se
+    if not se.available(REALDATA):
+        pytest.skip("no real LSOA files")
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    r = runner.invoke(main, ["--db", url, "national", "--synthetic", "20000", "--la",
+                             "E06000017", "--realdata", str(REALDATA), "--scheduler",
+                             cluster.scheduler_address, "--json", "-p", "permutations=99"])
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output[r.output.index("{\n"):])
+    assert s["areas"] == 23 and s["tiles"]["tiles"] == 1 and s["router"] == "network"
