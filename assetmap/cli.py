@@ -153,15 +153,8 @@ def prepare_walk_graph(app) -> str | None:
     return msg
 
 
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
-@click.option("--slow", is_flag=True, help=f"Walk at {settings.SLOW_WALK_SPEED_KMH} km/h.")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=JSON",
-              help="Override an analysis default, e.g. -p permutations=99 (repeatable).")
-@click.pass_context
-def analyse(ctx, as_json, slow, params):
-    """Run the analysis on the store's data and store the results as a new run."""
-    from . import pipeline
+def parse_params(params) -> dict:
+    """``--param NAME=JSON`` options as a dict (a value that is not JSON kept as text)."""
     overrides = {}
     for item in params:
         name, sep, raw = item.partition("=")
@@ -171,6 +164,19 @@ def analyse(ctx, as_json, slow, params):
             overrides[name.strip()] = json.loads(raw)
         except json.JSONDecodeError:
             overrides[name.strip()] = raw
+    return overrides
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
+@click.option("--slow", is_flag=True, help=f"Walk at {settings.SLOW_WALK_SPEED_KMH} km/h.")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=JSON",
+              help="Override an analysis default, e.g. -p permutations=99 (repeatable).")
+@click.pass_context
+def analyse(ctx, as_json, slow, params):
+    """Run the analysis on the store's data and store the results as a new run."""
+    from . import pipeline
+    overrides = parse_params(params)
     if slow:
         overrides["slow_walk"] = True
     store = _store(ctx, create=False)
@@ -545,6 +551,8 @@ def _redact(url: str) -> str:
 from .cli_db import db as _db_group  # noqa: E402 - registered once main exists
 
 main.add_command(_db_group)
+
+from . import cli_national  # noqa: E402,F401 - registers `national` and its import once main exists
 
 if __name__ == "__main__":  # pragma: no cover
     main()

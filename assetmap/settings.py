@@ -643,3 +643,21 @@ COUNCIL_HOURLY_RATE: float | None = _env_float("ASSETMAP_COUNCIL_HOURLY_RATE")
 #: directory can filter by it.
 PUBLISH_PREFERRED_LIST = os.environ.get("ASSETMAP_PUBLISH_PREFERRED_LIST", "0").strip().lower() \
     in ("1", "true", "yes", "on")
+
+# --- National runs in tiles (issue 15: assetmap.analysis.tiles, assetmap.pipeline.national) --
+#: Origins whose area has no local-authority parent code are tiled by square grid cells of
+#: this side (m): 20 km is about the size of an English district (ONS: median district
+#: area about 400 km2).
+NATIONAL_TILE_CELL_M = 20_000.0
+#: Buffer (m) around each tile's origins in the first round: answers within it are proven
+#: equal to the whole graph's (assetmap.analysis.tiles). Never less than the widest table
+#: cut-off (catchment, 20 minutes = 1.5 km at 4.5 km/h). 4 km: on the synthetic England
+#: most origins' nearest asset of every category lies within it (the rest are widened).
+NATIONAL_BUFFER_M = 4000.0
+#: Each later round widens the buffer of origins not yet proven by this factor, up to the
+#: search cap (ACCESS_MAX_MINUTES at the walking speed), where every answer is proven.
+NATIONAL_WIDEN_FACTOR = 3.0
+#: Dask workers of the default LocalCluster (0: one per CPU core).
+NATIONAL_WORKERS = 0
+#: Threads per Dask worker (the searches release the GIL; one is right for a process each).
+NATIONAL_THREADS_PER_WORKER = 1

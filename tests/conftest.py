@@ -528,3 +528,36 @@ def referral_client(referral_app):
             return fc
         return fc.login(name, REFERRERS.get(name) or CONTRIB_USERS[name][1])
     return make
+
+
+# --- synthetic England (issue 15): a few real local authorities, small ----------------------
+REALDATA = Path(os.environ.get("ASSETMAP_REALDATA", "/work/shared/realdata"))
+#: Rutland, Melton and Harborough: 3 local authorities (tiles), about 100 LSOAs.
+SYNTHETIC_LAS = ("E06000017", "E07000133", "E07000131")
+
+
+@pytest.fixture(scope="session")
+def synthetic_england(tmp_path_factory):
+    """(the generated England of three local authorities, about 60k street nodes; the
+    folder holding its store ``england.sqlite`` and its ``.osm.pbf``)."""
+    from assetmap.demo import synthetic_england as se
+    if not se.available(REALDATA):
+        pytest.skip(f"the real LSOA files are not in {REALDATA}")
+    d = tmp_path_factory.mktemp("synthetic-england")
+    eng = se.generate(REALDATA, 60_000, 1, las=SYNTHETIC_LAS)
+    from assetmap.store import Store
+    s = Store(f"sqlite:///{d / 'england.sqlite'}")
+    se.build_into(s, eng, d / "england.osm.pbf")
+    s.dispose()
+    return eng, d
+
+
+@pytest.fixture
+def synthetic_store(synthetic_england, tmp_path):
+    """A private, writable copy of the synthetic England store."""
+    from assetmap.store import Store
+    dst = tmp_path / "england.sqlite"
+    shutil.copy(synthetic_england[1] / "england.sqlite", dst)
+    s = Store(f"sqlite:///{dst}")
+    yield s
+    s.dispose()

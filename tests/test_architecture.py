@@ -24,7 +24,8 @@ RANKS = {
     "pipeline": 4, "demo": 4, "scale": 4, "method": 4,
     "community": 5, "outreach": 5,
     "layers": 6, "maps": 7, "gapview": 6, "mapdata": 6,
-    "app": 8, "views": 8, "cli": 8, "cli_db": 8, "cli_errors": 8, "__main__": 8,
+    "app": 8, "views": 8, "cli": 8, "cli_db": 8, "cli_errors": 8, "cli_national": 8,
+    "__main__": 8,
 }
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60

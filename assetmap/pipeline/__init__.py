@@ -127,8 +127,10 @@ class Analysis:
 
 
 def run(store, params: dict | None = None, progress: Callable[[str], None] | None = None,
-        *, save: bool = True) -> Analysis:
-    """Run the analysis on the store's data and store it as a new run (see the module notes)."""
+        *, save: bool = True, access: Callable | None = None) -> Analysis:
+    """Run the analysis on the store's data and store it as a new run (see the module notes).
+    ``access``: a stand-in for :func:`access_step` with its signature (a national run's
+    tiles, :mod:`.national`)."""
     p = resolve_params(params)
     clock = _Clock(progress)
     inp = read_inputs(store, p)
@@ -141,7 +143,7 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
     router = routing.router(graph, max_snap_m=p["max_snap_distance_m"],
                             min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
     clock.lap("street network")
-    acc = access_step(inp, p, router, graph)
+    acc = (access or access_step)(inp, p, router, graph)
     clock.lap("walking access")
     sup = supply_step(inp, p, score, acc)
     clock.lap("supply and demand (E2SFCA)")

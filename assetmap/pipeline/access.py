@@ -62,12 +62,35 @@ def _origin_counts(cats, a_cat, social, o_area, o_w, n_areas, table, thresholds)
     return counts
 
 
-def _nearest(fb, o_xy, groups, p: dict):
-    """Per group and origin: minutes to the nearest (capped) and whether beyond the cap."""
+def limits(p: dict) -> tuple[float, float]:
+    """(the nearest-asset search cap, the table's widest cut-off), in metres walked."""
     mpm = network.metres_per_minute(p["walk_speed_kmh"])
-    cap = float(p["access_max_minutes"])
-    metres = fb.nearest(o_xy, groups, cap * mpm)
-    return origins.capped_minutes(metres, mpm, cap)
+    thresholds = [float(t) for t in p["access_thresholds_min"]]
+    return float(p["access_max_minutes"]) * mpm, \
+        max(thresholds + [float(p["catchment_minutes"])]) * mpm
+
+
+def groups_of(a_cat, p: dict) -> tuple[list, list, list]:
+    """(categories present, social categories, per group the asset indices): one group per
+    category present, then one of every social asset."""
+    a_cat = np.asarray(a_cat, dtype=object)
+    cats = [c for c in model.ASSET_CATEGORIES if (a_cat == c).any()]
+    social = [c for c in p["social_categories"] if c in model.ASSET_CATEGORIES]
+    groups = [np.flatnonzero(a_cat == c) for c in cats] + \
+        [np.flatnonzero(np.isin(a_cat, social))]
+    return cats, social, groups
+
+
+def search(fb, o_xy, a_xy, groups: list, p: dict):
+    """The routing part of walking access, over ``fb`` (a :class:`coverage.FallbackRouter`):
+    (metres from each origin to the nearest asset of each group, inf beyond the cap;
+    (origin rows, asset cols, metres) within the table's cut-off; origins on the network;
+    assets on the network). A national run calls this per tile (:mod:`.national`)."""
+    cap_m, reach_m = limits(p)
+    a_xy = np.asarray(a_xy, dtype=float).reshape(-1, 2)
+    metres = fb.nearest(o_xy, [a_xy[g] for g in groups], cap_m)
+    table = fb.table(o_xy, a_xy, reach_m)
+    return metres, table, fb.covers(o_xy), fb.covers(a_xy)
 
 
 def _per_area(minutes, beyond, o_area, o_w, n_areas: int, how: str):
@@ -88,19 +111,23 @@ def _frame(codes, names, area_min, beyond, off, counts, thresholds) -> pd.DataFr
     })
 
 
-def measure(codes, a_cat, o_area, o_xy, o_w, a_xy, p: dict, router, graph) -> Access:
+def measure(codes, a_cat, o_area, o_xy, o_w, a_xy, p: dict, router, graph,
+            searched=None) -> Access:
     """Walking access from origins (area index, EPSG:27700 xy, weight) to assets (category,
-    xy) with the run's parameters ``p``, over ``router`` where ``graph`` covers a walk."""
+    xy) with the run's parameters ``p``, over ``router`` where ``graph`` covers a walk.
+    ``searched``: the result of :func:`search` computed elsewhere (a national run's
+    merged tiles) instead of here."""
     n_areas = len(codes)
     a_cat = np.asarray(a_cat, dtype=object)
-    fb = coverage.FallbackRouter(router, graph, max_snap_m=p["max_snap_distance_m"],
-                                 detour=p["crow_fly_detour"])
-    o_on, a_on = fb.covers(o_xy), fb.covers(a_xy)
-    cats = [c for c in model.ASSET_CATEGORIES if (a_cat == c).any()]
-    social = [c for c in p["social_categories"] if c in model.ASSET_CATEGORIES]
+    cats, social, groups = groups_of(a_cat, p)
+    if searched is None:
+        fb = coverage.FallbackRouter(router, graph, max_snap_m=p["max_snap_distance_m"],
+                                     detour=p["crow_fly_detour"])
+        searched = search(fb, o_xy, a_xy, groups, p)
+    metres, (r, c, m), o_on, a_on = searched
+    mpm = network.metres_per_minute(p["walk_speed_kmh"])
+    near_min, near_beyond = origins.capped_minutes(metres, mpm, float(p["access_max_minutes"]))
     ess = [c for c in p["essential_categories"] if c in cats]
-    groups = [a_xy[a_cat == c] for c in cats] + [a_xy[np.isin(a_cat, social)]]
-    near_min, near_beyond = _nearest(fb, o_xy, groups, p)
     area_min, beyond = _per_area(near_min, near_beyond, o_area, o_w, n_areas,
                                  p["access_aggregate"])
     rows = [cats.index(c) for c in ess]
@@ -108,9 +135,6 @@ def measure(codes, a_cat, o_area, o_xy, o_w, a_xy, p: dict, router, graph) -> Ac
     ess_min, ess_beyond = _per_area(e_min, e_beyond, o_area, o_w, n_areas,
                                     p["access_aggregate"])
     thresholds = [float(t) for t in p["access_thresholds_min"]]
-    mpm = network.metres_per_minute(p["walk_speed_kmh"])
-    reach_min = max(thresholds + [float(p["catchment_minutes"])])
-    r, c, m = fb.table(o_xy, a_xy, reach_min * mpm)
     table = (r, c, m / mpm)
     counts = _origin_counts(cats, a_cat, social, o_area, o_w, n_areas, table, thresholds)
     off = coverage.area_off_network(o_area, o_w, o_on, n_areas)

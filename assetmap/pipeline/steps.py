@@ -140,12 +140,18 @@ def need_step(inp: Inputs, p: dict) -> Need:
     return Need(need_df, info, comparisons, bench)
 
 
+def access_origins(inp: Inputs, p: dict, graph):
+    """Each area's origin points: (area index, EPSG:27700 xy, weight), see
+    :mod:`..analysis.origins`."""
+    areas_p = inp.areas.to_crs(settings.ANALYSIS_CRS)
+    return origins.area_origins(areas_p.geometry.values, _pwc_xy(inp.areas), graph,
+                                p["origins_per_area"], p["origin_seed"])
+
+
 def access_step(inp: Inputs, p: dict, router, graph) -> Access:
     """Walking access (:func:`.access.measure`) from each area's origin points to the
     approved assets (homes at their published grid-cell points)."""
-    areas_p = inp.areas.to_crs(settings.ANALYSIS_CRS)
-    o_area, o_xy, o_w = origins.area_origins(areas_p.geometry.values, _pwc_xy(inp.areas),
-                                             graph, p["origins_per_area"], p["origin_seed"])
+    o_area, o_xy, o_w = access_origins(inp, p, graph)
     return access_measure(inp.codes, inp.assets["category"].to_numpy(dtype=object), o_area,
                           o_xy, o_w, _xy(inp.assets.geometry), p, router, graph)
 

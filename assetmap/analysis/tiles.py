@@ -1,0 +1,332 @@
+"""A national analysis in tiles: each a local authority (or a grid cell where no authority
+is known) plus a buffer, whose answers are provably those of the whole graph.
+
+A tile holds the origins it answers for (its *own* origins: every origin belongs to exactly
+one tile), the region ``R`` = the convex hull of those origins widened by ``buffer_m``, the
+assets inside ``R``, and the street graph cut to ``R`` widened by the snap distance (every
+edge whose geometry may meet it, found through a grid of cells over the edges' bounding
+boxes). The tile's searches are the borough's own (:mod:`.routers`, :mod:`.coverage`), run
+on the cut graph; whole-graph facts a cut would change (which components are big enough to
+snap to) are carried over from the whole graph.
+
+Why an answer can be proven equal to the whole graph's: a walk of length ``d`` from an
+origin ``o`` never leaves the disc of radius ``d`` around ``o`` (a street is never shorter
+than the straight line; the legs to and from the streets are straight lines). Let ``e`` be
+the straight distance from ``o`` to the edge of ``R``. Every edge meeting the disc of radius
+``e`` is in the cut graph, every asset in it is a tile asset, and every point in ``R`` snaps
+as on the whole graph (the cut graph reaches the snap distance beyond ``R``). So a cost the
+tile finds at most ``e`` is the whole graph's (the whole graph's best walk is no longer, so
+it lies in the disc and the tile sees it), and "nothing within the cap" is proven when the
+cap is at most ``e``. :func:`proven` applies this per origin and group (and
+:func:`table_proven` to the table's cut-off, which the first buffer always covers); the
+groups an origin still lacks are searched again from a widened tile (:func:`widen`), those
+groups only, until the buffer reaches the cap, where every answer is proven. Walking graphs
+only (costs are metres; a driving graph's seconds would need the top speed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from .. import settings
+from .network import WalkGraph
+
+#: Local-authority codes (unitary, district, metropolitan, London borough; Welsh unitary).
+LA_PREFIXES = ("E06", "E07", "E08", "E09", "W06")
+
+
+@dataclass
+class Tile:
+    """One tile's inputs: what a worker needs and nothing of the whole graph."""
+
+    key: str                # the local authority code, or "cell:<i>_<j>"
+    origins: np.ndarray     # global indices of its own origins
+    o_xy: np.ndarray        # their EPSG:27700 points
+    edge_m: np.ndarray      # per own origin: straight distance to the edge of the region
+    assets: np.ndarray      # global indices of the assets inside the region
+    a_xy: np.ndarray
+    graph: WalkGraph | None  # the whole graph cut to the region (None: no network)
+    buffer_m: float
+    groups: list = field(default_factory=list)  # per group searched, indices into ``assets``
+    #: the groups a widened tile searches (global group indices; its own origins' answers
+    #: not yet proven); None for a first-round tile: every group, and the table
+    need: np.ndarray | None = None
+    cut_s: float = 0.0      # seconds spent making the tile (cutting the graph)
+
+    @property
+    def n_nodes(self) -> int:
+        return 0 if self.graph is None else self.graph.n_nodes
+
+
+# --- which tile each origin belongs to ---------------------------------------------------------
+def tile_keys(parent_codes, xy: np.ndarray, cell_m: float | None = None) -> np.ndarray:
+    """Per point: its local authority (a parent code that is one, ``LA_PREFIXES``), else
+    the grid cell of ``cell_m`` metres (``settings.NATIONAL_TILE_CELL_M``) it lies in."""
+    cell_m = float(settings.NATIONAL_TILE_CELL_M if cell_m is None else cell_m)
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    codes = np.asarray(["" if c is None else str(c) for c in parent_codes], dtype=object)
+    is_la = np.array([c.startswith(LA_PREFIXES) for c in codes], dtype=bool)
+    i = np.floor(np.nan_to_num(xy[:, 0]) / cell_m).astype(np.int64)
+    j = np.floor(np.nan_to_num(xy[:, 1]) / cell_m).astype(np.int64)
+    cells = np.array([f"cell:{a}_{b}" for a, b in zip(i, j)], dtype=object)
+    return np.where(is_la, codes, cells)
+
+
+def split(keys) -> list[tuple[str, np.ndarray]]:
+    """(key, origin indices) per distinct key, in key order."""
+    keys = np.asarray(keys, dtype=object)
+    uniq, inv = np.unique(keys.astype(str), return_inverse=True)
+    order = np.argsort(inv, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(inv, minlength=len(uniq)))]
+    return [(str(k), order[bounds[n]:bounds[n + 1]]) for n, k in enumerate(uniq)]
+
+
+def first_buffer(reach_m: float, cap_m: float, buffer_m: float | None = None) -> float:
+    """The first tiles' buffer: ``buffer_m`` (``settings.NATIONAL_BUFFER_M``), never less
+    than the table's cut-off ``reach_m`` (so every table answer is proven at once) nor more
+    than the cap ``cap_m``."""
+    b = float(settings.NATIONAL_BUFFER_M if buffer_m is None else buffer_m)
+    return min(max(b, float(reach_m)), float(cap_m))
+
+
+def widen(buffer_m: float, cap_m: float) -> float:
+    """The next buffer for origins not proven: ``settings.NATIONAL_WIDEN_FACTOR`` times
+    wider, and the cap (every answer proven) once that passes it."""
+    nxt = float(buffer_m) * float(settings.NATIONAL_WIDEN_FACTOR)
+    return float(cap_m) if nxt >= cap_m or buffer_m >= cap_m else nxt
+
+
+# --- cutting the graph -----------------------------------------------------------------------
+@dataclass
+class EdgeCells:
+    """Edges by the grid cells their bounding boxes cover (for cutting a graph quickly)."""
+
+    x0: float
+    y0: float
+    cell_m: float
+    nx: int
+    cells: np.ndarray       # sorted distinct cell ids
+    ptr: np.ndarray         # edges of cells[k]: edges[ptr[k]:ptr[k+1]]
+    edges: np.ndarray
+
+
+def edge_cells(graph: WalkGraph, cell_m: float = 1000.0) -> EdgeCells:
+    """The cell index of ``graph``'s edges (kept in the graph's cache)."""
+    key = ("edge_cells", float(cell_m))
+    if key in graph._cache:
+        return graph._cache[key]
+    start = graph.edge_ptr[:-1]
+    x0, y0 = float(graph.vx.min()) - 1.0, float(graph.vy.min()) - 1.0
+    nx = int((graph.vx.max() - x0) // cell_m) + 2
+    cx0 = ((np.minimum.reduceat(graph.vx, start) - x0) // cell_m).astype(np.int64)
+    cx1 = ((np.maximum.reduceat(graph.vx, start) - x0) // cell_m).astype(np.int64)
+    cy0 = ((np.minimum.reduceat(graph.vy, start) - y0) // cell_m).astype(np.int64)
+    cy1 = ((np.maximum.reduceat(graph.vy, start) - y0) // cell_m).astype(np.int64)
+    wx = cx1 - cx0 + 1
+    n = wx * (cy1 - cy0 + 1)
+    edge = np.repeat(np.arange(len(start), dtype=np.int64), n)
+    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    wxr = np.repeat(wx, n)
+    cell = (np.repeat(cy0, n) + within // wxr) * nx + np.repeat(cx0, n) + within % wxr
+    order = np.argsort(cell, kind="stable")
+    cell, edge = cell[order], edge[order]
+    cells, first = np.unique(cell, return_index=True)
+    out = EdgeCells(x0, y0, float(cell_m), nx, cells, np.r_[first, len(cell)].astype(np.int64),
+                    edge)
+    graph._cache[key] = out
+    return out
+
+
+def edges_meeting(graph: WalkGraph, polygon, cell_m: float = 1000.0) -> np.ndarray:
+    """Sorted indices of every edge whose geometry may meet ``polygon`` (all that do, and
+    some near it: those sharing a grid cell with it)."""
+    ix = edge_cells(graph, cell_m)
+    minx, miny, maxx, maxy = shapely.bounds(polygon)
+    i0, i1 = int((minx - ix.x0) // ix.cell_m), int((maxx - ix.x0) // ix.cell_m)
+    j0, j1 = int((miny - ix.y0) // ix.cell_m), int((maxy - ix.y0) // ix.cell_m)
+    gi, gj = np.meshgrid(np.arange(max(i0, 0), i1 + 1), np.arange(max(j0, 0), j1 + 1))
+    ii, jj = gi.ravel(), gj.ravel()
+    boxes = shapely.box(ix.x0 + ii * ix.cell_m, ix.y0 + jj * ix.cell_m,
+                        ix.x0 + (ii + 1) * ix.cell_m, ix.y0 + (jj + 1) * ix.cell_m)
+    shapely.prepare(polygon)
+    meet = shapely.intersects(polygon, boxes)
+    hit = jj[meet] * ix.nx + ii[meet]
+    k = np.searchsorted(ix.cells, hit)
+    k = k[(k < len(ix.cells)) & (ix.cells[np.minimum(k, len(ix.cells) - 1)] == hit)]
+    if not len(k):
+        return np.zeros(0, np.int64)
+    return _distinct(ix.edges[_ranges(ix.ptr[k], ix.ptr[k + 1])], graph.n_edges)
+
+
+def edges_near(graph: WalkGraph, xy: np.ndarray, dist_m: float,
+               cell_m: float = 1000.0) -> np.ndarray:
+    """Indices (with repeats) of edges that may come within ``dist_m`` of a point: every edge
+    sharing a grid cell with a point's square of that half-side."""
+    ix = edge_cells(graph, cell_m)
+    k = int(np.ceil(float(dist_m) / ix.cell_m))
+    ci = ((xy[:, 0] - ix.x0) // ix.cell_m).astype(np.int64)
+    cj = ((xy[:, 1] - ix.y0) // ix.cell_m).astype(np.int64)
+    d = np.arange(-k, k + 1)
+    cells = ((cj[:, None, None] + d[None, :, None]) * ix.nx +
+             ci[:, None, None] + d[None, None, :]).ravel()
+    hit = np.unique(cells)
+    j = np.searchsorted(ix.cells, hit)
+    j = j[(j < len(ix.cells)) & (ix.cells[np.minimum(j, len(ix.cells) - 1)] == hit)]
+    return ix.edges[_ranges(ix.ptr[j], ix.ptr[j + 1])]
+
+
+def _marks(a: np.ndarray, size: int) -> np.ndarray:
+    mark = np.zeros(size, dtype=bool)
+    mark[a] = True
+    return mark
+
+
+def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Every index of the ranges ``start[i]:stop[i]``, one after another."""
+    n = stop - start
+    return np.repeat(start, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+
+
+def _distinct(a: np.ndarray, size: int) -> np.ndarray:
+    """The sorted distinct values of ``a`` (all in 0..size-1): a mark per value, faster than
+    np.unique's hashing here."""
+    mark = np.zeros(size, dtype=bool)
+    mark[a] = True
+    return np.flatnonzero(mark)
+
+
+def subgraph(graph: WalkGraph, edges: np.ndarray) -> WalkGraph:
+    """The graph of ``edges`` and their junctions (renumbered in order). Its search matrix
+    is the whole graph's between those junctions (every entry a real street: the cut is a
+    subgraph, which is all the proof needs); which components may be snapped to is carried
+    over from the whole graph (a cut must not make a big component small)."""
+    edges = np.asarray(edges, dtype=np.int64)
+    nodes = _distinct(np.concatenate([graph.edge_u[edges], graph.edge_v[edges]]),
+                      graph.n_nodes)
+    new = np.full(graph.n_nodes, -1, dtype=np.int64)
+    new[nodes] = np.arange(len(nodes))
+    pos = _ranges(graph.indptr[nodes], graph.indptr[nodes + 1])
+    row = np.repeat(np.arange(len(nodes)), graph.indptr[nodes + 1] - graph.indptr[nodes])
+    col = new[graph.indices[pos]]
+    keep = col >= 0
+    indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row[keep], minlength=len(nodes)), out=indptr[1:])
+    n = np.diff(graph.edge_ptr)[edges]
+    vert = _ranges(graph.edge_ptr[edges], graph.edge_ptr[edges + 1])
+    g = WalkGraph(indptr, col[keep].astype(np.int32), graph.data[pos[keep]], graph.x[nodes],
+                  graph.y[nodes], graph.osmid[nodes], new[graph.edge_u[edges]],
+                  new[graph.edge_v[edges]], graph.edge_fwd[edges], graph.edge_bwd[edges],
+                  np.r_[0, np.cumsum(n)].astype(np.int64), graph.vx[vert], graph.vy[vert],
+                  graph.vcum[vert], graph.vosm[vert], sha256=graph.sha256, mode=graph.mode,
+                  min_component=graph.min_component)
+    snap = graph.snappable
+    g._cache["snappable"] = new[snap[new[snap] >= 0]]
+    g._cache["edge_ok"] = graph.edge_ok[edges]
+    return g
+
+
+# --- making tiles ----------------------------------------------------------------------------
+def region(o_xy: np.ndarray, buffer_m: float):
+    """(the region: the origins' convex hull widened by at least ``buffer_m``, each origin's
+    straight distance to its edge, never less than ``buffer_m``)."""
+    pts = shapely.points(o_xy[:, 0], o_xy[:, 1])
+    # the buffer's arcs are drawn as chords (GEOS, 16 a quarter circle, some longer at the
+    # hull's corners): 1% wider, so that the chords lie ``buffer_m`` out
+    r = shapely.convex_hull(shapely.multipoints(pts)).buffer(float(buffer_m) * 1.01 + 1.0,
+                                                              quad_segs=16)
+    return r, shapely.distance(pts, shapely.get_exterior_ring(r))
+
+
+def make_tile(graph: WalkGraph | None, key: str, origins: np.ndarray, o_xy: np.ndarray,
+              a_xy: np.ndarray, buffer_m: float, snap_m: float) -> Tile:
+    """The tile answering for ``origins`` (global indices into ``o_xy``) with ``buffer_m``
+    around them; the graph cut to the region plus ``snap_m``."""
+    origins = np.asarray(origins, dtype=np.int64)
+    own = np.asarray(o_xy, dtype=float)[origins]
+    r, edge_m = region(own, buffer_m)
+    a_xy = np.asarray(a_xy, dtype=float).reshape(-1, 2)
+    minx, miny, maxx, maxy = shapely.bounds(r)
+    near = np.flatnonzero((a_xy[:, 0] >= minx) & (a_xy[:, 0] <= maxx) &
+                          (a_xy[:, 1] >= miny) & (a_xy[:, 1] <= maxy))
+    shapely.prepare(r)
+    assets = near[shapely.contains_xy(r, a_xy[near, 0], a_xy[near, 1])]
+    sub = None
+    if graph is not None and graph.n_nodes:
+        edges = edges_meeting(graph, r.buffer(float(snap_m) + 1.0, quad_segs=8))
+        sub = subgraph(graph, edges) if len(edges) else None
+        if sub is not None:     # only streets near a point can be snapped to: skip the rest
+            near_pts = _marks(edges_near(graph, np.vstack([own, a_xy[assets]]), snap_m),
+                              graph.n_edges)
+            sub._cache["edge_ok"] = sub._cache["edge_ok"] & near_pts[edges]
+    return Tile(key, origins, own, np.asarray(edge_m, float), assets, a_xy[assets], sub,
+                float(buffer_m))
+
+
+# --- proving and merging ---------------------------------------------------------------------
+def proven(metres: np.ndarray, edge_m: np.ndarray, cap_m: float) -> np.ndarray:
+    """(groups, origins): the tile's answer is the whole graph's (see the module notes):
+    the cost found (the cap where none was) is at most the distance to the tile's edge."""
+    m = np.minimum(np.asarray(metres, dtype=float), float(cap_m))
+    return m <= np.asarray(edge_m, dtype=float)[None, :]
+
+
+def table_proven(edge_m: np.ndarray, reach_m: float) -> np.ndarray:
+    """Per origin: its table row (every asset within ``reach_m``) is the whole graph's."""
+    return np.asarray(edge_m, dtype=float) >= float(reach_m)
+
+
+@dataclass
+class Merged:
+    """Whole-run arrays assembled from the tiles: as :func:`..pipeline.access.search`
+    returns them for the whole graph."""
+
+    metres: np.ndarray      # (groups, origins)
+    done: np.ndarray        # (groups, origins): answered (proven)
+    rows: list
+    cols: list
+    vals: list
+    o_on: np.ndarray
+    a_on: np.ndarray
+    a_seen: np.ndarray      # assets some tile judged (the others: not near any origin)
+
+    @classmethod
+    def empty(cls, n_groups: int, n_origins: int, n_assets: int) -> "Merged":
+        return cls(np.full((n_groups, n_origins), np.inf),
+                   np.zeros((n_groups, n_origins), bool), [], [], [],
+                   np.zeros(n_origins, bool), np.zeros(n_assets, bool),
+                   np.zeros(n_assets, bool))
+
+    def add(self, tile: Tile, result, ok: np.ndarray) -> None:
+        """Keep ``tile``'s proven answers: ``ok`` (its groups, its origins); ``result`` is
+        (metres, table, o_on, a_on) as :func:`..pipeline.access.search` gives them (table,
+        o_on and a_on None for a widened tile: the first round's are proven)."""
+        metres, table, o_on, a_on = result
+        groups = np.arange(len(self.metres)) if tile.need is None else tile.need
+        for k, g in enumerate(groups):
+            sel = np.asarray(ok[k], bool)
+            self.metres[g, tile.origins[sel]] = np.asarray(metres)[k, sel]
+            self.done[g, tile.origins[sel]] = True
+        if table is not None:
+            r, c, m = table
+            self.rows.append(tile.origins[r])
+            self.cols.append(tile.assets[c])
+            self.vals.append(np.asarray(m, float))
+            self.o_on[tile.origins] = o_on
+            self.a_on[tile.assets] = a_on
+            self.a_seen[tile.assets] = True
+
+    def left(self, tile: Tile) -> tuple[np.ndarray, np.ndarray]:
+        """(``tile``'s own origins not answered for some group, the groups they lack)."""
+        d = self.done[:, tile.origins]
+        todo = ~d.all(axis=0)
+        return tile.origins[todo], np.flatnonzero(~d[:, todo].all(axis=1))
+
+    def result(self):
+        """(metres, (rows, cols, metres) sorted by row then column, o_on, a_on)."""
+        def cat(xs, dt):
+            return np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)
+        r, c, v = cat(self.rows, np.int64), cat(self.cols, np.int64), cat(self.vals, float)
+        order = np.lexsort((c, r))
+        return self.metres, (r[order], c[order], v[order]), self.o_on, self.a_on

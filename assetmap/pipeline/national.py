@@ -1,0 +1,323 @@
+"""A national run: the borough analysis (:func:`assetmap.pipeline.run`) with its walking
+access computed in tiles on Dask, merged exactly (:mod:`assetmap.analysis.tiles`).
+
+:func:`run` is ``pipeline.run`` with :class:`TiledAccess` in place of the access step; every
+other step (need index, loneliness, E2SFCA, gaps, hotspots, the stored run) is the
+borough's, on all the areas at once. Tiles are local authorities (an area's parent code
+that is one) or grid cells, each plus a buffer; each tile's searches are the borough's
+(:func:`.access.search` over the cut graph), run on a Dask worker. Answers a tile cannot
+prove equal to the whole graph's are computed again from widened tiles, round after round,
+until the buffer reaches the search cap.
+
+Dask: :func:`client_for` makes a ``dask.distributed.LocalCluster`` (``workers`` processes,
+``settings.NATIONAL_WORKERS``: one per core by default) or connects to a running scheduler
+(``tcp://host:port``): the same code on one machine or a cluster. At most a few tiles per
+worker are cut and in flight at once, so the driver never holds every tile.
+
+The England values of the run (its ``benchmarks`` frame: the pooled value over every area)
+are what a borough compares with: :func:`england_benchmarks`, written as JSON
+(``{indicator_id: value}``) and read back into a borough's store by
+:func:`import_benchmarks` (``assetmap import england-benchmarks FILE``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .. import settings
+from ..analysis import coverage, routing, tiles
+from ..analysis.network import WalkGraph
+from ..errors import InputError
+from . import access as access_mod
+from .steps import _xy, access_origins
+
+#: Parameters a national run sets unless given: isochrones of every hub in England are a
+#: map nobody opens at that scale (pages compute one on demand).
+NATIONAL_DEFAULTS: dict = {"isochrone_categories": []}
+
+
+@dataclass
+class TileReport:
+    """What a tile did (for progress bars and benchmarks)."""
+
+    key: str
+    round: int
+    origins: int
+    proven: int
+    nodes: int
+    assets: int
+    seconds: float
+    cut_s: float = 0.0      # the driver's time to cut it
+
+
+@dataclass
+class Plan:
+    """A national access computation under way."""
+
+    p: dict
+    o_xy: np.ndarray
+    a_xy: np.ndarray
+    group_mask: np.ndarray
+    graph: WalkGraph | None
+    reports: list = field(default_factory=list)
+
+
+# --- Dask ------------------------------------------------------------------------------------
+def client_for(scheduler: str | None = None, workers: int | None = None, *,
+               processes: bool = True):
+    """A ``dask.distributed.Client``: to the scheduler at ``scheduler``, else on a new
+    LocalCluster of ``workers`` processes (``settings.NATIONAL_WORKERS``; 0: one per core)
+    of ``settings.NATIONAL_THREADS_PER_WORKER`` threads. The caller closes it (and its
+    cluster: ``client.cluster``)."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise InputError(f"no Dask scheduler answers at {scheduler} ({e})",
+                             field="scheduler") from None
+    n = int(workers if workers is not None else settings.NATIONAL_WORKERS) or \
+        (os.cpu_count() or 1)
+    cluster = LocalCluster(n_workers=n, threads_per_worker=settings.NATIONAL_THREADS_PER_WORKER,
+                           processes=processes, dashboard_address=None)
+    return Client(cluster)
+
+
+def close(client) -> None:
+    """Close ``client`` and the LocalCluster it made (not a remote scheduler)."""
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def solve_tile(tile: tiles.Tile, p: dict):
+    """On a worker: the borough's searches over the tile's graph: a first-round tile,
+    :func:`.access.search` (every group and the table); a widened one, the router's
+    ``nearest`` for the groups it lacks. Returns (result, proven (groups, origins),
+    seconds)."""
+    t = time.perf_counter()
+    router = routing.router(tile.graph, max_snap_m=p["max_snap_distance_m"],
+                            min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
+    fb = coverage.FallbackRouter(router, tile.graph, max_snap_m=p["max_snap_distance_m"],
+                                 detour=p["crow_fly_detour"])
+    cap_m, reach_m = access_mod.limits(p)
+    if tile.need is None:
+        res = access_mod.search(fb, tile.o_xy, tile.a_xy, tile.groups, p)
+        if not tiles.table_proven(tile.edge_m, reach_m).all():
+            raise RuntimeError("a first-round buffer narrower than the table's cut-off")
+    else:
+        res = (fb.nearest(tile.o_xy, [tile.a_xy[g] for g in tile.groups], cap_m), None, None,
+               None)
+    return res, tiles.proven(res[0], tile.edge_m, cap_m), time.perf_counter() - t
+
+
+# --- the tiled access step -------------------------------------------------------------------
+def _make(plan: Plan, key: str, origins: np.ndarray, need, buffer_m: float) -> tiles.Tile:
+    t0 = time.perf_counter()
+    t = tiles.make_tile(plan.graph, key, origins, plan.o_xy, plan.a_xy, buffer_m,
+                        plan.p["max_snap_distance_m"])
+    t.need = need
+    t.cut_s = time.perf_counter() - t0
+    rows = plan.group_mask if need is None else plan.group_mask[need]
+    t.groups = [np.flatnonzero(m) for m in rows[:, t.assets]]
+    return t
+
+
+def _serial(plan: Plan, todo: list, buffer_m: float):
+    """Tiles solved one after another in this process (no client): (tile, answer) pairs."""
+    for key, idx, need in todo:
+        t = _make(plan, key, idx, need, buffer_m)
+        yield t, solve_tile(t, plan.p)
+
+
+def _on_dask(client, plan: Plan, todo: list, buffer_m: float):
+    """Tiles solved on ``client``'s workers, a few in flight per worker (cut as others
+    finish): (tile, answer) pairs as they finish."""
+    import warnings
+
+    from dask.distributed import as_completed
+    # a tile is its own data (the cut graph): sent once, to one worker
+    warnings.filterwarnings("ignore", message="Sending large graph")
+    window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+    queue = list(todo)
+    tiles_of: dict = {}
+    ac = as_completed()
+
+    def submit():
+        key, idx, need = queue.pop(0)
+        t = _make(plan, key, idx, need, buffer_m)
+        f = client.submit(solve_tile, t, plan.p, pure=False)
+        tiles_of[f.key] = t
+        ac.add(f)
+    while queue and len(tiles_of) < window:
+        submit()
+    for f in ac:
+        yield tiles_of.pop(f.key), f.result()
+        f.release()
+        if queue:
+            submit()
+
+
+def _round(client, plan: Plan, todo: list, buffer_m: float, rnd: int, merged,
+           on_tile: Callable | None) -> list:
+    """Run the tiles ``todo`` ((key, origins, groups or None)) with ``buffer_m``; keep
+    proven answers in ``merged``; returns the (key, origins, groups) still to prove."""
+    left = []
+    done = _serial(plan, todo, buffer_m) if client is None else \
+        _on_dask(client, plan, todo, buffer_m)
+    for t, (res, ok, secs) in done:
+        merged.add(t, res, ok)
+        todo_o, todo_g = merged.left(t)
+        if len(todo_o):
+            left.append((t.key, todo_o, todo_g))
+        rep = TileReport(t.key, rnd, len(t.origins), len(t.origins) - len(todo_o), t.n_nodes,
+                         len(t.assets), secs, t.cut_s)
+        plan.reports.append(rep)
+        if on_tile:
+            on_tile(rep)
+    return left
+
+
+def tiled_search(client, p: dict, o_xy, keys, a_xy, group_mask, graph,
+                 on_tile: Callable | None = None, on_round: Callable | None = None):
+    """What :func:`.access.search` returns for the whole graph, from tiles on ``client``
+    (None: one after another in this process): (metres, table, o_on, a_on), and the
+    :class:`TileReport` list. ``keys``: each origin's tile (:func:`..analysis.tiles.tile_keys`);
+    ``group_mask``: (groups, assets) membership."""
+    cap_m, reach_m = access_mod.limits(p)
+    plan = Plan(p, np.asarray(o_xy, float), np.asarray(a_xy, float).reshape(-1, 2),
+                np.asarray(group_mask, bool), graph)
+    merged = tiles.Merged.empty(len(group_mask), len(plan.o_xy), len(plan.a_xy))
+    todo = [(k, idx, None) for k, idx in tiles.split(keys)]
+    buffer_m, rnd = tiles.first_buffer(reach_m, cap_m, p.get("national_buffer_m")), 0
+    while todo:
+        if on_round:
+            on_round(rnd, len(todo), buffer_m)
+        todo = _round(client, plan, todo, buffer_m, rnd, merged, on_tile)
+        if todo and buffer_m >= cap_m:
+            raise RuntimeError("tiles at the full cap left answers unproven")  # cannot happen
+        buffer_m, rnd = tiles.widen(buffer_m, cap_m), rnd + 1
+    unseen = np.flatnonzero(~merged.a_seen)
+    if len(unseen):          # assets near no origin: only the summary's count needs them
+        merged.a_on[unseen] = coverage.on_network(graph, plan.a_xy[unseen],
+                                                  p["max_snap_distance_m"])
+    return merged.result(), plan.reports
+
+
+class TiledAccess:
+    """A stand-in for :func:`.steps.access_step` (same call) computing the searches in
+    tiles on ``client`` (None: in this process); :attr:`reports` says what each tile did."""
+
+    def __init__(self, client, on_tile: Callable | None = None,
+                 on_round: Callable | None = None):
+        self.client, self.on_tile, self.on_round = client, on_tile, on_round
+        self.reports: list = []
+
+    def __call__(self, inp, p, router, graph):
+        if graph is not None and graph.mode != "walk":
+            raise InputError("a national run measures walking access only", field="mode")
+        o_area, o_xy, o_w = access_origins(inp, p, graph)
+        a_cat = inp.assets["category"].to_numpy(dtype=object)
+        a_xy = _xy(inp.assets.geometry)
+        _, _, groups = access_mod.groups_of(a_cat, p)
+        mask = np.zeros((len(groups), len(a_cat)), dtype=bool)
+        for k, g in enumerate(groups):
+            mask[k, g] = True
+        parent = inp.areas["parent_code"].to_numpy(dtype=object)[o_area]
+        keys = tiles.tile_keys(parent, o_xy)
+        searched, self.reports = tiled_search(self.client, p, o_xy, keys, a_xy, mask, graph,
+                                              self.on_tile, self.on_round)
+        return access_mod.measure(inp.codes, a_cat, o_area, o_xy, o_w, a_xy, p, router, graph,
+                                  searched=searched)
+
+
+def run(store, params: dict | None = None, *, client=None, scheduler: str | None = None,
+        workers: int | None = None, progress: Callable | None = None,
+        on_tile: Callable | None = None, on_round: Callable | None = None, save: bool = True):
+    """The national run (see the module notes): ``pipeline.run`` with the access step in
+    tiles on ``client`` (else one made by :func:`client_for` and closed afterwards).
+    Returns (the :class:`..pipeline.Analysis`, the tile reports)."""
+    from . import run as pipeline_run
+    p = {**NATIONAL_DEFAULTS, **(params or {})}
+    own = client is None
+    client = client or client_for(scheduler, workers)
+    try:
+        step = TiledAccess(client, on_tile, on_round)
+        result = pipeline_run(store, p, progress, save=save, access=step)
+        return result, step.reports
+    finally:
+        if own:
+            close(client)
+
+
+def tile_summary(reports: list) -> dict:
+    """Tiles, rounds, and seconds a tile (median, max) of a run's :class:`TileReport` list."""
+    secs = np.array([r.seconds for r in reports], float)
+    return {"tiles": int(sum(r.round == 0 for r in reports)),
+            "rounds": int(max((r.round for r in reports), default=-1) + 1),
+            "widened": int(sum(r.round > 0 for r in reports)),
+            "median_s": float(np.median(secs)) if len(secs) else 0.0,
+            "max_s": float(secs.max()) if len(secs) else 0.0,
+            "max_nodes": int(max((r.nodes for r in reports), default=0)),
+            "cut_s": round(float(sum(r.cut_s for r in reports)), 2),
+            "tile_s": round(float(secs.sum()), 2)}
+
+
+# --- England's values for boroughs -----------------------------------------------------------
+def england_benchmarks(result) -> dict:
+    """{indicator_id: England's value} from a national run: each indicator's value over
+    every area (pooled counts where given, else the population-weighted mean: the
+    ``benchmarks`` frame's ``borough`` column of a run over all England)."""
+    b = result.benchmarks
+    return {str(i): float(v) for i, v in zip(b["indicator_id"], b["borough"]) if np.isfinite(v)}
+
+
+def write_benchmarks_file(path, england: dict) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(england, sort_keys=True, indent=1) + "\n")
+    return path
+
+
+def read_benchmarks_file(path) -> dict:
+    """{indicator_id: value} from a JSON file; InputError naming the file and the entry."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise InputError(f"cannot read England benchmarks: {e}", file=str(path)) from None
+    if not isinstance(data, dict):
+        raise InputError("England benchmarks must be a JSON object {indicator_id: value}",
+                         file=str(path))
+    out = {}
+    for k, v in data.items():
+        try:
+            out[str(k)] = float(v)
+        except (TypeError, ValueError):
+            raise InputError(f"the value of '{k}' is not a number", file=str(path),
+                             field=str(k)) from None
+        if not np.isfinite(out[str(k)]):
+            raise InputError(f"the value of '{k}' is not finite", file=str(path), field=str(k))
+    return out
+
+
+def import_benchmarks(store, path) -> dict:
+    """England's values from a national run's JSON file into the store meta
+    ``england_benchmarks`` a borough run compares with (merged with what is there)."""
+    england = read_benchmarks_file(path)
+    try:
+        have = json.loads(store.get_meta("england_benchmarks") or "{}")
+    except ValueError:
+        have = {}
+    have.update(england)
+    store.set_meta("england_benchmarks", json.dumps(have, sort_keys=True))
+    return england
