@@ -27,7 +27,13 @@ from ..privacy import HOME_PRIVATE_FIELDS
 from .hours import DAY_NAMES, DAYS, TIME_RE, compose_opening_hours, opening_form_values
 from .reach import LABELS as REACH_LABELS
 from .reach import check_capacity, check_reach_fields
-from .trust_fields import check_trust, preferred_value, trust_form_values
+from .trust_fields import (
+    check_trust,
+    form_list,
+    form_value,
+    preferred_value,
+    trust_form_values,
+)
 
 #: Field -> (label, max length) for free text.
 TEXT_FIELDS = {
@@ -107,22 +113,7 @@ class Contribution:
 
 
 # --- form access ------------------------------------------------------------------------------
-def _get(form, key) -> str:
-    v = form.get(key) if hasattr(form, "get") else None
-    if isinstance(v, (list, tuple)):
-        v = v[0] if v else None
-    return "" if v is None else str(v)
-
-
-def _getlist(form, key) -> list[str]:
-    if hasattr(form, "getlist"):
-        return [str(v) for v in form.getlist(key)]
-    v = form.get(key)
-    if v is None:
-        return []
-    if isinstance(v, (list, tuple)):
-        return [str(x) for x in v]
-    return model.split_list(v)
+_get, _getlist = form_value, form_list        # shared with the trust fields
 
 
 def _bool(form, key) -> bool:

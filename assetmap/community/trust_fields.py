@@ -12,14 +12,16 @@ from __future__ import annotations
 from .. import focus, model
 
 
-def _get(form, key) -> str:
+def form_value(form, key) -> str:
+    """One field of a form (a MultiDict or a plain dict) as text, "" when absent."""
     v = form.get(key) if hasattr(form, "get") else None
     if isinstance(v, (list, tuple)):
         v = v[0] if v else None
     return "" if v is None else str(v)
 
 
-def _getlist(form, key) -> list[str]:
+def form_list(form, key) -> list[str]:
+    """A multi-valued field (checkboxes) as a list of text: getlist, a list or a "|" list."""
     if hasattr(form, "getlist"):
         return [str(v) for v in form.getlist(key)]
     v = form.get(key)
@@ -29,7 +31,7 @@ def _getlist(form, key) -> list[str]:
 
 
 def _bool(form, key) -> bool:
-    return _get(form, key).strip().lower() in ("1", "on", "true", "yes", "y")
+    return form_value(form, key).strip().lower() in ("1", "on", "true", "yes", "y")
 
 
 def preferred_value(form, can_set_preferred: bool, current: dict | None) -> bool:
@@ -58,14 +60,14 @@ def check_trust(form, errors, *, quality: str, cqc_location_id: str | None,
                 can_verify: bool = False, current: dict | None = None) -> dict:
     """The trust fields checked: the CQC rating (one of model.CQC_RATINGS, only for a
     service with a CQC location id), the community focus terms (ids of assetmap.focus)."""
-    rating = _get(form, "cqc_rating").strip()
+    rating = form_value(form, "cqc_rating").strip()
     if rating and rating not in model.CQC_RATINGS:
         errors.add("cqc_rating", "Choose a CQC rating from the list")
         rating = ""
     elif rating and not cqc_location_id:
         errors.add("cqc_rating", "A CQC rating belongs to a registered service: give its "
                    "CQC location id, or leave the rating blank (not rated)")
-    tags = [t.strip() for t in _getlist(form, "community_tags") if t.strip()]
+    tags = [t.strip() for t in form_list(form, "community_tags") if t.strip()]
     if any(t not in focus.TERMS for t in tags):
         errors.add("community_tags", "Choose community focus terms from the list")
         tags = [t for t in tags if t in focus.TERMS]
