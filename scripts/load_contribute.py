@@ -103,16 +103,14 @@ def sample_points(store, n: int, seed: int = 1) -> list[tuple[float, float]]:
     return [(float(p.x), float(p.y)) for p in g]
 
 
-class Stats:
-    def __init__(self):
+class ClientStats:
+    """What the load clients saw: HTTP statuses per kind of request, server errors and
+    latencies (``ms[kind]``, milliseconds), under one lock (both load scripts use it)."""
+
+    def __init__(self, kinds=()):
         self.lock = threading.Lock()
         self.status = Counter()
-        self.submit_ms: list[float] = []
-        self.approve_ms: list[float] = []
-        self.queue_ms: list[float] = []
-        self.tokens: dict[str, str] = {}        # token -> name
-        self.approved = 0
-        self.conflicts = 0
+        self.ms: dict[str, list[float]] = {k: [] for k in kinds}
         self.errors: list[str] = []
 
     def record(self, kind, r, ms=None):
@@ -121,8 +119,18 @@ class Stats:
             if r.status_code >= 500:
                 self.errors.append(f"{kind} {r.status_code} {r.url}")
             if ms is not None:
-                {"submit": self.submit_ms, "approve": self.approve_ms,
-                 "queue": self.queue_ms}[kind].append(ms)
+                self.ms.setdefault(kind, []).append(ms)
+
+
+class Stats(ClientStats):
+    def __init__(self):
+        super().__init__(("submit", "approve", "queue"))
+        self.submit_ms = self.ms["submit"]
+        self.approve_ms = self.ms["approve"]
+        self.queue_ms = self.ms["queue"]
+        self.tokens: dict[str, str] = {}        # token -> name
+        self.approved = 0
+        self.conflicts = 0
 
 
 class RoundRobin:

@@ -31,7 +31,6 @@ import re
 import signal
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -45,6 +44,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from load_contribute import (  # noqa: E402
     TOKEN_RE,
+    ClientStats,
     InProcessServer,
     RoundRobin,
     ServerProcesses,
@@ -61,24 +61,13 @@ KEY_RE = re.compile(r'name="request_key" value="([^"]+)"')
 REASONS = ["no_capacity"] * 4 + ["outside_area"] * 2 + ["wrong_service"] * 2 + ["other"] * 2
 
 
-class Stats:
+class Stats(ClientStats):
     def __init__(self):
-        self.lock = threading.Lock()
-        self.status = Counter()
-        self.ms: dict[str, list[float]] = {"refer": [], "answer": [], "provider page": []}
+        super().__init__(("refer", "answer", "provider page"))
         self.sent: dict[str, dict] = {}       # case_ref -> {"key", "asset_id", "id"}
         self.changes: list[tuple[int, str]] = []   # (referral id, new status) told "done"
         self.conflicts = Counter()
         self.vacancy_updates = 0
-        self.errors: list[str] = []
-
-    def record(self, kind, r, ms=None):
-        with self.lock:
-            self.status[(kind, r.status_code)] += 1
-            if r.status_code >= 500:
-                self.errors.append(f"{kind} {r.status_code} {r.url}")
-            if ms is not None:
-                self.ms.setdefault(kind, []).append(ms)
 
 
 def _post(s, url, data, stats, kind, retries=3):
