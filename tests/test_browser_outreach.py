@@ -48,15 +48,19 @@ def _hotspot_box(page, app, codes, pad_px=18):
     return x0 - pad_px, y0 - pad_px, x1 + pad_px, y1 + pad_px
 
 
-def test_coordinator_draws_plans_prints_and_downloads(page, live_server, app, coordinator,
-                                                      hotspot, tmp_path):
-    page.set_default_timeout(20_000)
-    # sign in
+def _sign_in(page, live_server, name):
+    """Sign in on the login form, as a coordinator does, landing on the outreach page."""
     page.goto(f"{live_server}/login?next=/outreach")
-    page.fill("input[name=name]", coordinator)
+    page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(re.compile(r".*/outreach$"))
+
+
+def test_coordinator_draws_plans_prints_and_downloads(page, live_server, app, coordinator,
+                                                      hotspot, tmp_path):
+    page.set_default_timeout(20_000)
+    _sign_in(page, live_server, coordinator)
     page.wait_for_function("window.assetmapMap !== undefined")
 
     # draw a polygon around the planted hotspot with the draw control
@@ -158,11 +162,7 @@ def test_coordinator_chooses_group_and_service_and_sees_turned_away_demand(
              & ~a["name"].str.contains("<")].sort_values("id")["id"].iloc[0]
 
     page.set_default_timeout(20_000)
-    page.goto(f"{live_server}/login?next=/outreach")
-    page.fill("input[name=name]", coordinator)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/outreach$"))
+    _sign_in(page, live_server, coordinator)
     page.check("input[name=patch][value=wards]")
     page.select_option("#ward", label=ward_name)
     page.select_option("#client_group", "dementia")
