@@ -272,15 +272,11 @@ def browser():
 def page(browser, tmp_path):
     """A fresh browser page that records JavaScript errors in ``page.js_errors``; tiles are
     blocked (tests run offline)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    pg = context.new_page()
-    pg.js_errors = []
-    pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
-    pg.route("**/*", lambda route: route.abort()
-             if not route.request.url.startswith("http://127.0.0.1") else route.continue_())
+    from browserhelp import offline_page
+    pg = offline_page(browser)
     pg.screenshot_dir = tmp_path
     yield pg
-    context.close()
+    pg.context.close()
 
 
 # --- web app on a tiny synthetic borough (tests/webmini.py; issue 5) ------------------------

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from browserhelp import offline_page
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -270,12 +272,8 @@ def test_downloads_are_valid_files(page, web_live_server, tmp_path):
 
 
 def test_tablet_layout(browser, web_live_server, tmp_path):
-    ctx = browser.new_context(viewport={"width": 820, "height": 1180})
-    pg = ctx.new_page()
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.route("**/*", lambda r: r.abort() if not r.request.url.startswith("http://127.0.0.1")
-             else r.continue_())
+    pg = offline_page(browser, 820, 1180)
+    errors = pg.js_errors
     pg.goto(web_live_server + "/")
     pg.wait_for_load_state("load")
     width = pg.evaluate("document.documentElement.scrollWidth")
@@ -283,7 +281,7 @@ def test_tablet_layout(browser, web_live_server, tmp_path):
     mb = pg.locator(".folium-map").bounding_box()
     assert mb["width"] > 700
     pg.screenshot(path=str(tmp_path / "tablet.png"))
-    ctx.close()
+    pg.context.close()
 
 
 def test_keyboard_reaches_map_controls(page, web_live_server):

@@ -14,6 +14,7 @@ from test_browser_accessibility import _axe
 
 from assetmap import accounts
 
+from browserhelp import offline_page
 from contribhelp import store_of
 
 pytestmark = pytest.mark.browser
@@ -58,13 +59,7 @@ def test_refer_decline_for_capacity_and_see_it_on_gaps(app, live_server, browser
     base = live_server
 
     def new_page():
-        ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-        pg = ctx.new_page()
-        pg.js_errors = []
-        pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
-        pg.route("**/*", lambda route: route.abort()
-                 if not route.request.url.startswith("http://127.0.0.1") else route.continue_())
-        return pg
+        return offline_page(browser)
 
     # --- the planner issues the provider's private link ----------------------------------------
     planner = new_page()
