@@ -12,15 +12,20 @@ from ``u`` along it, with a straight leg of cost ``s`` (``graph.snap_cost``):
 * a foot exactly at a junction is that junction: left and reached by every edge there;
 * two points on the same edge are also joined directly along it (:func:`same_edge`).
 
-The nearest segment comes from a shapely STRtree of the segments (exact distances), built
-once per graph and snappable set.
+The nearest segment comes from a grid of square cells over the segments (each listed in
+every cell its bounding box meets), built once per graph and snappable set, searched ring by
+ring outwards from a point's cell in compiled code until no unseen segment can be nearer:
+exact distances, ties to the lowest segment (so a graph cut to a tile, whose segments keep
+their order, snaps every point as the whole graph does). Building it is a sort of the
+segments' cells, several times faster than a shapely STRtree of segment geometries (which
+must make a shapely object per segment), and each query costs what lies near the point.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
+from numba import njit
 
 from .. import settings
 
@@ -41,21 +46,123 @@ class Snapped:
         return self.edge >= 0
 
 
-def _segments(graph):
-    """(segment start vertex, its edge, STRtree) over the snappable edges' segments."""
+@dataclass
+class SegmentGrid:
+    """The snappable segments by grid cell (see the module notes)."""
+
+    start: np.ndarray    # per segment: its first vertex (the next is its end)
+    edge: np.ndarray     # per segment: its edge
+    x0: float            # the grid's lower-left corner and cell side (m)
+    y0: float
+    cell: float
+    nx: int              # cells across and up
+    ny: int
+    cells: np.ndarray    # sorted distinct cell ids (row * nx + column) holding a segment
+    ptr: np.ndarray      # segments of cells[k]: segs[ptr[k]:ptr[k + 1]], ascending
+    segs: np.ndarray
+
+
+def _cell_side(lengths: np.ndarray) -> float:
+    """A cell about twice the median segment long (25 m to 500 m): a few segments a cell,
+    most segments in one or two cells (the grid of a country's streets stays small)."""
+    return float(np.clip(2.0 * np.median(lengths), 25.0, 500.0)) if len(lengths) else 100.0
+
+
+def segment_grid(graph) -> SegmentGrid | None:
+    """The :class:`SegmentGrid` of ``graph``'s snappable edges (kept in its cache; None
+    when it has none)."""
     if "segtree" not in graph._cache:
-        ok = graph.edge_ok
-        edges = np.flatnonzero(ok)
+        edges = np.flatnonzero(graph.edge_ok)
         nseg = np.diff(graph.edge_ptr)[edges] - 1
-        start = np.repeat(graph.edge_ptr[edges], nseg) + \
-            (np.arange(nseg.sum()) - np.repeat(np.cumsum(nseg) - nseg, nseg))
-        seg_edge = np.repeat(edges, nseg)
-        coords = np.stack([np.column_stack([graph.vx[start], graph.vy[start]]),
-                           np.column_stack([graph.vx[start + 1], graph.vy[start + 1]])],
-                          axis=1)
-        tree = shapely.STRtree(shapely.linestrings(coords)) if len(start) else None
-        graph._cache["segtree"] = (start.astype(np.int64), seg_edge.astype(np.int64), tree)
+        start = (np.repeat(graph.edge_ptr[edges], nseg) +
+                 (np.arange(nseg.sum()) - np.repeat(np.cumsum(nseg) - nseg, nseg)))
+        graph._cache["segtree"] = _grid(graph.vx, graph.vy, start.astype(np.int64),
+                                        np.repeat(edges, nseg).astype(np.int64)) \
+            if len(start) else None
     return graph._cache["segtree"]
+
+
+def _grid(vx, vy, start, seg_edge) -> SegmentGrid:
+    ax, ay, bx, by = vx[start], vy[start], vx[start + 1], vy[start + 1]
+    cell = _cell_side(np.hypot(bx - ax, by - ay))
+    x0, y0 = float(min(ax.min(), bx.min())), float(min(ay.min(), by.min()))
+    nx = int((max(ax.max(), bx.max()) - x0) // cell) + 1
+    ny = int((max(ay.max(), by.max()) - y0) // cell) + 1
+    cx0 = ((np.minimum(ax, bx) - x0) // cell).astype(np.int64)
+    cx1 = ((np.maximum(ax, bx) - x0) // cell).astype(np.int64)
+    cy0 = ((np.minimum(ay, by) - y0) // cell).astype(np.int64)
+    cy1 = ((np.maximum(ay, by) - y0) // cell).astype(np.int64)
+    wx = cx1 - cx0 + 1
+    n = wx * (cy1 - cy0 + 1)
+    seg = np.repeat(np.arange(len(start), dtype=np.int64), n)
+    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    wxr = np.repeat(wx, n)
+    cid = (np.repeat(cy0, n) + within // wxr) * nx + np.repeat(cx0, n) + within % wxr
+    order = np.argsort(cid, kind="stable")      # stable: a cell's segments stay ascending
+    cid, seg = cid[order], seg[order]
+    cells, first = np.unique(cid, return_index=True)
+    return SegmentGrid(start, seg_edge, x0, y0, cell, nx, ny, cells,
+                       np.r_[first, len(cid)].astype(np.int64), seg.astype(np.int32))
+
+
+@njit(cache=True, inline="always")
+def _seg_dist(x, y, ax, ay, bx, by):
+    dx, dy = bx - ax, by - ay
+    l2 = dx * dx + dy * dy
+    t = ((x - ax) * dx + (y - ay) * dy) / l2 if l2 > 0 else 0.0
+    t = min(max(t, 0.0), 1.0)
+    return np.hypot(x - (ax + t * dx), y - (ay + t * dy))
+
+
+@njit(cache=True, inline="always")
+def _find(a, v):
+    """Index of ``v`` in the sorted ``a``, or -1."""
+    lo, hi = 0, len(a)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < len(a) and a[lo] == v else -1
+
+
+@njit(cache=True, nogil=True)
+def _nearest(px, py, vx, vy, start, x0, y0, cell, nx, ny, cells, ptr, segs, maxd):
+    """Per point: the index of its nearest segment within ``maxd`` (-1: none), the lowest
+    of equals; rings of cells outwards until the best is nearer than any unseen cell."""
+    out = np.full(len(px), -1, np.int64)
+    for i in range(len(px)):
+        x, y = px[i], py[i]
+        if not (np.isfinite(x) and np.isfinite(y)):
+            continue
+        ci, cj = int(np.floor((x - x0) / cell)), int(np.floor((y - y0) / cell))
+        # beyond this ring every cell of the grid has been seen
+        far = max(abs(ci), abs(ci - nx + 1), abs(cj), abs(cj - ny + 1))
+        rmax = far if not maxd < np.inf else min(far, int(maxd / cell) + 1)
+        best, bseg = np.inf, -1
+        for r in range(rmax + 1):
+            for jj in range(max(cj - r, 0), min(cj + r, ny - 1) + 1):
+                edge_row = jj == cj - r or jj == cj + r
+                step = 1 if edge_row else 2 * r
+                ii = ci - r
+                while ii <= ci + r:
+                    if 0 <= ii < nx:
+                        cid = jj * nx + ii
+                        k = _find(cells, cid)
+                        if k >= 0:
+                            for q in range(ptr[k], ptr[k + 1]):
+                                s = segs[q]
+                                a = start[s]
+                                d = _seg_dist(x, y, vx[a], vy[a], vx[a + 1], vy[a + 1])
+                                if d < best or (d == best and s < bseg):
+                                    best, bseg = d, s
+                    ii += step
+            if best < r * cell:     # every unseen segment is at least r cells away
+                break
+        if bseg >= 0 and best <= maxd:
+            out[i] = bseg
+    return out
 
 
 def snap(graph, x, y, max_distance: float | None = None) -> Snapped:
@@ -67,13 +174,14 @@ def snap(graph, x, y, max_distance: float | None = None) -> Snapped:
     k = len(x)
     out = Snapped(np.full(k, -1, np.int64), np.zeros(k), np.full(k, np.inf),
                   np.full(k, np.inf), x.copy(), y.copy())
-    start, seg_edge, tree = _segments(graph)
-    if k == 0 or tree is None or not max_distance > 0:
+    grid = segment_grid(graph)
+    if k == 0 or grid is None or not max_distance > 0:
         return out
-    md = None if not np.isfinite(max_distance) else float(max_distance)
-    (pi, ti), _ = tree.query_nearest(shapely.points(x, y), max_distance=md,
-                                     return_distance=True, all_matches=False)
-    s = start[ti]
+    hit = _nearest(x, y, graph.vx, graph.vy, grid.start, grid.x0, grid.y0, grid.cell, grid.nx,
+                   grid.ny, grid.cells, grid.ptr, grid.segs, float(max_distance))
+    pi = np.flatnonzero(hit >= 0)
+    ti = hit[pi]
+    s = grid.start[ti]
     ax, ay, bx, by = graph.vx[s], graph.vy[s], graph.vx[s + 1], graph.vy[s + 1]
     dx, dy = bx - ax, by - ay
     l2 = dx * dx + dy * dy
@@ -84,7 +192,7 @@ def snap(graph, x, y, max_distance: float | None = None) -> Snapped:
     d = np.hypot(x[pi] - fx, y[pi] - fy)
     keep = d <= max_distance
     pi, s, t, fx, fy, d = pi[keep], s[keep], t[keep], fx[keep], fy[keep], d[keep]
-    out.edge[pi] = seg_edge[ti[keep]]
+    out.edge[pi] = grid.edge[ti[keep]]
     out.off[pi] = graph.vcum[s] + t * (graph.vcum[s + 1] - graph.vcum[s])
     out.dist[pi] = d
     out.cost[pi] = graph.snap_cost(d)
