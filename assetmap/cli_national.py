@@ -80,13 +80,17 @@ class _TileBars:
 @click.option("--scheduler", help="A Dask scheduler address (tcp://host:port).")
 @click.option("--workers", type=int, default=None,
               help="LocalCluster worker processes (default: settings.NATIONAL_WORKERS).")
+@click.option("--nearest", type=click.Choice(["whole", "tiles"]), default=None,
+              help="Nearest assets by one search a category over the whole graph in this "
+              "process (whole), or in widened tiles on the workers (tiles). Default: "
+              "settings.NATIONAL_NEAREST.")
 @click.option("--benchmarks-out", type=click.Path(dir_okay=False),
               help="Write England's value of each indicator here (JSON).")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=JSON")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
 @click.pass_context
-def national_cmd(ctx, synthetic, realdata, las, seed, osm, scheduler, workers, benchmarks_out,
-                 params, as_json):
+def national_cmd(ctx, synthetic, realdata, las, seed, osm, scheduler, workers, nearest,
+                 benchmarks_out, params, as_json):
     """Run the analysis of a whole country in tiles on Dask."""
     from . import pipeline
     from .pipeline import national
@@ -101,7 +105,7 @@ def national_cmd(ctx, synthetic, realdata, las, seed, osm, scheduler, workers, b
     try:
         result, reports = national.run(store, overrides, scheduler=scheduler, workers=workers,
                                        progress=steps.step, on_tile=bars.tile,
-                                       on_round=bars.round)
+                                       on_round=bars.round, nearest=nearest)
     finally:
         bars.close()
         steps.close()

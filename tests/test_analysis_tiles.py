@@ -43,9 +43,9 @@ def whole(c):
     return access.search(fb, c["o_xy"], c["a_xy"], c["groups"], c["p"])
 
 
-def tiled(c, **p):
+def tiled(c, nearest="tiles", **p):
     return national.tiled_search(None, {**c["p"], **p}, c["o_xy"], c["keys"], c["a_xy"],
-                                 c["mask"], c["g"])
+                                 c["mask"], c["g"], nearest=nearest)
 
 
 def as_dict(t):
@@ -63,10 +63,16 @@ def test_tiles_split_the_origins_and_cut_the_graph(case):
     assert t.graph.edge_ok.all()
 
 
-def test_every_origin_from_its_own_tile_equals_the_whole_graph(case):
-    (metres, table, o_on, a_on), reports = tiled(case, national_buffer_m=400.0)
+@pytest.mark.parametrize("mode", ["tiles", "whole"])
+def test_every_origin_from_its_own_tile_equals_the_whole_graph(case, mode):
+    (metres, table, o_on, a_on), reports = tiled(case, national_buffer_m=400.0,
+                                                 nearest=mode)
     w_metres, w_table, w_on, w_aon = whole(case)
-    assert {r.round for r in reports} == {0, 1, 2}       # widened twice: the fallback ran
+    if mode == "tiles":
+        assert {r.round for r in reports} == {0, 1, 2}   # widened twice: the fallback ran
+    else:       # the nearest assets from the whole graph: the table's buffer proves it all
+        assert {r.round for r in reports} == {0} and len(reports) == 9
+        assert all(r.proven == r.origins for r in reports)
     assert np.array_equal(np.isinf(metres), np.isinf(w_metres))
     assert np.allclose(metres[np.isfinite(metres)], w_metres[np.isfinite(w_metres)])
     a, b = as_dict(table), as_dict(w_table)
@@ -79,8 +85,9 @@ def test_every_origin_from_its_own_tile_equals_the_whole_graph(case):
                               np.bincount(w_table[0][w_table[2] <= lim], minlength=300))
 
 
-def test_the_tiles_agree_with_networkx(case):
-    (metres, table, _, _), _ = tiled(case, national_buffer_m=400.0)
+@pytest.mark.parametrize("mode", ["tiles", "whole"])
+def test_the_tiles_agree_with_networkx(case, mode):
+    (metres, table, _, _), _ = tiled(case, national_buffer_m=400.0, nearest=mode)
     cap = 40 * network.metres_per_minute(4.5)
     G, on, an = case["G"], case["o_nodes"], case["a_nodes"]
     for k, grp in enumerate(case["groups"]):
@@ -103,12 +110,29 @@ def test_an_origin_whose_nearest_asset_is_across_the_border_is_exact(case):
     a_xy = np.array([[1400.0, 1500.0], [2600.0, 2600.0]])
     mask = np.array([[True, False], [True, True]])
     keys = tiles.tile_keys([None], o_xy, cell_m=1000.0)
-    (metres, _, _, _), reports = national.tiled_search(None, {**p, "national_buffer_m": 300.0},
-                                                       o_xy, keys, a_xy, mask, g)
     fb = coverage.FallbackRouter(routing.router(g), g)
     ref = fb.nearest(o_xy, [a_xy[m] for m in mask], access.limits(p)[0])
-    assert np.allclose(metres, ref) and np.isfinite(ref).all()
-    assert reports[0].proven == 0 and reports[-1].proven == 1
+    for mode in ("tiles", "whole"):
+        q = {**p, "national_buffer_m": 300.0}
+        (metres, _, _, _), reports = national.tiled_search(None, q, o_xy, keys, a_xy, mask, g,
+                                                           nearest=mode)
+        assert np.allclose(metres, ref) and np.isfinite(ref).all()
+        if mode == "tiles":
+            assert reports[0].proven == 0 and reports[-1].proven == 1
+
+
+def test_whole_nearest_in_threads_equals_one_thread(case):
+    one = national.whole_nearest(case["p"], case["g"], case["o_xy"], case["a_xy"],
+                                 case["mask"], threads=1)
+    three = national.whole_nearest(case["p"], case["g"], case["o_xy"], case["a_xy"],
+                                   case["mask"], threads=3)
+    assert np.array_equal(one, three) and np.isfinite(one).any()
+
+
+def test_an_unknown_nearest_mode_is_an_input_error(case):
+    from assetmap.errors import InputError
+    with pytest.raises(InputError, match="'whole' or 'tiles'"):
+        tiled(case, nearest="everywhere")
 
 
 def test_a_buffer_too_small_without_the_fallback_is_wrong(case):

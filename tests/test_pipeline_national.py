@@ -35,10 +35,12 @@ def same_frames(a, b):
                                       check_exact=False, rtol=1e-12, atol=1e-9, obj=name)
 
 
-def test_national_on_dask_equals_the_single_process_run(synthetic_store, cluster):
+@pytest.mark.parametrize("nearest", ["whole", "tiles"])
+def test_national_on_dask_equals_the_single_process_run(synthetic_store, cluster, nearest):
     from dask.distributed import Client
     with Client(cluster) as client:
-        res, reports = national.run(synthetic_store, P, client=client, save=True)
+        res, reports = national.run(synthetic_store, P, client=client, save=True,
+                                    nearest=nearest)
     one = pipeline.run(synthetic_store, P, save=False)
     same_frames(res, one)
     assert len({r.key for r in reports if r.round == 0}) == 3          # one tile per LA
@@ -48,16 +50,23 @@ def test_national_on_dask_equals_the_single_process_run(synthetic_store, cluster
 
 
 def test_the_scheduler_address_and_the_progress_bar(synthetic_store, cluster, runner, tmp_path):
-    out = tmp_path / "england.json"
+    out, out2 = tmp_path / "england.json", tmp_path / "england-tiles.json"
     url = synthetic_store.url
     r = runner.invoke(main, ["--db", url, "national", "--scheduler", cluster.scheduler_address,
                              "--benchmarks-out", str(out), "-p", "permutations=99"])
     assert r.exit_code == 0, r.output
-    assert "Tiles, buffer 4.0 km" in r.output and "E06000017:" in r.output
+    assert "Tiles, buffer 1.5 km" in r.output and "E06000017:" in r.output
     assert "National run" in r.output and "3 tiles" in r.output
     england = json.loads(out.read_text())
     assert set(england) >= {"imd_decile", "pop_65_plus"}
     assert 0 < england["pop_65_plus"] < 40
+    r = runner.invoke(main, ["--db", url, "national", "--scheduler", cluster.scheduler_address,
+                             "--nearest", "tiles", "--benchmarks-out", str(out2), "-p",
+                             "permutations=99"])
+    assert r.exit_code == 0 and "Tiles, buffer 4.0 km" in r.output, r.output
+    tiled = json.loads(out2.read_text())
+    assert tiled.keys() == england.keys()
+    assert all(abs(tiled[k] - england[k]) <= 1e-9 * max(1.0, abs(england[k])) for k in england)
 
 
 def test_a_borough_compares_with_the_england_values(demo_store_copy, runner, tmp_path):

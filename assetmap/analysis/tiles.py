@@ -53,6 +53,9 @@ class Tile:
     #: the groups a widened tile searches (global group indices; its own origins' answers
     #: not yet proven); None for a first-round tile: every group, and the table
     need: np.ndarray | None = None
+    #: a first-round tile: it builds its own origins' table rows (and says which points
+    #: are on the network) besides the nearest-asset searches of ``need``
+    table: bool = True
     cut_s: float = 0.0      # seconds spent making the tile (cutting the graph)
 
     @property
@@ -157,30 +160,7 @@ def edges_meeting(graph: WalkGraph, polygon, cell_m: float = 1000.0) -> np.ndarr
     k = k[(k < len(ix.cells)) & (ix.cells[np.minimum(k, len(ix.cells) - 1)] == hit)]
     if not len(k):
         return np.zeros(0, np.int64)
-    return _distinct(ix.edges[_ranges(ix.ptr[k], ix.ptr[k + 1])], graph.n_edges)
-
-
-def edges_near(graph: WalkGraph, xy: np.ndarray, dist_m: float,
-               cell_m: float = 1000.0) -> np.ndarray:
-    """Indices (with repeats) of edges that may come within ``dist_m`` of a point: every edge
-    sharing a grid cell with a point's square of that half-side."""
-    ix = edge_cells(graph, cell_m)
-    k = int(np.ceil(float(dist_m) / ix.cell_m))
-    ci = ((xy[:, 0] - ix.x0) // ix.cell_m).astype(np.int64)
-    cj = ((xy[:, 1] - ix.y0) // ix.cell_m).astype(np.int64)
-    d = np.arange(-k, k + 1)
-    cells = ((cj[:, None, None] + d[None, :, None]) * ix.nx +
-             ci[:, None, None] + d[None, None, :]).ravel()
-    hit = np.unique(cells)
-    j = np.searchsorted(ix.cells, hit)
-    j = j[(j < len(ix.cells)) & (ix.cells[np.minimum(j, len(ix.cells) - 1)] == hit)]
-    return ix.edges[_ranges(ix.ptr[j], ix.ptr[j + 1])]
-
-
-def _marks(a: np.ndarray, size: int) -> np.ndarray:
-    mark = np.zeros(size, dtype=bool)
-    mark[a] = True
-    return mark
+    return np.unique(ix.edges[_ranges(ix.ptr[k], ix.ptr[k + 1])])
 
 
 def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -189,12 +169,13 @@ def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     return np.repeat(start, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
 
 
-def _distinct(a: np.ndarray, size: int) -> np.ndarray:
-    """The sorted distinct values of ``a`` (all in 0..size-1): a mark per value, faster than
-    np.unique's hashing here."""
-    mark = np.zeros(size, dtype=bool)
-    mark[a] = True
-    return np.flatnonzero(mark)
+def _local(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Position of each of ``ids`` in ``sorted_ids`` (-1 where absent): a cut's renumbering
+    in time of the cut, not of the whole graph."""
+    if not len(sorted_ids):
+        return np.full(len(ids), -1, dtype=np.int64)
+    j = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return np.where(sorted_ids[j] == ids, j, -1).astype(np.int64)
 
 
 def subgraph(graph: WalkGraph, edges: np.ndarray) -> WalkGraph:
@@ -203,26 +184,22 @@ def subgraph(graph: WalkGraph, edges: np.ndarray) -> WalkGraph:
     subgraph, which is all the proof needs); which components may be snapped to is carried
     over from the whole graph (a cut must not make a big component small)."""
     edges = np.asarray(edges, dtype=np.int64)
-    nodes = _distinct(np.concatenate([graph.edge_u[edges], graph.edge_v[edges]]),
-                      graph.n_nodes)
-    new = np.full(graph.n_nodes, -1, dtype=np.int64)
-    new[nodes] = np.arange(len(nodes))
+    nodes = np.unique(np.concatenate([graph.edge_u[edges], graph.edge_v[edges]]))
     pos = _ranges(graph.indptr[nodes], graph.indptr[nodes + 1])
     row = np.repeat(np.arange(len(nodes)), graph.indptr[nodes + 1] - graph.indptr[nodes])
-    col = new[graph.indices[pos]]
+    col = _local(nodes, graph.indices[pos].astype(np.int64))
     keep = col >= 0
     indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
     np.cumsum(np.bincount(row[keep], minlength=len(nodes)), out=indptr[1:])
     n = np.diff(graph.edge_ptr)[edges]
     vert = _ranges(graph.edge_ptr[edges], graph.edge_ptr[edges + 1])
     g = WalkGraph(indptr, col[keep].astype(np.int32), graph.data[pos[keep]], graph.x[nodes],
-                  graph.y[nodes], graph.osmid[nodes], new[graph.edge_u[edges]],
-                  new[graph.edge_v[edges]], graph.edge_fwd[edges], graph.edge_bwd[edges],
-                  np.r_[0, np.cumsum(n)].astype(np.int64), graph.vx[vert], graph.vy[vert],
-                  graph.vcum[vert], graph.vosm[vert], sha256=graph.sha256, mode=graph.mode,
-                  min_component=graph.min_component)
-    snap = graph.snappable
-    g._cache["snappable"] = new[snap[new[snap] >= 0]]
+                  graph.y[nodes], graph.osmid[nodes], _local(nodes, graph.edge_u[edges]),
+                  _local(nodes, graph.edge_v[edges]), graph.edge_fwd[edges],
+                  graph.edge_bwd[edges], np.r_[0, np.cumsum(n)].astype(np.int64),
+                  graph.vx[vert], graph.vy[vert], graph.vcum[vert], graph.vosm[vert],
+                  sha256=graph.sha256, mode=graph.mode, min_component=graph.min_component)
+    g._cache["snappable"] = np.flatnonzero(_local(graph.snappable, nodes) >= 0)
     g._cache["edge_ok"] = graph.edge_ok[edges]
     return g
 
@@ -256,10 +233,6 @@ def make_tile(graph: WalkGraph | None, key: str, origins: np.ndarray, o_xy: np.n
     if graph is not None and graph.n_nodes:
         edges = edges_meeting(graph, r.buffer(float(snap_m) + 1.0, quad_segs=8))
         sub = subgraph(graph, edges) if len(edges) else None
-        if sub is not None:     # only streets near a point can be snapped to: skip the rest
-            near_pts = _marks(edges_near(graph, np.vstack([own, a_xy[assets]]), snap_m),
-                              graph.n_edges)
-            sub._cache["edge_ok"] = sub._cache["edge_ok"] & near_pts[edges]
     return Tile(key, origins, own, np.asarray(edge_m, float), assets, a_xy[assets], sub,
                 float(buffer_m))
 
@@ -301,7 +274,8 @@ class Merged:
     def add(self, tile: Tile, result, ok: np.ndarray) -> None:
         """Keep ``tile``'s proven answers: ``ok`` (its groups, its origins); ``result`` is
         (metres, table, o_on, a_on) as :func:`..pipeline.access.search` gives them (table,
-        o_on and a_on None for a widened tile: the first round's are proven)."""
+        o_on and a_on None for a widened tile: the first round's are proven; metres has a
+        row per group of ``tile.need``, every group where that is None)."""
         metres, table, o_on, a_on = result
         groups = np.arange(len(self.metres)) if tile.need is None else tile.need
         for k, g in enumerate(groups):

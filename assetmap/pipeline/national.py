@@ -9,6 +9,18 @@ that is one) or grid cells, each plus a buffer; each tile's searches are the bor
 prove equal to the whole graph's are computed again from widened tiles, round after round,
 until the buffer reaches the search cap.
 
+The nearest asset of each category is found one of two ways (``national_nearest``,
+``settings.NATIONAL_NEAREST``):
+
+* ``"whole"`` (the default): one multi-source search per category over the whole street
+  graph, in threads of the driver (:func:`whole_nearest`), while the workers build the
+  10/15/20-minute table in tiles whose buffer is the table's cut-off (every table answer
+  proven in the first round, no widening). A category's search settles each junction once
+  however far its nearest asset lies, where tiles settle the buffers' junctions again in
+  every tile that holds them, and rural origins' again in tiles widened towards the cap.
+* ``"tiles"``: the nearest-asset searches in the tiles too, widened round after round as
+  above: every search on the workers (for a cluster whose driver has few cores).
+
 Dask: :func:`client_for` makes a ``dask.distributed.LocalCluster`` (``workers`` processes,
 ``settings.NATIONAL_WORKERS``: one per core by default) or connects to a running scheduler
 (``tcp://host:port``): the same code on one machine or a cluster. At most a few tiles per
@@ -24,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -33,6 +46,7 @@ import numpy as np
 from .. import settings
 from ..analysis import coverage, routing, tiles
 from ..analysis.network import WalkGraph
+from ..analysis.routers import GraphRouter
 from ..errors import InputError
 from . import access as access_mod
 from .steps import _xy, access_origins
@@ -111,7 +125,7 @@ def solve_tile(tile: tiles.Tile, p: dict):
     fb = coverage.FallbackRouter(router, tile.graph, max_snap_m=p["max_snap_distance_m"],
                                  detour=p["crow_fly_detour"])
     cap_m, reach_m = access_mod.limits(p)
-    if tile.need is None:
+    if tile.table:
         res = access_mod.search(fb, tile.o_xy, tile.a_xy, tile.groups, p)
         if not tiles.table_proven(tile.edge_m, reach_m).all():
             raise RuntimeError("a first-round buffer narrower than the table's cut-off")
@@ -122,25 +136,26 @@ def solve_tile(tile: tiles.Tile, p: dict):
 
 
 # --- the tiled access step -------------------------------------------------------------------
-def _make(plan: Plan, key: str, origins: np.ndarray, need, buffer_m: float) -> tiles.Tile:
+def _make(plan: Plan, key: str, origins: np.ndarray, need, buffer_m: float,
+          table: bool) -> tiles.Tile:
     t0 = time.perf_counter()
     t = tiles.make_tile(plan.graph, key, origins, plan.o_xy, plan.a_xy, buffer_m,
                         plan.p["max_snap_distance_m"])
-    t.need = need
+    t.need, t.table = need, table
     t.cut_s = time.perf_counter() - t0
     rows = plan.group_mask if need is None else plan.group_mask[need]
     t.groups = [np.flatnonzero(m) for m in rows[:, t.assets]]
     return t
 
 
-def _serial(plan: Plan, todo: list, buffer_m: float):
+def _serial(plan: Plan, todo: list, buffer_m: float, table: bool):
     """Tiles solved one after another in this process (no client): (tile, answer) pairs."""
     for key, idx, need in todo:
-        t = _make(plan, key, idx, need, buffer_m)
+        t = _make(plan, key, idx, need, buffer_m, table)
         yield t, solve_tile(t, plan.p)
 
 
-def _on_dask(client, plan: Plan, todo: list, buffer_m: float):
+def _on_dask(client, plan: Plan, todo: list, buffer_m: float, table: bool):
     """Tiles solved on ``client``'s workers, a few in flight per worker (cut as others
     finish): (tile, answer) pairs as they finish."""
     import warnings
@@ -155,7 +170,7 @@ def _on_dask(client, plan: Plan, todo: list, buffer_m: float):
 
     def submit():
         key, idx, need = queue.pop(0)
-        t = _make(plan, key, idx, need, buffer_m)
+        t = _make(plan, key, idx, need, buffer_m, table)
         f = client.submit(solve_tile, t, plan.p, pure=False)
         tiles_of[f.key] = t
         ac.add(f)
@@ -173,8 +188,8 @@ def _round(client, plan: Plan, todo: list, buffer_m: float, rnd: int, merged,
     """Run the tiles ``todo`` ((key, origins, groups or None)) with ``buffer_m``; keep
     proven answers in ``merged``; returns the (key, origins, groups) still to prove."""
     left = []
-    done = _serial(plan, todo, buffer_m) if client is None else \
-        _on_dask(client, plan, todo, buffer_m)
+    done = _serial(plan, todo, buffer_m, rnd == 0) if client is None else \
+        _on_dask(client, plan, todo, buffer_m, rnd == 0)
     for t, (res, ok, secs) in done:
         merged.add(t, res, ok)
         todo_o, todo_g = merged.left(t)
@@ -188,25 +203,90 @@ def _round(client, plan: Plan, todo: list, buffer_m: float, rnd: int, merged,
     return left
 
 
+NEAREST_MODES = ("whole", "tiles")
+
+
+def nearest_mode(nearest: str | None, graph) -> str:
+    """"whole" or "tiles" (see the module notes): ``nearest``, else
+    ``settings.NATIONAL_NEAREST``; "tiles" without a street graph (nothing to search)."""
+    mode = str(nearest or settings.NATIONAL_NEAREST)
+    if mode not in NEAREST_MODES:
+        raise InputError(f"the nearest-asset search must be 'whole' or 'tiles', not '{mode}'",
+                         field="nearest")
+    return mode if graph is not None and graph.n_nodes else "tiles"
+
+
+def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
+                  threads: int | None = None) -> np.ndarray:
+    """(groups, origins) metres from each origin to the nearest asset of each group, inf
+    beyond the cap: the borough's searches (:class:`..analysis.coverage.FallbackRouter`)
+    over the whole graph, the groups shared among ``threads`` threads
+    (``settings.NATIONAL_NEAREST_THREADS``; the searches release the GIL)."""
+    cap_m, _ = access_mod.limits(p)
+    o_xy = np.asarray(o_xy, float).reshape(-1, 2)
+    a_xy = np.asarray(a_xy, float).reshape(-1, 2)
+    groups = [a_xy[np.asarray(m, bool)] for m in group_mask]
+    router = routing.router(graph, max_snap_m=p["max_snap_distance_m"],
+                            min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
+    fb = coverage.FallbackRouter(router, graph, max_snap_m=p["max_snap_distance_m"],
+                                 detour=p["crow_fly_detour"])
+    res = np.full((len(groups), len(o_xy)), np.inf)
+    if not len(groups) or not len(o_xy):
+        return res
+    # the caches every thread reads (snapping indexes, the reversed search matrix): once
+    fb.covers(o_xy[:1])
+    if isinstance(router, GraphRouter):
+        router.snap(o_xy[:1])
+    graph.arrays(reverse=True)
+    n = max(1, min(int(threads or settings.NATIONAL_NEAREST_THREADS), len(groups)))
+    parts = [list(range(k, len(groups), n)) for k in range(n)]
+    with ThreadPoolExecutor(n) as ex:
+        outs = list(ex.map(lambda ks: fb.nearest(o_xy, [groups[k] for k in ks], cap_m),
+                           parts))
+    for ks, out in zip(parts, outs):
+        res[ks] = out
+    return res
+
+
 def tiled_search(client, p: dict, o_xy, keys, a_xy, group_mask, graph,
-                 on_tile: Callable | None = None, on_round: Callable | None = None):
+                 on_tile: Callable | None = None, on_round: Callable | None = None,
+                 nearest: str | None = None):
     """What :func:`.access.search` returns for the whole graph, from tiles on ``client``
     (None: one after another in this process): (metres, table, o_on, a_on), and the
     :class:`TileReport` list. ``keys``: each origin's tile (:func:`..analysis.tiles.tile_keys`);
-    ``group_mask``: (groups, assets) membership."""
+    ``group_mask``: (groups, assets) membership. The nearest assets as
+    :func:`nearest_mode` says of ``nearest``: "whole" searches them in a thread of this
+    process while the tiles run."""
     cap_m, reach_m = access_mod.limits(p)
     plan = Plan(p, np.asarray(o_xy, float), np.asarray(a_xy, float).reshape(-1, 2),
                 np.asarray(group_mask, bool), graph)
     merged = tiles.Merged.empty(len(group_mask), len(plan.o_xy), len(plan.a_xy))
-    todo = [(k, idx, None) for k, idx in tiles.split(keys)]
-    buffer_m, rnd = tiles.first_buffer(reach_m, cap_m, p.get("national_buffer_m")), 0
-    while todo:
-        if on_round:
-            on_round(rnd, len(todo), buffer_m)
-        todo = _round(client, plan, todo, buffer_m, rnd, merged, on_tile)
-        if todo and buffer_m >= cap_m:
-            raise RuntimeError("tiles at the full cap left answers unproven")  # cannot happen
-        buffer_m, rnd = tiles.widen(buffer_m, cap_m), rnd + 1
+    whole = nearest_mode(nearest, graph) == "whole"
+    pending = None
+    if whole:       # the tiles build the table only; every nearest answer is the thread's
+        pool = ThreadPoolExecutor(1)
+        pending = pool.submit(whole_nearest, p, graph, plan.o_xy, plan.a_xy, plan.group_mask)
+        merged.done[:] = True
+        first = np.zeros(0, dtype=np.int64)
+        buffer_m = tiles.first_buffer(reach_m, cap_m, reach_m)
+    else:
+        first = None
+        buffer_m = tiles.first_buffer(reach_m, cap_m, p.get("national_buffer_m"))
+    todo = [(k, idx, first) for k, idx in tiles.split(keys)]
+    rnd = 0
+    try:
+        while todo:
+            if on_round:
+                on_round(rnd, len(todo), buffer_m)
+            todo = _round(client, plan, todo, buffer_m, rnd, merged, on_tile)
+            if todo and buffer_m >= cap_m:
+                raise RuntimeError("tiles at the full cap left answers unproven")  # cannot
+            buffer_m, rnd = tiles.widen(buffer_m, cap_m), rnd + 1
+        if pending is not None:
+            merged.metres[:] = pending.result()
+    finally:
+        if pending is not None:
+            pool.shutdown(wait=True)
     unseen = np.flatnonzero(~merged.a_seen)
     if len(unseen):          # assets near no origin: only the summary's count needs them
         merged.a_on[unseen] = coverage.on_network(graph, plan.a_xy[unseen],
@@ -219,8 +299,9 @@ class TiledAccess:
     tiles on ``client`` (None: in this process); :attr:`reports` says what each tile did."""
 
     def __init__(self, client, on_tile: Callable | None = None,
-                 on_round: Callable | None = None):
+                 on_round: Callable | None = None, nearest: str | None = None):
         self.client, self.on_tile, self.on_round = client, on_tile, on_round
+        self.nearest = nearest
         self.reports: list = []
 
     def __call__(self, inp, p, router, graph):
@@ -236,23 +317,26 @@ class TiledAccess:
         parent = inp.areas["parent_code"].to_numpy(dtype=object)[o_area]
         keys = tiles.tile_keys(parent, o_xy)
         searched, self.reports = tiled_search(self.client, p, o_xy, keys, a_xy, mask, graph,
-                                              self.on_tile, self.on_round)
+                                              self.on_tile, self.on_round, self.nearest)
         return access_mod.measure(inp.codes, a_cat, o_area, o_xy, o_w, a_xy, p, router, graph,
                                   searched=searched)
 
 
 def run(store, params: dict | None = None, *, client=None, scheduler: str | None = None,
         workers: int | None = None, progress: Callable | None = None,
-        on_tile: Callable | None = None, on_round: Callable | None = None, save: bool = True):
+        on_tile: Callable | None = None, on_round: Callable | None = None, save: bool = True,
+        nearest: str | None = None):
     """The national run (see the module notes): ``pipeline.run`` with the access step in
-    tiles on ``client`` (else one made by :func:`client_for` and closed afterwards).
-    Returns (the :class:`..pipeline.Analysis`, the tile reports)."""
+    tiles on ``client`` (else one made by :func:`client_for` and closed afterwards), the
+    nearest assets searched as ``nearest`` says (:func:`nearest_mode`). Returns (the
+    :class:`..pipeline.Analysis`, the tile reports)."""
     from . import run as pipeline_run
     p = {**NATIONAL_DEFAULTS, **(params or {})}
+    nearest_mode(nearest, None)      # a bad choice fails before the run begins
     own = client is None
     client = client or client_for(scheduler, workers)
     try:
-        step = TiledAccess(client, on_tile, on_round)
+        step = TiledAccess(client, on_tile, on_round, nearest)
         result = pipeline_run(store, p, progress, save=save, access=step)
         return result, step.reports
     finally:
