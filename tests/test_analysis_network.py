@@ -309,3 +309,25 @@ def test_origins_use_every_street_node_after_contraction(grid):
     for x1, x2 in zip(origins.area_origins(polys, None, g, 6, seed=3),
                       origins.area_origins(polys, None, c, 6, seed=3)):
         np.testing.assert_array_equal(x1, x2)
+
+
+def test_origin_street_nodes_are_each_areas_smallest_keys():
+    """The batched search keeps, for every area, the same smallest-key points as testing
+    every point against every area: dense areas, a sparse one and one with no point."""
+    rng = np.random.default_rng(11)
+    xy = np.vstack([rng.uniform(0, 3000, (20000, 2)), rng.uniform(5000, 5100, (3, 2))])
+    polys = np.array([shapely.box(x, y, x + 600, y + 600) for x in (0, 1000, 2000)
+                      for y in (0, 1000, 2000)] +
+                     [shapely.box(5000, 5000, 5200, 5200), shapely.box(8000, 8000, 8100, 8100)],
+                     dtype=object)
+    key = rng.random(len(xy))
+    quota = np.full(len(polys), 5)
+    pi, ai = origins._smallest_keys_within(polys, xy, key, quota)
+    for a, poly in enumerate(polys):
+        inside = np.flatnonzero(shapely.contains_xy(poly, xy[:, 0], xy[:, 1]))
+        want = set(inside[np.argsort(key[inside])][:5].tolist())
+        got = pi[ai == a]
+        assert want <= set(got.tolist())
+        assert set(got[np.argsort(key[got])][:5].tolist()) == want
+    assert (ai == 9).sum() == 3 and (ai == 10).sum() == 0
+    assert len(pi) < len(xy) / 4            # far fewer tests than every point

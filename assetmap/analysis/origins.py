@@ -35,18 +35,16 @@ def area_origins(polygons, pwc_xy: np.ndarray | None, graph: WalkGraph | None,
     pts = [pwc_xy[has_pwc] if pwc_xy is not None else np.zeros((0, 2))]
     if graph is not None and per_area > 1 and graph.n_nodes:
         sxy = graph.street_xy()          # every OSM node of the streets, bends included
-        npts = shapely.points(sxy[:, 0], sxy[:, 1])
-        tree = shapely.STRtree(polys)
-        pi, ai = tree.query(npts, predicate="within")
+        key_all = np.random.default_rng(seed).random(len(sxy))
+        quota = per_area - has_pwc.astype(int)
+        pi, ai = _smallest_keys_within(polys, sxy, key_all, quota)
         if len(pi):
-            rng = np.random.default_rng(seed)
-            key = rng.random(len(sxy))[pi]
+            key = key_all[pi]
             order = np.lexsort((key, ai))
             pi, ai = pi[order], ai[order]
             start = np.r_[0, np.flatnonzero(np.diff(ai)) + 1]
             pos = np.arange(len(ai)) - np.repeat(start, np.diff(np.r_[start, len(ai)]))
-            quota = per_area - has_pwc[ai].astype(int)
-            keep = pos < quota
+            keep = pos < quota[ai]
             idx_parts.append(ai[keep])
             pts.append(sxy[pi[keep]])
     area_idx = np.concatenate(idx_parts).astype(np.int64)
@@ -61,6 +59,65 @@ def area_origins(polygons, pwc_xy: np.ndarray | None, graph: WalkGraph | None,
     counts = np.bincount(area_idx, minlength=n)
     weight = 1.0 / counts[area_idx]
     return area_idx, xy, weight
+
+
+def _smallest_keys_within(polys, xy: np.ndarray, key: np.ndarray, quota: np.ndarray,
+                          cell_m: float = 1000.0):
+    """(point, area) pairs of points within areas, holding for every area at least its
+    ``quota`` points of smallest ``key`` among all its points (or all it has).
+
+    Points are tested in rising key order, a growing batch at a time; once an area holds
+    its quota, no later point (a larger key) can be among its smallest, so later batches
+    test only points in grid cells (``cell_m``) meeting an unfilled area's bounding box.
+    A country's areas mostly fill in the first batch: the work is a few points an area,
+    not every street node of the country."""
+    tree = shapely.STRtree(polys)
+    order = np.argsort(key, kind="stable")
+    have = np.zeros(len(polys), dtype=np.int64)
+    bounds = shapely.bounds(polys)
+    out_p, out_a = [], []
+    done, batch = 0, max(4 * int(quota.sum()), 10_000)
+    while done < len(order):
+        idx = order[done:done + batch]
+        done += len(idx)
+        todo = have < quota
+        if not todo.any():
+            break
+        if (~todo).any():
+            idx = idx[_in_cells_of(xy[idx], bounds[todo], cell_m)]
+        if len(idx):
+            pi, ai = tree.query(shapely.points(xy[idx, 0], xy[idx, 1]), predicate="within")
+            out_p.append(idx[pi])
+            out_a.append(ai)
+            np.add.at(have, ai, 1)
+        batch *= 2
+    if not out_p:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_p), np.concatenate(out_a)
+
+
+def _in_cells_of(xy: np.ndarray, boxes: np.ndarray, cell_m: float) -> np.ndarray:
+    """Per point: whether its grid cell meets one of ``boxes`` ((k, 4) minx, miny, maxx,
+    maxy)."""
+    ok = np.isfinite(boxes).all(axis=1)
+    boxes = boxes[ok]
+    if not len(boxes):
+        return np.zeros(len(xy), dtype=bool)
+    x0, y0 = min(boxes[:, 0].min(), xy[:, 0].min()), min(boxes[:, 1].min(), xy[:, 1].min())
+    i0 = ((boxes[:, 0] - x0) // cell_m).astype(np.int64)
+    i1 = ((boxes[:, 2] - x0) // cell_m).astype(np.int64)
+    j0 = ((boxes[:, 1] - y0) // cell_m).astype(np.int64)
+    j1 = ((boxes[:, 3] - y0) // cell_m).astype(np.int64)
+    pi = ((xy[:, 0] - x0) // cell_m).astype(np.int64)
+    pj = ((xy[:, 1] - y0) // cell_m).astype(np.int64)
+    nx, ny = int(max(i1.max(), pi.max())) + 1, int(max(j1.max(), pj.max())) + 1
+    mark = np.zeros((ny + 1, nx + 1), dtype=np.int32)   # 2-D prefix sums of the boxes
+    np.add.at(mark, (j0, i0), 1)
+    np.add.at(mark, (j0, i1 + 1), -1)
+    np.add.at(mark, (j1 + 1, i0), -1)
+    np.add.at(mark, (j1 + 1, i1 + 1), 1)
+    cover = mark.cumsum(axis=0).cumsum(axis=1) > 0
+    return cover[pj, pi]
 
 
 def aggregate(values: np.ndarray, area_idx: np.ndarray, weight: np.ndarray, n_areas: int,

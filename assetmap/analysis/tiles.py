@@ -160,13 +160,21 @@ def edges_meeting(graph: WalkGraph, polygon, cell_m: float = 1000.0) -> np.ndarr
     k = k[(k < len(ix.cells)) & (ix.cells[np.minimum(k, len(ix.cells) - 1)] == hit)]
     if not len(k):
         return np.zeros(0, np.int64)
-    return np.unique(ix.edges[_ranges(ix.ptr[k], ix.ptr[k + 1])])
+    return _distinct(ix.edges[_ranges(ix.ptr[k], ix.ptr[k + 1])], graph.n_edges)
 
 
 def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """Every index of the ranges ``start[i]:stop[i]``, one after another."""
     n = stop - start
     return np.repeat(start, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+
+
+def _distinct(a: np.ndarray, size: int) -> np.ndarray:
+    """The sorted distinct values of ``a`` (all in 0..size-1): a mark per value (a bool
+    array of the whole graph is cheap to clear; np.unique's hashing here is not)."""
+    mark = np.zeros(size, dtype=bool)
+    mark[a] = True
+    return np.flatnonzero(mark)
 
 
 def _local(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -184,7 +192,8 @@ def subgraph(graph: WalkGraph, edges: np.ndarray) -> WalkGraph:
     subgraph, which is all the proof needs); which components may be snapped to is carried
     over from the whole graph (a cut must not make a big component small)."""
     edges = np.asarray(edges, dtype=np.int64)
-    nodes = np.unique(np.concatenate([graph.edge_u[edges], graph.edge_v[edges]]))
+    nodes = _distinct(np.concatenate([graph.edge_u[edges], graph.edge_v[edges]]),
+                      graph.n_nodes)
     pos = _ranges(graph.indptr[nodes], graph.indptr[nodes + 1])
     row = np.repeat(np.arange(len(nodes)), graph.indptr[nodes + 1] - graph.indptr[nodes])
     col = _local(nodes, graph.indices[pos].astype(np.int64))
