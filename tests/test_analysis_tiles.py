@@ -164,3 +164,15 @@ def test_proven_per_group_and_the_cut_off():
 def test_tile_keys_prefer_the_local_authority():
     k = tiles.tile_keys(["E08000009", "E05000001", None], np.array([[5e3, 5e3]] * 3), 20e3)
     assert k.tolist() == ["E08000009", "cell:0_0", "cell:0_0"]
+
+
+def test_a_union_group_is_its_members_least_without_a_search(case):
+    """The "any social asset" group is the union of its categories: whole_nearest takes
+    its members' least, which equals a search of the union itself."""
+    mask = np.vstack([case["mask"], case["mask"][0] | case["mask"][1]])
+    # rows: library, pharmacy, social (= library: the same assets, so searched), the union
+    assert national._unions(mask) == {3: [0, 1, 2]}
+    got = national.whole_nearest(case["p"], case["g"], case["o_xy"], case["a_xy"], mask)
+    fb = coverage.FallbackRouter(routing.router(case["g"]), case["g"])
+    ref = fb.nearest(case["o_xy"], [case["a_xy"][m] for m in mask], access.limits(case["p"])[0])
+    assert np.array_equal(got, ref)

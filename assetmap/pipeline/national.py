@@ -225,12 +225,15 @@ def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
     cap_m, _ = access_mod.limits(p)
     o_xy = np.asarray(o_xy, float).reshape(-1, 2)
     a_xy = np.asarray(a_xy, float).reshape(-1, 2)
-    groups = [a_xy[np.asarray(m, bool)] for m in group_mask]
+    group_mask = np.asarray(group_mask, bool).reshape(-1, len(a_xy))
+    unions = _unions(group_mask)
+    searched = [k for k in range(len(group_mask)) if k not in unions]
+    groups = [a_xy[group_mask[k]] for k in searched]
     router = routing.router(graph, max_snap_m=p["max_snap_distance_m"],
                             min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
     fb = coverage.FallbackRouter(router, graph, max_snap_m=p["max_snap_distance_m"],
                                  detour=p["crow_fly_detour"])
-    res = np.full((len(groups), len(o_xy)), np.inf)
+    res = np.full((len(group_mask), len(o_xy)), np.inf)
     if not len(groups) or not len(o_xy):
         return res
     # the caches every thread reads (snapping indexes, the reversed search matrix): once
@@ -244,8 +247,27 @@ def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
         outs = list(ex.map(lambda ks: fb.nearest(o_xy, [groups[k] for k in ks], cap_m),
                            parts))
     for ks, out in zip(parts, outs):
-        res[ks] = out
+        res[[searched[k] for k in ks]] = out
+    for k, members in unions.items():       # the nearest of a union: its members' least
+        res[k] = res[members].min(axis=0)
     return res
+
+
+def _unions(group_mask: np.ndarray) -> dict:
+    """{group: the other groups it is exactly the union of} (the "any social asset" group
+    is its categories'): its nearest asset is the nearest of theirs, no search needed."""
+    def parts(k, among):
+        m = group_mask[k]
+        return [h for h in among if h != k and group_mask[h].any() and
+                not (group_mask[h] & ~m).any() and not (group_mask[h] == m).all()]
+
+    def covered(k, members):
+        return bool(members) and group_mask[k].any() and \
+            (np.any(group_mask[members], axis=0) == group_mask[k]).all()
+    everyone = range(len(group_mask))
+    unions = {k for k in everyone if covered(k, parts(k, everyone))}
+    # members searched, never unions themselves (theirs are, and cover as much)
+    return {k: parts(k, [h for h in everyone if h not in unions]) for k in unions}
 
 
 def tiled_search(client, p: dict, o_xy, keys, a_xy, group_mask, graph,
