@@ -200,7 +200,7 @@ def subgraph(graph: WalkGraph, edges: np.ndarray) -> WalkGraph:
     keep = col >= 0
     indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
     np.cumsum(np.bincount(row[keep], minlength=len(nodes)), out=indptr[1:])
-    n = np.diff(graph.edge_ptr)[edges]
+    n = graph.edge_ptr[edges + 1] - graph.edge_ptr[edges]
     vert = _ranges(graph.edge_ptr[edges], graph.edge_ptr[edges + 1])
     g = WalkGraph(indptr, col[keep].astype(np.int32), graph.data[pos[keep]], graph.x[nodes],
                   graph.y[nodes], graph.osmid[nodes], _local(nodes, graph.edge_u[edges]),
