@@ -83,26 +83,55 @@ def segment_grid(graph) -> SegmentGrid | None:
 
 
 def _grid(vx, vy, start, seg_edge) -> SegmentGrid:
-    ax, ay, bx, by = vx[start], vy[start], vx[start + 1], vy[start + 1]
-    cell = _cell_side(np.hypot(bx - ax, by - ay))
-    x0, y0 = float(min(ax.min(), bx.min())), float(min(ay.min(), by.min()))
-    nx = int((max(ax.max(), bx.max()) - x0) // cell) + 1
-    ny = int((max(ay.max(), by.max()) - y0) // cell) + 1
-    cx0 = ((np.minimum(ax, bx) - x0) // cell).astype(np.int64)
-    cx1 = ((np.maximum(ax, bx) - x0) // cell).astype(np.int64)
-    cy0 = ((np.minimum(ay, by) - y0) // cell).astype(np.int64)
-    cy1 = ((np.maximum(ay, by) - y0) // cell).astype(np.int64)
-    wx = cx1 - cx0 + 1
-    n = wx * (cy1 - cy0 + 1)
-    seg = np.repeat(np.arange(len(start), dtype=np.int64), n)
-    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    wxr = np.repeat(wx, n)
-    cid = (np.repeat(cy0, n) + within // wxr) * nx + np.repeat(cx0, n) + within % wxr
+    step = max(1, len(start) // 1_000_000)          # the median of a sample is enough
+    sample = start[::step]
+    cell = _cell_side(np.hypot(vx[sample + 1] - vx[sample], vy[sample + 1] - vy[sample]))
+    ends = np.concatenate([start, start + 1])
+    x0, y0 = float(vx[ends].min()), float(vy[ends].min())
+    nx = int((float(vx[ends].max()) - x0) // cell) + 1
+    ny = int((float(vy[ends].max()) - y0) // cell) + 1
+    del ends
+    cid, seg = _entries(vx, vy, start, x0, y0, cell, nx)
     order = np.argsort(cid, kind="stable")      # stable: a cell's segments stay ascending
     cid, seg = cid[order], seg[order]
-    cells, first = np.unique(cid, return_index=True)
-    return SegmentGrid(start, seg_edge, x0, y0, cell, nx, ny, cells,
-                       np.r_[first, len(cid)].astype(np.int64), seg.astype(np.int32))
+    del order
+    first = np.flatnonzero(np.r_[True, cid[1:] != cid[:-1]])
+    return SegmentGrid(start, seg_edge, x0, y0, cell, nx, ny, cid[first],
+                       np.r_[first, len(cid)].astype(np.int64), seg)
+
+
+@njit(cache=True, inline="always")
+def _cell_of(v, v0, cell):
+    return int(np.floor((v - v0) / cell))
+
+
+@njit(cache=True)
+def _entries(vx, vy, start, x0, y0, cell, nx):
+    """(cell id, segment) of every cell each segment's bounding box meets, in segment
+    order: two passes, no temporaries (a country's streets make tens of millions)."""
+    total = 0
+    for s in range(len(start)):
+        a = start[s]
+        wx = _cell_of(max(vx[a], vx[a + 1]), x0, cell) - _cell_of(min(vx[a], vx[a + 1]), x0,
+                                                                   cell) + 1
+        wy = _cell_of(max(vy[a], vy[a + 1]), y0, cell) - _cell_of(min(vy[a], vy[a + 1]), y0,
+                                                                   cell) + 1
+        total += wx * wy
+    cid = np.empty(total, np.int64)
+    seg = np.empty(total, np.int32)
+    k = 0
+    for s in range(len(start)):
+        a = start[s]
+        i0, i1 = _cell_of(min(vx[a], vx[a + 1]), x0, cell), _cell_of(max(vx[a], vx[a + 1]),
+                                                                    x0, cell)
+        j0, j1 = _cell_of(min(vy[a], vy[a + 1]), y0, cell), _cell_of(max(vy[a], vy[a + 1]),
+                                                                    y0, cell)
+        for jj in range(j0, j1 + 1):
+            for ii in range(i0, i1 + 1):
+                cid[k] = jj * nx + ii
+                seg[k] = s
+                k += 1
+    return cid, seg
 
 
 @njit(cache=True, inline="always")
@@ -136,7 +165,7 @@ def _nearest(px, py, vx, vy, start, x0, y0, cell, nx, ny, cells, ptr, segs, maxd
         x, y = px[i], py[i]
         if not (np.isfinite(x) and np.isfinite(y)):
             continue
-        ci, cj = int(np.floor((x - x0) / cell)), int(np.floor((y - y0) / cell))
+        ci, cj = _cell_of(x, x0, cell), _cell_of(y, y0, cell)
         # beyond this ring every cell of the grid has been seen
         far = max(abs(ci), abs(ci - nx + 1), abs(cj), abs(cj - ny + 1))
         rmax = far if not maxd < np.inf else min(far, int(maxd / cell) + 1)
