@@ -649,10 +649,12 @@ PUBLISH_PREFERRED_LIST = os.environ.get("ASSETMAP_PUBLISH_PREFERRED_LIST", "0").
 #: this side (m): 20 km is about the size of an English district (ONS: median district
 #: area about 400 km2).
 NATIONAL_TILE_CELL_M = 20_000.0
-#: Buffer (m) around each tile's origins in the first round: answers within it are proven
-#: equal to the whole graph's (assetmap.analysis.tiles). Never less than the widest table
-#: cut-off (catchment, 20 minutes = 1.5 km at 4.5 km/h). 4 km: on the synthetic England
-#: most origins' nearest asset of every category lies within it (the rest are widened).
+#: Buffer (m) around each tile's origins in the first round of a "tiles" run
+#: (NATIONAL_NEAREST): answers within it are proven equal to the whole graph's
+#: (assetmap.analysis.tiles). Never less than the widest table cut-off (catchment, 20
+#: minutes = 1.5 km at 4.5 km/h), which is the buffer of a "whole" run (its tiles build only
+#: the table). 4 km: on the synthetic England most origins' nearest asset of every category
+#: lies within it (the rest are widened).
 NATIONAL_BUFFER_M = 4000.0
 #: Each later round widens the buffer of origins not yet proven by this factor, up to the
 #: search cap (ACCESS_MAX_MINUTES at the walking speed), where every answer is proven.
