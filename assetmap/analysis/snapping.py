@@ -71,15 +71,15 @@ def _cell_side(lengths: np.ndarray) -> float:
 def segment_grid(graph) -> SegmentGrid | None:
     """The :class:`SegmentGrid` of ``graph``'s snappable edges (kept in its cache; None
     when it has none)."""
-    if "segtree" not in graph._cache:
+    if "seggrid" not in graph._cache:
         edges = np.flatnonzero(graph.edge_ok)
         nseg = np.diff(graph.edge_ptr)[edges] - 1
         start = (np.repeat(graph.edge_ptr[edges], nseg) +
                  (np.arange(nseg.sum()) - np.repeat(np.cumsum(nseg) - nseg, nseg)))
-        graph._cache["segtree"] = _grid(graph.vx, graph.vy, start.astype(np.int64),
+        graph._cache["seggrid"] = _grid(graph.vx, graph.vy, start.astype(np.int64),
                                         np.repeat(edges, nseg).astype(np.int64)) \
             if len(start) else None
-    return graph._cache["segtree"]
+    return graph._cache["seggrid"]
 
 
 def _grid(vx, vy, start, seg_edge) -> SegmentGrid:

@@ -50,8 +50,8 @@ class Tile:
     graph: WalkGraph | None  # the whole graph cut to the region (None: no network)
     buffer_m: float
     groups: list = field(default_factory=list)  # per group searched, indices into ``assets``
-    #: the groups a widened tile searches (global group indices; its own origins' answers
-    #: not yet proven); None for a first-round tile: every group, and the table
+    #: the groups the tile searches for nearest assets (global group indices: a widened
+    #: tile's, those its own origins still lack; none in a "whole" run); None: every group
     need: np.ndarray | None = None
     #: a first-round tile: it builds its own origins' table rows (and says which points
     #: are on the network) besides the nearest-asset searches of ``need``

@@ -9,7 +9,8 @@ that is one) or grid cells, each plus a buffer; each tile's searches are the bor
 prove equal to the whole graph's are computed again from widened tiles, round after round,
 until the buffer reaches the search cap.
 
-The nearest asset of each category is found one of two ways (``national_nearest``,
+The nearest asset of each category is found one of two ways (``--nearest``, the
+``nearest`` argument, else
 ``settings.NATIONAL_NEAREST``):
 
 * ``"whole"`` (the default): one multi-source search per category over the whole street
