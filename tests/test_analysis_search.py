@@ -32,9 +32,11 @@ def _graph(n=900, seed=5, tiny=False):
     m.sum_duplicates()
     G = nx.DiGraph()
     G.add_nodes_from(range(side * side))
-    for a, b, c in zip(*sp.find(m)):
-        G.add_edge(int(a), int(b), w=float(c))
-    return (m.indptr.astype(np.int64), m.indices.astype(np.int32), m.data.astype(float)), G
+    ip, ix, dt = m.indptr.astype(np.int64), m.indices.astype(np.int32), m.data.astype(float)
+    for a in range(len(ip) - 1):            # every stored edge, those of no length too
+        for e in range(ip[a], ip[a + 1]):
+            G.add_edge(a, int(ix[e]), w=float(dt[e]))
+    return (ip, ix, dt), G
 
 
 def _networkx(G, nodes, costs, limit):
@@ -122,3 +124,36 @@ def test_seeds_beyond_the_limit_and_unreachable_nodes():
                          np.array([0], np.int32), np.array([0.0]),
                          np.array([n], np.int64), np.zeros(1), np.inf)
     assert np.isinf(got[0, 0])
+
+
+def test_table_and_reach_equal_networkx():
+    """Each source's own search (two seeds, as a point part-way along an edge), targets
+    reached at nodes with extra costs; and one search's reach."""
+    (ip, ix, dt), G = _graph(seed=12, tiny=True)
+    n = len(ip) - 1
+    rng = np.random.default_rng(3)
+    src_nodes = rng.choice(n, (30, 2))
+    src_costs = rng.uniform(0.0, 40.0, (30, 2))
+    t_node = rng.choice(n, 80)
+    t_id = rng.integers(0, 50, 80)             # some targets reached at two nodes
+    t_cost = rng.uniform(0.0, 20.0, 80)
+    order = np.argsort(t_node, kind="stable")
+    tgt_ptr = np.r_[0, np.cumsum(np.bincount(t_node, minlength=n))].astype(np.int64)
+    limit = 350.0
+    r, c, v = search.table(ip, ix, dt, np.arange(0, 61, 2, dtype=np.int64),
+                           src_nodes.ravel().astype(np.int32), src_costs.ravel(), tgt_ptr,
+                           t_id[order].astype(np.int64), t_cost[order], 50, limit)
+    got = {(int(a), int(b)): float(x) for a, b, x in zip(r, c, v)}
+    assert len(got) == len(r)                   # one entry a (source, target)
+    want = {}
+    for s in range(30):
+        d = _networkx(G, src_nodes[s], src_costs[s], np.inf)
+        for node, j, extra in zip(t_node, t_id, t_cost):
+            x = d[node] + extra
+            if x <= limit and x < want.get((s, int(j)), np.inf):
+                want[(s, int(j))] = x
+    assert got == want and len(want) > 30
+    nodes, costs = search.reach(ip, ix, dt, src_nodes[0].astype(np.int32), src_costs[0], limit)
+    ref = _networkx(G, src_nodes[0], src_costs[0], limit)
+    assert sorted(nodes.tolist()) == np.flatnonzero(np.isfinite(ref)).tolist()
+    np.testing.assert_array_equal(costs, ref[nodes])

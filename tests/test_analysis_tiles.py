@@ -166,12 +166,15 @@ def test_tile_keys_prefer_the_local_authority():
     assert k.tolist() == ["E08000009", "cell:0_0", "cell:0_0"]
 
 
-def test_a_union_group_is_its_members_least_without_a_search(case):
+def test_unions_and_twins_are_answered_without_a_search(case):
     """The "any social asset" group is the union of its categories: whole_nearest takes
-    its members' least, which equals a search of the union itself."""
-    mask = np.vstack([case["mask"], case["mask"][0] | case["mask"][1]])
-    # rows: library, pharmacy, social (= library: the same assets, so searched), the union
-    assert national._unions(mask) == {3: [0, 1, 2]}
+    its members' least; a group of the same assets as an earlier one takes its answer
+    (twice over for a union given twice); each equals a search of the group itself."""
+    union = case["mask"][0] | case["mask"][1]
+    mask = np.vstack([case["mask"], union, union])
+    # rows: library, pharmacy, social (= library: the same assets), the union, again
+    assert national._unions(mask) == {3: [0, 1, 2], 4: [0, 1, 2]}
+    assert national._twins(mask) == {2: 0, 4: 3}
     got = national.whole_nearest(case["p"], case["g"], case["o_xy"], case["a_xy"], mask)
     fb = coverage.FallbackRouter(routing.router(case["g"]), case["g"])
     ref = fb.nearest(case["o_xy"], [case["a_xy"][m] for m in mask], access.limits(case["p"])[0])

@@ -228,7 +228,8 @@ def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
     a_xy = np.asarray(a_xy, float).reshape(-1, 2)
     group_mask = np.asarray(group_mask, bool).reshape(-1, len(a_xy))
     unions = _unions(group_mask)
-    searched = [k for k in range(len(group_mask)) if k not in unions]
+    twins = {k: f for k, f in _twins(group_mask).items() if k not in unions}
+    searched = [k for k in range(len(group_mask)) if k not in unions and k not in twins]
     groups = [a_xy[group_mask[k]] for k in searched]
     router = routing.router(graph, max_snap_m=p["max_snap_distance_m"],
                             min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
@@ -249,9 +250,25 @@ def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
                            parts))
     for ks, out in zip(parts, outs):
         res[[searched[k] for k in ks]] = out
+    for k, first in twins.items():          # the same assets as an earlier group
+        res[k] = res[first]
     for k, members in unions.items():       # the nearest of a union: its members' least
         res[k] = res[members].min(axis=0)
     return res
+
+
+def _twins(group_mask: np.ndarray) -> dict:
+    """{group: the first group with exactly its assets} (a category and a client group's
+    services can be the same assets): searched once."""
+    first: dict = {}
+    out = {}
+    for k, m in enumerate(group_mask):
+        key = np.packbits(m).tobytes()
+        if key in first:
+            out[k] = first[key]
+        else:
+            first[key] = k
+    return out
 
 
 def _unions(group_mask: np.ndarray) -> dict:
