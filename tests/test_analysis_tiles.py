@@ -179,3 +179,24 @@ def test_unions_and_twins_are_answered_without_a_search(case):
     fb = coverage.FallbackRouter(routing.router(case["g"]), case["g"])
     ref = fb.nearest(case["o_xy"], [case["a_xy"][m] for m in mask], access.limits(case["p"])[0])
     assert np.array_equal(got, ref)
+
+
+def test_edge_cells_and_renumbering_by_brute_force(case):
+    """Each edge is listed (in rising order) in every cell its vertices' bounding box
+    covers, and nowhere else; a cut's renumbering finds ids present, and -1 for the rest."""
+    g = case["g"]
+    ix = tiles.edge_cells(g, 300.0)
+    want: dict = {}
+    for e in range(g.n_edges):
+        xs = g.vx[g.edge_ptr[e]:g.edge_ptr[e + 1]]
+        ys = g.vy[g.edge_ptr[e]:g.edge_ptr[e + 1]]
+        for j in range(int((ys.min() - ix.y0) // 300.0), int((ys.max() - ix.y0) // 300.0) + 1):
+            for i in range(int((xs.min() - ix.x0) // 300.0),
+                           int((xs.max() - ix.x0) // 300.0) + 1):
+                want.setdefault(j * ix.nx + i, []).append(e)
+    got = {int(c): ix.edges[ix.ptr[k]:ix.ptr[k + 1]].tolist() for k, c in enumerate(ix.cells)}
+    assert got == want
+    ids = np.array([7, 3, 40, 12], dtype=np.int64)
+    assert tiles._distinct(ids, 50).tolist() == [3, 7, 12, 40]
+    probe = np.array([12, 5, 40, 3, 99, -4, 7], dtype=np.int64)
+    assert tiles._local(np.array([3, 7, 12, 40]), probe).tolist() == [2, -1, 3, 0, -1, -1, 1]

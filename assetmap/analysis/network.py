@@ -154,7 +154,8 @@ class WalkGraph:
         """Components with fewer OSM nodes than ``n`` are not snapped to."""
         if int(n) != self.min_component:
             self.min_component = int(n)
-            for k in ("comp", "snappable", "edge_ok", "tree", "seggrid", "street_xy"):
+            for k in ("comp", "snappable", "snappable_mask", "edge_ok", "tree", "seggrid",
+                      "street_xy"):
                 self._cache.pop(k, None)
 
     @property

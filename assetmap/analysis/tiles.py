@@ -29,9 +29,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from numba import njit
 
 from .. import settings
 from .network import WalkGraph
+
+_INF = np.inf
 
 #: Local-authority codes (unitary, district, metropolitan, London borough; Welsh unitary).
 LA_PREFIXES = ("E06", "E07", "E08", "E09", "W06")
@@ -116,30 +119,56 @@ class EdgeCells:
 
 
 def edge_cells(graph: WalkGraph, cell_m: float = 1000.0) -> EdgeCells:
-    """The cell index of ``graph``'s edges (kept in the graph's cache)."""
+    """The cell index of ``graph``'s edges (kept in the graph's cache): a counting sort of
+    (cell, edge) pairs, compiled (:func:`_cell_pairs`), edges in rising order in a cell."""
     key = ("edge_cells", float(cell_m))
     if key in graph._cache:
         return graph._cache[key]
-    start = graph.edge_ptr[:-1]
     x0, y0 = float(graph.vx.min()) - 1.0, float(graph.vy.min()) - 1.0
     nx = int((graph.vx.max() - x0) // cell_m) + 2
-    cx0 = ((np.minimum.reduceat(graph.vx, start) - x0) // cell_m).astype(np.int64)
-    cx1 = ((np.maximum.reduceat(graph.vx, start) - x0) // cell_m).astype(np.int64)
-    cy0 = ((np.minimum.reduceat(graph.vy, start) - y0) // cell_m).astype(np.int64)
-    cy1 = ((np.maximum.reduceat(graph.vy, start) - y0) // cell_m).astype(np.int64)
-    wx = cx1 - cx0 + 1
-    n = wx * (cy1 - cy0 + 1)
-    edge = np.repeat(np.arange(len(start), dtype=np.int64), n)
-    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    wxr = np.repeat(wx, n)
-    cell = (np.repeat(cy0, n) + within // wxr) * nx + np.repeat(cx0, n) + within % wxr
-    order = np.argsort(cell, kind="stable")
-    cell, edge = cell[order], edge[order]
-    cells, first = np.unique(cell, return_index=True)
-    out = EdgeCells(x0, y0, float(cell_m), nx, cells, np.r_[first, len(cell)].astype(np.int64),
-                    edge)
+    ny = int((graph.vy.max() - y0) // cell_m) + 2
+    counts, edges = _cell_pairs(graph.edge_ptr, graph.vx, graph.vy, x0, y0, float(cell_m), nx,
+                                ny)
+    cells = np.flatnonzero(counts)
+    ptr = np.r_[0, np.cumsum(counts[cells])].astype(np.int64)
+    out = EdgeCells(x0, y0, float(cell_m), nx, cells.astype(np.int64), ptr, edges)
     graph._cache[key] = out
     return out
+
+
+@njit(cache=True)
+def _cell_box(edge_ptr, vx, vy, x0, y0, cell_m, e):
+    """The cells (i0, i1, j0, j1) the bounding box of edge ``e``'s vertices covers."""
+    ax, bx = _INF, -_INF
+    ay, by = _INF, -_INF
+    for k in range(edge_ptr[e], edge_ptr[e + 1]):
+        ax, bx = min(ax, vx[k]), max(bx, vx[k])
+        ay, by = min(ay, vy[k]), max(by, vy[k])
+    return (int((ax - x0) // cell_m), int((bx - x0) // cell_m), int((ay - y0) // cell_m),
+            int((by - y0) // cell_m))
+
+
+@njit(cache=True)
+def _cell_pairs(edge_ptr, vx, vy, x0, y0, cell_m, nx, ny):
+    """(edges per cell id ``j * nx + i``, the edges of every cell one cell after another):
+    two passes over the edges, no temporary per pair."""
+    n_edges = len(edge_ptr) - 1
+    counts = np.zeros(nx * ny, np.int64)
+    for e in range(n_edges):
+        i0, i1, j0, j1 = _cell_box(edge_ptr, vx, vy, x0, y0, cell_m, e)
+        for j in range(j0, j1 + 1):
+            for i in range(i0, i1 + 1):
+                counts[j * nx + i] += 1
+    fill = np.zeros(nx * ny, np.int64)
+    fill[1:] = np.cumsum(counts[:-1])
+    out = np.empty(counts.sum(), np.int64)
+    for e in range(n_edges):
+        i0, i1, j0, j1 = _cell_box(edge_ptr, vx, vy, x0, y0, cell_m, e)
+        for j in range(j0, j1 + 1):
+            for i in range(i0, i1 + 1):
+                out[fill[j * nx + i]] = e
+                fill[j * nx + i] += 1
+    return counts, out
 
 
 def edges_meeting(graph: WalkGraph, polygon, cell_m: float = 1000.0) -> np.ndarray:
@@ -170,20 +199,30 @@ def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
 
 
 def _distinct(a: np.ndarray, size: int) -> np.ndarray:
-    """The sorted distinct values of ``a`` (all in 0..size-1): a mark per value (a bool
-    array of the whole graph is cheap to clear; np.unique's hashing here is not)."""
-    mark = np.zeros(size, dtype=bool)
-    mark[a] = True
-    return np.flatnonzero(mark)
+    """The sorted distinct values of ``a`` (all in 0..size-1): a mark per value between
+    its least and greatest (a tile's ids span little of the graph's; np.unique's sort is
+    slower)."""
+    if not len(a):
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(a.min()), int(a.max())
+    mark = np.zeros(hi - lo + 1, dtype=bool)
+    mark[a - lo] = True
+    return np.flatnonzero(mark) + lo
 
 
 def _local(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Position of each of ``ids`` in ``sorted_ids`` (-1 where absent): a cut's renumbering
-    in time of the cut, not of the whole graph."""
-    if not len(sorted_ids):
+    in time of the cut, not of the whole graph (a position per id between the least and
+    greatest of ``sorted_ids``, checked where read)."""
+    if not len(sorted_ids) or not len(ids):
         return np.full(len(ids), -1, dtype=np.int64)
-    j = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
-    return np.where(sorted_ids[j] == ids, j, -1).astype(np.int64)
+    lo, hi = int(sorted_ids[0]), int(sorted_ids[-1])
+    at = np.empty(hi - lo + 1, dtype=np.int64)          # garbage where no id is: checked
+    at[sorted_ids - lo] = np.arange(len(sorted_ids))
+    inside = (ids >= lo) & (ids <= hi)
+    j = np.where(inside, at[np.clip(ids - lo, 0, hi - lo)], 0)
+    j = np.clip(j, 0, len(sorted_ids) - 1)
+    return np.where(inside & (sorted_ids[j] == ids), j, -1).astype(np.int64)
 
 
 def subgraph(graph: WalkGraph, edges: np.ndarray) -> WalkGraph:
@@ -208,9 +247,18 @@ def subgraph(graph: WalkGraph, edges: np.ndarray) -> WalkGraph:
                   graph.edge_bwd[edges], np.r_[0, np.cumsum(n)].astype(np.int64),
                   graph.vx[vert], graph.vy[vert], graph.vcum[vert], graph.vosm[vert],
                   sha256=graph.sha256, mode=graph.mode, min_component=graph.min_component)
-    g._cache["snappable"] = np.flatnonzero(_local(graph.snappable, nodes) >= 0)
+    g._cache["snappable"] = np.flatnonzero(_snappable_mask(graph)[nodes])
     g._cache["edge_ok"] = graph.edge_ok[edges]
     return g
+
+
+def _snappable_mask(graph: WalkGraph) -> np.ndarray:
+    """Per junction of ``graph``: whether it may be snapped to (kept in its cache)."""
+    if "snappable_mask" not in graph._cache:
+        mask = np.zeros(graph.n_nodes, dtype=bool)
+        mask[graph.snappable] = True
+        graph._cache["snappable_mask"] = mask
+    return graph._cache["snappable_mask"]
 
 
 # --- making tiles ----------------------------------------------------------------------------
