@@ -331,3 +331,14 @@ def test_origin_street_nodes_are_each_areas_smallest_keys():
         assert set(got[np.argsort(key[got])][:5].tolist()) == want
     assert (ai == 9).sum() == 3 and (ai == 10).sum() == 0
     assert len(pi) < len(xy) / 4            # far fewer tests than every point
+
+
+@pytest.mark.parametrize("n, first", [(50_000, 1000), (7, 3), (20_000, 10**9)])
+def test_key_batches_are_one_stable_sort(n, first):
+    """The batches, one after another, are the keys' stable sort (ties, repeated keys and
+    a first batch larger than all included)."""
+    rng = np.random.default_rng(n)
+    key = np.round(rng.random(n), 3)                  # many equal keys
+    got = np.concatenate(list(origins._key_batches(key, first)))
+    assert np.array_equal(got, np.argsort(key, kind="stable"))
+    assert list(origins._key_batches(np.zeros(0), 5)) == []

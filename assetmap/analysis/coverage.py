@@ -82,14 +82,16 @@ class FallbackRouter:
             out[:, o_on] = np.minimum(net, crow)
         return out
 
-    def table(self, origins_xy, dest_xy, limit_m: float):
+    def table(self, origins_xy, dest_xy, limit_m: float, o_on=None, d_on=None):
         """Sparse origin x destination metres within ``limit_m`` (rows, cols, metres): over
-        the network where both ends are on it, straight lines for the other pairs."""
+        the network where both ends are on it, straight lines for the other pairs.
+        ``o_on``, ``d_on``: :meth:`covers` of each side, where the caller has them."""
         o = np.asarray(origins_xy, dtype=float).reshape(-1, 2)
         d = np.asarray(dest_xy, dtype=float).reshape(-1, 2)
         if not len(o) or not len(d):
             return _empty_table()
-        o_on, d_on = self.covers(o), self.covers(d)
+        o_on = self.covers(o) if o_on is None else np.asarray(o_on, dtype=bool)
+        d_on = self.covers(d) if d_on is None else np.asarray(d_on, dtype=bool)
         parts = []
         for o_mask, d_mask, r in ((o_on, d_on, self.network), (o_on, ~d_on, self.crow),
                                   (~o_on, np.ones(len(d), dtype=bool), self.crow)):

@@ -72,14 +72,10 @@ def _smallest_keys_within(polys, xy: np.ndarray, key: np.ndarray, quota: np.ndar
     A country's areas mostly fill in the first batch: the work is a few points an area,
     not every street node of the country."""
     tree = shapely.STRtree(polys)
-    order = np.argsort(key, kind="stable")
     have = np.zeros(len(polys), dtype=np.int64)
     bounds = shapely.bounds(polys)
     out_p, out_a = [], []
-    done, batch = 0, max(4 * int(quota.sum()), 10_000)
-    while done < len(order):
-        idx = order[done:done + batch]
-        done += len(idx)
+    for idx in _key_batches(key, max(4 * int(quota.sum()), 10_000)):
         todo = have < quota
         if not todo.any():
             break
@@ -90,10 +86,29 @@ def _smallest_keys_within(polys, xy: np.ndarray, key: np.ndarray, quota: np.ndar
             out_p.append(idx[pi])
             out_a.append(ai)
             np.add.at(have, ai, 1)
-        batch *= 2
     if not out_p:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(out_p), np.concatenate(out_a)
+
+
+def _key_batches(key: np.ndarray, first: int):
+    """Point indices in rising ``key`` order (ties by index), a batch at a time, about
+    ``first`` points first and twice as many each time after: each batch the keys between
+    two quantiles, sorted alone (no sort of every key: most runs stop after a batch)."""
+    if not len(key):
+        return
+    k = np.sort(key[np.random.default_rng(0).integers(0, len(key), 4096)])  # key quantiles
+    lo, want = -np.inf, int(first)
+    while True:
+        q = min(want / len(key), 1.0)
+        hi = np.inf if q >= 1.0 else float(k[min(int(q * len(k)), len(k) - 1)])
+        idx = np.flatnonzero((key >= lo) & (key < hi)) if lo > -np.inf else \
+            np.flatnonzero(key < hi)
+        if len(idx):
+            yield idx[np.argsort(key[idx], kind="stable")]
+        if hi == np.inf:
+            return
+        lo, want = hi, want * 2
 
 
 def _in_cells_of(xy: np.ndarray, boxes: np.ndarray, cell_m: float) -> np.ndarray:

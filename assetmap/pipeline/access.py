@@ -89,8 +89,8 @@ def search(fb, o_xy, a_xy, groups: list, p: dict):
     cap_m, reach_m = limits(p)
     a_xy = np.asarray(a_xy, dtype=float).reshape(-1, 2)
     metres = fb.nearest(o_xy, [a_xy[g] for g in groups], cap_m)
-    table = fb.table(o_xy, a_xy, reach_m)
-    return metres, table, fb.covers(o_xy), fb.covers(a_xy)
+    o_on, a_on = fb.covers(o_xy), fb.covers(a_xy)
+    return metres, fb.table(o_xy, a_xy, reach_m, o_on, a_on), o_on, a_on
 
 
 def _per_area(minutes, beyond, o_area, o_w, n_areas: int, how: str):
