@@ -9,6 +9,8 @@ pass its base as the origin).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -54,6 +56,9 @@ class GraphRouter:
     def __init__(self, graph, max_snap_m: float | None = None):
         self.graph = graph
         self.max_snap_m = settings.MAX_SNAP_DISTANCE_M if max_snap_m is None else max_snap_m
+        #: what runs :func:`.search.nearest` (same call, same answer): None, this process; a
+        #: national run hands its searches to Dask's workers (``national.DaskNearest``)
+        self.nearest_kernel: Callable | None = None
 
     @property
     def mode(self) -> str:
@@ -88,9 +93,9 @@ class GraphRouter:
         ptr = np.r_[0, np.cumsum([len(p[0]) for p in parts])].astype(np.int64)
         q_pt, q_node, q_cost = seeds(g, o, leaving=True)
         ip, ix, dt = g.arrays(reverse=True)
-        out = search.nearest(ip, ix, dt, ptr, np.concatenate([p[1] for p in parts]),
-                             np.concatenate([p[2] for p in parts]), q_node, q_cost,
-                             float(limit_m))
+        out = (self.nearest_kernel or search.nearest)(
+            ip, ix, dt, ptr, np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]), q_node, q_cost, float(limit_m))
         for k, s in enumerate(snaps):
             np.minimum.at(res[k], q_pt, out[k])
             i, _, c = same_edge(g, o, s)

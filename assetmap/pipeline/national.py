@@ -217,12 +217,45 @@ def nearest_mode(nearest: str | None, graph) -> str:
     return mode if graph is not None and graph.n_nodes else "tiles"
 
 
+def _nearest_task(ip, ix, dt, seed_node, seed_cost, q_node, q_cost, limit):
+    """On a worker: one group's multi-source search over the whole graph."""
+    from ..analysis import search
+    return search.nearest(ip, ix, dt, np.array([0, len(seed_node)], np.int64), seed_node,
+                          seed_cost, q_node, q_cost, limit)
+
+
+class DaskNearest:
+    """:func:`..analysis.search.nearest`'s call, run as one Dask task per group on
+    ``client``'s workers: the search matrix sent to each worker once, the snapping and
+    the reading of answers left to the caller. The workers then share the cores with the
+    tiles in one queue, where driver threads would compete with them."""
+
+    def __init__(self, client):
+        self.client = client
+        self._sent: tuple | None = None
+
+    def __call__(self, ip, ix, dt, grp_ptr, seed_node, seed_cost, q_node, q_cost, limit):
+        if self._sent is None or self._sent[0] is not ip:
+            self._sent = (ip, self.client.scatter([ip, ix, dt], broadcast=True))
+        m = self._sent[1]
+        q = self.client.scatter([q_node, q_cost], broadcast=True)
+        futures = [self.client.submit(_nearest_task, *m, seed_node[a:b], seed_cost[a:b], *q,
+                                      limit, pure=False)
+                   for a, b in zip(grp_ptr[:-1], grp_ptr[1:])]
+        out = np.full((len(futures), len(q_node)), np.inf)
+        for k, f in enumerate(futures):
+            out[k] = f.result()[0]
+            f.release()
+        return out
+
+
 def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
-                  threads: int | None = None) -> np.ndarray:
+                  threads: int | None = None, client=None) -> np.ndarray:
     """(groups, origins) metres from each origin to the nearest asset of each group, inf
     beyond the cap: the borough's searches (:class:`..analysis.coverage.FallbackRouter`)
-    over the whole graph, the groups shared among ``threads`` threads
-    (``settings.NATIONAL_NEAREST_THREADS``; the searches release the GIL)."""
+    over the whole graph: with ``client``, each group's search a task on its workers
+    (:class:`DaskNearest`); else the groups shared among ``threads`` threads of this
+    process (``settings.NATIONAL_NEAREST_THREADS``; the searches release the GIL)."""
     cap_m, _ = access_mod.limits(p)
     o_xy = np.asarray(o_xy, float).reshape(-1, 2)
     a_xy = np.asarray(a_xy, float).reshape(-1, 2)
@@ -243,6 +276,9 @@ def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
     if isinstance(router, GraphRouter):
         router.snap(o_xy[:1])
     graph.arrays(reverse=True)
+    if client is not None and isinstance(router, GraphRouter):
+        router.nearest_kernel = DaskNearest(client)
+        threads = 1                         # one search of every group: its tasks at once
     n = max(1, min(int(threads or settings.NATIONAL_NEAREST_THREADS), len(groups)))
     parts = [list(range(k, len(groups), n)) for k in range(n)]
     with ThreadPoolExecutor(n) as ex:
@@ -305,7 +341,8 @@ def tiled_search(client, p: dict, o_xy, keys, a_xy, group_mask, graph,
     pending = None
     if whole:       # the tiles build the table only; every nearest answer is the thread's
         pool = ThreadPoolExecutor(1)
-        pending = pool.submit(whole_nearest, p, graph, plan.o_xy, plan.a_xy, plan.group_mask)
+        pending = pool.submit(whole_nearest, p, graph, plan.o_xy, plan.a_xy, plan.group_mask,
+                              None, client)
         merged.done[:] = True
         first = np.zeros(0, dtype=np.int64)
         buffer_m = tiles.first_buffer(reach_m, cap_m, reach_m)
