@@ -81,8 +81,8 @@ class _TileBars:
 @click.option("--workers", type=int, default=None,
               help="LocalCluster worker processes (default: settings.NATIONAL_WORKERS).")
 @click.option("--nearest", type=click.Choice(["whole", "tiles"]), default=None,
-              help="Nearest assets by one search a category over the whole graph in this "
-              "process (whole), or in widened tiles on the workers (tiles). Default: "
+              help="Nearest assets by one search a category over the whole graph, a task "
+              "each on the workers (whole), or in widened tiles (tiles). Default: "
               "settings.NATIONAL_NEAREST.")
 @click.option("--benchmarks-out", type=click.Path(dir_okay=False),
               help="Write England's value of each indicator here (JSON).")

@@ -661,12 +661,12 @@ NATIONAL_BUFFER_M = 4000.0
 NATIONAL_WIDEN_FACTOR = 3.0
 #: How a national run finds each origin's nearest asset of every category
 #: (``ASSETMAP_NATIONAL_NEAREST``, assetmap.pipeline.national): "whole", one search per
-#: category over the whole street graph in the driver's threads while the Dask workers build
-#: the minute table in tiles (the least work: each junction settled once a category); or
-#: "tiles", those searches in the tiles too, widened round by round (all work on the
-#: workers, for a cluster whose driver has few cores).
+#: category over the whole street graph, each a Dask task queued with the tiles that build
+#: the minute table (the least work: each junction settled once a category); or "tiles",
+#: those searches in the tiles too, widened round by round (no worker holds the whole
+#: graph's search matrix).
 NATIONAL_NEAREST = os.environ.get("ASSETMAP_NATIONAL_NEAREST", "whole").strip() or "whole"
-#: Threads of the driver sharing the categories' whole-graph searches ("whole").
+#: Threads sharing the categories' whole-graph searches ("whole") in a run without Dask.
 NATIONAL_NEAREST_THREADS = 2
 #: Dask workers of the default LocalCluster (0: one per CPU core).
 NATIONAL_WORKERS = 0

@@ -14,13 +14,14 @@ The nearest asset of each category is found one of two ways (``--nearest``, the
 ``settings.NATIONAL_NEAREST``):
 
 * ``"whole"`` (the default): one multi-source search per category over the whole street
-  graph, in threads of the driver (:func:`whole_nearest`), while the workers build the
-  10/15/20-minute table in tiles whose buffer is the table's cut-off (every table answer
-  proven in the first round, no widening). A category's search settles each junction once
+  graph (:func:`whole_nearest`), each a task on the workers (:class:`DaskNearest`: the
+  driver snaps, the search matrix goes to each worker once) queued with the tiles that
+  build the 10/15/20-minute table; the tiles' buffer is the table's cut-off (every table
+  answer proven in the first round, no widening). A category's search settles each junction once
   however far its nearest asset lies, where tiles settle the buffers' junctions again in
   every tile that holds them, and rural origins' again in tiles widened towards the cap.
 * ``"tiles"``: the nearest-asset searches in the tiles too, widened round after round as
-  above: every search on the workers (for a cluster whose driver has few cores).
+  above (more work in all, but no worker holds the whole search matrix).
 
 Dask: :func:`client_for` makes a ``dask.distributed.LocalCluster`` (``workers`` processes,
 ``settings.NATIONAL_WORKERS``: one per core by default) or connects to a running scheduler
