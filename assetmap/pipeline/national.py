@@ -10,16 +10,16 @@ prove equal to the whole graph's are computed again from widened tiles, round af
 until the buffer reaches the search cap.
 
 The nearest asset of each category is found one of two ways (``--nearest``, the
-``nearest`` argument, else
-``settings.NATIONAL_NEAREST``):
+``nearest`` argument, else ``settings.NATIONAL_NEAREST``):
 
 * ``"whole"`` (the default): one multi-source search per category over the whole street
   graph (:func:`whole_nearest`), each a task on the workers (:class:`DaskNearest`: the
   driver snaps, the search matrix goes to each worker once) queued with the tiles that
   build the 10/15/20-minute table; the tiles' buffer is the table's cut-off (every table
-  answer proven in the first round, no widening). A category's search settles each junction once
-  however far its nearest asset lies, where tiles settle the buffers' junctions again in
-  every tile that holds them, and rural origins' again in tiles widened towards the cap.
+  answer proven in the first round, no widening). A category's search settles each
+  junction once however far its nearest asset lies, where tiles settle the buffers'
+  junctions again in every tile that holds them, and rural origins' again in tiles
+  widened towards the cap.
 * ``"tiles"``: the nearest-asset searches in the tiles too, widened round after round as
   above (more work in all, but no worker holds the whole search matrix).
 
@@ -233,12 +233,9 @@ class DaskNearest:
 
     def __init__(self, client):
         self.client = client
-        self._sent: tuple | None = None
 
     def __call__(self, ip, ix, dt, grp_ptr, seed_node, seed_cost, q_node, q_cost, limit):
-        if self._sent is None or self._sent[0] is not ip:
-            self._sent = (ip, self.client.scatter([ip, ix, dt], broadcast=True))
-        m = self._sent[1]
+        m = self.client.scatter([ip, ix, dt], broadcast=True)
         q = self.client.scatter([q_node, q_cost], broadcast=True)
         futures = [self.client.submit(_nearest_task, *m, seed_node[a:b], seed_cost[a:b], *q,
                                       limit, pure=False)
@@ -278,13 +275,15 @@ def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
         router.snap(o_xy[:1])
     graph.arrays(reverse=True)
     if client is not None and isinstance(router, GraphRouter):
-        router.nearest_kernel = DaskNearest(client)
-        threads = 1                         # one search of every group: its tasks at once
-    n = max(1, min(int(threads or settings.NATIONAL_NEAREST_THREADS), len(groups)))
-    parts = [list(range(k, len(groups), n)) for k in range(n)]
-    with ThreadPoolExecutor(n) as ex:
-        outs = list(ex.map(lambda ks: fb.nearest(o_xy, [groups[k] for k in ks], cap_m),
-                           parts))
+        router.nearest_kernel = DaskNearest(client)     # every group's task at once
+        parts = [list(range(len(groups)))]
+        outs = [fb.nearest(o_xy, groups, cap_m)]
+    else:
+        n = max(1, min(int(threads or settings.NATIONAL_NEAREST_THREADS), len(groups)))
+        parts = [list(range(k, len(groups), n)) for k in range(n)]
+        with ThreadPoolExecutor(n) as ex:
+            outs = list(ex.map(lambda ks: fb.nearest(o_xy, [groups[k] for k in ks], cap_m),
+                               parts))
     for ks, out in zip(parts, outs):
         res[[searched[k] for k in ks]] = out
     for k, first in twins.items():          # the same assets as an earlier group
