@@ -57,6 +57,22 @@ def _sign_in(page, live_server, name):
     page.wait_for_url(re.compile(r".*/outreach$"))
 
 
+def _click_vertex(page, x, y, count):
+    """Click a polygon vertex at (x, y) as a person does: look that the vertex appeared
+    (``count`` drawn so far), and click again if a busy browser let the click pass."""
+    seen = f"document.querySelectorAll('.leaflet-editing-icon').length >= {count}"
+    for _ in range(3):
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.up()
+        try:
+            page.wait_for_function(seen, timeout=3000)
+            return
+        except Exception:
+            page.wait_for_timeout(300)
+    raise AssertionError(f"vertex {count} never appeared on the map")
+
+
 def test_coordinator_draws_plans_prints_and_downloads(page, live_server, app, coordinator,
                                                       hotspot, tmp_path):
     page.set_default_timeout(20_000)
@@ -67,11 +83,8 @@ def test_coordinator_draws_plans_prints_and_downloads(page, live_server, app, co
     x0, y0, x1, y1 = _hotspot_box(page, app, hotspot)
     page.click("a.leaflet-draw-draw-polygon")
     corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    for x, y in corners:
-        page.mouse.move(x, y)
-        page.mouse.down()
-        page.mouse.up()
-        page.wait_for_timeout(120)
+    for i, (x, y) in enumerate(corners):
+        _click_vertex(page, x, y, i + 1)
     page.mouse.move(*corners[0])      # close the ring on the first vertex
     page.mouse.down()
     page.mouse.up()
