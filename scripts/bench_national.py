@@ -101,7 +101,7 @@ def from_arrays(store: Store, eng) -> float:
     u, v, L, x, y = se.edges(eng.streets)
     marker = f"synthetic-england arrays {len(x)} nodes seed {eng.seed}".encode()
     digest = store.put_blob("osm", marker)
-    g = network.compile_graph(u, v, L, x, y, eng.streets.ids, sha256=digest)
+    g = network.compile_graph(u, v, L, x, y, eng.streets.ids, sha256=digest, spatial=True)
     routing._GRAPHS[routing._key(digest, "walk", settings.NON_WALKABLE_HIGHWAYS)] = g
     return time.perf_counter() - t
 

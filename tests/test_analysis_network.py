@@ -142,6 +142,37 @@ def test_contraction_keeps_every_distance(grid):
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
+def test_spatial_order_is_z_order_and_keeps_every_distance(grid):
+    """Junctions numbered along the Z-order curve: a 4 x 4 lattice comes out quadrant by
+    quadrant; a graph so numbered has the same streets and distances, node for node."""
+    xs, ys = np.meshgrid(np.arange(4.0), np.arange(4.0))
+    order = network.spatial_order(xs.ravel() * 10, ys.ravel() * 10)
+    cells = [(int(xs.ravel()[i]), int(ys.ravel()[i])) for i in order]
+    assert cells[:4] == [(0, 0), (1, 0), (0, 1), (1, 1)]
+    assert cells[4:8] == [(2, 0), (3, 0), (2, 1), (3, 1)]
+    assert cells[-1] == (3, 3)
+    g, _ = grid
+    u, v, L = g.edge_segments()
+    z = network.compile_graph(u, v, L, g.x, g.y, spatial=True)
+    assert not np.array_equal(z.osmid, g.osmid)                  # renumbered
+    assert sorted(z.osmid.tolist()) == sorted(g.osmid.tolist())  # the same junctions
+    # the numbering depends on where junctions are, not on the order they came in
+    perm = np.random.default_rng(5).permutation(g.n_nodes)
+    back = np.argsort(perm)
+    shuffled = network.compile_graph(back[u], back[v], L, g.x[perm], g.y[perm],
+                                     g.osmid[perm], spatial=True)
+    np.testing.assert_array_equal(shuffled.osmid, z.osmid)
+    np.testing.assert_array_equal(shuffled.indptr, z.indptr)
+    np.testing.assert_array_equal(shuffled.indices, z.indices)
+    pos = {int(o): i for i, o in enumerate(z.osmid)}             # old node -> new node
+    src = np.arange(0, g.n_nodes, 97)
+    dst = np.arange(0, g.n_nodes, 13)
+    want = network.node_table(g, src, dst, np.inf)
+    got = network.node_table(z, [pos[int(g.osmid[s])] for s in src],
+                             [pos[int(g.osmid[t])] for t in dst], np.inf)
+    np.testing.assert_array_equal(got, want)
+
+
 def test_contraction_rings_and_one_way_changes():
     """A ring of degree-2 nodes keeps one node; a node where a one-way street meets a
     two-way one stays a junction; parallel chains stay separate edges."""
