@@ -62,3 +62,26 @@ def test_a_cut_graph_snaps_as_the_whole():
     assert (whole.ok == part.ok).all() and whole.ok.sum() > 250
     assert np.array_equal(edges[part.edge[part.ok]], whole.edge[whole.ok])
     assert np.array_equal(part.off[part.ok], whole.off[whole.ok])
+
+
+def test_known_points_are_looked_up_and_the_rest_snapped():
+    """A router told some points' snaps answers them from the list (even a wrong answer
+    planted there shows it was looked up) and snaps the others; a point known off the
+    network stays off."""
+    g = _graph(40)
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(600, 1300, (200, 2))
+    whole = snapping.snap(g, xy[:, 0], xy[:, 1], 50.0)
+    known_xy = xy[:120][::-1]
+    told = snapping.subset(whole, np.arange(120)[::-1])
+    told.off = told.off.copy()
+    told.off[0] = -7.0                         # planted: point 119 claims this offset
+    got = snapping.snap_known(g, xy, (snapping.Known(known_xy), told), 50.0)
+    assert got.off[119] == -7.0
+    keep = np.arange(200) != 119
+    for name in ("edge", "off", "dist", "cost", "fx", "fy"):
+        assert np.array_equal(getattr(got, name)[keep], getattr(whole, name)[keep]), name
+    # unknown coordinates (a hair away from a known point) are not found
+    near = known_xy + np.array([1e-9, 0.0])
+    assert (snapping.Known(known_xy).find(near) == -1).all()
+    assert (snapping.Known(np.zeros((0, 2))).find(xy) == -1).all()

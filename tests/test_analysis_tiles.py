@@ -200,3 +200,22 @@ def test_edge_cells_and_renumbering_by_brute_force(case):
     assert tiles._distinct(ids, 50).tolist() == [3, 7, 12, 40]
     probe = np.array([12, 5, 40, 3, 99, -4, 7], dtype=np.int64)
     assert tiles._local(np.array([3, 7, 12, 40]), probe).tolist() == [2, -1, 3, 0, -1, -1, 1]
+
+
+def test_a_tile_takes_the_whole_graphs_snaps_renumbered_to_its_cut(case):
+    """The snaps made once over the whole graph, renumbered into a tile's cut, are what
+    the tile would find itself, point for point; so are the coverage flags."""
+    p = case["p"]
+    snaps = national.snap_all(p, case["g"], case["o_xy"], case["a_xy"])
+    key, idx = tiles.split(case["keys"])[4]
+    t = tiles.make_tile(case["g"], key, idx, case["o_xy"], case["a_xy"], 400.0,
+                        p["max_snap_distance_m"], snaps)
+    assert t.snaps.o_known.all() and t.snaps.a_known.all()
+    router = routing.router(t.graph, max_snap_m=p["max_snap_distance_m"])
+    own_o, own_a = router.snap(t.o_xy), router.snap(t.a_xy)
+    for mine, given in ((own_o, t.snaps.o), (own_a, t.snaps.a)):
+        assert np.array_equal(mine.edge, given.edge)
+        assert np.array_equal(mine.off, given.off)
+    fb = coverage.FallbackRouter(router, t.graph, max_snap_m=p["max_snap_distance_m"])
+    assert np.array_equal(fb.covers(t.o_xy), t.snaps.o_on)
+    assert np.array_equal(fb.covers(t.a_xy), t.snaps.a_on)

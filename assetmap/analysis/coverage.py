@@ -57,10 +57,26 @@ class FallbackRouter:
         self.max_snap_m = settings.MAX_SNAP_DISTANCE_M if max_snap_m is None else max_snap_m
         self.crow = routing.router(None, detour=settings.CROW_FLY_DETOUR if detour is None
                                    else detour)
+        self._known: tuple | None = None
+
+    def know(self, xy, on) -> None:
+        """Points whose :meth:`covers` is already known (``on``): looked up, not tested
+        again (a national run tests every point once over the whole graph)."""
+        from .snapping import Known
+        self._known = (Known(xy), np.asarray(on, dtype=bool))
 
     def covers(self, xy) -> np.ndarray:
         """Per point: on the network (always False without one)."""
-        return on_network(self.graph, xy, self.max_snap_m)
+        if self._known is None:
+            return on_network(self.graph, xy, self.max_snap_m)
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        at = self._known[0].find(xy)
+        out = self._known[1][np.maximum(at, 0)] if len(self._known[1]) else \
+            np.zeros(len(xy), dtype=bool)
+        new = np.flatnonzero(at < 0)
+        if len(new):
+            out[new] = on_network(self.graph, xy[new], self.max_snap_m)
+        return out
 
     def nearest(self, origins_xy, groups_xy: list, limit_m: float) -> np.ndarray:
         """(len(groups), len(origins)) metres to the nearest member of each group, inf

@@ -15,12 +15,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .. import settings
-from .snapping import Snapped, same_edge, seeds, snap
-
-
-def _subset(sn: Snapped, idx: np.ndarray) -> Snapped:
-    return Snapped(sn.edge[idx], sn.off[idx], sn.dist[idx], sn.cost[idx], sn.fx[idx],
-                   sn.fy[idx])
+from .snapping import Known, Snapped, same_edge, seeds, snap_known
+from .snapping import subset as _subset
 
 
 def _distinct(sn: Snapped) -> tuple[np.ndarray, np.ndarray]:
@@ -59,6 +55,12 @@ class GraphRouter:
         #: what runs :func:`.search.nearest` (same call, same answer): None, this process; a
         #: national run hands its searches to Dask's workers (``national.DaskNearest``)
         self.nearest_kernel: Callable | None = None
+        self._known: tuple[Known, Snapped] | None = None
+
+    def know(self, xy, snapped: Snapped) -> None:
+        """Points already snapped (with this router's limit, onto this graph's edges):
+        :meth:`snap` looks them up (a national run snaps every point once)."""
+        self._known = (Known(xy), snapped)
 
     @property
     def mode(self) -> str:
@@ -71,8 +73,7 @@ class GraphRouter:
         return self.graph.unit
 
     def snap(self, xy) -> Snapped:
-        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-        return snap(self.graph, xy[:, 0], xy[:, 1], self.max_snap_m)
+        return snap_known(self.graph, xy, self._known, self.max_snap_m)
 
     def nearest(self, origins_xy, groups_xy: list[np.ndarray], limit_m: float) -> np.ndarray:
         """(len(groups), len(origins)) cost from each origin to the nearest point of each

@@ -46,6 +46,43 @@ class Snapped:
         return self.edge >= 0
 
 
+def subset(sn: Snapped, idx: np.ndarray) -> Snapped:
+    """The snaps of the points ``idx``."""
+    return Snapped(sn.edge[idx], sn.off[idx], sn.dist[idx], sn.cost[idx], sn.fx[idx],
+                   sn.fy[idx])
+
+
+def concat(parts: list[Snapped]) -> Snapped:
+    """The snaps of several lists of points, one after another."""
+    return Snapped(*(np.concatenate([getattr(sn, name) for sn in parts])
+                     for name in ("edge", "off", "dist", "cost", "fx", "fy")))
+
+
+def _keys(xy) -> np.ndarray:
+    """One exact key per point (its two coordinates as one complex number)."""
+    return np.ascontiguousarray(np.asarray(xy, dtype=float).reshape(-1, 2)).view(
+        np.complex128).ravel()
+
+
+class Known:
+    """Points whose answer is already known, found again by their exact coordinates (a
+    national run snaps every origin and asset once over the whole graph, and each tile
+    looks its points up instead of snapping them again)."""
+
+    def __init__(self, xy):
+        keys = _keys(xy)
+        self._order = np.argsort(keys, kind="stable")
+        self._keys = keys[self._order]
+
+    def find(self, xy) -> np.ndarray:
+        """Per point: its position among the known points, -1 where it is not one."""
+        keys = _keys(xy)
+        if not len(self._keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        j = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        return np.where(self._keys[j] == keys, self._order[j], -1).astype(np.int64)
+
+
 @dataclass
 class SegmentGrid:
     """The snappable segments by grid cell (see the module notes)."""
@@ -191,6 +228,23 @@ def _nearest(px, py, vx, vy, start, x0, y0, cell, nx, ny, cells, ptr, segs, maxd
                 break
         if bseg >= 0 and best <= maxd:
             out[i] = bseg
+    return out
+
+
+def snap_known(graph, xy, known: tuple[Known, Snapped] | None,
+               max_distance: float | None = None) -> Snapped:
+    """:func:`snap`, the points among ``known`` ((the points, their snaps) made before
+    with the same limit) looked up instead."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    if known is None or not len(known[1].edge):
+        return snap(graph, xy[:, 0], xy[:, 1], max_distance)
+    at = known[0].find(xy)
+    new = np.flatnonzero(at < 0)
+    out = subset(known[1], np.maximum(at, 0))
+    if len(new):
+        fresh = snap(graph, xy[new, 0], xy[new, 1], max_distance)
+        for name in ("edge", "off", "dist", "cost", "fx", "fy"):
+            getattr(out, name)[new] = getattr(fresh, name)
     return out
 
 

@@ -33,11 +33,47 @@ from numba import njit
 
 from .. import settings
 from .network import WalkGraph
+from .snapping import Snapped, concat, subset
 
 _INF = np.inf
 
 #: Local-authority codes (unitary, district, metropolitan, London borough; Welsh unitary).
 LA_PREFIXES = ("E06", "E07", "E08", "E09", "W06")
+
+
+@dataclass
+class Snaps:
+    """Where points meet the streets (:class:`.snapping.Snapped`) and whether each is on
+    the network (:func:`.coverage.on_network`), for the origins and the assets: a national
+    run's, made once over the whole graph; a tile's, its points' with edges renumbered to
+    its cut (``known``: the points whose snap is the tile's; all of them in practice, see
+    the module notes)."""
+
+    o: Snapped
+    a: Snapped
+    o_on: np.ndarray
+    a_on: np.ndarray
+    o_known: np.ndarray | None = None
+    a_known: np.ndarray | None = None
+
+    def points(self, o_xy: np.ndarray, a_xy: np.ndarray):
+        """(the known points, their snaps; every point, whether on the network): what a
+        router and a fallback router are told they know."""
+        ok = self.o_known if self.o_known is not None else np.ones(len(o_xy), dtype=bool)
+        ak = self.a_known if self.a_known is not None else np.ones(len(a_xy), dtype=bool)
+        xy = np.vstack([o_xy[ok], a_xy[ak]]).reshape(-1, 2)
+        return (xy, concat([subset(self.o, ok), subset(self.a, ak)]),
+                np.vstack([o_xy, a_xy]).reshape(-1, 2), np.concatenate([self.o_on, self.a_on]))
+
+
+def _cut_snaps(sn: Snapped, idx: np.ndarray, edges: np.ndarray) -> tuple[Snapped, np.ndarray]:
+    """The snaps of points ``idx`` with their edges renumbered into the cut of ``edges``
+    (sorted), and which of them the cut holds (a point off the network stays off)."""
+    part = subset(sn, idx)
+    whole = part.edge
+    local = _local(edges, whole)
+    part.edge = np.where(whole >= 0, local, -1)
+    return part, (whole < 0) | (local >= 0)
 
 
 @dataclass
@@ -60,6 +96,7 @@ class Tile:
     #: are on the network) besides the nearest-asset searches of ``need``
     table: bool = True
     cut_s: float = 0.0      # seconds spent making the tile (cutting the graph)
+    snaps: Snaps | None = None    # its points' snaps onto its cut, from the whole graph's
 
     @property
     def n_nodes(self) -> int:
@@ -274,9 +311,11 @@ def region(o_xy: np.ndarray, buffer_m: float):
 
 
 def make_tile(graph: WalkGraph | None, key: str, origins: np.ndarray, o_xy: np.ndarray,
-              a_xy: np.ndarray, buffer_m: float, snap_m: float) -> Tile:
+              a_xy: np.ndarray, buffer_m: float, snap_m: float,
+              snaps: Snaps | None = None) -> Tile:
     """The tile answering for ``origins`` (global indices into ``o_xy``) with ``buffer_m``
-    around them; the graph cut to the region plus ``snap_m``."""
+    around them; the graph cut to the region plus ``snap_m``; with ``snaps`` (every
+    point's over the whole graph, made with ``snap_m``), its points' renumbered to the cut."""
     origins = np.asarray(origins, dtype=np.int64)
     own = np.asarray(o_xy, dtype=float)[origins]
     r, edge_m = region(own, buffer_m)
@@ -286,12 +325,16 @@ def make_tile(graph: WalkGraph | None, key: str, origins: np.ndarray, o_xy: np.n
                           (a_xy[:, 1] >= miny) & (a_xy[:, 1] <= maxy))
     shapely.prepare(r)
     assets = near[shapely.contains_xy(r, a_xy[near, 0], a_xy[near, 1])]
-    sub = None
+    sub, cut = None, None
     if graph is not None and graph.n_nodes:
         edges = edges_meeting(graph, r.buffer(float(snap_m) + 1.0, quad_segs=8))
         sub = subgraph(graph, edges) if len(edges) else None
+        if sub is not None and snaps is not None:
+            (o, ok), (a, ak) = _cut_snaps(snaps.o, origins, edges), \
+                _cut_snaps(snaps.a, assets, edges)
+            cut = Snaps(o, a, snaps.o_on[origins], snaps.a_on[assets], ok, ak)
     return Tile(key, origins, own, np.asarray(edge_m, float), assets, a_xy[assets], sub,
-                float(buffer_m))
+                float(buffer_m), snaps=cut)
 
 
 # --- proving and merging ---------------------------------------------------------------------

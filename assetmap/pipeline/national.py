@@ -82,6 +82,7 @@ class Plan:
     group_mask: np.ndarray
     graph: WalkGraph | None
     reports: list = field(default_factory=list)
+    snaps: tiles.Snaps | None = None    # every point's over the whole graph
 
 
 # --- Dask ------------------------------------------------------------------------------------
@@ -126,6 +127,8 @@ def solve_tile(tile: tiles.Tile, p: dict):
                             min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
     fb = coverage.FallbackRouter(router, tile.graph, max_snap_m=p["max_snap_distance_m"],
                                  detour=p["crow_fly_detour"])
+    if tile.snaps is not None:
+        _know(router, fb, *tile.snaps.points(tile.o_xy, tile.a_xy))
     cap_m, reach_m = access_mod.limits(p)
     if tile.table:
         res = access_mod.search(fb, tile.o_xy, tile.a_xy, tile.groups, p)
@@ -137,12 +140,31 @@ def solve_tile(tile: tiles.Tile, p: dict):
     return res, tiles.proven(res[0], tile.edge_m, cap_m), time.perf_counter() - t
 
 
+def _know(router, fb, xy, snapped, all_xy, on) -> None:
+    """Tell ``router`` (over a network) and ``fb`` the snaps and coverage already made."""
+    if isinstance(router, GraphRouter):
+        router.know(xy, snapped)
+    fb.know(all_xy, on)
+
+
+def snap_all(p: dict, graph: WalkGraph | None, o_xy, a_xy) -> tiles.Snaps | None:
+    """Every origin and asset snapped once over the whole graph, and whether each is on
+    it (None without a graph): the tiles and the whole-graph searches look them up."""
+    router = routing.router(graph, max_snap_m=p["max_snap_distance_m"],
+                            min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
+    if not isinstance(router, GraphRouter):
+        return None
+    fb = coverage.FallbackRouter(router, graph, max_snap_m=p["max_snap_distance_m"],
+                                 detour=p["crow_fly_detour"])
+    return tiles.Snaps(router.snap(o_xy), router.snap(a_xy), fb.covers(o_xy), fb.covers(a_xy))
+
+
 # --- the tiled access step -------------------------------------------------------------------
 def _make(plan: Plan, key: str, origins: np.ndarray, need, buffer_m: float,
           table: bool) -> tiles.Tile:
     t0 = time.perf_counter()
     t = tiles.make_tile(plan.graph, key, origins, plan.o_xy, plan.a_xy, buffer_m,
-                        plan.p["max_snap_distance_m"])
+                        plan.p["max_snap_distance_m"], plan.snaps)
     t.need, t.table = need, table
     t.cut_s = time.perf_counter() - t0
     rows = plan.group_mask if need is None else plan.group_mask[need]
@@ -248,12 +270,14 @@ class DaskNearest:
 
 
 def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
-                  threads: int | None = None, client=None) -> np.ndarray:
+                  threads: int | None = None, client=None,
+                  snaps: tiles.Snaps | None = None) -> np.ndarray:
     """(groups, origins) metres from each origin to the nearest asset of each group, inf
     beyond the cap: the borough's searches (:class:`..analysis.coverage.FallbackRouter`)
     over the whole graph: with ``client``, each group's search a task on its workers
     (:class:`DaskNearest`); else the groups shared among ``threads`` threads of this
-    process (``settings.NATIONAL_NEAREST_THREADS``; the searches release the GIL)."""
+    process (``settings.NATIONAL_NEAREST_THREADS``; the searches release the GIL).
+    ``snaps``: :func:`snap_all`'s, looked up instead of snapping again."""
     cap_m, _ = access_mod.limits(p)
     o_xy = np.asarray(o_xy, float).reshape(-1, 2)
     a_xy = np.asarray(a_xy, float).reshape(-1, 2)
@@ -269,6 +293,8 @@ def whole_nearest(p: dict, graph: WalkGraph, o_xy, a_xy, group_mask,
     res = np.full((len(group_mask), len(o_xy)), np.inf)
     if not len(groups) or not len(o_xy):
         return res
+    if snaps is not None:
+        _know(router, fb, *snaps.points(o_xy, a_xy))
     # the caches every thread reads (snapping indexes, the reversed search matrix): once
     fb.covers(o_xy[:1])
     if isinstance(router, GraphRouter):
@@ -336,13 +362,14 @@ def tiled_search(client, p: dict, o_xy, keys, a_xy, group_mask, graph,
     cap_m, reach_m = access_mod.limits(p)
     plan = Plan(p, np.asarray(o_xy, float), np.asarray(a_xy, float).reshape(-1, 2),
                 np.asarray(group_mask, bool), graph)
+    plan.snaps = snap_all(p, graph, plan.o_xy, plan.a_xy)
     merged = tiles.Merged.empty(len(group_mask), len(plan.o_xy), len(plan.a_xy))
     whole = nearest_mode(nearest, graph) == "whole"
     pending = None
     if whole:       # the tiles build the table only; every nearest answer is the thread's
         pool = ThreadPoolExecutor(1)
         pending = pool.submit(whole_nearest, p, graph, plan.o_xy, plan.a_xy, plan.group_mask,
-                              None, client)
+                              None, client, plan.snaps)
         merged.done[:] = True
         first = np.zeros(0, dtype=np.int64)
         buffer_m = tiles.first_buffer(reach_m, cap_m, reach_m)
