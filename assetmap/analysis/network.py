@@ -11,8 +11,8 @@ along it (:mod:`.snapping`). Edge weights are metres (walking) or seconds (drivi
 edges keep their MINIMUM cost in the search matrix (``networkx.to_scipy_sparse_array`` would
 add them together). Junctions are numbered along a Z-order (Morton) curve of their
 coordinates (:func:`spatial_order`), so that streets near each other sit near each other
-in memory: a whole-England search ran 25-30% faster than in OSM id order, and about 3x
-faster than in a random order (``scripts/bench_analysis.py`` reports the ratio). The
+in memory: a multi-source search over 4M junctions of the synthetic England ran 25-30%
+faster than in its row-by-row id order, and 2.7x faster than in a random order. The
 compiled graph is saved as ``<mode>-v3-<sha256 of the file>.npz`` and loads in
 milliseconds afterwards.
 

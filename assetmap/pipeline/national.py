@@ -23,6 +23,11 @@ The nearest asset of each category is found one of two ways (``--nearest``, the
 * ``"tiles"``: the nearest-asset searches in the tiles too, widened round after round as
   above (more work in all, but no worker holds the whole search matrix).
 
+Every origin and asset is snapped to the streets once, over the whole graph
+(:func:`snap_all`); each tile gets its points' snaps renumbered to its cut (the same snaps
+it would find, see :mod:`..analysis.tiles`) and the whole-graph searches look theirs up, so
+no tile builds a segment grid or a KD tree of its own.
+
 Dask: :func:`client_for` makes a ``dask.distributed.LocalCluster`` (``workers`` processes,
 ``settings.NATIONAL_WORKERS``: one per core by default) or connects to a running scheduler
 (``tcp://host:port``): the same code on one machine or a cluster. At most a few tiles per
