@@ -93,7 +93,7 @@ def national_cmd(ctx, synthetic, realdata, las, seed, osm, scheduler, workers, n
                  benchmarks_out, params, as_json):
     """Run the analysis of a whole country in tiles on Dask."""
     from . import pipeline
-    from .pipeline import national
+    from .pipeline import england, national
     overrides = parse_params(params)
     store = _store(ctx, create=synthetic is not None)
     if synthetic is not None:
@@ -111,7 +111,7 @@ def national_cmd(ctx, synthetic, realdata, las, seed, osm, scheduler, workers, n
         steps.close()
     s = dict(result.summary, run_id=result.run_id, tiles=national.tile_summary(reports))
     if benchmarks_out:
-        national.write_benchmarks_file(benchmarks_out, national.england_benchmarks(result))
+        england.write_benchmarks_file(benchmarks_out, england.england_benchmarks(result))
         s["benchmarks_out"] = benchmarks_out
     if as_json:
         click.echo(json.dumps(s, indent=2, default=str))
@@ -131,6 +131,6 @@ def national_cmd(ctx, synthetic, realdata, las, seed, osm, scheduler, workers, n
 def import_england_benchmarks(ctx, path):
     """England's value of each indicator (JSON {indicator_id: value}, as `assetmap national
     --benchmarks-out` writes) as the benchmark the area profiles compare with."""
-    from .pipeline import national
-    got = national.import_benchmarks(_store(ctx, create=False), path)
+    from .pipeline import england
+    got = england.import_benchmarks(_store(ctx, create=False), path)
     click.echo(f"England values kept as benchmarks for {len(got)} indicator(s)")
