@@ -11,6 +11,7 @@ module (DESIGN.md: ``cli.py``); each command is a thin call into the room that d
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -554,5 +555,18 @@ main.add_command(_db_group)
 
 from . import cli_national  # noqa: E402,F401 - registers `national` and its import once main exists
 
+
+def run() -> None:
+    """The ``assetmap`` console script: :func:`main`, then the objects it made frozen out of
+    the interpreter's last garbage collection, which would otherwise walk every object of
+    pandas, numba and the analysis on the way out (about a second of a demo ``analyse``);
+    the operating system frees the memory at exit. Only the console script does this: a
+    process that calls :func:`main` again (the tests) keeps its collector."""
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

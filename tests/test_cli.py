@@ -95,3 +95,17 @@ def test_export_of_a_missing_store_makes_nothing(runner, tmp_path):
                              "-o", str(tmp_path / "a.csv")])
     _no_traceback(r, 2)
     assert not (tmp_path / "x.sqlite").exists() and not (tmp_path / "a.csv").exists()
+
+
+def test_console_script_keeps_exit_status_and_skips_the_last_collection(tmp_path):
+    """``run`` (the console script) exits as ``main`` does and leaves the objects frozen,
+    so the interpreter's last collection does not walk them."""
+    import subprocess
+    import sys
+    code = ("import atexit, gc, sys; atexit.register(lambda: print('frozen', "
+            "gc.get_freeze_count() > 0)); sys.argv = ['assetmap', '--db', sys.argv[1], "
+            "'info']; from assetmap.cli import run; run()")
+    r = subprocess.run([sys.executable, "-c", code, f"sqlite:///{tmp_path / 'none.sqlite'}"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no AssetMap store at" in r.stderr, r.stderr
+    assert r.stdout.strip() == "frozen True"
