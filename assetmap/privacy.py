@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import settings
+from .projection import grid_xy, to_lonlat
 from .settings import ANALYSIS_CRS, HOME_GRID_M, STORAGE_CRS
 
 #: Fields never shown to the public for a home-based provider.
@@ -35,11 +36,18 @@ def snap_to_grid(x: np.ndarray, y: np.ndarray, cell: float = HOME_GRID_M):
 
 def approximate_location(points: gpd.GeoSeries, cell: float = HOME_GRID_M) -> gpd.GeoSeries:
     """Points moved to their grid-cell centres, in the input CRS."""
-    crs = points.crs or STORAGE_CRS
-    proj = points.to_crs(ANALYSIS_CRS)
-    gx, gy = snap_to_grid(proj.x.to_numpy(), proj.y.to_numpy(), cell)
-    return gpd.GeoSeries(gpd.points_from_xy(gx, gy), index=points.index,
-                         crs=ANALYSIS_CRS).to_crs(crs)
+    gx, gy = snap_to_grid(*grid_xy(points), cell)
+    if points.crs is None or points.crs == STORAGE_CRS:
+        x, y = to_lonlat().transform(gx, gy)
+        out = gpd.GeoSeries(gpd.points_from_xy(x, y), index=points.index, crs=STORAGE_CRS)
+    else:
+        out = gpd.GeoSeries(gpd.points_from_xy(gx, gy), index=points.index,
+                            crs=ANALYSIS_CRS).to_crs(points.crs)
+    none = (points.isna() | points.is_empty).to_numpy()
+    if none.any():                                # no location stays no location
+        out = out.copy()
+        out.values[none] = points.to_crs(out.crs).values[none]
+    return out
 
 
 def home_based(gdf: gpd.GeoDataFrame) -> pd.Series:

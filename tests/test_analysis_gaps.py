@@ -154,3 +154,16 @@ def test_gap_layer_outlines_no_supply_areas(demo_run):
     pd.testing.assert_series_equal(rows["is_gap"].reset_index(drop=True),
                                    ((rows["need_class"] == 3) & (rows["supply_class"] <= 1))
                                    .reset_index(drop=True), check_names=False)
+
+
+def test_many_groups_classed_at_once_match_one_by_one():
+    rng = np.random.default_rng(5)
+    need = rng.random(40)
+    need[3] = np.nan
+    supplies = [rng.random(40) * (rng.random(40) > 0.4), np.zeros(40), rng.integers(0, 3, 40)]
+    many = gaps.classify_many(need, supplies, 3)
+    assert len(many) == 120
+    for g, s in enumerate(supplies):
+        one = gaps.classify(need, s, 3)
+        pd.testing.assert_frame_equal(many.iloc[40 * g:40 * (g + 1)].reset_index(drop=True), one)
+    assert gaps.classify_many(need, [], 3).empty

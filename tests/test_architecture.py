@@ -18,7 +18,7 @@ ALL = sorted(PKG.rglob("*.py"))
 RANKS = {
     "settings": 0, "errors": 0, "__init__": 0,
     "model": 1, "results": 1, "privacy": 1, "catalogue": 0, "referrals": 1,
-    "focus": 0, "trust": 1,
+    "focus": 0, "trust": 1, "projection": 0,
     "store": 2, "io": 2, "accounts": 2,
     "analysis": 3,
     "pipeline": 4, "demo": 4, "scale": 4, "method": 4,

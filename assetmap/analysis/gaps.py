@@ -64,22 +64,46 @@ def percentile(values) -> np.ndarray:
 
 def classify(need, supply, k: int | None = None) -> pd.DataFrame:
     """Bivariate need x supply classes for one group of areas (aligned arrays)."""
+    return classify_many(need, [supply], k)
+
+
+def _labels(nc: np.ndarray, sc: np.ndarray, k: int) -> np.ndarray:
+    """"N{need class}-S{supply class}" ("" without a need class)."""
+    table = np.array([[f"N{a}-S{b}" if a else "" for b in range(k + 1)] for a in range(k + 1)],
+                     dtype=object)
+    return table[nc, sc]
+
+
+def classify_many(need, supplies, k: int | None = None) -> pd.DataFrame:
+    """:func:`classify` for many groups of the same areas (one ``need``, a supply array per
+    group), their frames stacked in the groups' order: the need's classes and percentiles
+    are worked out once."""
     k = settings.GAP_CLASSES if k is None else int(k)
     nc = classes(need, k)
-    sc = supply_classes(supply, k)
     top = int(nc.max(initial=0))
-    gap = (nc == top) & (top >= 2) & (sc <= 1)
-    supply_v = np.nan_to_num(np.asarray(supply, dtype=float), nan=0.0)
-    score = percentile(need) - percentile(supply_v)
-    rank = np.full(len(nc), np.nan)            # empty where not a gap
-    if gap.any():
-        order = pd.Series(np.where(gap, score, np.nan)).rank(method="min", ascending=False)
-        rank[gap] = order[gap].to_numpy()
-    return pd.DataFrame({
-        "need_class": nc, "supply_class": sc,
-        "bivariate_class": [f"N{a}-S{b}" if a else "" for a, b in zip(nc, sc)],
-        "is_gap": gap, "gap_score": score, "gap_rank": rank,
-    })
+    need_pct = percentile(need)
+    parts: dict[str, list] = {c: [] for c in ("supply_class", "is_gap", "gap_score",
+                                               "gap_rank")}
+    for supply in supplies:
+        supply_v = np.nan_to_num(np.asarray(supply, dtype=float), nan=0.0)
+        sc = supply_classes(supply, k)
+        gap = (nc == top) & (top >= 2) & (sc <= 1)
+        score = need_pct - percentile(supply_v)
+        rank = np.full(len(nc), np.nan)            # empty where not a gap
+        if gap.any():
+            order = pd.Series(np.where(gap, score, np.nan)).rank(method="min", ascending=False)
+            rank[gap] = order[gap].to_numpy()
+        for c, v in zip(parts, (sc, gap, score, rank)):
+            parts[c].append(v)
+    n = len(parts["gap_rank"])
+    cols = {c: np.concatenate(v) if n else np.zeros(0, dtype=int if c == "supply_class"
+                                                    else bool if c == "is_gap" else float)
+            for c, v in parts.items()}
+    nc_all = np.tile(nc, n)
+    return pd.DataFrame({"need_class": nc_all, "supply_class": cols["supply_class"],
+                         "bivariate_class": _labels(nc_all, cols["supply_class"], k),
+                         "is_gap": cols["is_gap"], "gap_score": cols["gap_score"],
+                         "gap_rank": cols["gap_rank"]})
 
 
 def missing_within_reach(minutes: pd.DataFrame, reach: float | None = None) -> pd.Series:

@@ -36,12 +36,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from .. import model, settings
-
-_TO_BNG = Transformer.from_crs(settings.STORAGE_CRS, settings.ANALYSIS_CRS, always_xy=True)
+from ..projection import geoms_to_grid, to_grid
 
 
 def reach_mode(row) -> str:
@@ -85,7 +83,7 @@ def _polygon_bng(text: str):
         geom = polygon_from_geojson(text)
     except ValueError:
         return None
-    poly = shapely.transform(geom, lambda c: np.column_stack(_TO_BNG.transform(c[:, 0], c[:, 1])))
+    poly = geoms_to_grid(geom)
     shapely.prepare(poly)
     return poly
 
@@ -138,7 +136,7 @@ def area_points(areas: pd.DataFrame) -> np.ndarray:
     ok = np.isfinite(lon) & np.isfinite(lat)
     out = rep.copy()
     if ok.any():
-        x, y = _TO_BNG.transform(lon[ok], lat[ok])
+        x, y = to_grid().transform(lon[ok], lat[ok])
         out[ok] = np.column_stack([x, y])
     return out
 
@@ -187,7 +185,7 @@ def covers_point(providers: pd.DataFrame, lon: float, lat: float, area_code: str
     out = np.zeros(n, dtype=bool)
     if not n:
         return out
-    x, y = _TO_BNG.transform(float(lon), float(lat))
+    x, y = to_grid().transform(float(lon), float(lat))
     here = {str(c).upper() for c in (area_code, parent_code) if c}
     rows = providers.to_dict("records")
     base = _points_bng(providers.geometry)

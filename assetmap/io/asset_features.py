@@ -21,10 +21,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from .. import model
 from ..errors import InputError
+from ..projection import geoms_to_grid, to_lonlat
 from ..settings import ANALYSIS_CRS, STORAGE_CRS
 from .common import blank, norm
 from .limits import check_vector_file, refuse_nul
@@ -36,7 +36,6 @@ PART_GAP_M = 100.0
 #: Names that say the source has none (OS OpenMap Local writes "Unknown").
 PLACEHOLDER_NAMES = {"unknown", "unnamed", "notnamed", "noname"}
 
-_TO_BNG = Transformer.from_crs(STORAGE_CRS, ANALYSIS_CRS, always_xy=True)
 
 
 def read_vector(p, file: str) -> pd.DataFrame:
@@ -146,13 +145,12 @@ def _clusters(outlines: list, gap_m: float) -> list[list[int]]:
 
 
 def _project(g):
-    return shapely.transform(g, lambda xy: np.column_stack(_TO_BNG.transform(xy[:, 0],
-                                                                             xy[:, 1])))
+    return geoms_to_grid(g)
 
 
 def _bng_point(g) -> tuple[float, float]:
     """The representative point of an EPSG:4326 geometry, found in British National Grid
     (where "inside" is measured as on the ground), back in lon/lat."""
     p = shapely.point_on_surface(_project(g))
-    lon, lat = _TO_BNG.transform(p.x, p.y, direction="INVERSE")
+    lon, lat = to_lonlat().transform(p.x, p.y)
     return float(lon), float(lat)

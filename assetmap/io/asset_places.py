@@ -7,10 +7,8 @@ from __future__ import annotations
 import math
 import re
 
-from pyproj import Transformer
-
 from .. import settings
-from ..settings import ANALYSIS_CRS, STORAGE_CRS
+from ..projection import to_lonlat
 from ..store.cover import EDGE_TOLERANCE_M
 from .common import blank, check_lonlat, to_float
 
@@ -23,7 +21,6 @@ class Places:
         wanted = [r.get("postcode") for r in recs if not blank(r.get("postcode"))]
         self.lookup = store.lookup_postcodes(wanted, conn=conn).set_index("postcode") \
             if wanted else None
-        self.to_ll = Transformer.from_crs(ANALYSIS_CRS, STORAGE_CRS, always_xy=True)
         self.store, self.conn = store, conn
         self.cover = store.area_cover(conn=conn) if check_area else None
         self.buffer_m = max(float(settings.CROSS_BORDER_BUFFER_KM) * 1000.0, EDGE_TOLERANCE_M)
@@ -41,7 +38,7 @@ class Places:
             e, n = to_float(r.get("easting")), to_float(r.get("northing"))
             field = "easting"
             if e is not None and n is not None:
-                lon, lat = self.to_ll.transform(e, n)
+                lon, lat = to_lonlat().transform(e, n)
         return lon, lat, field
 
     def of(self, r, row, pc, bad) -> tuple[float, float] | None:

@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import settings
 from ..errors import InputError
+from ..projection import to_grid
 from .limits import CHUNK, XmlGuard, compression_of, human, too_big
 
 #: osmnx's one-way values (``osmnx.graph._add_paths``) and those meaning "against the way".
@@ -284,14 +285,6 @@ def _segments(mode, refs, lon, lat, wstart, fwd, bwd, highway, maxspeed) -> Stre
                    highway, maxspeed)
 
 
-_TRANSFORMER = None
-
-
 def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    global _TRANSFORMER
-    if _TRANSFORMER is None:
-        from pyproj import Transformer
-        _TRANSFORMER = Transformer.from_crs(settings.STORAGE_CRS, settings.ANALYSIS_CRS,
-                                            always_xy=True)
-    x, y = _TRANSFORMER.transform(lon, lat)
+    x, y = to_grid().transform(lon, lat)
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)

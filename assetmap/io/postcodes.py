@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from .. import model
 from ..errors import InputError
-from ..settings import ANALYSIS_CRS, STORAGE_CRS
+from ..projection import to_lonlat
+from ..settings import STORAGE_CRS
 from .boundaries import refresh_centroids
 from .common import BadRows, ImportReport, check_file, find_col, read_table, sniff_binary
 
@@ -63,7 +63,7 @@ def read_postcodes(path, *, bbox=None, skip_bad=False, report=None) -> pd.DataFr
     file = str(path)
     report = report or ImportReport("postcodes", file)
     chunks = _open_chunks(path, file)
-    to_ll = Transformer.from_crs(ANALYSIS_CRS, STORAGE_CRS, always_xy=True)
+    to_ll = to_lonlat()
     bad = BadRows(file, skip_bad, report)
     out = []
     offset = 0

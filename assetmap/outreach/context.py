@@ -11,7 +11,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from .. import model, pipeline, results, settings
 from ..analysis import need
@@ -20,16 +19,15 @@ from ..analysis.routing import Router
 from ..errors import NoData
 from ..io.place import place_name
 from ..privacy import public_assets
+from ..projection import to_grid, to_lonlat
 
 log = logging.getLogger(__name__)
 
-_TO_WGS = Transformer.from_crs(settings.ANALYSIS_CRS, settings.STORAGE_CRS, always_xy=True)
-_TO_BNG = Transformer.from_crs(settings.STORAGE_CRS, settings.ANALYSIS_CRS, always_xy=True)
 
 
 def _wgs(x, y):
     """EPSG:27700 coordinates -> (lon, lat) arrays rounded to 6 places."""
-    lon, lat = _TO_WGS.transform(np.asarray(x, float), np.asarray(y, float))
+    lon, lat = to_lonlat().transform(np.asarray(x, float), np.asarray(y, float))
     return np.round(lon, 6), np.round(lat, 6)
 
 
@@ -162,7 +160,7 @@ def _read_areas(store) -> gpd.GeoDataFrame:
         axis=1, min_count=1).fillna(0.0)
     areas["population"] = areas[list(model.AGE_BANDS)].sum(axis=1, min_count=1).fillna(0.0)
     has = areas["pwc_lon"].notna() & areas["pwc_lat"].notna()
-    x, y = _TO_BNG.transform(areas["pwc_lon"].fillna(0).to_numpy(),
+    x, y = to_grid().transform(areas["pwc_lon"].fillna(0).to_numpy(),
                              areas["pwc_lat"].fillna(0).to_numpy())
     rp = areas.geometry.representative_point()
     inside = np.array([has.iloc[i] and areas.geometry.iloc[i].buffer(50).contains(
@@ -231,7 +229,7 @@ def _postcodes(store, areas) -> pd.DataFrame:
     pc = fn(areas.to_crs(settings.STORAGE_CRS).total_bounds)
     if pc.empty:
         return pd.DataFrame(columns=cols)
-    x, y = _TO_BNG.transform(pc["lon"].to_numpy(float), pc["lat"].to_numpy(float))
+    x, y = to_grid().transform(pc["lon"].to_numpy(float), pc["lat"].to_numpy(float))
     tree = shapely.STRtree(areas.geometry.to_numpy())
     pi, ai = tree.query(shapely.points(x, y), predicate="within")
     code = np.full(len(pc), None, dtype=object)

@@ -12,12 +12,12 @@ import pandas as pd
 import shapely
 import shapely.errors
 from shapely.geometry import mapping, shape
-from shapely.ops import transform as _transform
 
 from .. import model, settings
 from ..errors import InputError
+from ..projection import geoms_to_grid, geoms_to_lonlat
 from .commissioning import _missing, _origins, all_gaps, missing_text, venue_gaps
-from .context import _TO_BNG, _TO_WGS, Context, _wgs, _xy, context
+from .context import Context, _wgs, _xy, context
 from .params import PlanParams, _mpm, _num
 from .route import _knock_first, _route
 from .visits import cover, reached, vacancy_fields, walked_to
@@ -231,7 +231,7 @@ def _polygon_from_geojson(gj) -> shapely.Geometry:
         g = shapely.make_valid(g)
         g = shapely.union_all([p for p in getattr(g, "geoms", [g])
                                if p.geom_type in ("Polygon", "MultiPolygon")])
-    return _transform(_TO_BNG.transform, g)
+    return geoms_to_grid(g)
 
 
 def select_patch(ctx: Context, params: PlanParams) -> tuple[np.ndarray, shapely.Geometry, str]:
@@ -400,7 +400,7 @@ def _asset_dict(row: dict) -> dict:
 
 def _patch_summary(ctx, idx, geom, label, ranked) -> dict:
     a = ctx.areas
-    g = _transform(_TO_WGS.transform, shapely.simplify(geom, 5.0))
+    g = geoms_to_lonlat(shapely.simplify(geom, 5.0))
     g = shapely.set_precision(g, 1e-6)
     return {
         "kind": "", "label": label, "geometry": mapping(g),

@@ -39,6 +39,7 @@ The same inputs and parameters give identical results (all randomness is seeded)
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -143,15 +144,21 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
     router = routing.router(graph, max_snap_m=p["max_snap_distance_m"],
                             min_component=p["min_component_nodes"], detour=p["crow_fly_detour"])
     clock.lap("street network")
-    acc = (access or access_step)(inp, p, router, graph)
-    clock.lap("walking access")
-    sup = supply_step(inp, p, score, acc)
-    clock.lap("supply and demand (E2SFCA)")
-    gaps_df, g_all, missing = gaps_step(inp, p, score, sup, acc)
-    clock.lap("gaps")
-    hs = hotspots_step(inp, p, lon, acc)
-    clock.lap("isolation hotspots")
-    iso = isochrones_step(inp, p, router, acc)
+    # the isochrones' searches and buffering (numba and GEOS) let go of the GIL: they are
+    # drawn on two threads while access, supply, gaps and hotspots run (all only read what
+    # they share), the step itself waiting on a third
+    with ThreadPoolExecutor(2, thread_name_prefix="isochrones") as hubs, \
+            ThreadPoolExecutor(1, thread_name_prefix="isochrones-step") as side:
+        iso_job = side.submit(isochrones_step, inp, p, router, hubs.map)
+        acc = (access or access_step)(inp, p, router, graph)
+        clock.lap("walking access")
+        sup = supply_step(inp, p, score, acc)
+        clock.lap("supply and demand (E2SFCA)")
+        gaps_df, g_all, missing = gaps_step(inp, p, score, sup, acc)
+        clock.lap("gaps")
+        hs = hotspots_step(inp, p, lon, acc)
+        clock.lap("isolation hotspots")
+        iso = iso_job.result()
     clock.lap("isochrones")
     areas_out = areas_step(inp, p, nd, lon, acc, sup, g_all, missing, hs)
     summary = summary_step(inp, nd, lon_source, lon_assumed, router, graph, acc, sup,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -14,6 +15,7 @@ from .. import model, privacy, settings
 from ..analysis import hotspots, loneliness, need, origins
 from ..analysis.isochrones import isochrones
 from ..errors import NoData
+from ..projection import geoms_to_lonlat, grid_xy
 from .access import Access, _tname
 from .access import measure as access_measure
 from .access import notes as access_notes
@@ -24,8 +26,7 @@ __all__ = ["Access", "Supply", "gaps_step", "provider_groups", "supply_step"]
 
 
 def _xy(gs: gpd.GeoSeries) -> np.ndarray:
-    g = gs.to_crs(settings.ANALYSIS_CRS)
-    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) if len(g) else np.zeros((0, 2))
+    return np.column_stack(grid_xy(gs)) if len(gs) else np.zeros((0, 2))
 
 
 def _pwc_xy(areas: gpd.GeoDataFrame) -> np.ndarray:
@@ -185,23 +186,29 @@ def hotspots_step(inp: Inputs, p: dict, lon: pd.DataFrame, acc: Access) -> pd.Da
     return hs
 
 
-def isochrones_step(inp: Inputs, p: dict, router, acc: Access) -> gpd.GeoDataFrame:
+def isochrones_step(inp: Inputs, p: dict, router, mapper: Callable = map) -> gpd.GeoDataFrame:
     """Walking isochrones of the assets in ``isochrone_categories`` (none without a street
-    network: a straight-line circle is not a walking isochrone)."""
-    rows = []
+    network: a straight-line circle is not a walking isochrone), from the points the access
+    step walks from (homes at their published grid-cell points). ``mapper``: how the
+    assets' isochrones are drawn (``map``, or an executor's ``map`` to draw them on its
+    threads)."""
     a_cat = inp.assets["category"].to_numpy(dtype=object)
-    if router.kind == "network":
-        for i in np.flatnonzero(np.isin(a_cat, list(p["isochrone_categories"]))):
-            polys = isochrones(router.graph, acc.a_xy[i, 0], acc.a_xy[i, 1],
-                               p["isochrone_minutes"], p["walk_speed_kmh"],
-                               p["isochrone_buffer_m"], p["max_snap_distance_m"])
-            for mins, poly in zip(p["isochrone_minutes"], polys):
-                rows.append({"asset_id": inp.assets["id"].iloc[i],
-                             "name": inp.assets["name"].iloc[i], "category": a_cat[i],
-                             "minutes": float(mins), "geometry": poly.simplify(5.0)})
+    hubs = (np.flatnonzero(np.isin(a_cat, list(p["isochrone_categories"])))
+            if router.kind == "network" else np.zeros(0, dtype=int))
+    a_xy = _xy(inp.assets.geometry)
+
+    def draw(i: int) -> list:
+        return isochrones(router.graph, a_xy[i, 0], a_xy[i, 1], p["isochrone_minutes"],
+                          p["walk_speed_kmh"], p["isochrone_buffer_m"],
+                          p["max_snap_distance_m"])
+
+    rows = [{"asset_id": inp.assets["id"].iloc[i], "name": inp.assets["name"].iloc[i],
+             "category": a_cat[i], "minutes": float(mins),
+             "geometry": geoms_to_lonlat(poly.simplify(5.0))}
+            for i, polys in zip(hubs, mapper(draw, hubs))
+            for mins, poly in zip(p["isochrone_minutes"], polys)]
     return gpd.GeoDataFrame(rows, columns=["asset_id", "name", "category", "minutes", "geometry"],
-                            geometry="geometry", crs=settings.ANALYSIS_CRS
-                            ).to_crs(settings.STORAGE_CRS)
+                            geometry="geometry", crs=settings.STORAGE_CRS)
 
 
 def areas_step(inp: Inputs, p: dict, nd: Need, lon: pd.DataFrame, acc: Access, sup: Supply,

@@ -162,23 +162,34 @@ def shortfall(supply: np.ndarray, weighted_demand: np.ndarray) -> np.ndarray:
 
 def gaps_step(inp, p: dict, score: np.ndarray, sup: Supply, acc):
     """(the result frame "gaps", the all-provider classes, categories missing in reach)."""
-    rows = []
-    per = float(settings.SUPPLY_PER)
-    for gi, (kind, g, st, cg, unit) in enumerate(sup.group_keys):
-        s = sup.by_group[gi]
-        cl = gaps.classify(score, s, p["gap_classes"])
-        head = pd.DataFrame({"area_code": inp.codes, "group_kind": kind, "group": g,
-                             "service_type": st, "client_group": cg, "unit": unit,
-                             "need": score,
-                             "population": np.asarray(sup.demand[cg].people, dtype=float),
-                             "population_label": sup.demand[cg].label,
-                             "supply": s, "supply_per_100": s * per,
-                             "shortfall": shortfall(s, sup.need_weighted[cg])})
-        rows.append(pd.concat([head, cl], axis=1))
+    keys = sup.group_keys
+    n = len(inp.codes)
+    cl = gaps.classify_many(score, sup.by_group, p["gap_classes"])
+
+    def each(values) -> np.ndarray:        # one value per group, repeated over its areas
+        return np.repeat(np.asarray(values, dtype=object), n)
+
+    def stack(arrays) -> np.ndarray:
+        return np.concatenate([np.asarray(a, dtype=float) for a in arrays])
+
+    cgs = [k[3] for k in keys]
+    supply = stack(sup.by_group)
+    head = pd.DataFrame({
+        "area_code": np.tile(np.asarray(inp.codes, dtype=object), len(keys)),
+        "group_kind": each([k[0] for k in keys]), "group": each([k[1] for k in keys]),
+        "service_type": each([k[2] for k in keys]), "client_group": each(cgs),
+        "unit": each([k[4] for k in keys]), "need": np.tile(np.asarray(score, dtype=float),
+                                                            len(keys)),
+        "population": stack(sup.demand[cg].people for cg in cgs),
+        "population_label": each([sup.demand[cg].label for cg in cgs]),
+        "supply": supply, "supply_per_100": supply * float(settings.SUPPLY_PER),
+        "shortfall": stack(shortfall(s, sup.need_weighted[cg])
+                           for s, cg in zip(sup.by_group, cgs))})
+    out = pd.concat([head, cl], axis=1)
     cat_minutes = pd.DataFrame(acc.area_min[:len(acc.cats)].T, index=inp.codes,
                                columns=acc.cats)
     missing = gaps.missing_within_reach(cat_minutes, p["gap_reach_minutes"])
-    return pd.concat(rows, ignore_index=True), rows[0], missing
+    return out, out.iloc[:n].reset_index(drop=True), missing
 
 
 def demand_summary(sup: Supply) -> dict:

@@ -14,9 +14,8 @@ import math
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 
-from ..settings import ANALYSIS_CRS, STORAGE_CRS
+from ..projection import geoms_to_grid, to_grid
 
 #: Points this close (metres) outside the stored areas count as inside (digitising
 #: differences between boundary files); the importers' ``io.common.AREA_TOLERANCE_M``.
@@ -32,13 +31,11 @@ class AreaCover:
         geoms = np.asarray(shapely.make_valid(np.asarray(geometries, dtype=object)))
         self.geoms = geoms
         self.tree = shapely.STRtree(geoms)
-        self._to_bng = Transformer.from_crs(STORAGE_CRS, ANALYSIS_CRS, always_xy=True)
         self._projected: dict[int, object] = {}
         self.bounds = tuple(shapely.total_bounds(geoms)) if len(geoms) else None
 
     def _project(self, g):
-        return shapely.transform(g, lambda xy: np.column_stack(
-            self._to_bng.transform(xy[:, 0], xy[:, 1])))
+        return geoms_to_grid(g)
 
     def _bng(self, i: int):
         g = self._projected.get(i)
@@ -72,7 +69,7 @@ class AreaCover:
         pi, gi = self.tree.query(boxes, predicate="intersects")
         if not len(pi):
             return
-        x, y = self._to_bng.transform(lon[rest], lat[rest])
+        x, y = to_grid().transform(lon[rest], lat[rest])
         pts = shapely.points(np.asarray(x), np.asarray(y))
         d = shapely.distance(pts[pi], np.array([self._bng(int(i)) for i in gi], dtype=object))
         best = np.full(len(rest), np.inf)
