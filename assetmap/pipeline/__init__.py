@@ -149,7 +149,8 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
     # they share), the step itself waiting on a third
     with ThreadPoolExecutor(2, thread_name_prefix="isochrones") as hubs, \
             ThreadPoolExecutor(1, thread_name_prefix="isochrones-step") as side:
-        iso_job = side.submit(isochrones_step, inp, p, router, hubs.map)
+        iso_job = side.submit(isochrones_step, inp, p, router, hubs.map,
+                              _xy(inp.assets.geometry))
         acc = (access or access_step)(inp, p, router, graph)
         clock.lap("walking access")
         sup = supply_step(inp, p, score, acc)

@@ -186,29 +186,30 @@ def hotspots_step(inp: Inputs, p: dict, lon: pd.DataFrame, acc: Access) -> pd.Da
     return hs
 
 
-def isochrones_step(inp: Inputs, p: dict, router, mapper: Callable = map) -> gpd.GeoDataFrame:
+def isochrones_step(inp: Inputs, p: dict, router, mapper: Callable = map,
+                    a_xy: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """Walking isochrones of the assets in ``isochrone_categories`` (none without a street
     network: a straight-line circle is not a walking isochrone), from the points the access
-    step walks from (homes at their published grid-cell points). ``mapper``: how the
-    assets' isochrones are drawn (``map``, or an executor's ``map`` to draw them on its
-    threads)."""
+    step walks from (homes at their published grid-cell points; ``a_xy``: those points,
+    when known). ``mapper``: how the assets' isochrones are drawn (``map``, or an
+    executor's ``map`` to draw them on its threads)."""
     a_cat = inp.assets["category"].to_numpy(dtype=object)
     hubs = (np.flatnonzero(np.isin(a_cat, list(p["isochrone_categories"])))
             if router.kind == "network" else np.zeros(0, dtype=int))
-    a_xy = _xy(inp.assets.geometry)
+    xy = _xy(inp.assets.geometry) if a_xy is None else a_xy
 
     def draw(i: int) -> list:
-        return isochrones(router.graph, a_xy[i, 0], a_xy[i, 1], p["isochrone_minutes"],
-                          p["walk_speed_kmh"], p["isochrone_buffer_m"],
-                          p["max_snap_distance_m"])
+        return [poly.simplify(5.0) for poly in isochrones(
+            router.graph, xy[i, 0], xy[i, 1], p["isochrone_minutes"], p["walk_speed_kmh"],
+            p["isochrone_buffer_m"], p["max_snap_distance_m"])]
 
     rows = [{"asset_id": inp.assets["id"].iloc[i], "name": inp.assets["name"].iloc[i],
-             "category": a_cat[i], "minutes": float(mins),
-             "geometry": geoms_to_lonlat(poly.simplify(5.0))}
+             "category": a_cat[i], "minutes": float(mins), "geometry": poly}
             for i, polys in zip(hubs, mapper(draw, hubs))
             for mins, poly in zip(p["isochrone_minutes"], polys)]
-    return gpd.GeoDataFrame(rows, columns=["asset_id", "name", "category", "minutes", "geometry"],
-                            geometry="geometry", crs=settings.STORAGE_CRS)
+    geoms = geoms_to_lonlat(np.array([r.pop("geometry") for r in rows], dtype=object))
+    return gpd.GeoDataFrame(rows, columns=["asset_id", "name", "category", "minutes"],
+                            geometry=gpd.GeoSeries(geoms, crs=settings.STORAGE_CRS))
 
 
 def areas_step(inp: Inputs, p: dict, nd: Need, lon: pd.DataFrame, acc: Access, sup: Supply,

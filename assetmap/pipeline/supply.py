@@ -140,16 +140,38 @@ def supply_step(inp, p: dict, score: np.ndarray, acc) -> Supply:
     return Supply(keys, by_group, len(prov), frame, dem, weighted)
 
 
+def _group_columns(codes, keys, by_group, dem) -> dict:
+    """The columns the e2sfca and gaps frames share, a row per group x area (groups in
+    order, areas in order within each)."""
+    n, cgs = len(codes), [k[3] for k in keys]
+
+    def each(values) -> np.ndarray:        # one value a group, repeated over its areas
+        return np.repeat(np.asarray(values, dtype=object), n)
+
+    supply = np.asarray(by_group, dtype=float).reshape(-1)
+    return {"area_code": np.tile(np.asarray(codes, dtype=object), len(keys)),
+            "group_kind": each([k[0] for k in keys]), "group": each([k[1] for k in keys]),
+            "service_type": each([k[2] for k in keys]), "client_group": each(cgs),
+            "unit": each([k[4] for k in keys]),
+            "population": _stack(dem[cg].people for cg in cgs),
+            "population_label": each([dem[cg].label for cg in cgs]),
+            "supply": supply, "supply_per_100": supply * float(settings.SUPPLY_PER)}
+
+
+def _stack(arrays) -> np.ndarray:
+    return np.concatenate([np.asarray(a, dtype=float).reshape(-1) for a in arrays] or
+                          [np.zeros(0)])
+
+
 def _e2sfca_frame(codes, keys, by_group, S, dem, weighted) -> pd.DataFrame:
-    per = float(settings.SUPPLY_PER)
-    rows = [pd.DataFrame({
-        "area_code": codes, "group_kind": kind, "group": g, "service_type": st,
-        "client_group": cg, "unit": unit, "demand": weighted[cg],
-        "population": np.asarray(dem[cg].people, dtype=float), "population_label":
-        dem[cg].label, "supply_total": float(S[:, gi].sum()) if len(S) else 0.0,
-        "supply": by_group[gi], "supply_per_100": by_group[gi] * per})
-        for gi, (kind, g, st, cg, unit) in enumerate(keys)]
-    return pd.concat(rows, ignore_index=True)
+    cols = _group_columns(codes, keys, by_group, dem)
+    totals = [float(S[:, gi].sum()) if len(S) else 0.0 for gi in range(len(keys))]
+    cols["demand"] = _stack(weighted[k[3]] for k in keys)
+    cols["supply_total"] = np.repeat(np.asarray(totals, dtype=float), len(codes))
+    order = ["area_code", "group_kind", "group", "service_type", "client_group", "unit",
+             "demand", "population", "population_label", "supply_total", "supply",
+             "supply_per_100"]
+    return pd.DataFrame({c: cols[c] for c in order})
 
 
 def shortfall(supply: np.ndarray, weighted_demand: np.ndarray) -> np.ndarray:
@@ -165,26 +187,14 @@ def gaps_step(inp, p: dict, score: np.ndarray, sup: Supply, acc):
     keys = sup.group_keys
     n = len(inp.codes)
     cl = gaps.classify_many(score, sup.by_group, p["gap_classes"])
-
-    def each(values) -> np.ndarray:        # one value per group, repeated over its areas
-        return np.repeat(np.asarray(values, dtype=object), n)
-
-    def stack(arrays) -> np.ndarray:
-        return np.concatenate([np.asarray(a, dtype=float) for a in arrays])
-
-    cgs = [k[3] for k in keys]
-    supply = stack(sup.by_group)
-    head = pd.DataFrame({
-        "area_code": np.tile(np.asarray(inp.codes, dtype=object), len(keys)),
-        "group_kind": each([k[0] for k in keys]), "group": each([k[1] for k in keys]),
-        "service_type": each([k[2] for k in keys]), "client_group": each(cgs),
-        "unit": each([k[4] for k in keys]), "need": np.tile(np.asarray(score, dtype=float),
-                                                            len(keys)),
-        "population": stack(sup.demand[cg].people for cg in cgs),
-        "population_label": each([sup.demand[cg].label for cg in cgs]),
-        "supply": supply, "supply_per_100": supply * float(settings.SUPPLY_PER),
-        "shortfall": stack(shortfall(s, sup.need_weighted[cg])
-                           for s, cg in zip(sup.by_group, cgs))})
+    cols = _group_columns(inp.codes, keys, sup.by_group, sup.demand)
+    cols["need"] = np.tile(np.asarray(score, dtype=float), len(keys))
+    cols["shortfall"] = _stack(shortfall(s, sup.need_weighted[k[3]])
+                               for s, k in zip(sup.by_group, keys))
+    order = ["area_code", "group_kind", "group", "service_type", "client_group", "unit",
+             "need", "population", "population_label", "supply", "supply_per_100",
+             "shortfall"]
+    head = pd.DataFrame({c: cols[c] for c in order})
     out = pd.concat([head, cl], axis=1)
     cat_minutes = pd.DataFrame(acc.area_min[:len(acc.cats)].T, index=inp.codes,
                                columns=acc.cats)
