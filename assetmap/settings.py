@@ -672,3 +672,5 @@ NATIONAL_NEAREST_THREADS = 2
 NATIONAL_WORKERS = 0
 #: Threads per Dask worker (the searches release the GIL; one is right for a process each).
 NATIONAL_THREADS_PER_WORKER = 1
+#: Seconds to wait for a Dask scheduler given by address (``--scheduler``) to answer.
+NATIONAL_SCHEDULER_TIMEOUT_S = 10

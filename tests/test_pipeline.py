@@ -445,3 +445,32 @@ def test_areas_without_indicators_are_not_ranked(tmp_path):
     areas = a.areas.set_index("code")
     assert pd.isna(areas.loc[lost, "need_rank"]) and pd.isna(areas.loc[lost, "need_decile"])
     assert areas["need_rank"].drop(lost).min() == 1
+
+
+def test_a_failing_step_stops_the_isochrones_being_drawn(demo_store, monkeypatch):
+    """Isochrones are drawn on threads beside the other steps; a step that fails cancels
+    the ones not yet begun, and the run raises its error with no thread left behind."""
+    import threading
+    import time
+
+    from assetmap.pipeline import steps
+    drawn = []
+    real = steps.isochrones
+
+    def slow(*a, **k):
+        time.sleep(0.3)
+        drawn.append(1)
+        return real(*a, **k)
+
+    def failing_access(*a, **k):
+        time.sleep(0.1)
+        raise RuntimeError("access failed")
+
+    monkeypatch.setattr(steps, "isochrones", slow)
+    hubs = int((demo_store.read_assets(statuses=("approved",))["category"]
+                == "neighbourhood_hub").sum())
+    assert hubs >= 6
+    with pytest.raises(RuntimeError, match="access failed"):
+        pipeline.run(demo_store, save=False, access=failing_access)
+    assert len(drawn) <= 4 < hubs                       # two threads, stopped at once
+    assert not [t for t in threading.enumerate() if t.name.startswith("isochrones")]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assetmap import pipeline
+from assetmap import pipeline, settings
 from assetmap.cli import main
 from assetmap.pipeline import national
 
@@ -90,8 +90,9 @@ def test_bad_benchmark_files_are_input_errors(demo_store_copy, runner, tmp_path)
     assert r.exit_code == 2 and "pop_65_plus" in r.output
 
 
-def test_no_scheduler_there_is_an_input_error():
+def test_no_scheduler_there_is_an_input_error(monkeypatch):
     from assetmap.errors import InputError
+    monkeypatch.setattr(settings, "NATIONAL_SCHEDULER_TIMEOUT_S", 1)
     with pytest.raises(InputError, match="no Dask scheduler"):
         national.client_for("tcp://127.0.0.1:9")
 

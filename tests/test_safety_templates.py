@@ -115,6 +115,7 @@ def _node_check(scripts, tmp_path):
     node = shutil.which("node")
     if node is None or not scripts:
         return 0
+    scripts = list(dict.fromkeys(scripts))         # each distinct script once
     for i, src in enumerate(scripts):
         f = tmp_path / f"inline-{i}.js"
         f.write_text(src)

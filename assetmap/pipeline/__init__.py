@@ -151,14 +151,18 @@ def run(store, params: dict | None = None, progress: Callable[[str], None] | Non
             ThreadPoolExecutor(1, thread_name_prefix="isochrones-step") as side:
         iso_job = side.submit(isochrones_step, inp, p, router, hubs.map,
                               _xy(inp.assets.geometry))
-        acc = (access or access_step)(inp, p, router, graph)
-        clock.lap("walking access")
-        sup = supply_step(inp, p, score, acc)
-        clock.lap("supply and demand (E2SFCA)")
-        gaps_df, g_all, missing = gaps_step(inp, p, score, sup, acc)
-        clock.lap("gaps")
-        hs = hotspots_step(inp, p, lon, acc)
-        clock.lap("isolation hotspots")
+        try:
+            acc = (access or access_step)(inp, p, router, graph)
+            clock.lap("walking access")
+            sup = supply_step(inp, p, score, acc)
+            clock.lap("supply and demand (E2SFCA)")
+            gaps_df, g_all, missing = gaps_step(inp, p, score, sup, acc)
+            clock.lap("gaps")
+            hs = hotspots_step(inp, p, lon, acc)
+            clock.lap("isolation hotspots")
+        except BaseException:          # a failed (or interrupted) run stops drawing at once
+            hubs.shutdown(wait=False, cancel_futures=True)
+            raise
         iso = iso_job.result()
     clock.lap("isochrones")
     areas_out = areas_step(inp, p, nd, lon, acc, sup, g_all, missing, hs)

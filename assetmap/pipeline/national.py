@@ -99,7 +99,7 @@ def client_for(scheduler: str | None = None, workers: int | None = None, *,
     logging.getLogger("distributed").setLevel(logging.WARNING)
     if scheduler:
         try:
-            return Client(scheduler, timeout="10s")
+            return Client(scheduler, timeout=f"{settings.NATIONAL_SCHEDULER_TIMEOUT_S}s")
         except (OSError, TimeoutError, ValueError) as e:
             raise InputError(f"no Dask scheduler answers at {scheduler} ({e})",
                              field="scheduler") from None
