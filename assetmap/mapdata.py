@@ -23,6 +23,22 @@ RESULT_MEASURES = {
 }
 
 
+#: Need indicators about older people: a need index made with none of them (a place with
+#: only the Indices of Deprivation) is not called an older people's index.
+OLDER_PEOPLE_INDICATORS = ("living_alone_65", "idaopi", "loneliness_risk")
+
+
+def need_title(wd) -> str:
+    """The need index's title: "(older people)" when the run used an older people's
+    indicator (or does not say), else the indicators it was made from."""
+    used = list(((wd.run or {}).get("summary") or {}).get("indicators_used") or {})
+    if not used or set(used) & set(OLDER_PEOPLE_INDICATORS):
+        return RESULT_MEASURES["need_index"][0]
+    titles = dict(zip(wd.indicators["id"], wd.indicators["title"])) if len(wd.indicators) \
+        else {}
+    return "Need index (from " + ", ".join(titles.get(i, i) for i in used) + ")"
+
+
 def measures(wd) -> dict[str, tuple[str, str]]:
     """Everything the needs choropleth can show: id -> (title, unit) (kept on ``wd``)."""
     cached = getattr(wd, "_measures", None)
@@ -31,7 +47,7 @@ def measures(wd) -> dict[str, tuple[str, str]]:
     out = {}
     for k, v in RESULT_MEASURES.items():
         if k in wd.areas and wd.areas[k].notna().any():
-            out[k] = v
+            out[k] = (need_title(wd), v[1]) if k == "need_index" else v
     have = set(wd.values["indicator_id"]) if len(wd.values) else set()
     for r in wd.indicators.itertuples():
         if r.id in have and r.id not in out:
