@@ -46,7 +46,7 @@ def approximate_location(points: gpd.GeoSeries, cell: float = HOME_GRID_M) -> gp
     none = (points.isna() | points.is_empty).to_numpy()
     if none.any():                                # no location stays no location
         out = out.copy()
-        out.values[none] = points.to_crs(out.crs).values[none]
+        out.values[none] = points.values[none]      # None or empty in any CRS
     return out
 
 

@@ -95,11 +95,10 @@ def classify_many(need, supplies, k: int | None = None) -> pd.DataFrame:
             rank[gap] = order[gap].to_numpy()
         for c, v in zip(parts, (sc, gap, score, rank)):
             parts[c].append(v)
-    n = len(parts["gap_rank"])
-    cols = {c: np.concatenate(v) if n else np.zeros(0, dtype=int if c == "supply_class"
-                                                    else bool if c == "is_gap" else float)
+    empty = {"supply_class": int, "is_gap": bool, "gap_score": float, "gap_rank": float}
+    cols = {c: np.concatenate(v) if v else np.zeros(0, dtype=empty[c])
             for c, v in parts.items()}
-    nc_all = np.tile(nc, n)
+    nc_all = np.tile(nc, len(parts["gap_rank"]))
     return pd.DataFrame({"need_class": nc_all, "supply_class": cols["supply_class"],
                          "bivariate_class": _labels(nc_all, cols["supply_class"], k),
                          "is_gap": cols["is_gap"], "gap_score": cols["gap_score"],

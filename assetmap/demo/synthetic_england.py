@@ -256,11 +256,11 @@ def make_streets(b: Blocks, seed: int) -> Streets:
 def write_pbf(st: Streets, path) -> Path:
     """The streets as an ``.osm.pbf`` (pyosmium's writer; nodes in id order, then ways)."""
     import osmium
-    from pyproj import Transformer
+
+    from ..projection import to_lonlat
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tr = Transformer.from_crs(settings.ANALYSIS_CRS, settings.STORAGE_CRS, always_xy=True)
-    lon, lat = tr.transform(st.x, st.y)
+    lon, lat = to_lonlat().transform(st.x, st.y)
     w = osmium.SimpleWriter(str(path), overwrite=True)
     try:
         node = osmium.osm.mutable.Node

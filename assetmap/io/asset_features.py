@@ -37,7 +37,6 @@ PART_GAP_M = 100.0
 PLACEHOLDER_NAMES = {"unknown", "unnamed", "notnamed", "noname"}
 
 
-
 def read_vector(p, file: str) -> pd.DataFrame:
     """A vector file as a frame of strings with ``lon``/``lat`` (each feature's point)
     and ``_footprint`` (its outline in EPSG:4326, None for points)."""
@@ -131,7 +130,7 @@ def merge_parts(assets: list[dict], *, gap_m: float = PART_GAP_M) -> tuple[list[
 
 def _clusters(outlines: list, gap_m: float) -> list[list[int]]:
     """Indexes of ``outlines`` (EPSG:4326) grouped by touching within ``gap_m``."""
-    bng = [_project(g) for g in outlines]
+    bng = [geoms_to_grid(g) for g in outlines]
     blobs = shapely.get_parts(shapely.union_all(shapely.buffer(bng, gap_m / 2.0)))
     tree = shapely.STRtree(blobs)
     pairs = tree.query(np.asarray(bng, dtype=object), predicate="intersects")
@@ -144,13 +143,9 @@ def _clusters(outlines: list, gap_m: float) -> list[list[int]]:
     return list(out.values())
 
 
-def _project(g):
-    return geoms_to_grid(g)
-
-
 def _bng_point(g) -> tuple[float, float]:
     """The representative point of an EPSG:4326 geometry, found in British National Grid
     (where "inside" is measured as on the ground), back in lon/lat."""
-    p = shapely.point_on_surface(_project(g))
+    p = shapely.point_on_surface(geoms_to_grid(g))
     lon, lat = to_lonlat().transform(p.x, p.y)
     return float(lon), float(lat)

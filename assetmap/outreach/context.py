@@ -161,7 +161,7 @@ def _read_areas(store) -> gpd.GeoDataFrame:
     areas["population"] = areas[list(model.AGE_BANDS)].sum(axis=1, min_count=1).fillna(0.0)
     has = areas["pwc_lon"].notna() & areas["pwc_lat"].notna()
     x, y = to_grid().transform(areas["pwc_lon"].fillna(0).to_numpy(),
-                             areas["pwc_lat"].fillna(0).to_numpy())
+                               areas["pwc_lat"].fillna(0).to_numpy())
     rp = areas.geometry.representative_point()
     inside = np.array([has.iloc[i] and areas.geometry.iloc[i].buffer(50).contains(
         shapely.Point(x[i], y[i])) for i in range(len(areas))])

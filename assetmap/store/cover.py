@@ -34,13 +34,10 @@ class AreaCover:
         self._projected: dict[int, object] = {}
         self.bounds = tuple(shapely.total_bounds(geoms)) if len(geoms) else None
 
-    def _project(self, g):
-        return geoms_to_grid(g)
-
     def _bng(self, i: int):
         g = self._projected.get(i)
         if g is None:
-            g = self._projected[i] = self._project(self.geoms[i])
+            g = self._projected[i] = geoms_to_grid(self.geoms[i])
         return g
 
     def distance_m(self, lon, lat, *, within_m: float) -> np.ndarray:
