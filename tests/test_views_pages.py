@@ -135,3 +135,14 @@ def test_supply_numbers_carry_their_units(client):
     assert api and all(r["supply_per_100_unit"].endswith("per 100 people in need") for r in api)
     profile = client.get(f"/areas/{code}").get_data(as_text=True)
     assert re.search(r'id="supply-all">[\d.]+ hours a week per 100 people in need', profile)
+
+
+def test_area_profile_names_each_gap_once(client):
+    """The demo's most needy area has gaps in groups that share a title (hours and places
+    of the same service): the at-a-glance line names each once."""
+    import html
+    import re
+    body = client.get("/areas/E01990029").get_data(as_text=True)
+    line = re.search(r"<dt>Gaps</dt><dd>(.*?)</dd>", body, re.S).group(1)
+    titles = [t.strip() for t in html.unescape(line).rstrip(" …").split(", ")]
+    assert len(titles) >= 2 and len(titles) == len(set(titles)), titles
